@@ -1,0 +1,210 @@
+//! The one place where errors become HTTP answers.
+//!
+//! Every handler fails with an [`ApiError`] (a warp rejection); [`handle_rejection`]
+//! turns it, and warp's own rejections, into `{"error", "message", "message_ko"}` JSON
+//! with the right status. `message_ko` is the Korean text the kiosk shows.
+
+use std::convert::Infallible;
+
+use serde::Serialize;
+use warp::http::StatusCode;
+use warp::{Rejection, Reply};
+
+/// An error answer: status, a stable machine code, and human texts in English and Korean.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub message_ko: String,
+}
+
+impl warp::reject::Reject for ApiError {}
+
+/// Body of every error answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code, e.g. `invalid_id`.
+    #[schema(example = "invalid_id")]
+    pub error: String,
+    /// What went wrong, in English.
+    pub message: String,
+    /// The same for the kiosk screen, in Korean.
+    pub message_ko: String,
+}
+
+impl ApiError {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+        message_ko: impl Into<String>,
+    ) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            message_ko: message_ko.into(),
+        }
+    }
+
+    pub fn bad_request(
+        code: &'static str,
+        message: impl Into<String>,
+        ko: impl Into<String>,
+    ) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message, ko)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+            "찾을 수 없습니다",
+        )
+    }
+
+    pub fn payload_too_large(limit: u64) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the request body is larger than the limit of {limit} bytes"),
+            format!("요청 데이터가 너무 큽니다 (최대 {limit} 바이트)"),
+        )
+    }
+
+    pub fn unsupported_media_type(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            message,
+            "지원하지 않는 형식입니다",
+        )
+    }
+
+    pub fn unavailable(
+        code: &'static str,
+        message: impl Into<String>,
+        ko: impl Into<String>,
+    ) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message, ko)
+    }
+
+    pub fn insufficient_storage(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "storage_full",
+            message,
+            "저장 공간이 부족합니다. 관리자에게 문의하세요",
+        )
+    }
+
+    /// An internal failure: logged with its cause, answered without details.
+    pub fn internal(context: &'static str, error: impl std::fmt::Display) -> Self {
+        tracing::error!(%error, context, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("internal error ({context}); the details are in the service log"),
+            "내부 오류가 발생했습니다",
+        )
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "missing or wrong bearer token (Authorization: Bearer <api.token>)",
+            "인증이 필요합니다",
+        )
+    }
+
+    pub fn reply(&self) -> warp::reply::Response {
+        let body = ErrorBody {
+            error: self.code.to_string(),
+            message: self.message.clone(),
+            message_ko: self.message_ko.clone(),
+        };
+        warp::reply::with_status(warp::reply::json(&body), self.status).into_response()
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> ApiError {
+        ApiError::internal("database", e)
+    }
+}
+
+/// Turns any rejection into a JSON error answer. Never fails.
+pub async fn handle_rejection(err: Rejection) -> Result<warp::reply::Response, Infallible> {
+    let api = if let Some(e) = err.find::<ApiError>() {
+        e.clone()
+    } else if err.is_not_found() {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such endpoint; the API is described at /api-doc/openapi.json",
+            "없는 주소입니다",
+        )
+    } else if let Some(e) = err.find::<warp::reject::PayloadTooLarge>() {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            e.to_string(),
+            "요청 데이터가 너무 큽니다",
+        )
+    } else if let Some(e) = err.find::<warp::reject::UnsupportedMediaType>() {
+        ApiError::unsupported_media_type(e.to_string())
+    } else if let Some(e) = err.find::<warp::filters::body::BodyDeserializeError>() {
+        ApiError::bad_request(
+            "invalid_json",
+            format!("invalid JSON body: {e}"),
+            "요청 형식이 잘못되었습니다",
+        )
+    } else if let Some(e) = err.find::<warp::reject::InvalidQuery>() {
+        ApiError::bad_request("invalid_query", e.to_string(), "요청 형식이 잘못되었습니다")
+    } else if let Some(e) = err.find::<warp::reject::MissingHeader>() {
+        ApiError::bad_request(
+            "missing_header",
+            e.to_string(),
+            "요청 형식이 잘못되었습니다",
+        )
+    } else if let Some(e) = err.find::<warp::reject::InvalidHeader>() {
+        ApiError::bad_request(
+            "invalid_header",
+            e.to_string(),
+            "요청 형식이 잘못되었습니다",
+        )
+    } else if let Some(e) = err.find::<warp::reject::LengthRequired>() {
+        ApiError::new(
+            StatusCode::LENGTH_REQUIRED,
+            "length_required",
+            e.to_string(),
+            "요청 형식이 잘못되었습니다",
+        )
+    } else if let Some(e) = err.find::<warp::reject::MethodNotAllowed>() {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            e.to_string(),
+            "허용되지 않는 요청입니다",
+        )
+    } else if let Some(e) = err.find::<warp::filters::cors::CorsForbidden>() {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cors_forbidden",
+            e.to_string(),
+            "허용되지 않는 출처입니다",
+        )
+    } else {
+        tracing::error!(rejection = ?err, "unhandled rejection");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "unhandled error",
+            "내부 오류가 발생했습니다",
+        )
+    };
+    Ok(api.reply())
+}

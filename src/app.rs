@@ -1,0 +1,175 @@
+//! Wires the service together.
+//!
+//! [`run`] takes a validated [`Config`], an already bound listener and a shutdown
+//! future, opens the store, starts the background parts and serves the API until the
+//! shutdown future completes. `main.rs` calls it with the configured address and
+//! SIGTERM/SIGINT; tests call it with `127.0.0.1:0` and a temp data dir.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::future::BoxFuture;
+use serde_json::{Map, Value};
+use tokio::net::TcpListener;
+
+use crate::config::{Config, ConfigError};
+use crate::store::{Store, StoreError};
+
+/// Errors that stop the service from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot open the database: {0}")]
+    Store(#[from] StoreError),
+    #[error(
+        "refusing to listen on {addr}: it is not a loopback address and api.token is not set \
+         (set CARENCO_API_TOKEN, or listen on 127.0.0.1)"
+    )]
+    PublicWithoutToken { addr: std::net::SocketAddr },
+    #[error("listener: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The status of one component on `/check`.
+#[derive(Debug, Clone)]
+pub struct ComponentStatus {
+    /// Whether the component works as configured.
+    pub ok: bool,
+    /// Component-specific fields (merged next to `ok` in the JSON object).
+    pub detail: Map<String, Value>,
+}
+
+impl ComponentStatus {
+    pub fn new(ok: bool, detail: Value) -> ComponentStatus {
+        let detail = match detail {
+            Value::Object(map) => map,
+            other => {
+                let mut map = Map::new();
+                map.insert("detail".into(), other);
+                map
+            }
+        };
+        ComponentStatus { ok, detail }
+    }
+
+    /// The JSON object shown on `/check`: `{"ok": ..., ...detail}`.
+    pub fn to_json(&self) -> Value {
+        let mut map = Map::new();
+        map.insert("ok".into(), Value::Bool(self.ok));
+        for (k, v) in &self.detail {
+            map.insert(k.clone(), v.clone());
+        }
+        Value::Object(map)
+    }
+}
+
+/// Something that reports on `/check`. Each subsystem registers one in [`run`].
+pub trait StatusComponent: Send + Sync {
+    /// The key on `/check` (`database`, `scanner`, `sync`, ...).
+    fn name(&self) -> &'static str;
+    /// Whether `/check` answers 503 when this component is not ok (only the database).
+    fn critical(&self) -> bool {
+        false
+    }
+    fn status(&self) -> BoxFuture<'_, ComponentStatus>;
+}
+
+/// Shared state of the running service, handed to every API handler.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub started_at: Instant,
+    pub components: Vec<Arc<dyn StatusComponent>>,
+}
+
+impl AppState {
+    /// `/check`: every component's status; `ready` is false when a critical one fails.
+    pub async fn check(&self) -> (bool, Map<String, Value>) {
+        let statuses = futures::future::join_all(self.components.iter().map(|c| c.status())).await;
+        let mut ready = true;
+        let mut out = Map::new();
+        for (component, status) in self.components.iter().zip(statuses) {
+            if component.critical() && !status.ok {
+                ready = false;
+            }
+            out.insert(component.name().to_string(), status.to_json());
+        }
+        (ready, out)
+    }
+}
+
+/// `/check`'s `database` component: a write transaction must be possible.
+struct DatabaseStatus {
+    store: Store,
+}
+
+impl StatusComponent for DatabaseStatus {
+    fn name(&self) -> &'static str {
+        "database"
+    }
+    fn critical(&self) -> bool {
+        true
+    }
+    fn status(&self) -> BoxFuture<'_, ComponentStatus> {
+        Box::pin(async move {
+            match self.store.probe().await {
+                Ok(s) => ComponentStatus::new(
+                    true,
+                    serde_json::json!({
+                        "path": self.store.path(),
+                        "schema_version": s.schema_version,
+                        "scans": s.scans,
+                        "health_records": s.health_records,
+                    }),
+                ),
+                Err(e) => ComponentStatus::new(
+                    false,
+                    serde_json::json!({ "path": self.store.path(), "error": e.to_string() }),
+                ),
+            }
+        })
+    }
+}
+
+/// Runs the service on `listener` until `shutdown` completes.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), AppError> {
+    config.validate()?;
+    let addr = listener.local_addr()?;
+    if !addr.ip().is_loopback() && config.api.token.is_empty() {
+        return Err(AppError::PublicWithoutToken { addr });
+    }
+    let config = Arc::new(config);
+    let data_dir = config.storage.data_dir.clone();
+    let store = tokio::task::spawn_blocking(move || Store::open(&data_dir))
+        .await
+        .map_err(|e| StoreError::Join(e.to_string()))??;
+
+    let components: Vec<Arc<dyn StatusComponent>> = vec![Arc::new(DatabaseStatus {
+        store: store.clone(),
+    })];
+    let state = Arc::new(AppState {
+        config: config.clone(),
+        store: store.clone(),
+        started_at: Instant::now(),
+        components,
+    });
+
+    let routes = crate::api::routes(state.clone());
+    tracing::info!(%addr, version = env!("CARGO_PKG_VERSION"), "listening");
+    warp::serve(routes)
+        .incoming(listener)
+        .graceful(shutdown)
+        .run()
+        .await;
+    tracing::info!("shutting down");
+    if let Err(error) = store.checkpoint().await {
+        tracing::warn!(%error, "WAL checkpoint at shutdown failed");
+    }
+    Ok(())
+}

@@ -1,0 +1,706 @@
+//! The one typed configuration.
+//!
+//! Three layers, later ones win: the embedded defaults (every default is a named
+//! constant below, and [`DEFAULT_CONFIG_TOML`] documents them), a TOML file (any subset
+//! of keys; an unknown key is an error naming it), and `CARENCO_<SECTION>_<KEY>`
+//! environment variables (e.g. `CARENCO_API_TOKEN`, `CARENCO_S3_BUCKET`). CLI flags are
+//! applied by `main.rs` on top. [`Config::validate`] then checks values and names the
+//! bad key.
+//!
+//! Secrets (`api.token`, `ocr.google_api_key`) are wrapped in [`Secret`], whose
+//! `Debug` and `Serialize` never show the value: a config can be logged safely.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::scanner::WireFormat;
+
+/// The commented default configuration file, printed by `carenco-edge generate-config`.
+pub const DEFAULT_CONFIG_TOML: &str = include_str!("../config/default.toml");
+
+/// Prefix of environment overrides.
+pub const ENV_PREFIX: &str = "CARENCO_";
+
+// [api]
+/// Loopback on the original service's port.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:5000";
+/// Limit of a JSON frame body (`PUT /image`).
+pub const DEFAULT_MAX_FRAME_BODY_BYTES: u64 = 1024 * 1024;
+/// Limit of an OCR upload (`PUT /ocr`).
+pub const DEFAULT_MAX_OCR_BODY_BYTES: u64 = 20 * 1024 * 1024;
+
+// [log]
+pub const DEFAULT_LOG_FILTER: &str = "info";
+
+// [storage]
+pub const DEFAULT_DATA_DIR: &str = "./data";
+/// Pictures + queue may use this much of the disk before new captures get 507.
+pub const DEFAULT_STORAGE_BUDGET_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// Uploaded pictures older than this may be pruned locally (0 = keep forever).
+pub const DEFAULT_RETENTION_DAYS: u32 = 0;
+
+// [scanner]
+pub const DEFAULT_SCANNER_PORT: &str = "/dev/footscanner";
+pub const DEFAULT_SCANNER_BAUD: u32 = 115_200;
+pub const DEFAULT_SCANNER_ROWS: u16 = 24;
+pub const DEFAULT_SCANNER_COLS: u16 = 24;
+/// The legacy mat's pitch is unknown; 16.9 mm makes its sensing area ~405 mm square.
+pub const DEFAULT_SCANNER_PITCH_MM: f32 = 16.9;
+
+// [s3]
+pub const DEFAULT_S3_REGION: &str = "ap-northeast-2";
+pub const DEFAULT_S3_PREFIX: &str = "carenco";
+pub const DEFAULT_S3_DEVICE_ID: &str = "kiosk";
+/// How long `PUT /image` waits for its upload before answering `"queued"`.
+pub const DEFAULT_S3_UPLOAD_WAIT_MS: u64 = 2_000;
+
+// [ocr]
+pub const DEFAULT_GOOGLE_ENDPOINT: &str = "https://vision.googleapis.com";
+pub const DEFAULT_TESSERACT_BIN: &str = "tesseract";
+pub const DEFAULT_OCR_TIMEOUT_MS: u64 = 20_000;
+
+// [gpio]
+pub const DEFAULT_GPIO_LED_PIN: u8 = 17;
+pub const DEFAULT_GPIO_BUTTON_PIN: u8 = 27;
+
+/// Errors loading or validating a configuration; each names the key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("invalid `{key}`: {reason}")]
+    Invalid { key: &'static str, reason: String },
+}
+
+fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        reason: reason.into(),
+    }
+}
+
+/// A secret string: never printed by `Debug`, never serialised in clear.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+    /// The value, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("\"\"")
+        } else {
+            f.write_str("\"<redacted>\"")
+        }
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(if self.0.is_empty() { "" } else { "<redacted>" })
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub api: ApiConfig,
+    pub log: LogConfig,
+    pub storage: StorageConfig,
+    pub scanner: ScannerConfig,
+    pub s3: S3Config,
+    pub ocr: OcrConfig,
+    pub gpio: GpioConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Address to listen on. Non-loopback requires `token`.
+    pub listen: String,
+    /// Bearer token every request but `/health` must carry; empty = none.
+    pub token: Secret,
+    /// Origins allowed by CORS (e.g. `http://localhost:8080`, `null` for `file://`).
+    pub cors_origins: Vec<String>,
+    pub max_frame_body_bytes: u64,
+    pub max_ocr_body_bytes: u64,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            listen: DEFAULT_LISTEN.to_string(),
+            token: Secret::default(),
+            cors_origins: Vec::new(),
+            max_frame_body_bytes: DEFAULT_MAX_FRAME_BODY_BYTES,
+            max_ocr_body_bytes: DEFAULT_MAX_OCR_BODY_BYTES,
+        }
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Coloured on a terminal, plain lines elsewhere (systemd/journald).
+    #[default]
+    Auto,
+    /// Plain lines, no ANSI colours.
+    Plain,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `RUST_LOG`-style filter; the `RUST_LOG` variable wins when set.
+    pub filter: String,
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            filter: DEFAULT_LOG_FILTER.to_string(),
+            format: LogFormat::Auto,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Database, pictures and queued uploads live here.
+    pub data_dir: PathBuf,
+    /// Bytes that pictures and the queue may use; past it new captures get 507.
+    pub budget_bytes: u64,
+    /// Uploaded pictures older than this many days are pruned locally; 0 keeps them.
+    pub retention_days: u32,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            budget_bytes: DEFAULT_STORAGE_BUDGET_BYTES,
+            retention_days: DEFAULT_RETENTION_DAYS,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScannerConfig {
+    /// Read the mat at all. Off, the service still takes frames sent with `data`.
+    pub enabled: bool,
+    /// Serial device (the udev rule names the mat `/dev/footscanner`).
+    pub port: String,
+    pub baud: u32,
+    pub format: WireFormat,
+    /// Mat geometry: rows, columns, centre-to-centre pitch in mm.
+    pub rows: u16,
+    pub cols: u16,
+    pub pitch_mm: f32,
+    /// Use the built-in simulated mat instead of `port`.
+    pub simulate: bool,
+}
+
+impl Default for ScannerConfig {
+    fn default() -> Self {
+        ScannerConfig {
+            enabled: true,
+            port: DEFAULT_SCANNER_PORT.to_string(),
+            baud: DEFAULT_SCANNER_BAUD,
+            format: WireFormat::Legacy,
+            rows: DEFAULT_SCANNER_ROWS,
+            cols: DEFAULT_SCANNER_COLS,
+            pitch_mm: DEFAULT_SCANNER_PITCH_MM,
+            simulate: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct S3Config {
+    /// Empty = no uploads: everything stays local (the embedded default).
+    pub bucket: String,
+    pub region: String,
+    /// Custom endpoint for S3-compatible stores (MinIO, Garage); empty = AWS.
+    pub endpoint: String,
+    pub force_path_style: bool,
+    pub prefix: String,
+    /// Distinguishes kiosks sharing a bucket; part of every key.
+    pub device_id: String,
+    /// Base of the public `url` of a picture; empty = derived from endpoint/bucket.
+    pub public_base_url: String,
+    pub upload_wait_ms: u64,
+}
+
+impl Default for S3Config {
+    fn default() -> Self {
+        S3Config {
+            bucket: String::new(),
+            region: DEFAULT_S3_REGION.to_string(),
+            endpoint: String::new(),
+            force_path_style: false,
+            prefix: DEFAULT_S3_PREFIX.to_string(),
+            device_id: DEFAULT_S3_DEVICE_ID.to_string(),
+            public_base_url: String::new(),
+            upload_wait_ms: DEFAULT_S3_UPLOAD_WAIT_MS,
+        }
+    }
+}
+
+/// Which OCR engine answers `PUT /ocr`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OcrEngineChoice {
+    /// Google when configured and reachable, else Tesseract.
+    #[default]
+    Auto,
+    Google,
+    Tesseract,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OcrConfig {
+    pub engine: OcrEngineChoice,
+    pub google_endpoint: String,
+    /// Google Cloud Vision API key (`GOOGLE_API_KEY` also works); empty = not configured.
+    pub google_api_key: Secret,
+    pub tesseract_bin: String,
+    pub timeout_ms: u64,
+}
+
+impl Default for OcrConfig {
+    fn default() -> Self {
+        OcrConfig {
+            engine: OcrEngineChoice::Auto,
+            google_endpoint: DEFAULT_GOOGLE_ENDPOINT.to_string(),
+            google_api_key: Secret::default(),
+            tesseract_bin: DEFAULT_TESSERACT_BIN.to_string(),
+            timeout_ms: DEFAULT_OCR_TIMEOUT_MS,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GpioConfig {
+    /// Drive the status LED and read the capture button (needs the `gpio` feature).
+    pub enabled: bool,
+    /// BCM pin numbers.
+    pub led_pin: u8,
+    pub button_pin: u8,
+}
+
+impl Default for GpioConfig {
+    fn default() -> Self {
+        GpioConfig {
+            enabled: false,
+            led_pin: DEFAULT_GPIO_LED_PIN,
+            button_pin: DEFAULT_GPIO_BUTTON_PIN,
+        }
+    }
+}
+
+const SECTIONS: &[&str] = &["api", "log", "storage", "scanner", "s3", "ocr", "gpio"];
+
+impl Config {
+    /// Defaults, then `file` (when given), then `CARENCO_*` variables from `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut value = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                Self::check_file(&text, path)?;
+                text.parse::<toml::Table>()
+                    .map_err(|e| ConfigError::Parse {
+                        path: path.to_path_buf(),
+                        message: e.to_string(),
+                    })?
+            }
+            None => toml::Table::new(),
+        };
+        apply_env(&mut value, env)?;
+        let config: Config =
+            toml::Value::Table(value)
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::Env {
+                    var: format!("{ENV_PREFIX}*"),
+                    message: e.message().to_string(),
+                })?;
+        Ok(config)
+    }
+
+    /// Parses `text` as a config file (typed), so type errors name the file and key.
+    fn check_file(text: &str, path: &Path) -> Result<(), ConfigError> {
+        toml::from_str::<Config>(text)
+            .map(|_| ())
+            .map_err(|e| ConfigError::Parse {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })
+    }
+
+    /// Checks every value; the error names the key and why.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let listen = self.listen_addr()?;
+        if !listen.ip().is_loopback() && self.api.token.is_empty() {
+            return Err(invalid(
+                "api.token",
+                format!(
+                    "api.listen is {listen}, which is not a loopback address: set api.token \
+                     (CARENCO_API_TOKEN) so that only the kiosk can call the API"
+                ),
+            ));
+        }
+        if !self.api.token.is_empty() && self.api.token.expose().len() < 16 {
+            return Err(invalid("api.token", "must be at least 16 characters"));
+        }
+        for origin in &self.api.cors_origins {
+            if origin != "null"
+                && !(origin.starts_with("http://") || origin.starts_with("https://"))
+            {
+                return Err(invalid(
+                    "api.cors_origins",
+                    format!("{origin:?} is not an origin (http://host[:port], https://… or null)"),
+                ));
+            }
+        }
+        if self.api.max_frame_body_bytes < 1024 {
+            return Err(invalid("api.max_frame_body_bytes", "must be at least 1024"));
+        }
+        if self.api.max_ocr_body_bytes < 1024 {
+            return Err(invalid("api.max_ocr_body_bytes", "must be at least 1024"));
+        }
+        if self.storage.data_dir.as_os_str().is_empty() {
+            return Err(invalid("storage.data_dir", "must not be empty"));
+        }
+        if self.storage.budget_bytes < 1024 * 1024 {
+            return Err(invalid("storage.budget_bytes", "must be at least 1 MiB"));
+        }
+        if self.scanner.port.is_empty() && self.scanner.enabled && !self.scanner.simulate {
+            return Err(invalid(
+                "scanner.port",
+                "must not be empty while the scanner is enabled",
+            ));
+        }
+        if !(300..=4_000_000).contains(&self.scanner.baud) {
+            return Err(invalid("scanner.baud", "must be between 300 and 4000000"));
+        }
+        if !(1..=256).contains(&self.scanner.rows) {
+            return Err(invalid("scanner.rows", "must be 1..=256"));
+        }
+        if !(1..=256).contains(&self.scanner.cols) {
+            return Err(invalid("scanner.cols", "must be 1..=256"));
+        }
+        if self.scanner.format == WireFormat::Legacy
+            && (self.scanner.rows != 24 || self.scanner.cols != 24)
+        {
+            return Err(invalid(
+                "scanner.rows",
+                "the legacy format is always 24 x 24 (set rows = cols = 24)",
+            ));
+        }
+        if !(self.scanner.pitch_mm.is_finite() && (1.0..=100.0).contains(&self.scanner.pitch_mm)) {
+            return Err(invalid("scanner.pitch_mm", "must be between 1 and 100 mm"));
+        }
+        if !self.s3.bucket.is_empty() {
+            if self.s3.region.is_empty() {
+                return Err(invalid(
+                    "s3.region",
+                    "must not be empty when s3.bucket is set",
+                ));
+            }
+            if !is_http_url(&self.s3.endpoint) && !self.s3.endpoint.is_empty() {
+                return Err(invalid(
+                    "s3.endpoint",
+                    "must start with http:// or https://",
+                ));
+            }
+        }
+        if !is_key_segment(&self.s3.device_id) {
+            return Err(invalid(
+                "s3.device_id",
+                "must be 1..64 characters of [A-Za-z0-9_.-] (it is part of every S3 key)",
+            ));
+        }
+        if !self.s3.prefix.is_empty() && !self.s3.prefix.split('/').all(is_key_segment) {
+            return Err(invalid(
+                "s3.prefix",
+                "must be segments of [A-Za-z0-9_.-] separated by '/', without leading or trailing '/'",
+            ));
+        }
+        if self.s3.upload_wait_ms > 60_000 {
+            return Err(invalid("s3.upload_wait_ms", "must be at most 60000"));
+        }
+        if !(self.ocr.google_endpoint.starts_with("http://")
+            || self.ocr.google_endpoint.starts_with("https://"))
+        {
+            return Err(invalid(
+                "ocr.google_endpoint",
+                "must start with http:// or https://",
+            ));
+        }
+        if self.ocr.engine == OcrEngineChoice::Google && self.ocr.google_api_key.is_empty() {
+            return Err(invalid(
+                "ocr.google_api_key",
+                "ocr.engine is \"google\" but no key is set (or GOOGLE_API_KEY)",
+            ));
+        }
+        if self.ocr.timeout_ms == 0 {
+            return Err(invalid("ocr.timeout_ms", "must be positive"));
+        }
+        if self.gpio.enabled && self.gpio.led_pin == self.gpio.button_pin {
+            return Err(invalid("gpio.button_pin", "must differ from gpio.led_pin"));
+        }
+        if self.gpio.led_pin > 27 || self.gpio.button_pin > 27 {
+            return Err(invalid("gpio.led_pin", "BCM pins are 0..=27"));
+        }
+        Ok(())
+    }
+
+    /// `api.listen` parsed.
+    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.api.listen.parse().map_err(|e| {
+            invalid(
+                "api.listen",
+                format!("{:?} is not an address:port ({e})", self.api.listen),
+            )
+        })
+    }
+}
+
+fn is_http_url(s: &str) -> bool {
+    s.starts_with("http://") || s.starts_with("https://")
+}
+
+/// True for 1..=64 characters of `[A-Za-z0-9_.-]`, not `.` or `..`: safe as one path
+/// segment and one S3 key segment.
+pub fn is_key_segment(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s != "."
+        && s != ".."
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+}
+
+/// Applies `CARENCO_<SECTION>_<KEY>=value` to the raw table. A value is read as a TOML
+/// literal when it parses as one (numbers, booleans, arrays), else as a string.
+fn apply_env(
+    table: &mut toml::Table,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<(), ConfigError> {
+    let defaults = toml::Table::try_from(Config::default()).map_err(|e| ConfigError::Env {
+        var: ENV_PREFIX.to_string(),
+        message: e.to_string(),
+    })?;
+    for (var, raw) in env {
+        let Some(rest) = var.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        let rest = rest.to_ascii_lowercase();
+        let Some((section, key)) = SECTIONS.iter().find_map(|s| {
+            rest.strip_prefix(s)
+                .and_then(|r| r.strip_prefix('_'))
+                .map(|k| (*s, k.to_string()))
+        }) else {
+            // CARENCO_CONFIG and the like belong to the CLI, not to the file layers.
+            if rest == "config" {
+                continue;
+            }
+            return Err(ConfigError::Env {
+                var,
+                message: format!("unknown section (expected one of {})", SECTIONS.join(", ")),
+            });
+        };
+        let known = defaults
+            .get(section)
+            .and_then(|s| s.as_table())
+            .and_then(|s| s.get(&key));
+        let Some(default) = known else {
+            return Err(ConfigError::Env {
+                var,
+                message: format!("unknown key `{section}.{key}`"),
+            });
+        };
+        let value = if default.is_str() {
+            toml::Value::String(raw)
+        } else {
+            format!("v = {raw}")
+                .parse::<toml::Table>()
+                .ok()
+                .and_then(|mut t| t.remove("v"))
+                .unwrap_or(toml::Value::String(raw))
+        };
+        table
+            .entry(section.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            .as_table_mut()
+            .ok_or_else(|| ConfigError::Env {
+                var: var.clone(),
+                message: format!("`{section}` in the file is not a table"),
+            })?
+            .insert(key, value);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_embedded_default_file_parses_to_the_default_config() {
+        let from_file: Config = toml::from_str(DEFAULT_CONFIG_TOML).unwrap();
+        let default = Config::default();
+        assert_eq!(
+            toml::to_string(&from_file).unwrap(),
+            toml::to_string(&default).unwrap()
+        );
+        default.validate().unwrap();
+    }
+
+    #[test]
+    fn unknown_keys_in_a_file_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[api]\nlisten = \"127.0.0.1:1\"\nlsten = 3\n").unwrap();
+        let err = Config::load(Some(&path), env(&[])).unwrap_err().to_string();
+        assert!(err.contains("lsten"), "{err}");
+    }
+
+    #[test]
+    fn env_overrides_the_file_with_typed_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[scanner]\nbaud = 9600\n").unwrap();
+        let c = Config::load(
+            Some(&path),
+            env(&[
+                ("CARENCO_SCANNER_BAUD", "57600"),
+                ("CARENCO_S3_BUCKET", "kiosk-bucket"),
+                ("CARENCO_S3_FORCE_PATH_STYLE", "true"),
+                ("CARENCO_API_CORS_ORIGINS", "[\"http://localhost:8080\"]"),
+                ("CARENCO_S3_DEVICE_ID", "12345"),
+                ("HOME", "/root"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.scanner.baud, 57600);
+        assert_eq!(c.s3.bucket, "kiosk-bucket");
+        assert!(c.s3.force_path_style);
+        assert_eq!(
+            c.api.cors_origins,
+            vec!["http://localhost:8080".to_string()]
+        );
+        assert_eq!(c.s3.device_id, "12345");
+    }
+
+    #[test]
+    fn an_unknown_env_key_is_an_error_naming_it() {
+        let err = Config::load(None, env(&[("CARENCO_API_TOKNE", "x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("CARENCO_API_TOKNE"), "{err}");
+        assert!(err.contains("api.tokne"), "{err}");
+    }
+
+    #[test]
+    fn a_public_listen_address_needs_a_token() {
+        let mut c = Config::default();
+        c.api.listen = "0.0.0.0:5000".into();
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("api.token"), "{err}");
+        c.api.token = Secret::new("0123456789abcdef0123");
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_or_serialised_output() {
+        let mut c = Config::default();
+        c.api.token = Secret::new("super-secret-token-value");
+        c.ocr.google_api_key = Secret::new("AIzaSecretKey");
+        let debug = format!("{c:?}");
+        let ser = toml::to_string(&c).unwrap();
+        for text in [debug, ser] {
+            assert!(!text.contains("super-secret"), "{text}");
+            assert!(!text.contains("AIzaSecretKey"), "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        type Mutation = fn(&mut Config);
+        let cases: Vec<(Mutation, &str)> = vec![
+            (|c| c.api.listen = "localhost".into(), "api.listen"),
+            (|c| c.scanner.baud = 1, "scanner.baud"),
+            (|c| c.scanner.pitch_mm = f32::NAN, "scanner.pitch_mm"),
+            (|c| c.s3.device_id = "../etc".into(), "s3.device_id"),
+            (|c| c.s3.prefix = "/a".into(), "s3.prefix"),
+            (
+                |c| c.api.cors_origins = vec!["*".into()],
+                "api.cors_origins",
+            ),
+            (
+                |c| c.ocr.engine = OcrEngineChoice::Google,
+                "ocr.google_api_key",
+            ),
+        ];
+        for (mutate, key) in cases {
+            let mut c = Config::default();
+            mutate(&mut c);
+            let err = c.validate().unwrap_err().to_string();
+            assert!(err.contains(key), "expected {key} in {err}");
+        }
+    }
+
+    #[test]
+    fn key_segments_reject_path_tricks() {
+        for ok in ["1", "user-42", "a.b_c"] {
+            assert!(is_key_segment(ok), "{ok}");
+        }
+        for bad in ["", ".", "..", "a/b", "a b", "ü", &"x".repeat(65)] {
+            assert!(!is_key_segment(bad), "{bad}");
+        }
+    }
+}

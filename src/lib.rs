@@ -1,0 +1,24 @@
+//! carenco-edge: the foot-pressure mat and InBody OCR service of a health kiosk.
+//!
+//! The library holds everything; `main.rs` only parses the command line and sets up
+//! logging. Module map (see `../shared/design/ARCHITECTURE.md`):
+//!
+//! - [`config`]: the one typed configuration (TOML + `CARENCO_*` env + CLI flags).
+//! - [`logging`]: tracing set-up for terminals, systemd and JSON.
+//! - [`store`]: the only module that touches SQLite.
+//! - [`scanner`]: mat wire formats, serial transport, capture, simulator.
+//! - [`footprint`]: calibrated pressure grids, analysis and pictures.
+//! - [`ocr`]: OCR engines and the InBody sheet parser.
+//! - [`sync`]: the store-and-forward outbox to S3.
+//! - [`api`]: the warp HTTP API and its OpenAPI document.
+//! - [`app`]: wires everything together; [`app::run`] is the entry point tests use.
+
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod footprint;
+pub mod logging;
+pub mod ocr;
+pub mod scanner;
+pub mod store;
+pub mod sync;

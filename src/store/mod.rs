@@ -1,0 +1,284 @@
+//! The store: the only module that touches SQLite.
+//!
+//! # What it owns
+//! - The database file `{data_dir}/carenco.db` and its schema (see [`schema`]).
+//! - All queries. Callers get typed rows, never a `Connection`.
+//!
+//! # Invariants
+//! - WAL journal with `synchronous=FULL`: a transaction that returned is on disk, so
+//!   the API may answer 200 after it (store-and-forward rule 1).
+//! - Every write is an `IMMEDIATE` transaction: a deferred one that upgrades to a write
+//!   gets `SQLITE_BUSY` at once, ignoring `busy_timeout`.
+//! - Blocking SQLite work never runs on the async runtime: [`Store::call`] moves it to
+//!   tokio's blocking pool. The connection sits behind a mutex, so writes are serial;
+//!   on a Pi with one writer that is both simplest and fastest.
+//! - The schema version lives in `PRAGMA user_version`. A database written by a newer
+//!   version of this program is refused ([`StoreError::TooNew`]) rather than opened:
+//!   an older binary must never "repair" a newer schema.
+
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+/// File name of the database inside the data directory.
+pub const DB_FILE_NAME: &str = "carenco.db";
+/// How long a statement waits for a lock held by another connection.
+pub const BUSY_TIMEOUT_MS: u64 = 5_000;
+/// WAL size kept after checkpoints (bytes): the WAL must not grow without bound.
+pub const JOURNAL_SIZE_LIMIT_BYTES: i64 = 16 * 1024 * 1024;
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "database {path} has schema version {found}, but this carenco-edge knows only up to \
+         {supported}: it was written by a newer version. Install that version again or move \
+         the file away; it was not modified"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("database task failed: {0}")]
+    Join(String),
+    #[error("database mutex poisoned by an earlier panic")]
+    Poisoned,
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `data_dir` and migrates it.
+    ///
+    /// Blocking: call before the runtime serves requests, or via `spawn_blocking`.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        let path = data_dir.join(DB_FILE_NAME);
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        Self::from_connection(conn, path)
+    }
+
+    fn from_connection(mut conn: Connection, path: PathBuf) -> Result<Store, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
+        // Check the version before touching anything: a newer schema stays untouched.
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let supported = schema::MIGRATIONS.len() as i64;
+        if found > supported {
+            return Err(StoreError::TooNew {
+                path,
+                found,
+                supported,
+            });
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT_BYTES)?;
+        schema::migrate(&mut conn)?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                path,
+                conn: Mutex::new(conn),
+            }),
+        })
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` with the connection on tokio's blocking pool.
+    pub async fn call<F, R>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&mut Connection) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.conn.lock().map_err(|_| StoreError::Poisoned)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Join(e.to_string()))?
+    }
+
+    /// Runs `f` inside one `IMMEDIATE` transaction on the blocking pool; commits when
+    /// `f` returns `Ok`, rolls back otherwise.
+    pub async fn write<F, R>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Synchronous variant of [`Store::call`] for code already on a blocking thread
+    /// (CLI commands, the crash-safe writers in tests).
+    pub fn call_blocking<F, R>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&mut Connection) -> Result<R, StoreError>,
+    {
+        let mut conn = self.inner.conn.lock().map_err(|_| StoreError::Poisoned)?;
+        f(&mut conn)
+    }
+
+    /// Readiness probe: proves the database can still be written (a write transaction
+    /// is opened and rolled back) and reports the schema version.
+    pub async fn probe(&self) -> Result<DbStatus, StoreError> {
+        self.call(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            let scans: i64 = tx.query_row("SELECT count(*) FROM scans", [], |r| r.get(0))?;
+            let records: i64 =
+                tx.query_row("SELECT count(*) FROM health_records", [], |r| r.get(0))?;
+            tx.rollback()?;
+            Ok(DbStatus {
+                schema_version: version,
+                scans,
+                health_records: records,
+            })
+        })
+        .await
+    }
+
+    /// Runs `PRAGMA integrity_check`; `Ok(())` when the answer is `ok`.
+    pub async fn integrity_check(&self) -> Result<Result<(), String>, StoreError> {
+        self.call(|conn| {
+            let answer: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+            Ok(if answer == "ok" { Ok(()) } else { Err(answer) })
+        })
+        .await
+    }
+
+    /// Checkpoints the WAL back into the database and truncates it (call when idle).
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        self.call(|conn| {
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// Now, as RFC 3339 UTC with milliseconds (the format of every `*_at` column).
+pub fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let now = now
+        .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
+        .unwrap_or(now);
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| now.unix_timestamp().to_string())
+}
+
+/// What [`Store::probe`] found.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DbStatus {
+    pub schema_version: i64,
+    pub scans: i64,
+    pub health_records: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opening_twice_keeps_the_schema_and_the_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .call_blocking(|c| {
+                c.execute(
+                    "INSERT INTO calibration (created_at, kind, data_json) VALUES ('t', 'tare', '{}')",
+                    [],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        let n: i64 = store
+            .call_blocking(|c| {
+                Ok(c.query_row("SELECT count(*) FROM calibration", [], |r| r.get(0))?)
+            })
+            .unwrap();
+        assert_eq!(n, 1);
+        let mode: String = store
+            .call_blocking(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE_NAME);
+        {
+            let c = Connection::open(&path).unwrap();
+            c.pragma_update(None, "user_version", 999).unwrap();
+        }
+        let before = std::fs::read(&path).unwrap();
+        let err = Store::open(dir.path()).unwrap_err();
+        assert!(
+            matches!(err, StoreError::TooNew { found: 999, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("newer version"));
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
+
+    #[tokio::test]
+    async fn probe_reports_version_and_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let status = store.probe().await.unwrap();
+        assert_eq!(status.schema_version, schema::MIGRATIONS.len() as i64);
+        assert_eq!(status.scans, 0);
+        assert!(store.integrity_check().await.unwrap().is_ok());
+    }
+}

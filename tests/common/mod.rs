@@ -1,0 +1,158 @@
+//! Test helpers: start the real service in-process on `127.0.0.1:0` with a temp data
+//! dir, or the real binary as a child process.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use carenco_edge::config::Config;
+
+/// A service running in this test process; stopped (gracefully) on drop.
+pub struct TestService {
+    pub addr: SocketAddr,
+    pub data_dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<Result<(), carenco_edge::app::AppError>>>,
+}
+
+impl TestService {
+    /// Starts with the default config (scanner off, no S3) adjusted by `tweak`.
+    pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestService {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::default();
+        config.storage.data_dir = data_dir.path().to_path_buf();
+        config.scanner.enabled = false;
+        tweak(&mut config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let handle = tokio::spawn(carenco_edge::app::run(config, listener, async move {
+            let _ = rx.await;
+        }));
+        let service = TestService {
+            addr,
+            data_dir,
+            shutdown: Some(tx),
+            handle: Some(handle),
+        };
+        service.wait_healthy().await;
+        service
+    }
+
+    pub async fn start() -> TestService {
+        Self::start_with(|_| {}).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    async fn wait_healthy(&self) {
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(r) = client.get(self.url("/health")).send().await {
+                if r.status().is_success() {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "service did not become healthy");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Stops the service and waits until it has shut down.
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.expect("join").expect("service ended with an error");
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::mem::replace(&mut self.data_dir, dir)
+    }
+}
+
+impl Drop for TestService {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Path of the real binary built by cargo for these tests.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_carenco-edge"))
+}
+
+/// A free loopback port (bound then released; good enough for tests).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// The real binary serving on `port` with `data_dir`; killed on drop.
+pub struct ChildService {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl ChildService {
+    pub fn spawn(data_dir: &Path, port: u16, extra: &[&str]) -> ChildService {
+        let child = Command::new(binary())
+            .arg("serve")
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn carenco-edge");
+        ChildService { child, port }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{}", self.port, path)
+    }
+
+    /// Waits for `/health` to answer 200; panics after `timeout`.
+    pub fn wait_healthy(&mut self, timeout: Duration) -> Duration {
+        let start = Instant::now();
+        let client = reqwest::blocking::Client::new();
+        loop {
+            if let Ok(r) = client.get(self.url("/health")).send() {
+                if r.status().is_success() {
+                    return start.elapsed();
+                }
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("carenco-edge exited early: {status}");
+            }
+            assert!(start.elapsed() < timeout, "no /health within {timeout:?}");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ChildService {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
