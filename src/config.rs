@@ -55,6 +55,17 @@ pub const DEFAULT_S3_PREFIX: &str = "carenco";
 pub const DEFAULT_S3_DEVICE_ID: &str = "kiosk";
 /// How long `PUT /image` waits for its upload before answering `"queued"`.
 pub const DEFAULT_S3_UPLOAD_WAIT_MS: u64 = 2_000;
+/// Integrity checksum sent with every PUT: the SDK's default (CRC32).
+pub const DEFAULT_S3_CHECKSUM: S3Checksum = S3Checksum::Crc32;
+/// Per-attempt limit of one S3 request; the SDK has none by default.
+pub const DEFAULT_S3_TIMEOUT_MS: u64 = 10_000;
+pub const DEFAULT_S3_CONNECT_TIMEOUT_MS: u64 = 3_000;
+/// Uploads in flight at once: enough to hide latency, small enough for a Pi's uplink.
+pub const DEFAULT_S3_CONCURRENCY: u32 = 4;
+/// First retry delay of a failed upload; doubles per attempt (with jitter) up to the cap.
+pub const DEFAULT_S3_RETRY_BASE_MS: u64 = 1_000;
+/// Retry delay cap: retries never stop, but a long outage costs one try per 5 minutes.
+pub const DEFAULT_S3_RETRY_MAX_MS: u64 = 300_000;
 
 // [ocr]
 pub const DEFAULT_GOOGLE_ENDPOINT: &str = "https://vision.googleapis.com";
@@ -258,6 +269,33 @@ pub struct S3Config {
     /// Base of the public `url` of a picture; empty = derived from endpoint/bucket.
     pub public_base_url: String,
     pub upload_wait_ms: u64,
+    /// Integrity checksum on each PUT (see [`S3Checksum`]).
+    pub checksum: S3Checksum,
+    /// Limit of one request attempt (ms).
+    pub timeout_ms: u64,
+    /// Limit of opening a connection (ms).
+    pub connect_timeout_ms: u64,
+    /// Uploads in flight at once.
+    pub concurrency: u32,
+    /// First retry delay (ms); doubled per failed attempt, with jitter.
+    pub retry_base_ms: u64,
+    /// Largest retry delay (ms). Retries never stop.
+    pub retry_max_ms: u64,
+}
+
+/// Which integrity checksum each PUT carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum S3Checksum {
+    /// The SDK's default flexible checksum (`x-amz-checksum-crc32`).
+    #[default]
+    Crc32,
+    /// A flexible SHA-256 checksum (`x-amz-checksum-sha256`).
+    Sha256,
+    /// Only `Content-MD5`, with the SDK's flexible checksums off
+    /// (`request_checksum_calculation = WhenRequired`): for S3-compatible stores that
+    /// reject the newer checksum headers or aws-chunked trailers.
+    Md5,
 }
 
 impl Default for S3Config {
@@ -271,6 +309,12 @@ impl Default for S3Config {
             device_id: DEFAULT_S3_DEVICE_ID.to_string(),
             public_base_url: String::new(),
             upload_wait_ms: DEFAULT_S3_UPLOAD_WAIT_MS,
+            checksum: DEFAULT_S3_CHECKSUM,
+            timeout_ms: DEFAULT_S3_TIMEOUT_MS,
+            connect_timeout_ms: DEFAULT_S3_CONNECT_TIMEOUT_MS,
+            concurrency: DEFAULT_S3_CONCURRENCY,
+            retry_base_ms: DEFAULT_S3_RETRY_BASE_MS,
+            retry_max_ms: DEFAULT_S3_RETRY_MAX_MS,
         }
     }
 }
@@ -464,6 +508,27 @@ impl Config {
         }
         if self.s3.upload_wait_ms > 60_000 {
             return Err(invalid("s3.upload_wait_ms", "must be at most 60000"));
+        }
+        if !(100..=600_000).contains(&self.s3.timeout_ms) {
+            return Err(invalid("s3.timeout_ms", "must be between 100 and 600000"));
+        }
+        if !(100..=600_000).contains(&self.s3.connect_timeout_ms) {
+            return Err(invalid(
+                "s3.connect_timeout_ms",
+                "must be between 100 and 600000",
+            ));
+        }
+        if !(1..=64).contains(&self.s3.concurrency) {
+            return Err(invalid("s3.concurrency", "must be 1..=64"));
+        }
+        if self.s3.retry_base_ms == 0 {
+            return Err(invalid("s3.retry_base_ms", "must be positive"));
+        }
+        if self.s3.retry_max_ms < self.s3.retry_base_ms {
+            return Err(invalid(
+                "s3.retry_max_ms",
+                "must be at least s3.retry_base_ms",
+            ));
         }
         if !(self.ocr.google_endpoint.starts_with("http://")
             || self.ocr.google_endpoint.starts_with("https://"))
@@ -677,6 +742,9 @@ mod tests {
             (|c| c.scanner.pitch_mm = f32::NAN, "scanner.pitch_mm"),
             (|c| c.s3.device_id = "../etc".into(), "s3.device_id"),
             (|c| c.s3.prefix = "/a".into(), "s3.prefix"),
+            (|c| c.s3.concurrency = 0, "s3.concurrency"),
+            (|c| c.s3.timeout_ms = 0, "s3.timeout_ms"),
+            (|c| c.s3.retry_max_ms = 1, "s3.retry_max_ms"),
             (
                 |c| c.api.cors_origins = vec!["*".into()],
                 "api.cors_origins",

@@ -14,5 +14,6 @@
 //! 6. S3 keys: `{prefix}/{device_id}/footprints/{user_id}/{scan_id}.png` and
 //!    `{prefix}/{device_id}/records/{kind}/{record_id}.json`.
 
+pub mod budget;
 pub mod keys;
 pub mod outbox;
