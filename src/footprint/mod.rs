@@ -2,8 +2,15 @@
 //! analysis (segmentation, arch index, centre of pressure, distribution) and the
 //! rendered picture. Everything here is pure: no I/O, no clock.
 //!
+//! - [`grid`]: the calibrated [`PressureGrid`] every computation starts from.
+//! - [`arch`]: arch classes (Cavanagh & Rodgers) in Korean and English.
+//! - [`synth`]: synthetic feet of known geometry (simulator and tests).
+//!
 //! Specified in `../shared/design/FOOT.md`.
 
+pub mod arch;
 pub mod grid;
+pub mod synth;
 
+pub use arch::ArchType;
 pub use grid::PressureGrid;
