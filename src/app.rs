@@ -162,11 +162,22 @@ pub async fn run(
 
     let routes = crate::api::routes(state.clone());
     tracing::info!(%addr, version = env!("CARGO_PKG_VERSION"), "listening");
+    // The listener is bound and the routes are built: tell systemd we are ready, then
+    // keep its watchdog fed from this runtime.
+    crate::notify::ready(&crate::notify::current_status(&state).await);
+    let watchdog = crate::notify::spawn_watchdog(state.clone());
+    let shutdown = async move {
+        shutdown.await;
+        crate::notify::stopping();
+    };
     warp::serve(routes)
         .incoming(listener)
         .graceful(shutdown)
         .run()
         .await;
+    if let Some(watchdog) = watchdog {
+        watchdog.abort();
+    }
     tracing::info!("shutting down");
     if let Err(error) = store.checkpoint().await {
         tracing::warn!(%error, "WAL checkpoint at shutdown failed");

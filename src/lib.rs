@@ -12,12 +12,14 @@
 //! - [`sync`]: the store-and-forward outbox to S3.
 //! - [`api`]: the warp HTTP API and its OpenAPI document.
 //! - [`app`]: wires everything together; [`app::run`] is the entry point tests use.
+//! - [`notify`]: systemd readiness, watchdog and status (`sd_notify`).
 
 pub mod api;
 pub mod app;
 pub mod config;
 pub mod footprint;
 pub mod logging;
+pub mod notify;
 pub mod ocr;
 pub mod scanner;
 pub mod store;

@@ -195,6 +195,19 @@ impl Store {
         .await
     }
 
+    /// Outbox items not yet confirmed by S3 (the queue depth shown to systemd and on
+    /// the LED). A plain read: it never waits for the write lock.
+    pub async fn outbox_pending(&self) -> Result<i64, StoreError> {
+        self.call(|conn| {
+            Ok(conn.query_row(
+                "SELECT count(*) FROM outbox WHERE done_at IS NULL",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
     /// Checkpoints the WAL back into the database and truncates it (call when idle).
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
         self.call(|conn| {
