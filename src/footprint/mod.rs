@@ -3,14 +3,17 @@
 //! rendered picture. Everything here is pure: no I/O, no clock.
 //!
 //! - [`grid`]: the calibrated [`PressureGrid`] every computation starts from.
+//! - [`analysis`]: segmentation, arch index, COP and distribution ([`Metrics`]).
 //! - [`arch`]: arch classes (Cavanagh & Rodgers) in Korean and English.
 //! - [`synth`]: synthetic feet of known geometry (simulator and tests).
 //!
 //! Specified in `../shared/design/FOOT.md`.
 
+pub mod analysis;
 pub mod arch;
 pub mod grid;
 pub mod synth;
 
+pub use analysis::{analyse, Metrics};
 pub use arch::ArchType;
 pub use grid::PressureGrid;

@@ -1,0 +1,839 @@
+//! What a calibrated pressure grid says about the person standing on it: which cells
+//! belong to which foot, and each foot's contact area, force share, peak pressure,
+//! centre of pressure, forefoot/rearfoot split and arch index; for the whole body the
+//! weight, left/right and fore/rear distribution and the centre of pressure.
+//!
+//! Pure and deterministic: no I/O, no clock, no randomness. Specified in
+//! `../shared/design/FOOT.md` (Metrics).
+//!
+//! # Method
+//! 1. Cells above [`NOISE_FRACTION_OF_PEAK`] of the peak cell are in contact; they form
+//!    8-connected regions. A small region far from every large one (a stray cell at the
+//!    mat's edge, as in the legacy sample's row 0) is noise and dropped.
+//! 2. Left and right are split at the middle of the widest run of empty columns
+//!    between the outermost contact columns, so toes and heels that are separate blobs
+//!    stay with their foot. Without such a gap, a contact narrower than
+//!    [`MAX_ONE_FOOT_WIDTH_MM`] is one foot (its side from where it stands on the mat);
+//!    a wider one is split at the weakest column of its middle half. A side with less
+//!    than [`MIN_FOOT_AREA_CM2`] of contact is reported as no foot, never guessed.
+//! 3. Areas are measured on a grid interpolated to about [`SAMPLE_STEP_MM`]: each cell's
+//!    pressure is divided by the highest pressure around it (so the local contact level
+//!    is 1 whatever the load), that occupancy is interpolated bilinearly, and a sample
+//!    is in contact at [`OCCUPANCY_THRESHOLD`] or more. A partly covered border cell so contributes about
+//!    its covered part instead of a whole cell, and the arch index is not quantised.
+//! 4. Arch index (Cavanagh & Rodgers 1987): toes are the interpolated regions lying
+//!    wholly in the front [`TOE_ZONE_FRACTION`] of the foot; without them the foot's
+//!    length along its principal axis is cut into thirds, and the index is the middle
+//!    third's area over the whole.
+
+use serde::Serialize;
+
+use super::arch::ArchType;
+use super::grid::{PressureGrid, STANDARD_GRAVITY};
+
+/// Cells below this share of the peak cell's force are not contact.
+pub const NOISE_FRACTION_OF_PEAK: f32 = 0.02;
+/// A region with less than this share of the total force ...
+pub const NOISE_REGION_MAX_SHARE: f32 = 0.05;
+/// ... and farther than this from every larger region is noise.
+pub const NOISE_REGION_MIN_DISTANCE_MM: f32 = 40.0;
+/// A single foot's contact is narrower than this (a foot is about 100 mm wide, toed
+/// out a bit more); anything wider without a gap is two feet side by side.
+pub const MAX_ONE_FOOT_WIDTH_MM: f32 = 150.0;
+/// Less contact than this on a side is not a foot (an adult foot has over 80 cm²).
+pub const MIN_FOOT_AREA_CM2: f32 = 15.0;
+/// Target spacing of the interpolated grid, mm.
+pub const SAMPLE_STEP_MM: f32 = 2.0;
+/// Interpolated regions wholly in this front part of a foot are toes.
+pub const TOE_ZONE_FRACTION: f32 = 0.33;
+/// A sample is in contact where the interpolated occupancy reaches this. Half the
+/// local level would put the edge of a full cell next to an empty one exactly on the
+/// cell border; dividing by the 3 x 3 maximum underestimates cells on a pressure
+/// gradient, and 0.45 compensates that: on the synthetic feet it halves the error of
+/// the arch index (within ±0.008 on a 48 x 48 mat, against -0.02 at 0.5).
+pub const OCCUPANCY_THRESHOLD: f32 = 0.45;
+/// Interpolation never uses fewer or more sub-samples per cell side than these.
+const MIN_SUPERSAMPLE: usize = 2;
+const MAX_SUPERSAMPLE: usize = 10;
+
+/// Where the weight came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightSource {
+    /// The mat's load cell (by its own calibration); pressure only distributes it.
+    LoadCell,
+    /// The sum of the calibrated cell forces.
+    Pressure,
+}
+
+/// Which side a foot is on (column 0 is the person's left).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Left,
+    Right,
+}
+
+/// One foot's metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct FootMetrics {
+    /// Cavanagh & Rodgers arch index, toes excluded.
+    #[schema(example = 0.234)]
+    pub arch_index: f32,
+    pub arch_type: ArchType,
+    /// The arch class in Korean (요족 / 정상 / 평발).
+    #[schema(example = "정상")]
+    pub arch_type_ko: &'static str,
+    /// Share of the body's load on this foot, %.
+    #[schema(example = 50.2)]
+    pub force_pct: f32,
+    /// Contact area, toes included, cm².
+    #[schema(example = 131.5)]
+    pub contact_area_cm2: f32,
+    /// Highest cell pressure, kPa.
+    #[schema(example = 182.0)]
+    pub peak_kpa: f32,
+    /// Centre of pressure, mm from the mat's top-left corner ([x, y], y towards the heel).
+    pub cop_mm: [f32; 2],
+    /// Share of this foot's force ahead of the middle of its length, %.
+    pub forefoot_pct: f32,
+    /// Share of this foot's force behind the middle of its length, %.
+    pub rearfoot_pct: f32,
+    /// Heel to toe along the foot's axis, mm (toes included).
+    pub length_mm: f32,
+    /// Whether separate toe regions were found and left out of the arch index.
+    pub toes_found: bool,
+}
+
+/// The whole analysis; serialises to the `metrics` contract of `/image`.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Metrics {
+    /// Body weight, kg.
+    #[schema(example = 58.5)]
+    pub weight_kg: f32,
+    pub weight_source: WeightSource,
+    /// Number of feet found: 0, 1 or 2.
+    pub feet: u8,
+    /// Whole-body centre of pressure, mm; null with no foot.
+    pub cop_mm: Option<[f32; 2]>,
+    pub left_pct: f32,
+    pub right_pct: f32,
+    pub forefoot_pct: f32,
+    pub rearfoot_pct: f32,
+    /// Null when no left foot was found.
+    pub left: Option<FootMetrics>,
+    /// Null when no right foot was found.
+    pub right: Option<FootMetrics>,
+}
+
+impl Metrics {
+    /// The arch class both feet share (or the one foot's); `None` when the feet
+    /// differ or none was found: neither foot's class is more "the" class than the
+    /// other's, so the caller names both.
+    pub fn common_arch_type(&self) -> Option<ArchType> {
+        match (&self.left, &self.right) {
+            (Some(l), Some(r)) if l.arch_type == r.arch_type => Some(l.arch_type),
+            (Some(l), None) => Some(l.arch_type),
+            (None, Some(r)) => Some(r.arch_type),
+            _ => None,
+        }
+    }
+}
+
+/// Analyses a calibrated grid. Never panics, whatever the grid holds (negative or
+/// non-finite forces count as no force; a grid whose `force_n` is shorter than
+/// `rows * cols` is read as zero beyond its end).
+pub fn analyse(grid: &PressureGrid) -> Metrics {
+    let (rows, cols, pitch) = (grid.rows, grid.cols, grid.pitch_mm);
+    let n = rows.saturating_mul(cols);
+    let force: Vec<f32> = (0..n)
+        .map(|i| match grid.force_n.get(i) {
+            Some(&f) if f.is_finite() && f > 0.0 => f,
+            _ => 0.0,
+        })
+        .collect();
+    let pitch = if pitch.is_finite() && pitch > 0.0 {
+        pitch
+    } else {
+        1.0
+    };
+
+    let sides = segment(&force, rows, cols, pitch);
+    let feet: Vec<(Side, Foot)> = sides
+        .into_iter()
+        .filter_map(|(side, mask)| {
+            measure_foot(&force, &mask, rows, cols, pitch).map(|f| (side, f))
+        })
+        .collect();
+
+    let total: f32 = feet.iter().map(|(_, f)| f.force_n).sum();
+    let (weight_kg, weight_source) = match grid.load_cell_kg {
+        Some(kg) if kg.is_finite() => (kg.max(0.0), WeightSource::LoadCell),
+        _ => (total / STANDARD_GRAVITY, WeightSource::Pressure),
+    };
+    let pct = |x: f32| if total > 0.0 { 100.0 * x / total } else { 0.0 };
+    let force_of = |side: Side| {
+        feet.iter()
+            .filter(|(s, _)| *s == side)
+            .map(|(_, f)| f.force_n)
+            .sum::<f32>()
+    };
+    let fore: f32 = feet.iter().map(|(_, f)| f.fore_n).sum();
+    let cop = (total > 0.0).then(|| {
+        let x = feet.iter().map(|(_, f)| f.cop[0] * f.force_n).sum::<f32>() / total;
+        let y = feet.iter().map(|(_, f)| f.cop[1] * f.force_n).sum::<f32>() / total;
+        [round(x, 1), round(y, 1)]
+    });
+    let metrics_of = |side: Side| {
+        feet.iter().find(|(s, _)| *s == side).map(|(_, f)| {
+            let arch_type = ArchType::from_index(f.arch_index);
+            FootMetrics {
+                arch_index: round(f.arch_index, 3),
+                arch_type,
+                arch_type_ko: arch_type.korean(),
+                force_pct: round(pct(f.force_n), 1),
+                contact_area_cm2: round(f.area_mm2 / 100.0, 1),
+                peak_kpa: round(f.peak_n / (pitch * pitch) * 1000.0, 1),
+                cop_mm: [round(f.cop[0], 1), round(f.cop[1], 1)],
+                forefoot_pct: round(100.0 * f.fore_n / f.force_n, 1),
+                rearfoot_pct: round(100.0 - 100.0 * f.fore_n / f.force_n, 1),
+                length_mm: round(f.length_mm, 1),
+                toes_found: f.toes_found,
+            }
+        })
+    };
+    Metrics {
+        weight_kg: round(weight_kg, 2),
+        weight_source,
+        feet: feet.len() as u8,
+        cop_mm: cop,
+        left_pct: round(pct(force_of(Side::Left)), 1),
+        right_pct: round(pct(force_of(Side::Right)), 1),
+        forefoot_pct: round(pct(fore), 1),
+        rearfoot_pct: if total > 0.0 {
+            round(100.0 - pct(fore), 1)
+        } else {
+            0.0
+        },
+        left: metrics_of(Side::Left),
+        right: metrics_of(Side::Right),
+    }
+}
+
+fn round(x: f32, digits: i32) -> f32 {
+    let p = 10f32.powi(digits);
+    (x * p).round() / p
+}
+
+/// One 8-connected region of contact cells.
+struct Region {
+    cells: Vec<usize>,
+    force: f32,
+}
+
+/// Contact cells split into the left and the right foot (each a cell mask).
+fn segment(force: &[f32], rows: usize, cols: usize, pitch: f32) -> Vec<(Side, Vec<bool>)> {
+    let peak = force.iter().copied().fold(0.0f32, f32::max);
+    if peak <= 0.0 {
+        return Vec::new();
+    }
+    let threshold = peak * NOISE_FRACTION_OF_PEAK;
+    let contact: Vec<bool> = force.iter().map(|&f| f > threshold).collect();
+    let regions = regions(&contact, force, rows, cols);
+    let total: f32 = regions.iter().map(|r| r.force).sum();
+
+    // Drop small regions far from every large one.
+    let is_large = |r: &Region| r.force >= NOISE_REGION_MAX_SHARE * total;
+    let large: Vec<&Region> = regions.iter().filter(|r| is_large(r)).collect();
+    let min_d2 = (NOISE_REGION_MIN_DISTANCE_MM / pitch).powi(2);
+    let mut kept = vec![false; force.len()];
+    for region in &regions {
+        let keep = is_large(region)
+            || large.iter().any(|big| {
+                region.cells.iter().any(|&a| {
+                    big.cells.iter().any(|&b| {
+                        let (dr, dc) = (
+                            (a / cols) as f32 - (b / cols) as f32,
+                            (a % cols) as f32 - (b % cols) as f32,
+                        );
+                        dr * dr + dc * dc <= min_d2
+                    })
+                })
+            });
+        if keep {
+            for &c in &region.cells {
+                kept[c] = true;
+            }
+        }
+    }
+
+    // Column occupancy and force.
+    let mut occupied = vec![false; cols];
+    let mut column_force = vec![0.0f32; cols];
+    for (i, _) in kept.iter().enumerate().filter(|(_, k)| **k) {
+        occupied[i % cols] = true;
+        column_force[i % cols] += force[i];
+    }
+    let Some(first) = occupied.iter().position(|o| *o) else {
+        return Vec::new();
+    };
+    let last = occupied.iter().rposition(|o| *o).unwrap_or(first);
+
+    // Widest run of empty columns strictly inside [first, last].
+    let mut best: Option<(usize, usize)> = None;
+    let mut run_start = None;
+    for (c, &occ) in occupied.iter().enumerate().take(last + 1).skip(first) {
+        match (occ, run_start) {
+            (false, None) => run_start = Some(c),
+            (true, Some(s)) => {
+                if best.is_none_or(|(bs, be)| c - s > be - bs) {
+                    best = Some((s, c));
+                }
+                run_start = None;
+            }
+            _ => {}
+        }
+    }
+    let width_mm = (last + 1 - first) as f32 * pitch;
+    // `split`: columns < split are left. A gap splits at its middle.
+    let split = match best {
+        Some((s, e)) => Some((s + e) / 2),
+        None if width_mm > MAX_ONE_FOOT_WIDTH_MM => {
+            let span = last + 1 - first;
+            let (lo, hi) = (first + span / 4, first + span - span / 4);
+            (lo..hi.max(lo + 1))
+                .min_by(|a, b| column_force[*a].total_cmp(&column_force[*b]))
+                .map(|c| c.max(first + 1))
+        }
+        None => None,
+    };
+
+    let min_cells = (MIN_FOOT_AREA_CM2 * 100.0 / (pitch * pitch)).ceil() as usize;
+    let mask_of = |pred: &dyn Fn(usize) -> bool| -> Option<Vec<bool>> {
+        let mask: Vec<bool> = kept
+            .iter()
+            .enumerate()
+            .map(|(i, k)| *k && pred(i % cols))
+            .collect();
+        (mask.iter().filter(|m| **m).count() >= min_cells.max(1)).then_some(mask)
+    };
+    match split {
+        Some(split) => [
+            (Side::Left, mask_of(&|c| c < split)),
+            (Side::Right, mask_of(&|c| c >= split)),
+        ]
+        .into_iter()
+        .filter_map(|(s, m)| m.map(|m| (s, m)))
+        .collect(),
+        None => {
+            // One foot: its side is where its force is, relative to the mat's middle.
+            let total: f32 = column_force.iter().sum();
+            let centre = column_force
+                .iter()
+                .enumerate()
+                .map(|(c, f)| (c as f32 + 0.5) * f)
+                .sum::<f32>()
+                / total.max(f32::MIN_POSITIVE);
+            let side = if centre < cols as f32 / 2.0 {
+                Side::Left
+            } else {
+                Side::Right
+            };
+            mask_of(&|_| true)
+                .map(|m| vec![(side, m)])
+                .unwrap_or_default()
+        }
+    }
+}
+
+/// 8-connected regions of `mask` (flood fill with an explicit stack: no recursion).
+fn regions(mask: &[bool], force: &[f32], rows: usize, cols: usize) -> Vec<Region> {
+    let mut seen = vec![false; mask.len()];
+    let mut out = Vec::new();
+    let mut stack = Vec::new();
+    for start in 0..mask.len() {
+        if !mask[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        let mut region = Region {
+            cells: Vec::new(),
+            force: 0.0,
+        };
+        while let Some(i) = stack.pop() {
+            region.cells.push(i);
+            region.force += force[i];
+            let (r, c) = ((i / cols) as isize, (i % cols) as isize);
+            for dr in -1..=1 {
+                for dc in -1..=1 {
+                    let (nr, nc) = (r + dr, c + dc);
+                    if nr < 0 || nc < 0 || nr >= rows as isize || nc >= cols as isize {
+                        continue;
+                    }
+                    let j = nr as usize * cols + nc as usize;
+                    if mask[j] && !seen[j] {
+                        seen[j] = true;
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+        out.push(region);
+    }
+    out
+}
+
+/// Raw measurements of one foot, before rounding.
+struct Foot {
+    force_n: f32,
+    fore_n: f32,
+    peak_n: f32,
+    cop: [f32; 2],
+    area_mm2: f32,
+    arch_index: f32,
+    length_mm: f32,
+    toes_found: bool,
+}
+
+/// The interpolated contact samples of one foot.
+struct Samples {
+    /// Sample centres in mm, mat coordinates.
+    points: Vec<[f32; 2]>,
+    /// Region label of each point (4-connected on the sample grid).
+    label: Vec<usize>,
+    labels: usize,
+    step_mm: f32,
+}
+
+fn measure_foot(
+    force: &[f32],
+    mask: &[bool],
+    rows: usize,
+    cols: usize,
+    pitch: f32,
+) -> Option<Foot> {
+    let cells: Vec<usize> = (0..mask.len()).filter(|&i| mask[i]).collect();
+    let force_n: f32 = cells.iter().map(|&i| force[i]).sum();
+    if force_n <= 0.0 {
+        return None;
+    }
+    let centre = |i: usize| {
+        [
+            ((i % cols) as f32 + 0.5) * pitch,
+            ((i / cols) as f32 + 0.5) * pitch,
+        ]
+    };
+    let mut cop = [0.0f32; 2];
+    let mut peak_n = 0.0f32;
+    for &i in &cells {
+        let p = centre(i);
+        cop[0] += p[0] * force[i];
+        cop[1] += p[1] * force[i];
+        peak_n = peak_n.max(force[i]);
+    }
+    cop = [cop[0] / force_n, cop[1] / force_n];
+
+    let samples = interpolate(force, mask, rows, cols, pitch);
+    let sample_area = samples.step_mm * samples.step_mm;
+    let area_mm2 = samples.points.len() as f32 * sample_area;
+
+    // Provisional axis from all samples, pointing to the toe end (row 0, -y).
+    let all: Vec<usize> = (0..samples.points.len()).collect();
+    let axis = principal_axis(&samples.points, &all).unwrap_or([0.0, -1.0]);
+    let t_of = |p: [f32; 2], axis: [f32; 2]| p[0] * axis[0] + p[1] * axis[1];
+    let (t_min, t_max) = extent(all.iter().map(|&i| t_of(samples.points[i], axis)));
+
+    // Toes: regions wholly in the front part, never the largest region.
+    let mut region_min = vec![f32::INFINITY; samples.labels];
+    let mut region_size = vec![0usize; samples.labels];
+    for (i, &l) in samples.label.iter().enumerate() {
+        region_min[l] = region_min[l].min(t_of(samples.points[i], axis));
+        region_size[l] += 1;
+    }
+    let largest = (0..samples.labels).max_by_key(|&l| region_size[l]);
+    let toe_line = t_max - TOE_ZONE_FRACTION * (t_max - t_min);
+    let is_toe: Vec<bool> = (0..samples.labels)
+        .map(|l| Some(l) != largest && region_min[l] >= toe_line)
+        .collect();
+    let body: Vec<usize> = (0..samples.points.len())
+        .filter(|&i| !is_toe[samples.label[i]])
+        .collect();
+    let toes_found = body.len() < samples.points.len();
+
+    // Arch index on the body's own axis.
+    let body_axis = principal_axis(&samples.points, &body).unwrap_or(axis);
+    let (b_min, b_max) = extent(body.iter().map(|&i| t_of(samples.points[i], body_axis)));
+    let third = (b_max - b_min) / 3.0;
+    let middle = body
+        .iter()
+        .filter(|&&i| {
+            let t = t_of(samples.points[i], body_axis);
+            t > b_min + third && t <= b_min + 2.0 * third
+        })
+        .count();
+    let arch_index = if body.is_empty() || third <= 0.0 {
+        0.0
+    } else {
+        middle as f32 / body.len() as f32
+    };
+
+    // Forefoot: force ahead of the middle of the whole length (toes included); a cell
+    // across the middle line counts by the share of its width ahead of it.
+    let mid = 0.5 * (t_min + t_max);
+    let fore_n: f32 = cells
+        .iter()
+        .map(|&i| {
+            let ahead = ((t_of(centre(i), axis) - mid) / pitch + 0.5).clamp(0.0, 1.0);
+            force[i] * ahead
+        })
+        .sum();
+
+    Some(Foot {
+        force_n,
+        fore_n,
+        peak_n,
+        cop,
+        area_mm2,
+        arch_index,
+        length_mm: (t_max - t_min) + samples.step_mm,
+        toes_found,
+    })
+}
+
+fn extent(values: impl Iterator<Item = f32>) -> (f32, f32) {
+    values.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), t| {
+        (lo.min(t), hi.max(t))
+    })
+}
+
+/// Unit long axis of the points `idx` (principal component), oriented to -y (toes).
+fn principal_axis(points: &[[f32; 2]], idx: &[usize]) -> Option<[f32; 2]> {
+    if idx.len() < 2 {
+        return None;
+    }
+    let n = idx.len() as f64;
+    let (mut mx, mut my) = (0.0f64, 0.0f64);
+    for &i in idx {
+        mx += f64::from(points[i][0]);
+        my += f64::from(points[i][1]);
+    }
+    mx /= n;
+    my /= n;
+    let (mut sxx, mut syy, mut sxy) = (0.0f64, 0.0f64, 0.0f64);
+    for &i in idx {
+        let (dx, dy) = (f64::from(points[i][0]) - mx, f64::from(points[i][1]) - my);
+        sxx += dx * dx;
+        syy += dy * dy;
+        sxy += dx * dy;
+    }
+    // Angle of the major axis of the covariance ellipse.
+    let angle = 0.5 * (2.0 * sxy).atan2(sxx - syy);
+    let (s, c) = angle.sin_cos();
+    let (mut ax, mut ay) = (c as f32, s as f32);
+    if ay > 0.0 {
+        ax = -ax;
+        ay = -ay;
+    }
+    // A foot is longer than wide; a nearly horizontal "long axis" means a degenerate
+    // blob, where the mat's own axis is the better guess.
+    if ay.abs() < 0.5 {
+        return Some([0.0, -1.0]);
+    }
+    Some([ax, ay])
+}
+
+/// Samples of the foot on a grid of about [`SAMPLE_STEP_MM`] where the interpolated
+/// occupancy reaches [`OCCUPANCY_THRESHOLD`], with their 4-connected region labels.
+fn interpolate(force: &[f32], mask: &[bool], rows: usize, cols: usize, pitch: f32) -> Samples {
+    let k = ((pitch / SAMPLE_STEP_MM).ceil() as usize).clamp(MIN_SUPERSAMPLE, MAX_SUPERSAMPLE);
+    let step = pitch / k as f32;
+    // Occupancy: a cell's force over the highest force in its 3 x 3 neighbourhood.
+    let value = |r: usize, c: usize| {
+        let i = r * cols + c;
+        if mask[i] {
+            force[i]
+        } else {
+            0.0
+        }
+    };
+    let mut occupancy = vec![0.0f32; rows * cols];
+    let (mut r0, mut r1, mut c0, mut c1) = (rows, 0, cols, 0);
+    for r in 0..rows {
+        for c in 0..cols {
+            let v = value(r, c);
+            if v <= 0.0 {
+                continue;
+            }
+            let mut local = v;
+            for nr in r.saturating_sub(1)..=(r + 1).min(rows - 1) {
+                for nc in c.saturating_sub(1)..=(c + 1).min(cols - 1) {
+                    local = local.max(value(nr, nc));
+                }
+            }
+            occupancy[r * cols + c] = v / local;
+            (r0, r1, c0, c1) = (r0.min(r), r1.max(r), c0.min(c), c1.max(c));
+        }
+    }
+    let mut points = Vec::new();
+    let mut grid_index = Vec::new();
+    if r0 > r1 {
+        return Samples {
+            points,
+            label: Vec::new(),
+            labels: 0,
+            step_mm: step,
+        };
+    }
+    // Samples cover the bounding box plus half a cell on each side.
+    let (sr0, sc0) = (r0 * k, c0 * k);
+    let (h, w) = ((r1 + 1 - r0) * k + k, (c1 + 1 - c0) * k + k);
+    let occ = |r: isize, c: isize| -> f32 {
+        if r < 0 || c < 0 || r >= rows as isize || c >= cols as isize {
+            0.0
+        } else {
+            occupancy[r as usize * cols + c as usize]
+        }
+    };
+    let mut inside = vec![usize::MAX; h * w];
+    for sy in 0..h {
+        // Sample centre in cell units; cell centres sit at i + 0.5.
+        let y = (sr0 as f32 + sy as f32 + 0.5) / k as f32 - 0.5 - 0.5;
+        let (yi, fy) = (y.floor(), y - y.floor());
+        for sx in 0..w {
+            let x = (sc0 as f32 + sx as f32 + 0.5) / k as f32 - 0.5 - 0.5;
+            let (xi, fx) = (x.floor(), x - x.floor());
+            let (yi, xi) = (yi as isize, xi as isize);
+            let v = occ(yi, xi) * (1.0 - fx) * (1.0 - fy)
+                + occ(yi, xi + 1) * fx * (1.0 - fy)
+                + occ(yi + 1, xi) * (1.0 - fx) * fy
+                + occ(yi + 1, xi + 1) * fx * fy;
+            if v >= OCCUPANCY_THRESHOLD {
+                inside[sy * w + sx] = points.len();
+                grid_index.push(sy * w + sx);
+                points.push([(x + 0.5) * pitch, (y + 0.5) * pitch]);
+            }
+        }
+    }
+    // 4-connected labels on the sample grid.
+    let mut label = vec![usize::MAX; points.len()];
+    let mut labels = 0;
+    let mut stack = Vec::new();
+    for p in 0..points.len() {
+        if label[p] != usize::MAX {
+            continue;
+        }
+        label[p] = labels;
+        stack.push(grid_index[p]);
+        while let Some(g) = stack.pop() {
+            let (sy, sx) = (g / w, g % w);
+            let neighbours = [
+                (sy > 0).then(|| g - w),
+                (sy + 1 < h).then(|| g + w),
+                (sx > 0).then(|| g - 1),
+                (sx + 1 < w).then(|| g + 1),
+            ];
+            for n in neighbours.into_iter().flatten() {
+                let q = inside[n];
+                if q != usize::MAX && label[q] == usize::MAX {
+                    label[q] = labels;
+                    stack.push(n);
+                }
+            }
+        }
+        labels += 1;
+    }
+    Samples {
+        points,
+        label,
+        labels,
+        step_mm: step,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::footprint::synth::{self, Arch, FootSpec, MatGeometry, Stance, Toes};
+
+    const MAT48: MatGeometry = MatGeometry {
+        rows: 48,
+        cols: 48,
+        pitch_mm: 8.45,
+    };
+
+    fn check_pair(stance: &Stance, mat: &MatGeometry) -> Metrics {
+        let s = synth::generate(mat, stance);
+        let m = analyse(&s.grid);
+        for (truth, measured) in [(&s.left, &m.left), (&s.right, &m.right)] {
+            let (Some(t), Some(f)) = (truth, measured) else {
+                assert_eq!(truth.is_some(), measured.is_some(), "{m:#?}");
+                continue;
+            };
+            assert!(
+                (t.arch_index - f.arch_index).abs() <= 0.02,
+                "{:?}: true {} measured {}",
+                t.side,
+                t.arch_index,
+                f.arch_index
+            );
+        }
+        m
+    }
+
+    #[test]
+    fn synthetic_feet_on_a_48_mat_measure_within_002_of_the_true_arch_index() {
+        for toes in [Toes::Separate, Toes::None] {
+            for toe_out in [0.0, 7.0, 15.0] {
+                for width in [0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0] {
+                    let foot = FootSpec {
+                        arch: Arch::MidfootWidthMm(width),
+                        toes,
+                        toe_out_deg: toe_out,
+                        ..FootSpec::new(ArchType::Normal)
+                    };
+                    let stance = Stance {
+                        left: Some(foot.clone()),
+                        right: Some(foot),
+                        ..Stance::pair(ArchType::Normal)
+                    };
+                    check_pair(&stance, &MAT48);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn clear_cases_get_the_right_class_in_korean_and_english() {
+        for (arch, ko) in [
+            (ArchType::High, "요족"),
+            (ArchType::Normal, "정상"),
+            (ArchType::Flat, "평발"),
+        ] {
+            let m = check_pair(&Stance::pair(arch), &MAT48);
+            for foot in [m.left.clone().unwrap(), m.right.clone().unwrap()] {
+                assert_eq!(foot.arch_type, arch);
+                assert_eq!(foot.arch_type_ko, ko);
+            }
+            assert_eq!(m.common_arch_type(), Some(arch));
+        }
+    }
+
+    #[test]
+    fn weight_split_and_centre_of_pressure_follow_the_synthetic_truth() {
+        let mut stance = Stance::pair(ArchType::Normal);
+        stance.left_share = 0.62;
+        stance.weight_kg = 81.0;
+        let s = synth::generate(&MAT48, &stance);
+        let m = analyse(&s.grid);
+        assert_eq!(m.weight_source, WeightSource::Pressure);
+        assert!((m.weight_kg - 81.0).abs() < 0.1, "{}", m.weight_kg);
+        assert!((m.left_pct - 62.0).abs() < 0.2, "{}", m.left_pct);
+        assert!((m.left_pct + m.right_pct - 100.0).abs() < 0.2);
+        let (t, f) = (s.left.unwrap(), m.left.unwrap());
+        assert!((t.cop_mm[0] - f.cop_mm[0]).abs() < 0.5 && (t.cop_mm[1] - f.cop_mm[1]).abs() < 0.5);
+        assert!(
+            (t.contact_area_cm2 - f.contact_area_cm2).abs() / t.contact_area_cm2 < 0.08,
+            "area true {} measured {}",
+            t.contact_area_cm2,
+            f.contact_area_cm2
+        );
+        assert!(f.toes_found);
+        assert!((m.forefoot_pct + m.rearfoot_pct - 100.0).abs() < 0.2);
+        assert!(f.peak_kpa > 0.0);
+    }
+
+    #[test]
+    fn the_load_cell_gives_the_weight_when_the_frame_has_one() {
+        let mut stance = Stance::pair(ArchType::Normal);
+        stance.load_cell = true;
+        let mut s = synth::generate(&MAT48, &stance);
+        s.grid.load_cell_kg = Some(64.0);
+        let m = analyse(&s.grid);
+        assert_eq!(m.weight_source, WeightSource::LoadCell);
+        assert_eq!(m.weight_kg, 64.0);
+    }
+
+    #[test]
+    fn one_foot_is_reported_as_one_foot_on_its_side() {
+        for (left, right) in [(true, false), (false, true)] {
+            let mut stance = Stance::pair(ArchType::Flat);
+            if !left {
+                stance.left = None;
+            }
+            if !right {
+                stance.right = None;
+            }
+            let m = check_pair(&stance, &MAT48);
+            assert_eq!(m.feet, 1);
+            assert_eq!(m.left.is_some(), left);
+            assert_eq!(m.right.is_some(), right);
+            assert_eq!(if left { m.left_pct } else { m.right_pct }, 100.0);
+        }
+    }
+
+    #[test]
+    fn an_empty_mat_has_no_feet_and_no_weight() {
+        let grid = PressureGrid {
+            rows: 24,
+            cols: 24,
+            pitch_mm: 16.9,
+            force_n: vec![0.0; 576],
+            load_cell_kg: None,
+        };
+        let m = analyse(&grid);
+        assert_eq!(m.feet, 0);
+        assert!(m.left.is_none() && m.right.is_none() && m.cop_mm.is_none());
+        assert_eq!(m.weight_kg, 0.0);
+    }
+
+    #[test]
+    fn a_stray_cell_at_the_edge_is_noise_not_a_foot() {
+        let mut s = synth::generate(&MAT48, &Stance::pair(ArchType::Normal));
+        let before = analyse(&s.grid);
+        s.grid.force_n[47] = 1.0; // top-right corner, far from both feet
+        let after = analyse(&s.grid);
+        assert_eq!(after.feet, 2);
+        assert_eq!(before.right, after.right);
+    }
+
+    #[test]
+    fn feet_touching_each_other_are_still_two_feet() {
+        let mut stance = Stance::pair(ArchType::Flat);
+        stance.stance_width_mm = 95.0;
+        let s = synth::generate(&MAT48, &stance);
+        let m = analyse(&s.grid);
+        assert_eq!(m.feet, 2, "{m:#?}");
+        assert!((m.left_pct - 50.0).abs() < 5.0);
+    }
+
+    #[test]
+    fn garbage_grids_do_not_panic() {
+        let grid = PressureGrid {
+            rows: 3,
+            cols: 4,
+            pitch_mm: f32::NAN,
+            force_n: vec![f32::NAN, f32::INFINITY, -1.0, 1e30, 0.0],
+            load_cell_kg: Some(f32::NAN),
+        };
+        let m = analyse(&grid);
+        assert!(m.weight_kg.is_finite());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_grid_is_analysed_without_panic(
+            rows in 1usize..12,
+            cols in 1usize..12,
+            cells in proptest::collection::vec(0.0f32..50.0, 0..150),
+            pitch in 1.0f32..30.0,
+        ) {
+            let grid = PressureGrid { rows, cols, pitch_mm: pitch, force_n: cells, load_cell_kg: None };
+            let m = analyse(&grid);
+            proptest::prop_assert!(m.feet <= 2);
+            if let Some(l) = m.left {
+                proptest::prop_assert!((0.0..=1.0).contains(&l.arch_index));
+            }
+        }
+    }
+}
