@@ -8,6 +8,7 @@
 pub mod body;
 pub mod error;
 pub mod ids;
+pub mod swagger;
 pub mod system;
 
 use std::sync::Arc;

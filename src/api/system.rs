@@ -1,5 +1,5 @@
 //! Liveness (`GET /health`), readiness (`GET /check`), the OpenAPI document and the
-//! vendored Swagger UI.
+//! vendored Swagger UI ([`super::swagger`]).
 
 use std::sync::Arc;
 
@@ -123,10 +123,14 @@ async fn serve_swagger(
     tail: warp::path::Tail,
     config: Arc<utoipa_swagger_ui::Config<'static>>,
 ) -> Result<warp::reply::Response, Rejection> {
-    match utoipa_swagger_ui::serve(tail.as_str(), config) {
+    match super::swagger::serve(tail.as_str(), &config) {
         Ok(Some(file)) => Ok(warp::http::Response::builder()
             .header("content-type", file.content_type)
-            .body(file.bytes.to_vec().into())
+            // Static files go out without a copy; only the initializer is built.
+            .body(match file.bytes {
+                std::borrow::Cow::Borrowed(b) => b.into(),
+                std::borrow::Cow::Owned(v) => v.into(),
+            })
             .map_err(|e| super::ApiError::internal("swagger-ui", e))?),
         Ok(None) => Err(warp::reject::not_found()),
         Err(e) => Err(super::ApiError::internal("swagger-ui", e).into()),
