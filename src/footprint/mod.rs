@@ -5,6 +5,7 @@
 //! - [`grid`]: the calibrated [`PressureGrid`] every computation starts from.
 //! - [`analysis`]: segmentation, arch index, COP and distribution ([`Metrics`]).
 //! - [`arch`]: arch classes (Cavanagh & Rodgers) in Korean and English.
+//! - [`render`]: the PNG/JPEG picture with overlays.
 //! - [`synth`]: synthetic feet of known geometry (simulator and tests).
 //!
 //! Specified in `../shared/design/FOOT.md`.
@@ -12,6 +13,7 @@
 pub mod analysis;
 pub mod arch;
 pub mod grid;
+pub mod render;
 pub mod synth;
 
 pub use analysis::{analyse, Metrics};

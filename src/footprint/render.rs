@@ -1,0 +1,821 @@
+//! The footprint picture: interpolated calibrated pressure in a perceptual colour map,
+//! with optional overlays, encoded as PNG (default) or JPEG.
+//!
+//! Pure and deterministic: the same grid, metrics and options give the same bytes
+//! (golden tests hold us to it). Specified in `../shared/design/FOOT.md` (Picture).
+//!
+//! # How
+//! 1. Cell pressures in kPa (floats: the seed cast to u8 first and wrapped every value
+//!    above 255) are interpolated with a separable Catmull-Rom (bicubic) kernel onto
+//!    the picture, whose aspect ratio is the mat's (square cells, so `cols : rows`).
+//! 2. Colour comes from a 1024-entry table of turbo, viridis or jet; the scale runs
+//!    from 0 to the peak rounded up to a round number, shown on the scale bar.
+//! 3. Where there is no contact the background (white or transparent) shows; the edge
+//!    is a soft ramp of the pressure between 2 % and 10 % of the peak.
+//! 4. Overlays (on by default): each foot's centre of pressure (white dot), the body's
+//!    (black-and-white cross), `L` / `R` above the feet, a kPa scale bar. Text uses an
+//!    embedded subset of DejaVu Sans Bold (`assets/fonts`, Bitstream Vera licence).
+//! 5. PNG through the `png` crate with the fdeflate "fast" preset and the Up filter
+//!    (adaptive filtering costs about twice the time for a few % of size).
+
+use std::sync::OnceLock;
+
+use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
+use serde::{Deserialize, Serialize};
+
+use super::analysis::Metrics;
+use super::grid::PressureGrid;
+
+/// Long side of the picture unless asked otherwise, px.
+pub const DEFAULT_LONG_SIDE_PX: u32 = 512;
+/// Smallest and largest long side accepted, px.
+pub const MIN_LONG_SIDE_PX: u32 = 32;
+pub const MAX_LONG_SIDE_PX: u32 = 4096;
+/// JPEG quality when JPEG is asked for.
+pub const DEFAULT_JPEG_QUALITY: u8 = 88;
+/// Pressure below this share of the peak is background ...
+const EDGE_LOW: f32 = 0.02;
+/// ... and above this share fully coloured; in between the edge is soft.
+const EDGE_HIGH: f32 = 0.10;
+/// Entries of the colour tables.
+const LUT_SIZE: usize = 1024;
+
+static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold-subset.ttf");
+
+/// Errors of rendering (only the encoders can fail).
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("PNG encoding failed: {0}")]
+    Png(#[from] png::EncodingError),
+    #[error("JPEG encoding failed: {0}")]
+    Jpeg(#[from] image::ImageError),
+    #[error("the grid is empty ({rows} x {cols})")]
+    EmptyGrid { rows: usize, cols: usize },
+}
+
+/// Picture file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageFormat {
+    #[default]
+    Png,
+    Jpeg,
+}
+
+impl ImageFormat {
+    pub fn mime(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "image/png",
+            ImageFormat::Jpeg => "image/jpeg",
+        }
+    }
+    /// File extension (and S3 key suffix).
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "png",
+            ImageFormat::Jpeg => "jpg",
+        }
+    }
+}
+
+impl std::str::FromStr for ImageFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "png" => Ok(ImageFormat::Png),
+            "jpeg" | "jpg" => Ok(ImageFormat::Jpeg),
+            other => Err(format!(
+                "unknown image format {other:?} (expected png or jpeg)"
+            )),
+        }
+    }
+}
+
+/// Colour map of the pressure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColourMap {
+    /// Google's Turbo: perceptually smoother than jet, same familiar look.
+    #[default]
+    Turbo,
+    /// Perceptually uniform, colour-blind safe.
+    Viridis,
+    /// The seed's look (OpenCV COLORMAP_JET), on request.
+    Jet,
+}
+
+impl std::str::FromStr for ColourMap {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "turbo" => Ok(ColourMap::Turbo),
+            "viridis" => Ok(ColourMap::Viridis),
+            "jet" => Ok(ColourMap::Jet),
+            other => Err(format!(
+                "unknown colour map {other:?} (expected turbo, viridis or jet)"
+            )),
+        }
+    }
+}
+
+/// What shows where there is no contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Background {
+    #[default]
+    White,
+    /// Alpha 0 (PNG only; JPEG falls back to white).
+    Transparent,
+}
+
+/// How to draw the picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenderOptions {
+    pub format: ImageFormat,
+    /// Long side in px (clamped to [`MIN_LONG_SIDE_PX`]..=[`MAX_LONG_SIDE_PX`]).
+    pub long_side_px: u32,
+    pub colour_map: ColourMap,
+    pub background: Background,
+    /// COP markers, L/R labels and the kPa scale bar.
+    pub overlays: bool,
+    pub jpeg_quality: u8,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            format: ImageFormat::Png,
+            long_side_px: DEFAULT_LONG_SIDE_PX,
+            colour_map: ColourMap::Turbo,
+            background: Background::White,
+            overlays: true,
+            jpeg_quality: DEFAULT_JPEG_QUALITY,
+        }
+    }
+}
+
+/// An encoded picture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picture {
+    pub bytes: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub format: ImageFormat,
+}
+
+/// Pixels before encoding: RGB (white background) or RGBA (transparent), row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Raster {
+    pub width: u32,
+    pub height: u32,
+    /// 3 or 4.
+    pub channels: usize,
+    pub data: Vec<u8>,
+    /// The top of the colour scale, kPa.
+    pub scale_max_kpa: f32,
+}
+
+/// Draws and encodes the picture of `grid` (with `metrics` for the overlays).
+pub fn render(
+    grid: &PressureGrid,
+    metrics: &Metrics,
+    options: &RenderOptions,
+) -> Result<Picture, RenderError> {
+    let raster = rasterise(grid, metrics, options)?;
+    encode(&raster, options)
+}
+
+/// Encodes a raster as the options' format.
+pub fn encode(raster: &Raster, options: &RenderOptions) -> Result<Picture, RenderError> {
+    let bytes = match options.format {
+        ImageFormat::Png => encode_png(raster)?,
+        ImageFormat::Jpeg => encode_jpeg(raster, options.jpeg_quality)?,
+    };
+    Ok(Picture {
+        bytes,
+        width: raster.width,
+        height: raster.height,
+        format: options.format,
+    })
+}
+
+/// PNG with the fast preset.
+pub fn encode_png(raster: &Raster) -> Result<Vec<u8>, RenderError> {
+    let mut out = Vec::with_capacity(raster.data.len() / 4);
+    {
+        let mut encoder = png::Encoder::new(&mut out, raster.width, raster.height);
+        encoder.set_color(if raster.channels == 4 {
+            png::ColorType::Rgba
+        } else {
+            png::ColorType::Rgb
+        });
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Fast);
+        encoder.set_filter(png::Filter::Up);
+        let mut writer = encoder.write_header()?;
+        writer.write_image_data(&raster.data)?;
+        writer.finish()?;
+    }
+    Ok(out)
+}
+
+fn encode_jpeg(raster: &Raster, quality: u8) -> Result<Vec<u8>, RenderError> {
+    // JPEG has no alpha: composite on white first.
+    let rgb: std::borrow::Cow<'_, [u8]> = if raster.channels == 4 {
+        raster
+            .data
+            .chunks_exact(4)
+            .flat_map(|p| {
+                let a = u16::from(p[3]);
+                [0, 1, 2].map(|i| ((u16::from(p[i]) * a + 255 * (255 - a) + 127) / 255) as u8)
+            })
+            .collect::<Vec<u8>>()
+            .into()
+    } else {
+        raster.data.as_slice().into()
+    };
+    let mut out = Vec::new();
+    let encoder =
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100));
+    image::ImageEncoder::write_image(
+        encoder,
+        &rgb,
+        raster.width,
+        raster.height,
+        image::ExtendedColorType::Rgb8,
+    )?;
+    Ok(out)
+}
+
+/// Picture size for a mat of `rows x cols` square cells.
+pub fn picture_size(rows: usize, cols: usize, long_side: u32) -> (u32, u32) {
+    let long = long_side.clamp(MIN_LONG_SIDE_PX, MAX_LONG_SIDE_PX) as f64;
+    let (r, c) = (rows.max(1) as f64, cols.max(1) as f64);
+    let (w, h) = if c >= r {
+        (long, (long * r / c).round().max(1.0))
+    } else {
+        ((long * c / r).round().max(1.0), long)
+    };
+    (w as u32, h as u32)
+}
+
+/// Draws the picture without encoding it.
+pub fn rasterise(
+    grid: &PressureGrid,
+    metrics: &Metrics,
+    options: &RenderOptions,
+) -> Result<Raster, RenderError> {
+    let (rows, cols) = (grid.rows, grid.cols);
+    if rows == 0 || cols == 0 {
+        return Err(RenderError::EmptyGrid { rows, cols });
+    }
+    let pitch = if grid.pitch_mm.is_finite() && grid.pitch_mm > 0.0 {
+        grid.pitch_mm
+    } else {
+        1.0
+    };
+    let to_kpa = 1000.0 / (pitch * pitch);
+    let kpa: Vec<f32> = (0..rows * cols)
+        .map(|i| match grid.force_n.get(i) {
+            Some(&f) if f.is_finite() && f > 0.0 => f * to_kpa,
+            _ => 0.0,
+        })
+        .collect();
+    let peak = kpa.iter().copied().fold(0.0f32, f32::max);
+    let scale_max = nice_ceil(peak);
+    let (width, height) = picture_size(rows, cols, options.long_side_px);
+    let (w, h) = (width as usize, height as usize);
+
+    // Separable Catmull-Rom: rows first (rows x w), then columns.
+    let xs = kernel_taps(cols, w);
+    let ys = kernel_taps(rows, h);
+    let mut horizontal = vec![0.0f32; rows * w];
+    for r in 0..rows {
+        let src = &kpa[r * cols..(r + 1) * cols];
+        let dst = &mut horizontal[r * w..(r + 1) * w];
+        for (x, taps) in xs.iter().enumerate() {
+            dst[x] = taps.apply(src);
+        }
+    }
+
+    let transparent = options.background == Background::Transparent;
+    let channels = if transparent { 4 } else { 3 };
+    let mut data = vec![0u8; w * h * channels];
+    let lut = colour_table(options.colour_map);
+    let (lo, hi) = (EDGE_LOW * peak, EDGE_HIGH * peak);
+    let inv_scale = if scale_max > 0.0 {
+        (LUT_SIZE - 1) as f32 / scale_max
+    } else {
+        0.0
+    };
+    let inv_edge = if hi > lo { 1.0 / (hi - lo) } else { 0.0 };
+    let mut line = vec![0.0f32; w];
+    for (y, taps) in ys.iter().enumerate() {
+        line.iter_mut().for_each(|v| *v = 0.0);
+        for k in 0..4 {
+            let weight = taps.weights[k];
+            let Some(r) = taps.index(k, rows) else {
+                continue;
+            };
+            let src = &horizontal[r * w..(r + 1) * w];
+            for (v, s) in line.iter_mut().zip(src) {
+                *v += weight * s;
+            }
+        }
+        let out = &mut data[y * w * channels..(y + 1) * w * channels];
+        for (px, &v) in out.chunks_exact_mut(channels).zip(&line) {
+            let v = v.max(0.0);
+            let t = ((v - lo) * inv_edge).clamp(0.0, 1.0);
+            let alpha = t * t * (3.0 - 2.0 * t);
+            let c = lut[((v * inv_scale) as usize).min(LUT_SIZE - 1)];
+            if transparent {
+                px[..3].copy_from_slice(&c);
+                px[3] = (alpha * 255.0 + 0.5) as u8;
+            } else {
+                for i in 0..3 {
+                    px[i] = (f32::from(c[i]) * alpha + 255.0 * (1.0 - alpha) + 0.5) as u8;
+                }
+            }
+        }
+    }
+    let mut raster = Raster {
+        width,
+        height,
+        channels,
+        data,
+        scale_max_kpa: scale_max,
+    };
+    if options.overlays {
+        draw_overlays(&mut raster, metrics, rows, cols, pitch, lut);
+    }
+    Ok(raster)
+}
+
+/// Four Catmull-Rom taps of one output position.
+struct Taps {
+    first: isize,
+    weights: [f32; 4],
+}
+
+impl Taps {
+    fn index(&self, k: usize, len: usize) -> Option<usize> {
+        let i = self.first + k as isize;
+        (i >= 0 && (i as usize) < len).then_some(i as usize)
+    }
+
+    /// Outside the mat counts as zero pressure.
+    fn apply(&self, src: &[f32]) -> f32 {
+        let mut acc = 0.0;
+        for k in 0..4 {
+            if let Some(i) = self.index(k, src.len()) {
+                acc += self.weights[k] * src[i];
+            }
+        }
+        acc
+    }
+}
+
+fn kernel_taps(cells: usize, pixels: usize) -> Vec<Taps> {
+    (0..pixels)
+        .map(|p| {
+            // Pixel centre in cell units relative to cell centres.
+            let x = (p as f32 + 0.5) * cells as f32 / pixels as f32 - 0.5;
+            let base = x.floor();
+            let t = x - base;
+            let (t2, t3) = (t * t, t * t * t);
+            Taps {
+                first: base as isize - 1,
+                weights: [
+                    0.5 * (-t3 + 2.0 * t2 - t),
+                    0.5 * (3.0 * t3 - 5.0 * t2 + 2.0),
+                    0.5 * (-3.0 * t3 + 4.0 * t2 + t),
+                    0.5 * (t3 - t2),
+                ],
+            }
+        })
+        .collect()
+}
+
+/// The smallest of 1, 2, 2.5, 5 x 10^k that is >= `v` (0 stays 0).
+fn nice_ceil(v: f32) -> f32 {
+    if v.is_nan() || v <= 0.0 || v.is_infinite() {
+        return 0.0;
+    }
+    let magnitude = 10f32.powf(v.log10().floor());
+    for step in [1.0, 2.0, 2.5, 5.0, 10.0] {
+        if step * magnitude >= v * (1.0 - 1e-6) {
+            return step * magnitude;
+        }
+    }
+    10.0 * magnitude
+}
+
+fn colour_table(map: ColourMap) -> &'static [[u8; 3]; LUT_SIZE] {
+    static TURBO: OnceLock<Box<[[u8; 3]; LUT_SIZE]>> = OnceLock::new();
+    static VIRIDIS: OnceLock<Box<[[u8; 3]; LUT_SIZE]>> = OnceLock::new();
+    static JET: OnceLock<Box<[[u8; 3]; LUT_SIZE]>> = OnceLock::new();
+    let (cell, f): (_, fn(f64) -> [u8; 3]) = match map {
+        ColourMap::Turbo => (&TURBO, |t| {
+            let c = colorous::TURBO.eval_continuous(t);
+            [c.r, c.g, c.b]
+        }),
+        ColourMap::Viridis => (&VIRIDIS, |t| {
+            let c = colorous::VIRIDIS.eval_continuous(t);
+            [c.r, c.g, c.b]
+        }),
+        // colorous has no jet; this is MATLAB's/OpenCV's piecewise-linear definition.
+        ColourMap::Jet => (&JET, |t| {
+            let ch = |o: f64| ((1.5 - (4.0 * t - o).abs()).clamp(0.0, 1.0) * 255.0).round() as u8;
+            [ch(3.0), ch(2.0), ch(1.0)]
+        }),
+    };
+    cell.get_or_init(|| {
+        let mut table = Box::new([[0u8; 3]; LUT_SIZE]);
+        for (i, entry) in table.iter_mut().enumerate() {
+            *entry = f(i as f64 / (LUT_SIZE - 1) as f64);
+        }
+        table
+    })
+}
+
+fn font() -> Option<&'static FontRef<'static>> {
+    static FONT: OnceLock<Option<FontRef<'static>>> = OnceLock::new();
+    FONT.get_or_init(|| FontRef::try_from_slice(FONT_BYTES).ok())
+        .as_ref()
+}
+
+/// Blends `rgb` with coverage `a` (0..=1) into pixel (x, y); outside is ignored.
+fn blend(r: &mut Raster, x: i64, y: i64, rgb: [u8; 3], a: f32) {
+    if x < 0 || y < 0 || x >= i64::from(r.width) || y >= i64::from(r.height) || a <= 0.0 {
+        return;
+    }
+    let a = a.min(1.0);
+    let i = (y as usize * r.width as usize + x as usize) * r.channels;
+    let px = &mut r.data[i..i + r.channels];
+    if r.channels == 4 {
+        // Premultiplied "over" onto the existing pixel.
+        let dst_a = f32::from(px[3]) / 255.0;
+        let out_a = a + dst_a * (1.0 - a);
+        for c in 0..3 {
+            let v =
+                (f32::from(rgb[c]) * a + f32::from(px[c]) * dst_a * (1.0 - a)) / out_a.max(1e-6);
+            px[c] = (v + 0.5) as u8;
+        }
+        px[3] = (out_a * 255.0 + 0.5) as u8;
+    } else {
+        for c in 0..3 {
+            px[c] = (f32::from(rgb[c]) * a + f32::from(px[c]) * (1.0 - a) + 0.5) as u8;
+        }
+    }
+}
+
+/// An anti-aliased filled disc.
+fn disc(r: &mut Raster, cx: f32, cy: f32, radius: f32, rgb: [u8; 3]) {
+    let (x0, x1) = (
+        (cx - radius - 1.0).floor() as i64,
+        (cx + radius + 1.0).ceil() as i64,
+    );
+    let (y0, y1) = (
+        (cy - radius - 1.0).floor() as i64,
+        (cy + radius + 1.0).ceil() as i64,
+    );
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            let d = ((x as f32 + 0.5 - cx).powi(2) + (y as f32 + 0.5 - cy).powi(2)).sqrt();
+            blend(r, x, y, rgb, (radius + 0.5 - d).clamp(0.0, 1.0));
+        }
+    }
+}
+
+fn rect(r: &mut Raster, x0: i64, y0: i64, x1: i64, y1: i64, rgb: [u8; 3]) {
+    for y in y0..y1 {
+        for x in x0..x1 {
+            blend(r, x, y, rgb, 1.0);
+        }
+    }
+}
+
+/// Width of `text` at `size` px.
+fn text_width(font: &FontRef<'_>, text: &str, size: f32) -> f32 {
+    let scaled = font.as_scaled(PxScale::from(size));
+    text.chars()
+        .map(|c| scaled.h_advance(scaled.glyph_id(c)))
+        .sum()
+}
+
+/// Draws `text` with its top-left at (x, y), with a 1 px halo in `halo` for contrast.
+fn text(r: &mut Raster, x: f32, y: f32, size: f32, s: &str, rgb: [u8; 3], halo: [u8; 3]) {
+    let Some(font) = font() else {
+        return;
+    };
+    let scaled = font.as_scaled(PxScale::from(size));
+    let baseline = y + scaled.ascent();
+    for (dx, dy, colour) in [
+        (-1.0, 0.0, halo),
+        (1.0, 0.0, halo),
+        (0.0, -1.0, halo),
+        (0.0, 1.0, halo),
+        (0.0, 0.0, rgb),
+    ] {
+        let mut pen = x + dx;
+        for c in s.chars() {
+            let id = scaled.glyph_id(c);
+            let glyph = id.with_scale_and_position(size, ab_glyph::point(pen, baseline + dy));
+            pen += scaled.h_advance(id);
+            if let Some(outlined) = font.outline_glyph(glyph) {
+                let bounds = outlined.px_bounds();
+                outlined.draw(|gx, gy, coverage| {
+                    blend(
+                        r,
+                        bounds.min.x as i64 + i64::from(gx),
+                        bounds.min.y as i64 + i64::from(gy),
+                        colour,
+                        coverage,
+                    );
+                });
+            }
+        }
+    }
+}
+
+const BLACK: [u8; 3] = [20, 20, 20];
+const WHITE: [u8; 3] = [255, 255, 255];
+
+fn draw_overlays(
+    raster: &mut Raster,
+    metrics: &Metrics,
+    rows: usize,
+    cols: usize,
+    pitch: f32,
+    lut: &[[u8; 3]; LUT_SIZE],
+) {
+    let (w, h) = (raster.width as f32, raster.height as f32);
+    let unit = w.max(h) / DEFAULT_LONG_SIDE_PX as f32;
+    let to_px = |mm: [f32; 2]| {
+        [
+            mm[0] / (cols as f32 * pitch) * w,
+            mm[1] / (rows as f32 * pitch) * h,
+        ]
+    };
+    let font_size = (16.0 * unit).max(8.0);
+    for (foot, label) in [(&metrics.left, "L"), (&metrics.right, "R")] {
+        let Some(foot) = foot else { continue };
+        let [x, y] = to_px(foot.cop_mm);
+        disc(raster, x, y, 6.0 * unit, BLACK);
+        disc(raster, x, y, 4.5 * unit, WHITE);
+        if let Some(f) = font() {
+            let tw = text_width(f, label, font_size * 1.4);
+            text(
+                raster,
+                x - tw / 2.0,
+                4.0 * unit,
+                font_size * 1.4,
+                label,
+                BLACK,
+                WHITE,
+            );
+        }
+    }
+    if let Some(cop) = metrics.cop_mm {
+        let [x, y] = to_px(cop);
+        let (arm, t) = (10.0 * unit, (1.5 * unit).max(1.0));
+        let (xi, yi) = (x.round() as i64, y.round() as i64);
+        let (arm_i, t_out, t_in) = (
+            arm.round() as i64,
+            (t + unit).round() as i64,
+            t.round() as i64,
+        );
+        rect(
+            raster,
+            xi - arm_i - 1,
+            yi - t_out,
+            xi + arm_i + 1,
+            yi + t_out,
+            WHITE,
+        );
+        rect(
+            raster,
+            xi - t_out,
+            yi - arm_i - 1,
+            xi + t_out,
+            yi + arm_i + 1,
+            WHITE,
+        );
+        rect(
+            raster,
+            xi - arm_i,
+            yi - t_in / 2 - 1,
+            xi + arm_i,
+            yi + t_in / 2 + 1,
+            BLACK,
+        );
+        rect(
+            raster,
+            xi - t_in / 2 - 1,
+            yi - arm_i,
+            xi + t_in / 2 + 1,
+            yi + arm_i,
+            BLACK,
+        );
+    }
+
+    // Scale bar along the bottom left: gradient, frame, "0" and "N kPa".
+    let bar_h = (10.0 * unit).round().max(4.0) as i64;
+    let x0 = (12.0 * unit).round() as i64;
+    let x1 = (w * 0.5).round() as i64;
+    let y1 = (h - 8.0 * unit).round() as i64;
+    let y0 = y1 - bar_h;
+    if x1 - x0 > 8 && y0 > 0 {
+        rect(raster, x0 - 1, y0 - 1, x1 + 1, y1 + 1, BLACK);
+        for x in x0..x1 {
+            let c = lut[((x - x0) as usize * (LUT_SIZE - 1)) / ((x1 - x0 - 1).max(1) as usize)];
+            for y in y0..y1 {
+                blend(raster, x, y, c, 1.0);
+            }
+        }
+        let size = font_size * 0.85;
+        let top = y0 as f32 - size * 1.25;
+        text(raster, x0 as f32, top, size, "0", BLACK, WHITE);
+        let label = format!("{} kPa", format_kpa(raster.scale_max_kpa));
+        if let Some(f) = font() {
+            let tw = text_width(f, &label, size);
+            text(raster, x1 as f32 - tw, top, size, &label, BLACK, WHITE);
+        }
+    }
+}
+
+fn format_kpa(v: f32) -> String {
+    if v >= 10.0 || v == v.round() {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::footprint::analysis::analyse;
+    use crate::footprint::synth::{self, MatGeometry, Stance};
+    use crate::footprint::ArchType;
+
+    fn synthetic() -> PressureGrid {
+        let mat = MatGeometry {
+            rows: 48,
+            cols: 48,
+            pitch_mm: 8.45,
+        };
+        synth::generate(&mat, &Stance::pair(ArchType::Normal)).grid
+    }
+
+    /// Compares with `tests/golden/<name>`; `CARENCO_BLESS=1` rewrites the file.
+    fn golden(name: &str, bytes: &[u8]) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden")
+            .join(name);
+        if std::env::var_os("CARENCO_BLESS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, bytes).unwrap();
+        }
+        let expected = std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (run with CARENCO_BLESS=1)", path.display()));
+        assert!(
+            expected == bytes,
+            "{name} differs from the golden file; look at it, then CARENCO_BLESS=1 if intended"
+        );
+    }
+
+    #[test]
+    fn the_default_picture_is_a_512_png_with_the_mat_aspect_ratio() {
+        let grid = synthetic();
+        let pic = render(&grid, &analyse(&grid), &RenderOptions::default()).unwrap();
+        assert_eq!((pic.width, pic.height), (512, 512));
+        assert_eq!(&pic.bytes[..8], b"\x89PNG\r\n\x1a\n");
+        let decoded = image::load_from_memory(&pic.bytes).unwrap();
+        assert_eq!(decoded.width(), 512);
+        assert_eq!(picture_size(24, 48, 512), (512, 256));
+        assert_eq!(picture_size(60, 20, 300), (100, 300));
+    }
+
+    #[test]
+    fn rendering_is_deterministic_and_matches_the_golden_pictures() {
+        let grid = synthetic();
+        let metrics = analyse(&grid);
+        let small = RenderOptions {
+            long_side_px: 192,
+            ..RenderOptions::default()
+        };
+        let a = render(&grid, &metrics, &small).unwrap();
+        let b = render(&grid, &metrics, &small).unwrap();
+        assert_eq!(a, b);
+        golden("synthetic_turbo_192.png", &a.bytes);
+        let plain = RenderOptions {
+            long_side_px: 128,
+            colour_map: ColourMap::Viridis,
+            background: Background::Transparent,
+            overlays: false,
+            ..RenderOptions::default()
+        };
+        golden(
+            "synthetic_viridis_transparent_128.png",
+            &render(&grid, &metrics, &plain).unwrap().bytes,
+        );
+    }
+
+    #[test]
+    fn high_pressure_never_wraps_around() {
+        // Regression guard for the seed's bug: it cast to u8 first, so 256 became 0.
+        let mut grid = PressureGrid {
+            rows: 8,
+            cols: 8,
+            pitch_mm: 10.0,
+            force_n: vec![0.0; 64],
+            load_cell_kg: None,
+        };
+        for (i, f) in [(27, 25.6), (28, 25.5), (35, 51.2), (36, 2.56)] {
+            grid.force_n[i] = f;
+        }
+        let options = RenderOptions {
+            long_side_px: 64,
+            overlays: false,
+            ..RenderOptions::default()
+        };
+        let raster = rasterise(&grid, &analyse(&grid), &options).unwrap();
+        let at = |col: usize, row: usize| {
+            let (x, y) = (col * 8 + 4, row * 8 + 4);
+            let i = (y * 64 + x) * 3;
+            [raster.data[i], raster.data[i + 1], raster.data[i + 2]]
+        };
+        // 256 kPa (a u8 cast would make it 0) and 255 kPa are both coloured, and alike.
+        assert_ne!(at(3, 3), [255, 255, 255]);
+        let (a, b) = (at(3, 3), at(4, 3));
+        assert!(
+            a.iter().zip(b).all(|(x, y)| x.abs_diff(y) < 40),
+            "{a:?} {b:?}"
+        );
+        // The 512 kPa peak sets a round scale of 1000 kPa.
+        assert_eq!(raster.scale_max_kpa, 1000.0);
+        assert_eq!(at(0, 0), [255, 255, 255]);
+    }
+
+    #[test]
+    fn transparent_backgrounds_have_alpha_zero_where_nobody_stands() {
+        let grid = synthetic();
+        let options = RenderOptions {
+            background: Background::Transparent,
+            overlays: false,
+            long_side_px: 96,
+            ..RenderOptions::default()
+        };
+        let raster = rasterise(&grid, &analyse(&grid), &options).unwrap();
+        assert_eq!(raster.channels, 4);
+        assert_eq!(raster.data[3], 0);
+        assert!(raster.data.chunks_exact(4).any(|p| p[3] == 255));
+    }
+
+    #[test]
+    fn jpeg_and_jet_are_available_on_request() {
+        let grid = synthetic();
+        let options = RenderOptions {
+            format: ImageFormat::Jpeg,
+            colour_map: ColourMap::Jet,
+            background: Background::Transparent,
+            ..RenderOptions::default()
+        };
+        let pic = render(&grid, &analyse(&grid), &options).unwrap();
+        assert_eq!(&pic.bytes[..2], &[0xFF, 0xD8]);
+        assert_eq!(
+            image::guess_format(&pic.bytes).unwrap(),
+            image::ImageFormat::Jpeg
+        );
+        assert_eq!("jpg".parse::<ImageFormat>(), Ok(ImageFormat::Jpeg));
+    }
+
+    #[test]
+    fn an_empty_mat_still_renders_and_a_zero_sized_grid_is_an_error() {
+        let grid = PressureGrid {
+            rows: 24,
+            cols: 24,
+            pitch_mm: 16.9,
+            force_n: vec![0.0; 576],
+            load_cell_kg: None,
+        };
+        assert!(render(&grid, &analyse(&grid), &RenderOptions::default()).is_ok());
+        let empty = PressureGrid {
+            rows: 0,
+            cols: 5,
+            ..grid
+        };
+        assert!(render(&empty, &analyse(&empty), &RenderOptions::default()).is_err());
+    }
+
+    #[test]
+    fn the_embedded_font_loads_and_scale_values_are_round() {
+        assert!(font().is_some());
+        assert_eq!(nice_ceil(182.0), 200.0);
+        assert_eq!(nice_ceil(230.0), 250.0);
+        assert_eq!(nice_ceil(0.7), 1.0);
+        assert_eq!(nice_ceil(0.0), 0.0);
+        assert_eq!(nice_ceil(f32::NAN), 0.0);
+    }
+}
