@@ -3,6 +3,7 @@
 //!
 //! Wire formats are specified in `../shared/protocol/FRAMES.md`.
 
+pub mod codec;
 pub mod frame;
 
 pub use frame::{Frame, WireFormat};
