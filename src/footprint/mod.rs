@@ -4,6 +4,8 @@
 //!
 //! - [`grid`]: the calibrated [`PressureGrid`] every computation starts from.
 //! - [`analysis`]: segmentation, arch index, COP and distribution ([`Metrics`]).
+//! - [`calibration`]: raw counts to forces (tare, known weight, load cell); its
+//!   load/save helpers are the one exception to "no I/O" (they go through the store).
 //! - [`arch`]: arch classes (Cavanagh & Rodgers) in Korean and English.
 //! - [`render`]: the PNG/JPEG picture with overlays.
 //! - [`synth`]: synthetic feet of known geometry (simulator and tests).
@@ -12,10 +14,12 @@
 
 pub mod analysis;
 pub mod arch;
+pub mod calibration;
 pub mod grid;
 pub mod render;
 pub mod synth;
 
 pub use analysis::{analyse, Metrics};
 pub use arch::ArchType;
+pub use calibration::Calibration;
 pub use grid::PressureGrid;
