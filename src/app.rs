@@ -14,7 +14,9 @@ use serde_json::{Map, Value};
 use tokio::net::TcpListener;
 
 use crate::config::{Config, ConfigError};
+use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
+use crate::sync::{S3ObjectStore, SyncComponent, SyncHandle};
 
 /// Errors that stop the service from starting.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +84,10 @@ pub struct AppState {
     pub store: Store,
     pub started_at: Instant,
     pub components: Vec<Arc<dyn StatusComponent>>,
+    /// The upload queue: `wake()` after enqueuing, `wait_uploaded()`, `status()`.
+    pub sync: SyncHandle,
+    /// `/metrics`: request counters; subsystems may `register` their own series.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -150,14 +156,37 @@ pub async fn run(
         .await
         .map_err(|e| StoreError::Join(e.to_string()))??;
 
-    let components: Vec<Arc<dyn StatusComponent>> = vec![Arc::new(DatabaseStatus {
-        store: store.clone(),
-    })];
+    // Background tasks stop when `stop` turns true (after the shutdown future).
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    };
+
+    let sync = SyncHandle::new(config.clone(), store.clone());
+    let sync_worker = if sync.enabled() {
+        let objects = Arc::new(S3ObjectStore::from_config(&config.s3).await);
+        sync.spawn_worker(objects, stop.clone())
+    } else {
+        tracing::info!("s3.bucket is not set: uploads are off, everything stays local");
+        None
+    };
+
+    let components: Vec<Arc<dyn StatusComponent>> = vec![
+        Arc::new(DatabaseStatus {
+            store: store.clone(),
+        }),
+        Arc::new(SyncComponent {
+            handle: sync.clone(),
+        }),
+    ];
     let state = Arc::new(AppState {
         config: config.clone(),
         store: store.clone(),
         started_at: Instant::now(),
         components,
+        sync,
+        metrics: Arc::new(Metrics::new()),
     });
 
     let routes = crate::api::routes(state.clone());
@@ -179,6 +208,10 @@ pub async fn run(
         watchdog.abort();
     }
     tracing::info!("shutting down");
+    if let Some(worker) = sync_worker {
+        // In-flight uploads are abandoned; their items stay queued (rule 3).
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), worker).await;
+    }
     if let Err(error) = store.checkpoint().await {
         tracing::warn!(%error, "WAL checkpoint at shutdown failed");
     }

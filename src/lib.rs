@@ -10,6 +10,7 @@
 //! - [`footprint`]: calibrated pressure grids, analysis and pictures.
 //! - [`ocr`]: OCR engines and the InBody sheet parser.
 //! - [`sync`]: the store-and-forward outbox to S3.
+//! - [`metrics`]: `/metrics` in the Prometheus text format.
 //! - [`api`]: the warp HTTP API and its OpenAPI document.
 //! - [`app`]: wires everything together; [`app::run`] is the entry point tests use.
 //! - [`notify`]: systemd readiness, watchdog and status (`sd_notify`).
@@ -19,6 +20,7 @@ pub mod app;
 pub mod config;
 pub mod footprint;
 pub mod logging;
+pub mod metrics;
 pub mod notify;
 pub mod ocr;
 pub mod scanner;

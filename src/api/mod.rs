@@ -9,6 +9,7 @@ pub mod body;
 pub mod error;
 pub mod ids;
 pub mod swagger;
+pub mod sync;
 pub mod system;
 
 use std::sync::Arc;
@@ -55,13 +56,17 @@ impl utoipa::Modify for BearerAuth {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(system::SystemApi::openapi());
+    doc.merge(sync::SyncApi::openapi());
     doc
 }
 
 /// Every route, wrapped in authentication, CORS, logging and JSON errors.
 pub fn routes(state: Arc<AppState>) -> BoxedFilter<(warp::reply::Response,)> {
     let doc = Arc::new(serde_json::to_string(&openapi()).unwrap_or_else(|_| "{}".to_string()));
-    let api = system::routes(state.clone(), doc);
+    let api = system::routes(state.clone(), doc)
+        .or(sync::routes(state.clone()))
+        .unify();
+    let metrics = state.metrics.clone();
 
     let token = state.config.api.token.clone();
     let auth = warp::path::full()
@@ -97,7 +102,13 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(warp::reply::Response,)> {
         .and(api)
         .recover(error::handle_rejection)
         .unify()
-        .with(warp::log::custom(|info| {
+        .with(warp::log::custom(move |info| {
+            metrics.observe_request(
+                info.method().as_str(),
+                info.path(),
+                info.status().as_u16(),
+                info.elapsed(),
+            );
             tracing::debug!(
                 method = %info.method(),
                 path = info.path(),

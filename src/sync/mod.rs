@@ -13,7 +13,354 @@
 //!    `/sync` and `/metrics`.
 //! 6. S3 keys: `{prefix}/{device_id}/footprints/{user_id}/{scan_id}.png` and
 //!    `{prefix}/{device_id}/records/{kind}/{record_id}.json`.
+//!
+//! # What this module owns
+//! - [`outbox`]: writing items (inside the caller's transaction).
+//! - [`worker`]: the upload state machine and its loop; [`object_store`]: where
+//!   uploads go (aws-sdk-s3).
+//! - [`budget`]: the local storage budget and retention pruning.
+//! - [`SyncHandle`] (in `AppState`): wake the worker, wait for an upload, read the
+//!   status shown on `GET /sync`, `/check` and `/metrics`.
+//!
+//! # What the tests prove (each rule has one)
+//! Rule 2: `outbox::tests`; rule 3: the crash test in `tests/sync.rs` (the binary
+//! SIGKILLed mid-upload, every scan in S3 once with the right bytes) and
+//! `worker::tests`; rule 4: `budget::tests`; rule 5: `worker::tests` (backoff) and the
+//! S3 outage tests in `tests/sync.rs`; rule 6: `keys::tests`.
 
 pub mod budget;
 pub mod keys;
+pub mod object_store;
 pub mod outbox;
+pub mod worker;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use serde::Serialize;
+use tokio::sync::{watch, Notify};
+
+use crate::app::{ComponentStatus, StatusComponent};
+use crate::config::Config;
+use crate::store::{now_rfc3339, Store, StoreError};
+
+pub use object_store::{ObjectStore, PutError, S3ObjectStore};
+pub use worker::Item;
+
+/// State shared by the worker, the API handlers and `/check`.
+pub struct SyncShared {
+    pub(crate) config: Arc<Config>,
+    pub(crate) store: Store,
+    /// Whether a bucket is configured (else nothing is uploaded).
+    enabled: bool,
+    pub(crate) wake: Notify,
+    /// Bumped after every batch of upload results, so waiters re-check.
+    progress: watch::Sender<u64>,
+    runtime: Mutex<RuntimeStatus>,
+    uploads_ok: AtomicU64,
+    uploads_failed: AtomicU64,
+    upload_seconds_sum_ms: AtomicU64,
+}
+
+/// What only the running process knows (the rest of the status is in the database).
+#[derive(Debug, Default, Clone)]
+struct RuntimeStatus {
+    last_error: Option<String>,
+    last_error_at: Option<String>,
+    last_success_at: Option<String>,
+}
+
+impl SyncShared {
+    pub(crate) fn record_outcome(
+        &self,
+        item: &Item,
+        outcome: &Result<(), String>,
+        elapsed: Duration,
+    ) {
+        self.upload_seconds_sum_ms
+            .fetch_add(elapsed.as_millis() as u64, Ordering::Relaxed);
+        let now = now_rfc3339();
+        let mut rt = match self.runtime.lock() {
+            Ok(rt) => rt,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        match outcome {
+            Ok(()) => {
+                self.uploads_ok.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(item = item.id, key = %item.s3_key, "uploaded");
+                rt.last_success_at = Some(now);
+                rt.last_error = None;
+            }
+            Err(error) => {
+                self.uploads_failed.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(item = item.id, key = %item.s3_key, attempts = item.attempts + 1, %error, "upload failed; will retry");
+                rt.last_error = Some(error.clone());
+                rt.last_error_at = Some(now);
+            }
+        }
+    }
+
+    pub(crate) fn progress(&self) {
+        self.progress.send_modify(|n| *n = n.wrapping_add(1));
+    }
+}
+
+/// The handle in `AppState`: wake the worker, wait for uploads, read the status.
+#[derive(Clone)]
+pub struct SyncHandle {
+    shared: Arc<SyncShared>,
+}
+
+impl SyncHandle {
+    /// A handle without a worker (no bucket, or a worker started separately).
+    pub fn new(config: Arc<Config>, store: Store) -> SyncHandle {
+        let enabled = !config.s3.bucket.is_empty();
+        SyncHandle {
+            shared: Arc::new(SyncShared {
+                config,
+                store,
+                enabled,
+                wake: Notify::new(),
+                progress: watch::channel(0).0,
+                runtime: Mutex::new(RuntimeStatus::default()),
+                uploads_ok: AtomicU64::new(0),
+                uploads_failed: AtomicU64::new(0),
+                upload_seconds_sum_ms: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// Whether uploads are configured.
+    pub fn enabled(&self) -> bool {
+        self.shared.enabled
+    }
+
+    /// Starts the worker uploading to `objects` until `stop` turns true. Without a
+    /// bucket nothing starts and everything stays local.
+    pub fn spawn_worker(
+        &self,
+        objects: Arc<dyn ObjectStore>,
+        stop: watch::Receiver<bool>,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        if !self.shared.enabled {
+            return None;
+        }
+        Some(tokio::spawn(worker::run(
+            self.shared.clone(),
+            objects,
+            stop,
+        )))
+    }
+
+    /// Tells the worker to look at the queue now (a new item, `POST /sync`).
+    pub fn wake(&self) {
+        self.shared.wake.notify_one();
+    }
+
+    /// Wakes the worker and waits until every outbox item in `ids` is uploaded, or
+    /// `timeout` passes. `false` when uploads are off, on timeout, or when the queue
+    /// cannot be read. `PUT /image` uses this to answer `"uploaded"` or `"queued"`.
+    pub async fn wait_uploaded(&self, ids: &[i64], timeout: Duration) -> bool {
+        if !self.shared.enabled {
+            return false;
+        }
+        self.wake();
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut progress = self.shared.progress.subscribe();
+        let ids: Arc<Vec<i64>> = Arc::new(ids.to_vec());
+        loop {
+            progress.mark_unchanged();
+            let check = ids.clone();
+            let pending = self
+                .shared
+                .store
+                .call(move |conn| {
+                    let mut stmt =
+                        conn.prepare_cached("SELECT done_at IS NULL FROM outbox WHERE id = ?1")?;
+                    let mut pending = 0;
+                    for id in check.iter() {
+                        let not_done: Option<bool> = stmt
+                            .query_row([id], |r| r.get(0))
+                            .map(Some)
+                            .or_else(|e| match e {
+                            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                            e => Err(e),
+                        })?;
+                        if not_done.unwrap_or(true) {
+                            pending += 1;
+                        }
+                    }
+                    Ok(pending)
+                })
+                .await;
+            match pending {
+                Ok(0) => return true,
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+            tokio::select! {
+                changed = progress.changed() => if changed.is_err() { return false },
+                _ = tokio::time::sleep_until(deadline) => return false,
+            }
+        }
+    }
+
+    /// The queue's status (`GET /sync`, `/check`, `/metrics`).
+    pub async fn status(&self) -> Result<SyncStatus, StoreError> {
+        let per_kind = self
+            .shared
+            .store
+            .call(|conn| {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT kind,
+                        SUM(done_at IS NULL), SUM(CASE WHEN done_at IS NULL THEN bytes ELSE 0 END),
+                        SUM(done_at IS NOT NULL), SUM(attempts) - SUM(done_at IS NOT NULL),
+                        MIN(CASE WHEN done_at IS NULL THEN created_at END), MAX(done_at),
+                        (SELECT last_error FROM outbox o2 WHERE o2.kind = outbox.kind
+                            AND o2.done_at IS NULL AND o2.last_error IS NOT NULL
+                            ORDER BY o2.next_attempt_ms DESC LIMIT 1)
+                     FROM outbox GROUP BY kind ORDER BY kind",
+                )?;
+                let rows = stmt.query_map([], |r| {
+                    Ok(KindStatus {
+                        kind: r.get(0)?,
+                        pending: r.get::<_, i64>(1)?.max(0) as u64,
+                        pending_bytes: r.get::<_, i64>(2)?.max(0) as u64,
+                        uploaded_total: r.get::<_, i64>(3)?.max(0) as u64,
+                        failed_attempts_total: r.get::<_, i64>(4)?.max(0) as u64,
+                        oldest_pending_at: r.get(5)?,
+                        last_success: r.get(6)?,
+                        last_error: r.get(7)?,
+                    })
+                })?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await?;
+        let rt = match self.shared.runtime.lock() {
+            Ok(rt) => rt.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        let now = time::OffsetDateTime::now_utc();
+        let oldest = per_kind
+            .iter()
+            .filter_map(|k| k.oldest_pending_at.as_deref())
+            .min()
+            .map(str::to_string);
+        let oldest_pending_age_s = oldest.as_deref().and_then(|t| {
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                .ok()
+                .map(|then| (now - then).whole_seconds().max(0) as u64)
+        });
+        let db_last_success = per_kind.iter().filter_map(|k| k.last_success.clone()).max();
+        // The error of the most recent failed attempt, unless an upload succeeded
+        // since. After a restart, the errors recorded on still-queued rows.
+        let last_error = if rt.last_error.is_some() || rt.last_success_at.is_some() {
+            rt.last_error.clone()
+        } else {
+            per_kind.iter().find_map(|k| k.last_error.clone())
+        };
+        let pending: u64 = per_kind.iter().map(|k| k.pending).sum();
+        Ok(SyncStatus {
+            enabled: self.shared.enabled,
+            mode: if self.shared.enabled { "s3" } else { "local" },
+            bucket: self.shared.config.s3.bucket.clone(),
+            pending,
+            pending_bytes: per_kind.iter().map(|k| k.pending_bytes).sum(),
+            oldest_pending_age_s,
+            uploaded_total: per_kind.iter().map(|k| k.uploaded_total).sum(),
+            failed_attempts_total: per_kind.iter().map(|k| k.failed_attempts_total).sum(),
+            last_success: rt.last_success_at.or(db_last_success),
+            last_error,
+            last_error_at: rt.last_error_at,
+            uploads_ok_since_start: self.shared.uploads_ok.load(Ordering::Relaxed),
+            uploads_failed_since_start: self.shared.uploads_failed.load(Ordering::Relaxed),
+            per_kind,
+        })
+    }
+}
+
+/// `GET /sync`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SyncStatus {
+    /// Whether uploads are configured (`s3.bucket` set).
+    pub enabled: bool,
+    /// `"s3"`, or `"local"` when no bucket is configured and everything stays local.
+    pub mode: &'static str,
+    pub bucket: String,
+    /// Items still to upload.
+    pub pending: u64,
+    pub pending_bytes: u64,
+    /// Age of the oldest item still queued (s); null when the queue is empty.
+    pub oldest_pending_age_s: Option<u64>,
+    /// Items S3 has confirmed, ever.
+    pub uploaded_total: u64,
+    /// Failed upload attempts, ever.
+    pub failed_attempts_total: u64,
+    /// When an upload last succeeded (RFC 3339).
+    pub last_success: Option<String>,
+    /// The error of the latest attempt, when it failed; null once one succeeds again.
+    pub last_error: Option<String>,
+    pub last_error_at: Option<String>,
+    pub uploads_ok_since_start: u64,
+    pub uploads_failed_since_start: u64,
+    pub per_kind: Vec<KindStatus>,
+}
+
+/// The queue of one kind of item.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct KindStatus {
+    /// `scan_image`, `scan_record`, `health_image` or `health_record`.
+    pub kind: String,
+    pub pending: u64,
+    pub pending_bytes: u64,
+    pub uploaded_total: u64,
+    pub failed_attempts_total: u64,
+    pub oldest_pending_at: Option<String>,
+    pub last_success: Option<String>,
+    pub last_error: Option<String>,
+}
+
+impl SyncStatus {
+    /// Healthy when uploads are off (by configuration) or the latest attempt worked.
+    pub fn ok(&self) -> bool {
+        !self.enabled || self.last_error.is_none()
+    }
+}
+
+/// `/check`'s `sync` component.
+pub struct SyncComponent {
+    pub handle: SyncHandle,
+}
+
+impl StatusComponent for SyncComponent {
+    fn name(&self) -> &'static str {
+        "sync"
+    }
+    fn status(&self) -> BoxFuture<'_, ComponentStatus> {
+        Box::pin(async move {
+            match self.handle.status().await {
+                Ok(s) => {
+                    let mut detail = serde_json::json!({
+                        "mode": s.mode,
+                        "pending": s.pending,
+                        "pending_bytes": s.pending_bytes,
+                        "oldest_pending_age_s": s.oldest_pending_age_s,
+                        "last_success": s.last_success,
+                        "last_error": s.last_error,
+                    });
+                    if !s.enabled {
+                        detail["message"] = "s3.bucket is not set: uploads are off and every \
+                            record stays on this device"
+                            .into();
+                    }
+                    ComponentStatus::new(s.ok(), detail)
+                }
+                Err(e) => {
+                    ComponentStatus::new(false, serde_json::json!({ "error": e.to_string() }))
+                }
+            }
+        })
+    }
+}

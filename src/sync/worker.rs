@@ -1,0 +1,622 @@
+//! The outbox worker: claim → upload → ack or back off.
+//!
+//! [`Machine`] is the decision logic and does no I/O (STYLE.md #2): it is told what
+//! was claimed and how each upload ended, and answers with [`Action`]s. [`run`] is the
+//! thin async loop around it: it claims due rows, runs uploads on a `JoinSet` (at most
+//! `s3.concurrency` at once), applies the actions to the database, and sleeps until
+//! the next item is due, a new item arrives ([`super::SyncHandle::wake`]) or the
+//! service stops.
+//!
+//! Invariants (store-and-forward rules 3 and 5):
+//! - An item is acked (`done_at` set) only after its PUT returned success.
+//! - A failed attempt is rescheduled with capped exponential backoff and jitter
+//!   ([`Backoff`]); there is no attempt limit, nothing is ever given up.
+//! - An item is never uploaded twice at the same time by this process; after a crash
+//!   it may be uploaded again, to the same key with the same bytes.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use rusqlite::{params, Connection, OptionalExtension};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::object_store::ObjectStore;
+use super::outbox::ItemKind;
+use super::SyncShared;
+use crate::store::{now_rfc3339, Store, StoreError};
+
+/// Capped exponential backoff with jitter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub base_ms: u64,
+    pub max_ms: u64,
+}
+
+impl Backoff {
+    /// Delay before the next attempt after `failed_attempts` (≥ 1) consecutive
+    /// failures: `base · 2^(n-1)`, capped at `max`, of which the upper half is scaled
+    /// by `jitter` (0..=1) so that many kiosks coming back from one outage spread out.
+    pub fn delay_ms(&self, failed_attempts: u32, jitter: f64) -> u64 {
+        let exp = failed_attempts.saturating_sub(1).min(40);
+        let capped = self
+            .base_ms
+            .saturating_mul(1u64 << exp)
+            .min(self.max_ms)
+            .max(1);
+        let half = capped / 2;
+        let jitter = if jitter.is_finite() {
+            jitter.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        half + ((capped - half) as f64 * jitter) as u64
+    }
+}
+
+/// One outbox row to upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub id: i64,
+    pub kind: ItemKind,
+    pub ref_id: String,
+    pub s3_key: String,
+    pub local_file: Option<String>,
+    pub content_type: String,
+    pub bytes: u64,
+    /// Attempts made before this one.
+    pub attempts: u32,
+}
+
+/// What the loop must do next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Start uploading the item.
+    Upload(Item),
+    /// S3 confirmed the PUT: mark the item done.
+    Ack { item: Item },
+    /// The attempt failed: record it and try again at `next_attempt_ms`.
+    Retry {
+        item: Item,
+        attempts: u32,
+        next_attempt_ms: i64,
+        error: String,
+    },
+}
+
+/// The worker's decisions, without I/O.
+#[derive(Debug)]
+pub struct Machine {
+    concurrency: usize,
+    backoff: Backoff,
+    in_flight: HashSet<i64>,
+}
+
+impl Machine {
+    pub fn new(concurrency: usize, backoff: Backoff) -> Machine {
+        Machine {
+            concurrency: concurrency.max(1),
+            backoff,
+            in_flight: HashSet::new(),
+        }
+    }
+
+    /// How many more uploads may start now.
+    pub fn free_slots(&self) -> usize {
+        self.concurrency.saturating_sub(self.in_flight.len())
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    pub fn is_in_flight(&self, id: i64) -> bool {
+        self.in_flight.contains(&id)
+    }
+
+    /// Due items were claimed: start those not already uploading, up to the free slots.
+    pub fn claimed(&mut self, items: Vec<Item>) -> Vec<Action> {
+        let mut actions = Vec::new();
+        for item in items {
+            if self.free_slots() == 0 {
+                break;
+            }
+            if self.in_flight.insert(item.id) {
+                actions.push(Action::Upload(item));
+            }
+        }
+        actions
+    }
+
+    /// An upload vanished without an outcome (its task panicked): free its slot; the
+    /// item is still queued and will be claimed again.
+    pub fn forget(&mut self, id: i64) {
+        self.in_flight.remove(&id);
+    }
+
+    /// An upload ended. `jitter` is a random number in 0..=1.
+    pub fn finished(
+        &mut self,
+        item: Item,
+        outcome: Result<(), String>,
+        now_ms: i64,
+        jitter: f64,
+    ) -> Action {
+        self.in_flight.remove(&item.id);
+        match outcome {
+            Ok(()) => Action::Ack { item },
+            Err(error) => {
+                let attempts = item.attempts.saturating_add(1);
+                let delay = self.backoff.delay_ms(attempts, jitter);
+                Action::Retry {
+                    item,
+                    attempts,
+                    next_attempt_ms: now_ms.saturating_add(delay as i64),
+                    error,
+                }
+            }
+        }
+    }
+}
+
+/// Unix time in ms (the unit of `outbox.next_attempt_ms`).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Due items (not among `skip`), oldest due first, and when the next not-yet-due item
+/// falls due.
+pub fn claim_due(
+    conn: &Connection,
+    now_ms: i64,
+    limit: usize,
+    skip: &HashSet<i64>,
+) -> Result<(Vec<Item>, Option<i64>), StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, kind, ref_id, s3_key, local_file, content_type, bytes, attempts
+         FROM outbox WHERE done_at IS NULL AND next_attempt_ms <= ?1
+         ORDER BY next_attempt_ms, id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![now_ms, (limit + skip.len()) as i64], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, Option<String>>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, i64>(6)?,
+            r.get::<_, i64>(7)?,
+        ))
+    })?;
+    let mut items = Vec::new();
+    for row in rows {
+        let (id, kind, ref_id, s3_key, local_file, content_type, bytes, attempts) = row?;
+        if skip.contains(&id) || items.len() >= limit {
+            continue;
+        }
+        let Some(kind) = ItemKind::parse(&kind) else {
+            // A kind written by a newer version: leave it queued for that version.
+            tracing::warn!(item = id, kind, "outbox item of unknown kind skipped");
+            continue;
+        };
+        items.push(Item {
+            id,
+            kind,
+            ref_id,
+            s3_key,
+            local_file,
+            content_type,
+            bytes: bytes.max(0) as u64,
+            attempts: attempts.clamp(0, i64::from(u32::MAX)) as u32,
+        });
+    }
+    let next: Option<i64> = conn
+        .query_row(
+            "SELECT MIN(next_attempt_ms) FROM outbox WHERE done_at IS NULL AND next_attempt_ms > ?1",
+            [now_ms],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    Ok((items, next))
+}
+
+/// Applies acks and retries in one transaction (one fsync for a batch of uploads).
+pub fn apply(conn: &mut Connection, actions: &[Action]) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let now = now_rfc3339();
+    for action in actions {
+        match action {
+            Action::Ack { item } => {
+                tx.execute(
+                    "UPDATE outbox SET done_at = ?1, attempts = attempts + 1, last_error = NULL
+                     WHERE id = ?2",
+                    params![now, item.id],
+                )?;
+                let table = match item.kind {
+                    ItemKind::ScanImage => Some("UPDATE scans SET uploaded_at = ?1 WHERE scan_id = ?2 AND uploaded_at IS NULL"),
+                    ItemKind::HealthImage => Some("UPDATE health_records SET uploaded_at = ?1 WHERE record_id = ?2 AND uploaded_at IS NULL"),
+                    ItemKind::ScanRecord | ItemKind::HealthRecord => None,
+                };
+                if let Some(sql) = table {
+                    tx.execute(sql, params![now, item.ref_id])?;
+                }
+            }
+            Action::Retry {
+                item,
+                attempts,
+                next_attempt_ms,
+                error,
+            } => {
+                tx.execute(
+                    "UPDATE outbox SET attempts = ?1, next_attempt_ms = ?2, last_error = ?3
+                     WHERE id = ?4",
+                    params![i64::from(*attempts), next_attempt_ms, error, item.id],
+                )?;
+            }
+            Action::Upload(_) => {}
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Errors building what an item uploads.
+#[derive(Debug, thiserror::Error)]
+pub enum PayloadError {
+    #[error("local file {path}: {source}")]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{kind} row {id} is missing")]
+    MissingRow { kind: &'static str, id: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("building the JSON document: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// The bytes an item uploads: the picture file, or the JSON document of its row built
+/// now. The document leaves out `uploaded_at`/`pruned_at` so that an upload repeated
+/// after a crash carries the same bytes as the first one.
+pub async fn payload(store: &Store, data_dir: &Path, item: &Item) -> Result<Bytes, PayloadError> {
+    match (&item.local_file, item.kind) {
+        (Some(file), _) => {
+            let path = data_dir.join(file);
+            tokio::fs::read(&path)
+                .await
+                .map(Bytes::from)
+                .map_err(|source| PayloadError::File { path, source })
+        }
+        (None, kind) => {
+            let id = item.ref_id.clone();
+            let doc = store
+                .call(move |conn| record_document(conn, kind, &id))
+                .await??;
+            Ok(Bytes::from(serde_json::to_vec(&doc)?))
+        }
+    }
+}
+
+fn record_document(
+    conn: &Connection,
+    kind: ItemKind,
+    id: &str,
+) -> Result<Result<serde_json::Value, PayloadError>, StoreError> {
+    use base64::Engine as _;
+    let (sql, what) = match kind {
+        ItemKind::ScanRecord | ItemKind::ScanImage => (
+            "SELECT scan_id, user_id, created_at, source, wire_format, rows, cols, pitch_mm,
+                    raw_cells, load_cell, weight_kg, weight_source, arch_type, metrics_json,
+                    image_mime, image_bytes, image_key, url
+             FROM scans WHERE scan_id = ?1",
+            "scan",
+        ),
+        ItemKind::HealthRecord | ItemKind::HealthImage => (
+            "SELECT record_id, user_id, created_at, engine, model, report_json, image_mime,
+                    image_bytes, image_key
+             FROM health_records WHERE record_id = ?1",
+            "health record",
+        ),
+    };
+    let parse = |text: String| -> serde_json::Value {
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+    };
+    let doc = match what {
+        "scan" => conn
+            .query_row(sql, [id], |r| {
+                let raw: Vec<u8> = r.get(8)?;
+                Ok(serde_json::json!({
+                    "scan_id": r.get::<_, String>(0)?,
+                    "user_id": r.get::<_, String>(1)?,
+                    "created_at": r.get::<_, String>(2)?,
+                    "source": r.get::<_, String>(3)?,
+                    "wire_format": r.get::<_, Option<String>>(4)?,
+                    "rows": r.get::<_, i64>(5)?,
+                    "cols": r.get::<_, i64>(6)?,
+                    "pitch_mm": r.get::<_, f64>(7)?,
+                    "raw_cells_u16le_base64": base64::engine::general_purpose::STANDARD.encode(raw),
+                    "load_cell": r.get::<_, Option<i64>>(9)?,
+                    "weight_kg": r.get::<_, Option<f64>>(10)?,
+                    "weight_source": r.get::<_, Option<String>>(11)?,
+                    "arch_type": r.get::<_, Option<String>>(12)?,
+                    "metrics": parse(r.get::<_, String>(13)?),
+                    "image_mime": r.get::<_, String>(14)?,
+                    "image_bytes": r.get::<_, i64>(15)?,
+                    "image_key": r.get::<_, String>(16)?,
+                    "url": r.get::<_, String>(17)?,
+                }))
+            })
+            .optional()?,
+        _ => conn
+            .query_row(sql, [id], |r| {
+                Ok(serde_json::json!({
+                    "record_id": r.get::<_, String>(0)?,
+                    "user_id": r.get::<_, Option<String>>(1)?,
+                    "created_at": r.get::<_, String>(2)?,
+                    "engine": r.get::<_, String>(3)?,
+                    "model": r.get::<_, Option<String>>(4)?,
+                    "report": parse(r.get::<_, String>(5)?),
+                    "image_mime": r.get::<_, String>(6)?,
+                    "image_bytes": r.get::<_, i64>(7)?,
+                    "image_key": r.get::<_, String>(8)?,
+                }))
+            })
+            .optional()?,
+    };
+    Ok(doc.ok_or_else(|| PayloadError::MissingRow {
+        kind: what,
+        id: id.to_string(),
+    }))
+}
+
+/// Longest sleep between looks at the queue when nothing wakes the worker: a backstop
+/// for rows written by another process (the CLI, a test) that cannot call `wake`.
+const IDLE_POLL: Duration = Duration::from_secs(5);
+
+/// The worker loop; returns when `stop` turns true.
+pub async fn run(
+    shared: Arc<SyncShared>,
+    objects: Arc<dyn ObjectStore>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let s3 = &shared.config.s3;
+    let mut machine = Machine::new(
+        s3.concurrency as usize,
+        Backoff {
+            base_ms: s3.retry_base_ms,
+            max_ms: s3.retry_max_ms,
+        },
+    );
+    let data_dir = shared.config.storage.data_dir.clone();
+    let mut uploads: JoinSet<(Item, Result<(), String>, Duration)> = JoinSet::new();
+    let mut in_flight_ids: HashSet<i64> = HashSet::new();
+    let mut tasks: HashMap<tokio::task::Id, i64> = HashMap::new();
+    loop {
+        let mut next_due: Option<i64> = None;
+        if machine.free_slots() > 0 {
+            let skip = in_flight_ids.clone();
+            let limit = machine.free_slots();
+            match shared
+                .store
+                .call(move |conn| claim_due(conn, now_ms(), limit, &skip))
+                .await
+            {
+                Ok((items, next)) => {
+                    next_due = next;
+                    for action in machine.claimed(items) {
+                        if let Action::Upload(item) = action {
+                            in_flight_ids.insert(item.id);
+                            let store = shared.store.clone();
+                            let objects = objects.clone();
+                            let data_dir = data_dir.clone();
+                            let id = item.id;
+                            let task = uploads.spawn(async move {
+                                let started = Instant::now();
+                                let outcome = upload(&store, &*objects, &data_dir, &item).await;
+                                (item, outcome, started.elapsed())
+                            });
+                            tasks.insert(task.id(), id);
+                        }
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(%error, "cannot read the outbox");
+                    next_due = Some(now_ms() + 1_000);
+                }
+            }
+        }
+        let sleep_for = match next_due {
+            Some(at) => {
+                Duration::from_millis((at - now_ms()).clamp(0, i64::MAX) as u64).min(IDLE_POLL)
+            }
+            None => IDLE_POLL,
+        };
+        tokio::select! {
+            Some(joined) = uploads.join_next_with_id(), if !uploads.is_empty() => {
+                let mut done = vec![joined];
+                while let Some(more) = uploads.try_join_next_with_id() {
+                    done.push(more);
+                }
+                let mut actions = Vec::with_capacity(done.len());
+                for joined in done {
+                    let (item, outcome, elapsed) = match joined {
+                        Ok((task, v)) => {
+                            tasks.remove(&task);
+                            v
+                        }
+                        Err(error) => {
+                            // The upload task panicked: its item stays queued and
+                            // becomes claimable again.
+                            tracing::error!(%error, "upload task failed");
+                            if let Some(item) = tasks.remove(&error.id()) {
+                                in_flight_ids.remove(&item);
+                                machine.forget(item);
+                            }
+                            continue;
+                        }
+                    };
+                    in_flight_ids.remove(&item.id);
+                    shared.record_outcome(&item, &outcome, elapsed);
+                    actions.push(machine.finished(item, outcome, now_ms(), rand::random::<f64>()));
+                }
+                let to_apply = actions.clone();
+                let applied = shared.store.call(move |conn| apply(conn, &to_apply)).await;
+                if let Err(error) = applied {
+                    // Not acked means uploaded again later, to the same key: safe.
+                    tracing::error!(%error, "cannot record upload results; they will be retried");
+                }
+                shared.progress();
+            }
+            _ = shared.wake.notified() => {}
+            _ = tokio::time::sleep(sleep_for) => {}
+            _ = stop.changed() => {
+                if *stop.borrow() {
+                    break;
+                }
+            }
+        }
+        if *stop.borrow() {
+            break;
+        }
+    }
+    // In-flight uploads are dropped: their items stay queued (rule 3).
+    uploads.abort_all();
+}
+
+async fn upload(
+    store: &Store,
+    objects: &dyn ObjectStore,
+    data_dir: &Path,
+    item: &Item,
+) -> Result<(), String> {
+    let body = payload(store, data_dir, item)
+        .await
+        .map_err(|e| e.to_string())?;
+    objects
+        .put(&item.s3_key, body, &item.content_type)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn item(id: i64) -> Item {
+        Item {
+            id,
+            kind: ItemKind::ScanImage,
+            ref_id: format!("s{id}"),
+            s3_key: format!("k/{id}.png"),
+            local_file: Some(format!("images/{id}.png")),
+            content_type: "image/png".into(),
+            bytes: 1,
+            attempts: 0,
+        }
+    }
+
+    const BACKOFF: Backoff = Backoff {
+        base_ms: 1_000,
+        max_ms: 300_000,
+    };
+
+    #[test]
+    fn backoff_doubles_per_failure_and_stops_growing_at_the_cap() {
+        assert_eq!(BACKOFF.delay_ms(1, 1.0), 1_000);
+        assert_eq!(BACKOFF.delay_ms(2, 1.0), 2_000);
+        assert_eq!(BACKOFF.delay_ms(3, 1.0), 4_000);
+        assert_eq!(BACKOFF.delay_ms(20, 1.0), 300_000);
+        assert_eq!(BACKOFF.delay_ms(u32::MAX, 1.0), 300_000);
+    }
+
+    #[test]
+    fn jitter_spreads_the_delay_over_its_upper_half() {
+        assert_eq!(BACKOFF.delay_ms(3, 0.0), 2_000);
+        assert_eq!(BACKOFF.delay_ms(3, 0.5), 3_000);
+        assert_eq!(BACKOFF.delay_ms(3, f64::NAN), 2_000);
+    }
+
+    #[test]
+    fn a_successful_upload_is_acked_and_frees_its_slot() {
+        let mut m = Machine::new(1, BACKOFF);
+        let started = m.claimed(vec![item(1), item(2)]);
+        assert_eq!(started, vec![Action::Upload(item(1))]);
+        assert_eq!(m.free_slots(), 0);
+        let a = m.finished(item(1), Ok(()), 0, 0.5);
+        assert_eq!(a, Action::Ack { item: item(1) });
+        assert_eq!(m.free_slots(), 1);
+    }
+
+    #[test]
+    fn a_failed_upload_is_retried_later_never_acked() {
+        let mut m = Machine::new(2, BACKOFF);
+        m.claimed(vec![item(1)]);
+        let a = m.finished(item(1), Err("503".into()), 10_000, 1.0);
+        assert_eq!(
+            a,
+            Action::Retry {
+                item: item(1),
+                attempts: 1,
+                next_attempt_ms: 11_000,
+                error: "503".into()
+            }
+        );
+    }
+
+    #[test]
+    fn an_item_already_uploading_is_not_started_twice() {
+        let mut m = Machine::new(4, BACKOFF);
+        assert_eq!(m.claimed(vec![item(1)]).len(), 1);
+        assert!(m.claimed(vec![item(1)]).is_empty());
+        assert!(m.is_in_flight(1));
+    }
+
+    proptest! {
+        /// Whatever the outcomes, the machine never runs more than `concurrency`
+        /// uploads, never acks an item that failed, and keeps every failed item
+        /// scheduled with a delay within [base/2, cap].
+        #[test]
+        fn the_machine_respects_concurrency_and_never_acks_a_failure(
+            concurrency in 1usize..6,
+            outcomes in proptest::collection::vec(any::<bool>(), 1..60),
+            jitter in 0.0f64..=1.0,
+        ) {
+            let mut m = Machine::new(concurrency, BACKOFF);
+            let mut queue: Vec<Item> = (0..outcomes.len() as i64).map(item).collect();
+            let mut outcomes = outcomes.into_iter();
+            let mut acked = HashSet::new();
+            while !queue.is_empty() {
+                let started = m.claimed(queue.clone());
+                prop_assert!(m.in_flight() <= concurrency);
+                prop_assert!(!started.is_empty());
+                for action in started {
+                    let Action::Upload(it) = action else { unreachable!() };
+                    queue.retain(|q| q.id != it.id);
+                    let ok = outcomes.next().unwrap_or(true);
+                    match m.finished(it.clone(), if ok { Ok(()) } else { Err("x".into()) }, 0, jitter) {
+                        Action::Ack { item } => {
+                            prop_assert!(ok);
+                            prop_assert!(acked.insert(item.id));
+                        }
+                        Action::Retry { item, attempts, next_attempt_ms, .. } => {
+                            prop_assert!(!ok);
+                            prop_assert!((500..=300_000).contains(&next_attempt_ms));
+                            queue.push(Item { attempts, ..item });
+                        }
+                        Action::Upload(_) => prop_assert!(false),
+                    }
+                }
+            }
+        }
+    }
+}
