@@ -30,6 +30,8 @@ pub enum AppError {
          (set CARENCO_API_TOKEN, or listen on 127.0.0.1)"
     )]
     PublicWithoutToken { addr: std::net::SocketAddr },
+    #[error("cannot load the mat calibration: {0}")]
+    Calibration(#[from] crate::footprint::calibration::CalibrationError),
     #[error("listener: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -88,6 +90,8 @@ pub struct AppState {
     pub sync: SyncHandle,
     /// `/metrics`: request counters; subsystems may `register` their own series.
     pub metrics: Arc<Metrics>,
+    /// The mat, when `scanner.enabled` (a serial port or the built-in simulated mat).
+    pub scanner: Option<crate::scanner::ScannerHandle>,
 }
 
 impl AppState {
@@ -139,6 +143,35 @@ impl StatusComponent for DatabaseStatus {
     }
 }
 
+/// `/check`'s `scanner` component when `scanner.enabled` is false: the same keys, so
+/// the kiosk UI need not special-case it, and `ok` because nothing is expected.
+struct DisabledScannerStatus {
+    format: crate::scanner::WireFormat,
+}
+
+impl StatusComponent for DisabledScannerStatus {
+    fn name(&self) -> &'static str {
+        "scanner"
+    }
+    fn status(&self) -> BoxFuture<'_, ComponentStatus> {
+        Box::pin(async move {
+            ComponentStatus::new(
+                true,
+                serde_json::json!({
+                    "enabled": false,
+                    "connected": false,
+                    "format": self.format,
+                    "fps": 0.0,
+                    "frames_decoded": 0,
+                    "frames_rejected": 0,
+                    "garbage_bytes": 0,
+                    "sequence_gaps": 0,
+                }),
+            )
+        })
+    }
+}
+
 /// Runs the service on `listener` until `shutdown` completes.
 pub async fn run(
     config: Config,
@@ -172,7 +205,7 @@ pub async fn run(
         None
     };
 
-    let components: Vec<Arc<dyn StatusComponent>> = vec![
+    let mut components: Vec<Arc<dyn StatusComponent>> = vec![
         Arc::new(DatabaseStatus {
             store: store.clone(),
         }),
@@ -180,6 +213,16 @@ pub async fn run(
             handle: sync.clone(),
         }),
     ];
+    let (scanner, scanner_task) = if config.scanner.enabled {
+        let (handle, task) = crate::scanner::start(&config.scanner, &store).await?;
+        components.push(Arc::new(crate::scanner::ScannerStatus(handle.clone())));
+        (Some(handle), Some(task))
+    } else {
+        components.push(Arc::new(DisabledScannerStatus {
+            format: config.scanner.format,
+        }));
+        (None, None)
+    };
     let state = Arc::new(AppState {
         config: config.clone(),
         store: store.clone(),
@@ -187,6 +230,7 @@ pub async fn run(
         components,
         sync,
         metrics: Arc::new(Metrics::new()),
+        scanner,
     });
 
     let routes = crate::api::routes(state.clone());
@@ -206,6 +250,11 @@ pub async fn run(
         .await;
     if let Some(watchdog) = watchdog {
         watchdog.abort();
+    }
+    if let Some(task) = scanner_task {
+        // Closes the port: a restarted service (or the next test) can open it again.
+        task.abort();
+        let _ = task.await;
     }
     tracing::info!("shutting down");
     if let Some(worker) = sync_worker {

@@ -48,6 +48,20 @@ pub const DEFAULT_SCANNER_ROWS: u16 = 24;
 pub const DEFAULT_SCANNER_COLS: u16 = 24;
 /// The legacy mat's pitch is unknown; 16.9 mm makes its sensing area ~405 mm square.
 pub const DEFAULT_SCANNER_PITCH_MM: f32 = 16.9;
+/// No bytes from the mat for this long counts as a disconnect (the legacy mat streams
+/// ~10 frames/s even when nobody stands on it).
+pub const DEFAULT_SCANNER_READ_TIMEOUT_MS: u64 = 5_000;
+/// Longest wait between attempts to reopen a vanished port.
+pub const DEFAULT_SCANNER_RETRY_MAX_MS: u64 = 2_000;
+/// A capture gives up after this long (nobody on the mat, or never stable).
+pub const DEFAULT_CAPTURE_TIMEOUT_MS: u64 = 15_000;
+/// FOOT.md: stable = total force varies < 2 % over ~0.5 s.
+pub const DEFAULT_CAPTURE_STABLE_WINDOW_MS: u64 = 500;
+pub const DEFAULT_CAPTURE_STABLE_TOLERANCE_PCT: f32 = 2.0;
+/// Someone is on the mat once the pressure sum exceeds this weight.
+pub const DEFAULT_CAPTURE_PRESENCE_KG: f32 = 5.0;
+/// Frames averaged by a tare.
+pub const DEFAULT_TARE_FRAMES: u32 = 10;
 
 // [s3]
 pub const DEFAULT_S3_REGION: &str = "ap-northeast-2";
@@ -237,6 +251,20 @@ pub struct ScannerConfig {
     pub pitch_mm: f32,
     /// Use the built-in simulated mat instead of `port`.
     pub simulate: bool,
+    /// No bytes for this long = disconnected (then the port is reopened).
+    pub read_timeout_ms: u64,
+    /// Cap of the reopen backoff.
+    pub retry_max_ms: u64,
+    /// Capture: give up after this long.
+    pub capture_timeout_ms: u64,
+    /// Capture: the stance must hold this long ...
+    pub stable_window_ms: u64,
+    /// ... with the total force varying by less than this percentage.
+    pub stable_tolerance_pct: f32,
+    /// Capture: someone is on the mat above this weight (kg).
+    pub presence_kg: f32,
+    /// Frames averaged by `POST /scanner/tare`.
+    pub tare_frames: u32,
 }
 
 impl Default for ScannerConfig {
@@ -250,6 +278,13 @@ impl Default for ScannerConfig {
             cols: DEFAULT_SCANNER_COLS,
             pitch_mm: DEFAULT_SCANNER_PITCH_MM,
             simulate: false,
+            read_timeout_ms: DEFAULT_SCANNER_READ_TIMEOUT_MS,
+            retry_max_ms: DEFAULT_SCANNER_RETRY_MAX_MS,
+            capture_timeout_ms: DEFAULT_CAPTURE_TIMEOUT_MS,
+            stable_window_ms: DEFAULT_CAPTURE_STABLE_WINDOW_MS,
+            stable_tolerance_pct: DEFAULT_CAPTURE_STABLE_TOLERANCE_PCT,
+            presence_kg: DEFAULT_CAPTURE_PRESENCE_KG,
+            tare_frames: DEFAULT_TARE_FRAMES,
         }
     }
 }
@@ -479,6 +514,38 @@ impl Config {
         }
         if !(self.scanner.pitch_mm.is_finite() && (1.0..=100.0).contains(&self.scanner.pitch_mm)) {
             return Err(invalid("scanner.pitch_mm", "must be between 1 and 100 mm"));
+        }
+        if !(100..=600_000).contains(&self.scanner.read_timeout_ms) {
+            return Err(invalid("scanner.read_timeout_ms", "must be 100..=600000"));
+        }
+        if !(10..=600_000).contains(&self.scanner.retry_max_ms) {
+            return Err(invalid("scanner.retry_max_ms", "must be 10..=600000"));
+        }
+        if !(500..=600_000).contains(&self.scanner.capture_timeout_ms) {
+            return Err(invalid(
+                "scanner.capture_timeout_ms",
+                "must be 500..=600000",
+            ));
+        }
+        if !(50..=10_000).contains(&self.scanner.stable_window_ms) {
+            return Err(invalid("scanner.stable_window_ms", "must be 50..=10000"));
+        }
+        let tol = self.scanner.stable_tolerance_pct;
+        if !(tol.is_finite() && tol > 0.0 && tol <= 50.0) {
+            return Err(invalid(
+                "scanner.stable_tolerance_pct",
+                "must be in (0, 50]",
+            ));
+        }
+        let presence = self.scanner.presence_kg;
+        if !(presence.is_finite() && (0.1..=200.0).contains(&presence)) {
+            return Err(invalid(
+                "scanner.presence_kg",
+                "must be between 0.1 and 200",
+            ));
+        }
+        if !(1..=1000).contains(&self.scanner.tare_frames) {
+            return Err(invalid("scanner.tare_frames", "must be 1..=1000"));
         }
         if !self.s3.bucket.is_empty() {
             if self.s3.region.is_empty() {
