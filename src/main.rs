@@ -36,6 +36,77 @@ enum Command {
     },
     /// Print the commented default configuration file.
     GenerateConfig,
+    /// The S3 upload queue of a running service.
+    Sync {
+        #[command(subcommand)]
+        command: SyncCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SyncCommand {
+    /// Show the upload queue (GET /sync): depth, bytes, oldest item, last success and
+    /// error. Exits 1 when the service cannot be reached, 2 when uploads are failing.
+    Status {
+        /// Base URL of the service; default: http://{api.listen} of the configuration.
+        #[arg(long)]
+        url: Option<String>,
+        /// Bearer token when the service requires one (default: api.token).
+        #[arg(long, env = "CARENCO_API_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Print the JSON answer instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `carenco-edge sync status`.
+fn sync_status(
+    config_path: Option<&PathBuf>,
+    url: Option<String>,
+    token: Option<String>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let config = load_config(config_path)?;
+    let base = url.unwrap_or_else(|| format!("http://{}", config.api.listen));
+    let token = token
+        .or_else(|| (!config.api.token.is_empty()).then(|| config.api.token.expose().to_string()));
+    let url = format!("{}/sync", base.trim_end_matches('/'));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let status: serde_json::Value = runtime.block_on(async {
+        let mut request = reqwest::Client::new()
+            .get(&url)
+            .timeout(std::time::Duration::from_secs(10));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {url}"))?;
+        let code = response.status();
+        let body: serde_json::Value = response
+            .json()
+            .await
+            .with_context(|| format!("{url} did not answer JSON"))?;
+        if !code.is_success() {
+            anyhow::bail!("{url} answered {code}: {body}");
+        }
+        Ok::<_, anyhow::Error>(body)
+    })?;
+    if json {
+        println!("{status:#}");
+    } else {
+        print!("{}", carenco_edge::sync::status_summary(&status));
+    }
+    Ok(if status["last_error"].is_null() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
 #[derive(Args, Debug, Default, Clone)]
@@ -117,6 +188,17 @@ fn main() -> ExitCode {
         Some(Command::GenerateConfig) => {
             print!("{DEFAULT_CONFIG_TOML}");
             Ok(())
+        }
+        Some(Command::Sync {
+            command: SyncCommand::Status { url, token, json },
+        }) => {
+            return match sync_status(cli.serve.config.as_ref(), url, token, json) {
+                Ok(code) => code,
+                Err(error) => {
+                    eprintln!("carenco-edge: {error:#}");
+                    ExitCode::FAILURE
+                }
+            };
         }
     };
     match result {

@@ -599,3 +599,23 @@ fn the_binary_killed_at_random_moments_loses_no_scan_and_never_uploads_different
     assert_eq!(puts.len(), written.len() * 2);
     assert_eq!(integrity, Ok(()));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sync_status_command_shows_the_queue_of_a_running_service() {
+    let server = S3Server::start_with_secret("not-the-client-secret").await;
+    let kiosk = Kiosk::start(s3_config(&server)).await;
+    kiosk.queue_scans(1, 800).await;
+    kiosk
+        .wait_sync(Duration::from_secs(20), |s| !s["last_error"].is_null())
+        .await;
+    let url = kiosk.service.url("");
+    let output = tokio::process::Command::new(common::binary())
+        .args(["sync", "status", "--url", &url])
+        .output()
+        .await
+        .expect("run carenco-edge sync status");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "uploads failing: {stdout}");
+    assert!(stdout.contains("pending: 2 items"), "{stdout}");
+    assert!(stdout.contains("SignatureDoesNotMatch"), "{stdout}");
+}

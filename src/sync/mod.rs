@@ -364,3 +364,75 @@ impl StatusComponent for SyncComponent {
         })
     }
 }
+
+/// A human summary of a `GET /sync` answer (`carenco-edge sync status`).
+pub fn status_summary(status: &serde_json::Value) -> String {
+    use std::fmt::Write as _;
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => "-".to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut out = String::new();
+    if status["enabled"] == serde_json::Value::Bool(false) {
+        out.push_str("uploads: off (s3.bucket is not set; everything stays on this device)\n");
+    } else {
+        let _ = writeln!(out, "uploads: to bucket {}", text(&status["bucket"]));
+    }
+    let _ = writeln!(
+        out,
+        "pending: {} items, {} bytes, oldest {} s",
+        text(&status["pending"]),
+        text(&status["pending_bytes"]),
+        text(&status["oldest_pending_age_s"])
+    );
+    let _ = writeln!(
+        out,
+        "uploaded: {} items; failed attempts: {}",
+        text(&status["uploaded_total"]),
+        text(&status["failed_attempts_total"])
+    );
+    let _ = writeln!(out, "last success: {}", text(&status["last_success"]));
+    let _ = writeln!(out, "last error: {}", text(&status["last_error"]));
+    if let Some(kinds) = status["per_kind"].as_array() {
+        for k in kinds {
+            let _ = writeln!(
+                out,
+                "  {}: {} pending ({} bytes), {} uploaded",
+                text(&k["kind"]),
+                text(&k["pending"]),
+                text(&k["pending_bytes"]),
+                text(&k["uploaded_total"])
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_names_the_queue_and_the_last_error() {
+        let text = status_summary(&serde_json::json!({
+            "enabled": true, "bucket": "b", "pending": 3, "pending_bytes": 4000,
+            "oldest_pending_age_s": 12, "uploaded_total": 7, "failed_attempts_total": 2,
+            "last_success": null, "last_error": "S3 answered 403: SignatureDoesNotMatch",
+            "per_kind": [{"kind": "scan_image", "pending": 3, "pending_bytes": 4000, "uploaded_total": 7}]
+        }));
+        assert!(
+            text.contains("pending: 3 items, 4000 bytes, oldest 12 s"),
+            "{text}"
+        );
+        assert!(text.contains("last error: S3 answered 403"), "{text}");
+        assert!(text.contains("last success: -"), "{text}");
+        assert!(text.contains("scan_image: 3 pending"), "{text}");
+    }
+
+    #[test]
+    fn the_summary_says_when_uploads_are_off() {
+        let text = status_summary(&serde_json::json!({"enabled": false, "pending": 0}));
+        assert!(text.contains("uploads: off"), "{text}");
+    }
+}
