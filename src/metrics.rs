@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::scanner::codec::CodecStats;
 use crate::sync::SyncStatus;
 
 /// Upper bounds (seconds) of the request latency histogram.
@@ -164,6 +165,48 @@ fn route_label(path: &str) -> String {
     }
 }
 
+/// The mat's codec counters (`frames decoded/rejected`), when the scanner runs.
+pub fn render_scanner(out: &mut String, connected: bool, s: &CodecStats) {
+    let _ = writeln!(
+        out,
+        "# HELP carenco_scanner_connected 1 while the mat's serial link is up.\n\
+         # TYPE carenco_scanner_connected gauge\ncarenco_scanner_connected {}",
+        u64::from(connected)
+    );
+    for (name, help, value) in [
+        (
+            "carenco_scanner_frames_decoded_total",
+            "Frames decoded from the mat.",
+            s.frames_decoded,
+        ),
+        (
+            "carenco_scanner_garbage_bytes_total",
+            "Bytes skipped while resynchronising.",
+            s.garbage_bytes,
+        ),
+        (
+            "carenco_scanner_frames_lost_total",
+            "Frames missing in sequence gaps.",
+            s.frames_lost,
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+        );
+    }
+    out.push_str("# HELP carenco_scanner_frames_rejected_total Frames rejected, per reason.\n");
+    out.push_str("# TYPE carenco_scanner_frames_rejected_total counter\n");
+    if let Ok(serde_json::Value::Object(reasons)) = serde_json::to_value(s.rejected_by_reason) {
+        for (reason, n) in reasons {
+            let _ = writeln!(
+                out,
+                "carenco_scanner_frames_rejected_total{{reason=\"{reason}\"}} {n}"
+            );
+        }
+    }
+}
+
 fn render_sync(out: &mut String, s: &SyncStatus) {
     let gauge = |out: &mut String, name: &str, help: &str, kind: &str, value: u64| {
         let _ = writeln!(
@@ -248,6 +291,27 @@ mod tests {
         assert!(text.contains(
             "carenco_http_request_duration_seconds_count{route=\"/sync\",method=\"GET\"} 2"
         ));
+    }
+
+    #[test]
+    fn scanner_counters_are_rendered_per_reason() {
+        let mut stats = CodecStats {
+            frames_decoded: 41,
+            frames_rejected: 2,
+            ..CodecStats::default()
+        };
+        stats.rejected_by_reason.bad_crc = 2;
+        let mut out = String::new();
+        render_scanner(&mut out, true, &stats);
+        assert!(
+            out.contains("carenco_scanner_frames_decoded_total 41"),
+            "{out}"
+        );
+        assert!(
+            out.contains("carenco_scanner_frames_rejected_total{reason=\"bad_crc\"} 2"),
+            "{out}"
+        );
+        assert!(out.contains("carenco_scanner_connected 1"), "{out}");
     }
 
     #[test]

@@ -619,3 +619,32 @@ async fn the_sync_status_command_shows_the_queue_of_a_running_service() {
     assert!(stdout.contains("pending: 2 items"), "{stdout}");
     assert!(stdout.contains("SignatureDoesNotMatch"), "{stdout}");
 }
+
+#[tokio::test]
+async fn metrics_show_the_scanners_decoded_frames_when_the_mat_runs() {
+    let kiosk = Kiosk::start(|c| {
+        c.scanner.enabled = true;
+        c.scanner.simulate = true;
+    })
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = reqwest::get(kiosk.service.url("/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(text.contains("carenco_scanner_frames_rejected_total{reason=\"bad_crc\"}"));
+        let decoded = text
+            .lines()
+            .find_map(|l| l.strip_prefix("carenco_scanner_frames_decoded_total "))
+            .and_then(|v| v.parse::<u64>().ok())
+            .expect("decoded counter");
+        if decoded > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no frames decoded: {text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

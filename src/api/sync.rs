@@ -64,7 +64,10 @@ pub async fn post_sync(state: Arc<AppState>) -> Result<warp::reply::Response, Re
 )]
 pub async fn metrics(state: Arc<AppState>) -> Result<warp::reply::Response, Rejection> {
     let sync = state.sync.status().await.map_err(ApiError::from)?;
-    let text = state.metrics.render(Some(&sync));
+    let mut text = state.metrics.render(Some(&sync));
+    if let Some(scanner) = &state.scanner {
+        crate::metrics::render_scanner(&mut text, scanner.is_connected(), &scanner.stats());
+    }
     Ok(warp::reply::with_header(text, "content-type", "text/plain; version=0.0.4").into_response())
 }
 
