@@ -9,6 +9,10 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use carenco_edge::config::{Config, DEFAULT_CONFIG_TOML};
+use carenco_edge::footprint::ArchType;
+use carenco_edge::scanner::cli::{CalibrateAction, SimTarget};
+use carenco_edge::scanner::simulator::SimOptions;
+use carenco_edge::scanner::WireFormat;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -36,6 +40,10 @@ enum Command {
     },
     /// Print the commented default configuration file.
     GenerateConfig,
+    /// Run a simulated mat on a pseudo-terminal or a serial port.
+    Simulate(SimulateArgs),
+    /// Calibrate the mat of a running service (tare, known weight, export, import).
+    Calibrate(CalibrateArgs),
     /// The S3 upload queue of a running service.
     Sync {
         #[command(subcommand)]
@@ -109,6 +117,80 @@ fn sync_status(
     })
 }
 
+#[derive(Args, Debug)]
+struct SimulateArgs {
+    /// Wire format to speak.
+    #[arg(long, default_value = "legacy")]
+    format: WireFormat,
+    /// Create a pseudo-terminal and print its path (point scanner.port at it).
+    #[arg(long, conflicts_with = "port", required_unless_present = "port")]
+    pty: bool,
+    /// Write to this serial device instead.
+    #[arg(long)]
+    port: Option<String>,
+    /// Baud rate with --port.
+    #[arg(long, default_value_t = 115_200)]
+    baud: u32,
+    /// Frames per second.
+    #[arg(long, default_value_t = 10.0)]
+    rate: f32,
+    /// Stop after this many frames (default: run until killed).
+    #[arg(long)]
+    frames: Option<u64>,
+    #[arg(long, default_value_t = 70.0)]
+    weight_kg: f32,
+    /// Share of the weight on the left foot, percent.
+    #[arg(long, default_value_t = 50.0)]
+    left_pct: f32,
+    #[arg(long, default_value = "normal")]
+    arch_left: ArchType,
+    #[arg(long, default_value = "normal")]
+    arch_right: ArchType,
+    /// Garbage bytes between frames, percent of the frame bytes.
+    #[arg(long, default_value_t = 0.0)]
+    garbage_pct: f32,
+    /// Percent of frames that lose one byte.
+    #[arg(long, default_value_t = 0.0)]
+    drop_pct: f32,
+    /// Percent of frames with one flipped bit.
+    #[arg(long, default_value_t = 0.0)]
+    bitflip_pct: f32,
+    /// Mat geometry (legacy is always 24 x 24).
+    #[arg(long, default_value_t = 24)]
+    rows: u16,
+    #[arg(long, default_value_t = 24)]
+    cols: u16,
+    #[arg(long, default_value_t = 16.9)]
+    pitch_mm: f32,
+    /// Random seed (same seed, same bytes).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+#[derive(Args, Debug)]
+struct CalibrateArgs {
+    #[command(subcommand)]
+    action: CalibrateCommand,
+    /// The running service.
+    #[arg(long, default_value = "http://127.0.0.1:5000", global = true)]
+    url: String,
+    /// Bearer token (api.token), if the service requires one.
+    #[arg(long, env = "CARENCO_API_TOKEN", global = true, hide_env_values = true)]
+    token: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum CalibrateCommand {
+    /// Zero the empty mat (nobody on it).
+    Tare,
+    /// Someone of this weight (kg) steps on and stands still.
+    KnownKg { kg: f32 },
+    /// Print the calibration in force as JSON.
+    Export,
+    /// Put an exported calibration (JSON file) in force.
+    Import { file: PathBuf },
+}
+
 #[derive(Args, Debug, Default, Clone)]
 struct ServeArgs {
     /// Configuration file (TOML).
@@ -120,6 +202,21 @@ struct ServeArgs {
     /// Data directory (overrides storage.data_dir).
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Serial device of the mat (overrides scanner.port).
+    #[arg(long)]
+    scanner_port: Option<String>,
+    /// Wire format of the mat (overrides scanner.format).
+    #[arg(long)]
+    scanner_format: Option<WireFormat>,
+    /// Baud rate of the mat (overrides scanner.baud).
+    #[arg(long)]
+    scanner_baud: Option<u32>,
+    /// Run on the built-in simulated mat instead of a serial port.
+    #[arg(long)]
+    simulate: bool,
+    /// Wire format of the simulated mat (default: scanner.format).
+    #[arg(long, requires = "simulate")]
+    simulate_format: Option<WireFormat>,
 }
 
 fn load_config(path: Option<&PathBuf>) -> anyhow::Result<Config> {
@@ -133,6 +230,23 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(dir) = args.data_dir {
         config.storage.data_dir = dir;
+    }
+    if let Some(port) = args.scanner_port {
+        config.scanner.port = port;
+        config.scanner.enabled = true;
+    }
+    if let Some(format) = args.scanner_format {
+        config.scanner.format = format;
+    }
+    if let Some(baud) = args.scanner_baud {
+        config.scanner.baud = baud;
+    }
+    if args.simulate {
+        config.scanner.simulate = true;
+        config.scanner.enabled = true;
+        if let Some(format) = args.simulate_format {
+            config.scanner.format = format;
+        }
     }
     carenco_edge::logging::init(&config.log);
     config.validate()?;
@@ -148,6 +262,77 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         carenco_edge::app::run(config, listener, shutdown_signal()).await?;
         Ok(())
     })
+}
+
+fn small_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
+    let opts = SimOptions {
+        format: args.format,
+        rows: args.rows,
+        cols: args.cols,
+        pitch_mm: args.pitch_mm,
+        rate_hz: args.rate,
+        weight_kg: args.weight_kg,
+        left_pct: args.left_pct,
+        arch_left: args.arch_left,
+        arch_right: args.arch_right,
+        garbage_pct: args.garbage_pct,
+        drop_pct: args.drop_pct,
+        bitflip_pct: args.bitflip_pct,
+        seed: args.seed,
+        ..SimOptions::default()
+    };
+    let target = match args.port {
+        Some(path) => SimTarget::Port {
+            path,
+            baud: args.baud,
+        },
+        None => SimTarget::Pty,
+    };
+    let stats = small_runtime()?.block_on(carenco_edge::scanner::cli::simulate(
+        opts,
+        target,
+        args.frames,
+        |path| {
+            use std::io::Write;
+            println!("{path}");
+            let _ = std::io::stdout().flush();
+        },
+    ))?;
+    eprintln!(
+        "sent {} frames ({} intact), {} garbage bytes, {} dropped bytes, {} flipped bits",
+        stats.frames,
+        stats.frames_intact,
+        stats.garbage_bytes,
+        stats.dropped_bytes,
+        stats.flipped_bits
+    );
+    Ok(())
+}
+
+fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
+    let action = match args.action {
+        CalibrateCommand::Tare => CalibrateAction::Tare,
+        CalibrateCommand::KnownKg { kg } => CalibrateAction::KnownKg(kg),
+        CalibrateCommand::Export => CalibrateAction::Export,
+        CalibrateCommand::Import { file } => CalibrateAction::Import(
+            std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?,
+        ),
+    };
+    let body = small_runtime()?.block_on(carenco_edge::scanner::cli::calibrate(
+        &args.url,
+        args.token.as_deref(),
+        action,
+    ))?;
+    println!("{body}");
+    Ok(())
 }
 
 /// Completes on SIGTERM (systemd stop) or SIGINT (Ctrl-C).
@@ -189,6 +374,8 @@ fn main() -> ExitCode {
             print!("{DEFAULT_CONFIG_TOML}");
             Ok(())
         }
+        Some(Command::Simulate(args)) => simulate(args),
+        Some(Command::Calibrate(args)) => calibrate(args),
         Some(Command::Sync {
             command: SyncCommand::Status { url, token, json },
         }) => {

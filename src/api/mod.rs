@@ -8,6 +8,7 @@
 pub mod body;
 pub mod error;
 pub mod ids;
+pub mod scanner;
 pub mod swagger;
 pub mod sync;
 pub mod system;
@@ -57,6 +58,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(system::SystemApi::openapi());
     doc.merge(sync::SyncApi::openapi());
+    doc.merge(scanner::ScannerApi::openapi());
     doc
 }
 
@@ -65,6 +67,8 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(warp::reply::Response,)> {
     let doc = Arc::new(serde_json::to_string(&openapi()).unwrap_or_else(|_| "{}".to_string()));
     let api = system::routes(state.clone(), doc)
         .or(sync::routes(state.clone()))
+        .unify()
+        .or(scanner::routes(state.clone()))
         .unify();
     let metrics = state.metrics.clone();
 

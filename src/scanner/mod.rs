@@ -7,6 +7,7 @@
 //! calibration in `../shared/design/FOOT.md`.
 
 pub mod capture;
+pub mod cli;
 pub mod codec;
 pub mod frame;
 pub mod handle;
