@@ -1,0 +1,424 @@
+//! Black-box tests of the mat: the real service reads a real pseudo-terminal behind a
+//! symlink (as udev's `/dev/footscanner` would be), fed by the simulator.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use carenco_edge::footprint::calibration::Calibration;
+use carenco_edge::scanner::capture::CaptureSettings;
+use carenco_edge::scanner::simulator::{SimOptions, Simulator};
+use carenco_edge::scanner::{CaptureError, Frame, ScannerHandle, WireFormat};
+use carenco_edge::store::Store;
+use common::TestService;
+use serde_json::Value;
+use tokio::io::AsyncWriteExt;
+use tokio_serial::{SerialPort, SerialStream};
+
+/// One end of a pseudo-terminal for the test to write to, the other end's path
+/// published through a symlink that the service opens.
+struct Mat {
+    master: SerialStream,
+    /// Kept open so the pty is not hung up between the service's reads.
+    _slave: SerialStream,
+}
+
+impl Mat {
+    /// Plugs in a new pty and points `link` at it (atomically, like udev).
+    fn plug(link: &Path) -> Mat {
+        let (master, slave) = SerialStream::pair().expect("pty pair");
+        let target = slave.name().expect("pty name");
+        let tmp = link.with_extension("new");
+        let _ = std::fs::remove_file(&tmp);
+        std::os::unix::fs::symlink(&target, &tmp).expect("symlink");
+        std::fs::rename(&tmp, link).expect("move symlink");
+        Mat {
+            master,
+            _slave: slave,
+        }
+    }
+
+    async fn send(&mut self, bytes: &[u8]) {
+        self.master.write_all(bytes).await.expect("write to pty");
+        self.master.flush().await.expect("flush pty");
+    }
+}
+
+async fn start_on(link: &Path, format: WireFormat) -> TestService {
+    let port = link.to_string_lossy().to_string();
+    TestService::start_with(move |c| {
+        c.scanner.enabled = true;
+        c.scanner.port = port;
+        c.scanner.format = format;
+        c.scanner.retry_max_ms = 100;
+    })
+    .await
+}
+
+async fn scanner_check(service: &TestService) -> Value {
+    let check: Value = reqwest::get(service.url("/check"))
+        .await
+        .expect("GET /check")
+        .json()
+        .await
+        .expect("JSON");
+    check["scanner"].clone()
+}
+
+/// Polls `/check` until `done(scanner)` holds; panics with the last answer after 20 s.
+async fn wait_for(service: &TestService, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let scanner = scanner_check(service).await;
+        if done(&scanner) {
+            return scanner;
+        }
+        assert!(Instant::now() < deadline, "waiting for {what}: {scanner}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn simulator(format: WireFormat, garbage_pct: f32, seed: u64) -> Simulator {
+    Simulator::new(SimOptions {
+        format,
+        garbage_pct,
+        seed,
+        ..SimOptions::default()
+    })
+}
+
+async fn frames_with_garbage_show_exact_counts(format: WireFormat) {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("footscanner");
+    let mut mat = Mat::plug(&link);
+    let service = start_on(&link, format).await;
+    wait_for(&service, "connected", |s| s["connected"] == true).await;
+
+    let mut sim = simulator(format, 5.0, 42);
+    let mut bytes = Vec::new();
+    for _ in 0..60 {
+        sim.next_bytes(&mut bytes).unwrap();
+    }
+    mat.send(&bytes).await;
+    let sent = sim.stats();
+    assert!(sent.garbage_bytes > 0, "the stream must contain garbage");
+
+    let s = wait_for(&service, "60 frames", |s| s["frames_decoded"] == 60).await;
+    assert_eq!(s["format"], format.as_str());
+    assert_eq!(s["frames_rejected"], 0, "{s}");
+    assert_eq!(s["garbage_bytes"], sent.garbage_bytes, "{s}");
+    assert_eq!(s["sequence_gaps"], 0, "{s}");
+    assert_eq!(s["ok"], true);
+    service.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn legacy_frames_with_5_percent_garbage_over_a_pty_are_counted_exactly_on_check() {
+    frames_with_garbage_show_exact_counts(WireFormat::Legacy).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cfp1_frames_with_5_percent_garbage_over_a_pty_are_counted_exactly_on_check() {
+    frames_with_garbage_show_exact_counts(WireFormat::Cfp1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_frames_with_5_percent_garbage_over_a_pty_are_counted_exactly_on_check() {
+    frames_with_garbage_show_exact_counts(WireFormat::Csv).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cfp1_frames_with_bit_flips_are_rejected_and_the_rest_decoded() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("footscanner");
+    let mut mat = Mat::plug(&link);
+    let service = start_on(&link, WireFormat::Cfp1).await;
+    wait_for(&service, "connected", |s| s["connected"] == true).await;
+    let mut sim = Simulator::new(SimOptions {
+        format: WireFormat::Cfp1,
+        bitflip_pct: 20.0,
+        seed: 5,
+        ..SimOptions::default()
+    });
+    let mut bytes = Vec::new();
+    for _ in 0..50 {
+        sim.next_bytes(&mut bytes).unwrap();
+    }
+    // One more clean frame, so that a damaged last frame is not left waiting.
+    let mut clean = simulator(WireFormat::Cfp1, 0.0, 9);
+    clean.next_bytes(&mut bytes).unwrap();
+    mat.send(&bytes).await;
+    let intact = sim.stats().frames_intact + 1;
+    assert!(intact < 51);
+    let s = wait_for(&service, "intact frames", |s| s["frames_decoded"] == intact).await;
+    assert!(s["frames_rejected"].as_u64().unwrap() >= 1, "{s}");
+    service.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unplugging_and_replugging_the_mat_is_survived_without_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("footscanner");
+    let mut mat = Mat::plug(&link);
+    let service = start_on(&link, WireFormat::Legacy).await;
+    wait_for(&service, "connected", |s| s["connected"] == true).await;
+
+    let mut sim = simulator(WireFormat::Legacy, 0.0, 1);
+    let mut bytes = Vec::new();
+    for _ in 0..10 {
+        sim.next_bytes(&mut bytes).unwrap();
+    }
+    mat.send(&bytes).await;
+    wait_for(&service, "10 frames", |s| s["frames_decoded"] == 10).await;
+
+    // Unplug: both ends of the pty go away; the service must notice and say so.
+    drop(mat);
+    let s = wait_for(&service, "disconnected", |s| s["connected"] == false).await;
+    assert_eq!(s["ok"], false);
+    assert_eq!(s["disconnects"], 1);
+    // The API keeps answering while the mat is away.
+    let health = reqwest::get(service.url("/health")).await.unwrap();
+    assert_eq!(health.status(), 200);
+
+    // Replug: a new pty under the same name.
+    let mut mat = Mat::plug(&link);
+    wait_for(&service, "reconnected", |s| s["connected"] == true).await;
+    bytes.clear();
+    for _ in 0..10 {
+        sim.next_bytes(&mut bytes).unwrap();
+    }
+    mat.send(&bytes).await;
+    let s = wait_for(&service, "20 frames", |s| s["frames_decoded"] == 20).await;
+    assert_eq!(s["frames_rejected"], 0);
+    assert_eq!(s["disconnects"], 1);
+    service.stop().await;
+}
+
+/// Writes the simulator's scenario to the pty in real time until dropped.
+fn stream_scenario(mut mat: Mat, opts: SimOptions) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let period = Duration::from_secs_f32(1.0 / opts.rate_hz);
+        let mut sim = Simulator::new(opts);
+        let mut tick = tokio::time::interval(period);
+        let mut bytes = Vec::new();
+        loop {
+            tick.tick().await;
+            bytes.clear();
+            sim.next_bytes(&mut bytes).unwrap();
+            mat.send(&bytes).await;
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tare_and_known_weight_calibration_through_the_api_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("footscanner");
+    let mat = Mat::plug(&link);
+    let service = start_on(&link, WireFormat::Legacy).await;
+    wait_for(&service, "connected", |s| s["connected"] == true).await;
+    // 4 s of empty mat (the tare), then someone of 80 kg steps on and stays.
+    let writer = stream_scenario(
+        mat,
+        SimOptions {
+            rate_hz: 20.0,
+            weight_kg: 80.0,
+            empty_s: 4.0,
+            step_s: 0.5,
+            stand_s: 1000.0,
+            ..SimOptions::default()
+        },
+    );
+    let client = reqwest::Client::new();
+    let tare = client
+        .post(service.url("/scanner/tare"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tare.status(), 200);
+    let tared: Value = tare.json().await.unwrap();
+    assert_eq!(tared["source"], "tare");
+    assert_eq!(tared["zero"].as_array().unwrap().len(), 576);
+
+    let calibrated = client
+        .post(service.url("/scanner/calibrate"))
+        .json(&serde_json::json!({"known_kg": 80.0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(calibrated.status(), 200);
+    let calibrated: Value = calibrated.json().await.unwrap();
+    assert_eq!(calibrated["source"], "known_weight");
+    assert_eq!(calibrated["known_kg"], 80.0);
+    // The tare's zero map stays; the load cell now goes through both readings.
+    assert_eq!(calibrated["zero"], tared["zero"]);
+    let slope = calibrated["load_cell"]["kg_per_count"].as_f64().unwrap();
+    assert!((slope + 0.231).abs() < 0.01, "slope {slope}");
+
+    let bad = client
+        .post(service.url("/scanner/calibrate"))
+        .json(&serde_json::json!({"known_kg": -3}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let bad: Value = bad.json().await.unwrap();
+    assert!(bad["message_ko"].as_str().is_some_and(|m| !m.is_empty()));
+
+    writer.abort();
+    let data = service.stop().await;
+    let path = data.path().to_path_buf();
+    let service = TestService::start_with(move |c| c.storage.data_dir = path).await;
+    let after: Value = client
+        .get(service.url("/scanner/calibration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        after, calibrated,
+        "the newest calibration is in force after a restart"
+    );
+    service.stop().await;
+    drop(data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_calibration_exported_from_one_kiosk_imports_into_another_and_garbage_is_refused() {
+    let a = TestService::start().await;
+    let client = reqwest::Client::new();
+    let mut exported: Value = client
+        .get(a.url("/scanner/calibration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(exported["source"], "factory");
+    exported["gain_n_per_count"] = 0.02.into();
+    let put = client
+        .put(a.url("/scanner/calibration"))
+        .json(&exported)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let now: Value = client
+        .get(a.url("/scanner/calibration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["source"], "import");
+    assert_eq!(now["gain_n_per_count"], 0.02);
+
+    for body in ["{", "{\"version\": 9}", "[]"] {
+        let r = client
+            .put(a.url("/scanner/calibration"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{body}");
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["error"], "invalid_calibration");
+    }
+    // With the scanner disabled, the steps that need the mat say so in Korean too.
+    let tare = client.post(a.url("/scanner/tare")).send().await.unwrap();
+    assert_eq!(tare.status(), 503);
+    let e: Value = tare.json().await.unwrap();
+    assert_eq!(e["error"], "scanner_disabled");
+    assert!(e["message_ko"].as_str().is_some_and(|m| !m.is_empty()));
+    a.stop().await;
+}
+
+fn handle(dir: &Path, timeout_ms: u64) -> ScannerHandle {
+    let store = Store::open(dir).unwrap();
+    ScannerHandle::new(
+        WireFormat::Legacy,
+        "test",
+        16.9,
+        CaptureSettings {
+            presence_n: 50.0,
+            stable_window_ms: 300,
+            stable_tolerance: 0.02,
+            timeout_ms,
+        },
+        Calibration::factory(WireFormat::Legacy, 24, 24),
+        store,
+    )
+}
+
+/// Publishes the simulator's frames on `handle` in real time.
+fn feed(handle: ScannerHandle, opts: SimOptions) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs_f32(1.0 / opts.rate_hz));
+        let mut sim = Simulator::new(opts);
+        loop {
+            tick.tick().await;
+            let frame: Frame = sim.next_frame();
+            handle.publish(frame);
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_captures_share_one_capture_and_get_the_same_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let scanner = handle(dir.path(), 10_000);
+    scanner.set_connected(true);
+    let feeder = feed(
+        scanner.clone(),
+        SimOptions {
+            rate_hz: 20.0,
+            empty_s: 0.5,
+            step_s: 0.3,
+            stand_s: 100.0,
+            ..SimOptions::default()
+        },
+    );
+    let a = scanner.clone();
+    let b = scanner.clone();
+    let first = tokio::spawn(async move { a.capture().await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let second = tokio::spawn(async move { b.capture().await });
+    let (first, second) = (first.await.unwrap(), second.await.unwrap());
+    let first = first.expect("capture");
+    assert_eq!(
+        Ok(first.clone()),
+        second,
+        "both callers got the one capture"
+    );
+    assert!(first.frames_averaged >= 2);
+    let kg = first.grid.load_cell_kg.unwrap();
+    assert!((kg - 70.0).abs() < 1.0, "{kg}");
+    // The next capture is a new one.
+    let third = scanner.capture().await.expect("capture");
+    assert_ne!(third.elapsed_ms, 0);
+    feeder.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_capture_on_an_empty_mat_times_out_as_nobody_on_the_mat() {
+    let dir = tempfile::tempdir().unwrap();
+    let scanner = handle(dir.path(), 600);
+    scanner.set_connected(true);
+    let feeder = feed(
+        scanner.clone(),
+        SimOptions {
+            empty_s: 100.0,
+            ..SimOptions::default()
+        },
+    );
+    let err = scanner.capture().await.unwrap_err();
+    assert!(matches!(err, CaptureError::NobodyOnMat { .. }), "{err}");
+    feeder.abort();
+    scanner.set_connected(false);
+    assert_eq!(scanner.capture().await, Err(CaptureError::NotConnected));
+}
