@@ -92,6 +92,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The mat, when `scanner.enabled` (a serial port or the built-in simulated mat).
     pub scanner: Option<crate::scanner::ScannerHandle>,
+    /// The OCR engines `PUT /ocr` uses.
+    pub ocr: crate::ocr::Engines,
 }
 
 impl AppState {
@@ -223,6 +225,10 @@ pub async fn run(
         }));
         (None, None)
     };
+    let ocr = crate::ocr::Engines::from_config(&config.ocr);
+    components.push(Arc::new(crate::api::ocr::OcrStatus {
+        engines: ocr.clone(),
+    }));
     let state = Arc::new(AppState {
         config: config.clone(),
         store: store.clone(),
@@ -231,6 +237,7 @@ pub async fn run(
         sync,
         metrics: Arc::new(Metrics::new()),
         scanner,
+        ocr,
     });
 
     let routes = crate::api::routes(state.clone());

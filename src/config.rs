@@ -85,6 +85,9 @@ pub const DEFAULT_S3_RETRY_MAX_MS: u64 = 300_000;
 pub const DEFAULT_GOOGLE_ENDPOINT: &str = "https://vision.googleapis.com";
 pub const DEFAULT_TESSERACT_BIN: &str = "tesseract";
 pub const DEFAULT_OCR_TIMEOUT_MS: u64 = 20_000;
+/// Google's own environment variable for the Vision API key (used when
+/// `ocr.google_api_key` is empty).
+pub const GOOGLE_API_KEY_ENV: &str = "GOOGLE_API_KEY";
 
 // [gpio]
 pub const DEFAULT_GPIO_LED_PIN: u8 = 17;
@@ -431,14 +434,26 @@ impl Config {
             }
             None => toml::Table::new(),
         };
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        // Google's own variable, as its client libraries use it; CARENCO_* and the
+        // file win.
+        let google_key = env
+            .iter()
+            .find(|(k, _)| k == GOOGLE_API_KEY_ENV)
+            .map(|(_, v)| v.clone());
         apply_env(&mut value, env)?;
-        let config: Config =
+        let mut config: Config =
             toml::Value::Table(value)
                 .try_into()
                 .map_err(|e: toml::de::Error| ConfigError::Env {
                     var: format!("{ENV_PREFIX}*"),
                     message: e.message().to_string(),
                 })?;
+        if config.ocr.google_api_key.is_empty() {
+            if let Some(key) = google_key.filter(|k| !k.is_empty()) {
+                config.ocr.google_api_key = Secret::new(key);
+            }
+        }
         Ok(config)
     }
 

@@ -49,6 +49,19 @@ enum Command {
         #[command(subcommand)]
         command: SyncCommand,
     },
+    /// Read an InBody result sheet (PNG/JPEG) and print the report, without storing it.
+    Ocr {
+        /// The photo or scan of the sheet.
+        image: PathBuf,
+        /// auto (Google when configured, else Tesseract), google or tesseract.
+        #[arg(long, value_enum)]
+        engine: Option<EngineArg>,
+        /// Print the report as JSON (the `/ocr` answer without `record_id`).
+        #[arg(long)]
+        json: bool,
+        #[arg(long, env = "CARENCO_CONFIG")]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -189,6 +202,13 @@ enum CalibrateCommand {
     Export,
     /// Put an exported calibration (JSON file) in force.
     Import { file: PathBuf },
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy)]
+enum EngineArg {
+    Auto,
+    Google,
+    Tesseract,
 }
 
 #[derive(Args, Debug, Default, Clone)]
@@ -352,6 +372,46 @@ async fn shutdown_signal() {
     }
 }
 
+/// `carenco-edge ocr IMAGE`: what `PUT /ocr` would answer, without storing anything.
+fn ocr(
+    image: &std::path::Path,
+    engine: Option<EngineArg>,
+    json: bool,
+    config: Option<&PathBuf>,
+) -> anyhow::Result<()> {
+    use carenco_edge::config::OcrEngineChoice;
+    let config = load_config(config)?;
+    let bytes = std::fs::read(image).with_context(|| format!("cannot read {}", image.display()))?;
+    let mut engines = carenco_edge::ocr::Engines::from_config(&config.ocr);
+    if let Some(e) = engine {
+        engines = engines.with_choice(match e {
+            EngineArg::Auto => OcrEngineChoice::Auto,
+            EngineArg::Google => OcrEngineChoice::Google,
+            EngineArg::Tesseract => OcrEngineChoice::Tesseract,
+        });
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let recognized = runtime.block_on(engines.recognize(&bytes))?;
+    let report = carenco_edge::ocr::inbody::parse(&recognized.words);
+    let sheet = report.is_inbody_sheet();
+    let report = carenco_edge::api::ocr::OcrReport::new(recognized.engine, report);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.render_text());
+    }
+    if !sheet {
+        anyhow::bail!(
+            "no InBody result sheet was recognised in {}",
+            image.display()
+        );
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -370,6 +430,12 @@ fn main() -> ExitCode {
             );
             Ok(())
         }),
+        Some(Command::Ocr {
+            image,
+            engine,
+            json,
+            config,
+        }) => ocr(&image, engine, json, config.as_ref()),
         Some(Command::GenerateConfig) => {
             print!("{DEFAULT_CONFIG_TOML}");
             Ok(())

@@ -8,6 +8,7 @@
 pub mod body;
 pub mod error;
 pub mod ids;
+pub mod ocr;
 pub mod scanner;
 pub mod swagger;
 pub mod sync;
@@ -59,6 +60,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(system::SystemApi::openapi());
     doc.merge(sync::SyncApi::openapi());
     doc.merge(scanner::ScannerApi::openapi());
+    doc.merge(ocr::OcrApi::openapi());
     doc
 }
 
@@ -69,6 +71,8 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(warp::reply::Response,)> {
         .or(sync::routes(state.clone()))
         .unify()
         .or(scanner::routes(state.clone()))
+        .unify()
+        .or(ocr::routes(state.clone()))
         .unify();
     let metrics = state.metrics.clone();
 

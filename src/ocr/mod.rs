@@ -1,2 +1,229 @@
-//! OCR of InBody result sheets: engines (Google Vision, Tesseract) behind one trait,
-//! and the pure InBody parser. Specified in `../shared/design/INBODY.md`.
+//! OCR of InBody result sheets.
+//!
+//! # What it owns
+//! - [`OcrEngine`]: one trait in front of every OCR engine; engines return [`Word`]s
+//!   with bounding boxes and nothing else, so the parser never knows who read the page.
+//! - [`google`] (Cloud Vision REST) and [`tesseract`] (the local binary) engines, and
+//!   [`Engines`], which picks one per request (`auto`: Google when configured and
+//!   reachable, else Tesseract).
+//! - [`inbody`]: the pure parser from words to a typed report (INBODY.md).
+//! - [`preprocess`]: what the page needs before Tesseract sees it (grey, upscale,
+//!   flatten the light, deskew).
+//! - [`accuracy`]: field-level comparison of a report with the truth.
+//! - [`sheetgen`]: renders InBody-like sheets with known values (tests and the accuracy
+//!   command use it; the service never calls it).
+//!
+//! Specified in `../shared/design/INBODY.md` and issue 6.
+
+pub mod accuracy;
+pub mod google;
+pub mod inbody;
+pub mod preprocess;
+pub mod sheetgen;
+pub mod tesseract;
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use serde::Serialize;
+
+use crate::config::{OcrConfig, OcrEngineChoice};
+
+/// An axis-aligned box in image pixels (origin top left).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+pub struct BBox {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+}
+
+impl BBox {
+    pub fn right(&self) -> f32 {
+        self.x + self.w
+    }
+    pub fn bottom(&self) -> f32 {
+        self.y + self.h
+    }
+    pub fn cx(&self) -> f32 {
+        self.x + self.w / 2.0
+    }
+    pub fn cy(&self) -> f32 {
+        self.y + self.h / 2.0
+    }
+    /// The smallest box holding both.
+    pub fn union(&self, o: &BBox) -> BBox {
+        let x = self.x.min(o.x);
+        let y = self.y.min(o.y);
+        BBox {
+            x,
+            y,
+            w: self.right().max(o.right()) - x,
+            h: self.bottom().max(o.bottom()) - y,
+        }
+    }
+}
+
+/// One word an engine read, with where it is on the page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Word {
+    pub text: String,
+    pub bbox: BBox,
+    /// 0..100 when the engine reports it.
+    pub confidence: Option<f32>,
+}
+
+/// Errors of the OCR engines.
+#[derive(Debug, thiserror::Error)]
+pub enum OcrError {
+    #[error("the image cannot be decoded: {0}")]
+    BadImage(String),
+    #[error("{engine} is not available: {reason}")]
+    Unavailable {
+        engine: &'static str,
+        reason: String,
+    },
+    #[error("{engine} did not answer within {ms} ms")]
+    Timeout { engine: &'static str, ms: u64 },
+    #[error("google vision refused the API key (HTTP {status})")]
+    Auth { status: u16 },
+    #[error("google vision rate limit (HTTP 429) persisted after retries")]
+    RateLimited,
+    #[error("{engine} failed: {reason}")]
+    Failed {
+        engine: &'static str,
+        reason: String,
+    },
+}
+
+impl OcrError {
+    /// Whether another engine may still answer (everything but an undecodable image).
+    pub fn engine_problem(&self) -> bool {
+        !matches!(self, OcrError::BadImage(_))
+    }
+}
+
+/// An OCR engine: image bytes (PNG or JPEG) in, words with boxes out.
+pub trait OcrEngine: Send + Sync {
+    /// `google` or `tesseract`: what the report's `engine` says.
+    fn name(&self) -> &'static str;
+    /// Reads the page.
+    fn recognize<'a>(&'a self, image: &'a [u8]) -> BoxFuture<'a, Result<Vec<Word>, OcrError>>;
+    /// Cheap availability check for `/check` (no OCR is run).
+    fn available(&self) -> BoxFuture<'_, Result<(), String>>;
+}
+
+/// What an engine read, and which engine it was.
+#[derive(Debug, Clone)]
+pub struct Recognized {
+    pub engine: &'static str,
+    pub words: Vec<Word>,
+}
+
+/// The configured engines and the choice between them.
+#[derive(Clone)]
+pub struct Engines {
+    choice: OcrEngineChoice,
+    google: Option<Arc<dyn OcrEngine>>,
+    tesseract: Arc<dyn OcrEngine>,
+}
+
+impl Engines {
+    /// The engines of `config`; Google only when a key is configured.
+    pub fn from_config(config: &OcrConfig) -> Engines {
+        let google = if config.google_api_key.is_empty() {
+            None
+        } else {
+            Some(Arc::new(google::GoogleVision::new(config)) as Arc<dyn OcrEngine>)
+        };
+        Engines {
+            choice: config.engine,
+            google,
+            tesseract: Arc::new(tesseract::Tesseract::new(config)),
+        }
+    }
+
+    /// The same engines with another choice (the CLI's `--engine`).
+    pub fn with_choice(mut self, choice: OcrEngineChoice) -> Engines {
+        self.choice = choice;
+        self
+    }
+
+    /// Engines built from parts (tests).
+    pub fn new(
+        choice: OcrEngineChoice,
+        google: Option<Arc<dyn OcrEngine>>,
+        tesseract: Arc<dyn OcrEngine>,
+    ) -> Engines {
+        Engines {
+            choice,
+            google,
+            tesseract,
+        }
+    }
+
+    /// Reads the page with the chosen engine; `auto` falls back to Tesseract when
+    /// Google is not configured or fails for a reason other than the image itself.
+    pub async fn recognize(&self, image: &[u8]) -> Result<Recognized, OcrError> {
+        match self.choice {
+            OcrEngineChoice::Tesseract => self.run(&self.tesseract, image).await,
+            OcrEngineChoice::Google => match &self.google {
+                Some(g) => self.run(g, image).await,
+                None => Err(OcrError::Unavailable {
+                    engine: "google",
+                    reason: "no API key configured (ocr.google_api_key or GOOGLE_API_KEY)".into(),
+                }),
+            },
+            OcrEngineChoice::Auto => {
+                if let Some(g) = &self.google {
+                    match self.run(g, image).await {
+                        Ok(r) => return Ok(r),
+                        Err(e) if e.engine_problem() => {
+                            tracing::warn!(error = %e, "google vision failed; falling back to tesseract");
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                self.run(&self.tesseract, image).await
+            }
+        }
+    }
+
+    async fn run(&self, engine: &Arc<dyn OcrEngine>, image: &[u8]) -> Result<Recognized, OcrError> {
+        let words = engine.recognize(image).await?;
+        Ok(Recognized {
+            engine: engine.name(),
+            words,
+        })
+    }
+
+    /// `/check`'s view: which engines can answer now.
+    pub async fn status(&self) -> (bool, serde_json::Value) {
+        let tesseract = self.tesseract.available().await;
+        let google = match &self.google {
+            Some(g) => Some(g.available().await),
+            None => None,
+        };
+        let google_ok = matches!(google, Some(Ok(())));
+        let ok = match self.choice {
+            OcrEngineChoice::Tesseract => tesseract.is_ok(),
+            OcrEngineChoice::Google => google_ok,
+            OcrEngineChoice::Auto => tesseract.is_ok() || google_ok,
+        };
+        let describe = |r: &Result<(), String>| match r {
+            Ok(()) => serde_json::json!({"available": true}),
+            Err(e) => serde_json::json!({"available": false, "error": e}),
+        };
+        let google_json = match &google {
+            Some(r) => describe(r),
+            None => serde_json::json!({"available": false, "error": "no API key configured"}),
+        };
+        (
+            ok,
+            serde_json::json!({
+                "engine": self.choice,
+                "engines": { "tesseract": describe(&tesseract), "google": google_json },
+            }),
+        )
+    }
+}

@@ -1,0 +1,537 @@
+//! `PUT /ocr` (and `POST`): an InBody result sheet in, the figures out; and the health
+//! records it stores: `GET /health-records?id=`, `GET /health-records/{record_id}`.
+//!
+//! The upload is stored before the answer (store-and-forward rule 1): the sheet's
+//! picture is written and fsynced, then the `health_records` row and its two outbox
+//! items (picture, JSON record) are committed in one transaction. A failed transaction
+//! removes the picture again.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::{Buf, BytesMut};
+use futures::TryStreamExt;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use warp::http::StatusCode;
+use warp::multipart::FormData;
+use warp::{Filter, Rejection, Reply};
+
+use super::{ids, ApiError};
+use crate::app::AppState;
+use crate::ocr::inbody::{self, BodyType, Field, Report};
+use crate::ocr::OcrError;
+use crate::store::StoreError;
+use crate::sync::keys::{self, RecordKind};
+use crate::sync::outbox::{self, ItemKind, NewItem};
+
+/// Directory (inside the data dir) of the sheet pictures.
+pub const IMAGE_DIR: &str = "inbody";
+/// Most records `GET /health-records` returns at once.
+pub const MAX_LIST_LIMIT: u32 = 500;
+
+/// The report of one sheet: the `/ocr` answer, `ocr --json`'s output (without
+/// `record_id`) and the stored record's `report`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OcrReport {
+    /// The stored health record (absent from the CLI's output).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<String>,
+    /// Which engine read the sheet: `google` or `tesseract`.
+    #[schema(example = "tesseract")]
+    pub engine: String,
+    /// The InBody model when printed, e.g. `InBody370S`.
+    pub model: Option<String>,
+    /// NAME → `{"value": number or string, "range": [lo, hi] or null}`.
+    #[schema(value_type = Object, example = json!({"weight_kg": {"value": 59.1, "range": [45.0, 60.8]}, "sex": {"value": "female", "range": null}}))]
+    pub fields: std::collections::BTreeMap<String, Field>,
+    /// Fields that were not found on the sheet.
+    pub missing: Vec<String>,
+    /// Figures that fail the consistency checks.
+    pub warnings: Vec<String>,
+    /// 체형 from BMI, PBF and sex: `{"ko": "통통", "en": "chubby"}`.
+    #[schema(value_type = Option<Object>)]
+    pub body_type: Option<BodyType>,
+}
+
+impl OcrReport {
+    pub fn new(engine: &str, report: Report) -> OcrReport {
+        OcrReport {
+            record_id: None,
+            engine: engine.to_string(),
+            model: report.model,
+            fields: report.fields,
+            missing: report.missing,
+            warnings: report.warnings,
+            body_type: report.body_type,
+        }
+    }
+}
+
+impl OcrReport {
+    /// The report for a terminal: one field per line, in the contract's order.
+    pub fn render_text(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "engine: {}\nmodel: {}",
+            self.engine,
+            self.model.as_deref().unwrap_or("(not printed)")
+        );
+        for name in inbody::FIELDS {
+            if let Some(f) = self.fields.get(*name) {
+                let value = match &f.value {
+                    inbody::Value::Number(n) => n.to_string(),
+                    inbody::Value::Text(t) => t.clone(),
+                };
+                let range = f
+                    .range
+                    .map(|[lo, hi]| format!("  ({lo} ~ {hi})"))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "{name:<30} {value}{range}");
+            }
+        }
+        if let Some(b) = &self.body_type {
+            let _ = writeln!(out, "{:<30} {} ({})", "body_type", b.ko, b.en);
+        }
+        if !self.missing.is_empty() {
+            let _ = writeln!(out, "missing: {}", self.missing.join(", "));
+        }
+        for w in &self.warnings {
+            let _ = writeln!(out, "warning: {w}");
+        }
+        out
+    }
+}
+
+/// An OCR engine failure as an answer: 415 for what is no decodable image, else 503.
+impl From<OcrError> for ApiError {
+    fn from(e: OcrError) -> ApiError {
+        match e {
+            OcrError::BadImage(reason) => ApiError::unsupported_media_type(format!(
+                "the file is not a readable PNG or JPEG image: {reason}"
+            )),
+            other => ApiError::unavailable(
+                "ocr_unavailable",
+                format!("no OCR engine could read the sheet: {other}"),
+                "문자 인식(OCR)을 사용할 수 없습니다. 잠시 후 다시 시도하세요",
+            ),
+        }
+    }
+}
+
+/// What the multipart form held.
+struct Upload {
+    file: Option<bytes::Bytes>,
+    id: Option<String>,
+}
+
+/// Reads the form, counting bytes: `max_length` only checks `Content-Length`.
+async fn read_form(form: FormData, limit: u64) -> Result<Upload, ApiError> {
+    let mut upload = Upload {
+        file: None,
+        id: None,
+    };
+    let mut total: u64 = 0;
+    let mut parts = Box::pin(form);
+    while let Some(part) = parts.try_next().await.map_err(bad_form)? {
+        let name = part.name().to_string();
+        let mut data = BytesMut::new();
+        let mut stream = Box::pin(part.stream());
+        while let Some(chunk) = stream.try_next().await.map_err(bad_form)? {
+            total += chunk.remaining() as u64;
+            if total > limit {
+                return Err(ApiError::payload_too_large(limit));
+            }
+            if name == "file" || name == "id" {
+                data.extend_from_slice(chunk.chunk());
+            }
+        }
+        match name.as_str() {
+            "file" => upload.file = Some(data.freeze()),
+            "id" => {
+                let text = std::str::from_utf8(&data).map_err(|_| invalid_id())?.trim();
+                if !text.is_empty() {
+                    upload.id = Some(ids::user_id_from_str(text)?);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(upload)
+}
+
+fn invalid_id() -> ApiError {
+    ApiError::bad_request(
+        "invalid_id",
+        "`id` must be 1..64 characters of [A-Za-z0-9_.-] or an integer",
+        "사용자 ID 형식이 잘못되었습니다",
+    )
+}
+
+fn bad_form(e: warp::Error) -> ApiError {
+    ApiError::bad_request(
+        "invalid_multipart",
+        format!("the multipart form cannot be read: {e}"),
+        "요청 형식이 잘못되었습니다",
+    )
+}
+
+/// PNG or JPEG by content (the client's content type is not trusted).
+fn sniff(bytes: &[u8]) -> Result<(&'static str, &'static str), ApiError> {
+    match image::guess_format(bytes) {
+        Ok(image::ImageFormat::Png) => Ok(("png", "image/png")),
+        Ok(image::ImageFormat::Jpeg) => Ok(("jpg", "image/jpeg")),
+        _ => Err(ApiError::unsupported_media_type(
+            "the file is not a PNG or JPEG image",
+        )),
+    }
+}
+
+/// Reads an InBody result sheet and stores it as a health record.
+#[utoipa::path(
+    put,
+    path = "/ocr",
+    tag = "ocr",
+    request_body(content_type = "multipart/form-data", description = "part `file`: the photo or scan of an InBody result sheet (PNG/JPEG); optional part `id`: the user id"),
+    responses(
+        (status = 200, description = "The figures read from the sheet (also answered to POST)", body = OcrReport),
+        (status = 400, description = "Missing file, bad id or bad form", body = super::error::ErrorBody),
+        (status = 413, description = "Larger than api.max_ocr_body_bytes", body = super::error::ErrorBody),
+        (status = 415, description = "Not a PNG or JPEG image", body = super::error::ErrorBody),
+        (status = 422, description = "No InBody sheet recognised on the image", body = super::error::ErrorBody),
+        (status = 503, description = "No OCR engine can answer", body = super::error::ErrorBody),
+        (status = 507, description = "Local storage budget exhausted", body = super::error::ErrorBody),
+    )
+)]
+pub async fn put_ocr(
+    state: Arc<AppState>,
+    form: FormData,
+) -> Result<warp::reply::Response, Rejection> {
+    let limit = state.config.api.max_ocr_body_bytes;
+    let upload = read_form(form, limit).await?;
+    let Some(file) = upload.file.filter(|f| !f.is_empty()) else {
+        return Err(ApiError::bad_request(
+            "missing_file",
+            "the form has no `file` part with the sheet's picture",
+            "사진 파일이 없습니다",
+        )
+        .into());
+    };
+    let (ext, mime) = sniff(&file)?;
+    crate::sync::budget::ensure_room(&state.store, &state.config, file.len() as u64)
+        .await
+        .map_err(ApiError::from)?;
+
+    let recognized = state.ocr.recognize(&file).await.map_err(ApiError::from)?;
+    let report = inbody::parse(&recognized.words);
+    if !report.is_inbody_sheet() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_an_inbody_sheet",
+            "no InBody result sheet was recognised on the image (too few figures could be read)",
+            "인바디 결과지를 인식하지 못했습니다. 결과지 전체가 잘 보이도록 다시 찍어 주세요",
+        )
+        .into());
+    }
+    let mut out = OcrReport::new(recognized.engine, report);
+    let record_id = uuid::Uuid::now_v7().to_string();
+    out.record_id = Some(record_id.clone());
+    store_record(&state, &record_id, upload.id, &file, ext, mime, &out).await?;
+    Ok(warp::reply::json(&out).into_response())
+}
+
+/// Picture (fsynced) then row + outbox in one transaction.
+async fn store_record(
+    state: &AppState,
+    record_id: &str,
+    user_id: Option<String>,
+    file: &bytes::Bytes,
+    ext: &str,
+    mime: &'static str,
+    report: &OcrReport,
+) -> Result<(), ApiError> {
+    let data_dir = state.config.storage.data_dir.clone();
+    let rel = format!("{IMAGE_DIR}/{record_id}.{ext}");
+    let abs = data_dir.join(&rel);
+    {
+        let abs = abs.clone();
+        let bytes = file.clone();
+        tokio::task::spawn_blocking(move || write_durably(&abs, &bytes))
+            .await
+            .map_err(|e| ApiError::internal("image write", e))?
+            .map_err(|e| ApiError::internal("image write", e))?;
+    }
+    let s3 = &state.config.s3;
+    let image_key = keys::inbody_image(s3, user_id.as_deref(), record_id, ext);
+    let record_key = keys::record(s3, RecordKind::Health, record_id);
+    let report_json =
+        serde_json::to_string(report).map_err(|e| ApiError::internal("report json", e))?;
+    let (rid, engine, model, bytes_len) = (
+        record_id.to_string(),
+        report.engine.clone(),
+        report.model.clone(),
+        file.len() as u64,
+    );
+    let result = state
+        .store
+        .write(move |tx| {
+            let now = crate::store::now_rfc3339();
+            tx.execute(
+                "INSERT INTO health_records (record_id, user_id, created_at, engine, model,
+                    report_json, image_file, image_mime, image_bytes, image_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                rusqlite::params![
+                    rid,
+                    user_id,
+                    now,
+                    engine,
+                    model,
+                    report_json,
+                    rel,
+                    mime,
+                    bytes_len as i64,
+                    image_key
+                ],
+            )?;
+            outbox::enqueue(
+                tx,
+                &NewItem {
+                    kind: ItemKind::HealthImage,
+                    ref_id: &rid,
+                    s3_key: &image_key,
+                    local_file: Some(&rel),
+                    content_type: mime,
+                    bytes: bytes_len,
+                },
+                &now,
+            )?;
+            outbox::enqueue(
+                tx,
+                &NewItem {
+                    kind: ItemKind::HealthRecord,
+                    ref_id: &rid,
+                    s3_key: &record_key,
+                    local_file: None,
+                    content_type: "application/json",
+                    bytes: report_json.len() as u64,
+                },
+                &now,
+            )?;
+            Ok(())
+        })
+        .await;
+    if let Err(e) = result {
+        // The row is not there, so the picture must not linger outside the budget.
+        let _ = std::fs::remove_file(&abs);
+        return Err(ApiError::from(e));
+    }
+    // The uploads are queued; the worker need not wait for its next poll.
+    state.sync.wake();
+    Ok(())
+}
+
+/// Writes `bytes` to `path` so that it survives a power cut once this returns: a
+/// temporary file, fsync, rename, fsync of the directory.
+fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp: PathBuf = path.with_extension("tmp");
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// A stored health record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthRecord {
+    pub record_id: String,
+    pub user_id: Option<String>,
+    pub created_at: String,
+    pub engine: String,
+    pub model: Option<String>,
+    /// The S3 key of the sheet's picture.
+    pub image_key: String,
+    pub uploaded_at: Option<String>,
+    /// The report as answered by `/ocr`.
+    #[schema(value_type = Object)]
+    pub report: serde_json::Value,
+}
+
+/// `GET /health-records` answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthRecordList {
+    pub records: Vec<HealthRecord>,
+}
+
+/// Query of `GET /health-records`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Only this user's records.
+    pub id: Option<String>,
+    /// At most this many, newest first (default 50, at most 500).
+    pub limit: Option<u32>,
+}
+
+fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<HealthRecord> {
+    let report: String = r.get(7)?;
+    Ok(HealthRecord {
+        record_id: r.get(0)?,
+        user_id: r.get(1)?,
+        created_at: r.get(2)?,
+        engine: r.get(3)?,
+        model: r.get(4)?,
+        image_key: r.get(5)?,
+        uploaded_at: r.get(6)?,
+        report: serde_json::from_str(&report).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+const SELECT: &str = "SELECT record_id, user_id, created_at, engine, model, image_key, uploaded_at, report_json FROM health_records";
+
+/// The health records of a user (or all), newest first.
+#[utoipa::path(
+    get,
+    path = "/health-records",
+    tag = "ocr",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "Records, newest first", body = HealthRecordList),
+        (status = 400, description = "Bad id or limit", body = super::error::ErrorBody),
+    )
+)]
+pub async fn list_records(
+    state: Arc<AppState>,
+    query: ListQuery,
+) -> Result<warp::reply::Response, Rejection> {
+    let id = match query.id.as_deref() {
+        Some(id) => Some(ids::user_id_from_str(id)?),
+        None => None,
+    };
+    let limit = query.limit.unwrap_or(50);
+    if limit == 0 || limit > MAX_LIST_LIMIT {
+        return Err(ApiError::bad_request(
+            "invalid_limit",
+            format!("`limit` must be 1..={MAX_LIST_LIMIT}"),
+            "요청 형식이 잘못되었습니다",
+        )
+        .into());
+    }
+    let records = state
+        .store
+        .call(move |conn| {
+            let mut out = Vec::new();
+            match id {
+                Some(id) => {
+                    let mut st = conn.prepare(&format!(
+                        "{SELECT} WHERE user_id = ?1 ORDER BY created_at DESC, record_id DESC LIMIT ?2"
+                    ))?;
+                    for r in st.query_map(rusqlite::params![id, limit], row_to_record)? {
+                        out.push(r?);
+                    }
+                }
+                None => {
+                    let mut st = conn.prepare(&format!(
+                        "{SELECT} ORDER BY created_at DESC, record_id DESC LIMIT ?1"
+                    ))?;
+                    for r in st.query_map([limit], row_to_record)? {
+                        out.push(r?);
+                    }
+                }
+            }
+            Ok::<_, StoreError>(out)
+        })
+        .await
+        .map_err(ApiError::from)?;
+    Ok(warp::reply::json(&HealthRecordList { records }).into_response())
+}
+
+/// One health record.
+#[utoipa::path(
+    get,
+    path = "/health-records/{record_id}",
+    tag = "ocr",
+    params(("record_id" = String, Path, description = "The record id /ocr answered")),
+    responses(
+        (status = 200, description = "The record", body = HealthRecord),
+        (status = 404, description = "No such record", body = super::error::ErrorBody),
+    )
+)]
+pub async fn get_record(
+    record_id: String,
+    state: Arc<AppState>,
+) -> Result<warp::reply::Response, Rejection> {
+    // Our ids are UUIDs; anything else cannot exist (and never reaches SQL as such).
+    let Ok(id) = uuid::Uuid::parse_str(&record_id) else {
+        return Err(ApiError::not_found("health record").into());
+    };
+    let id = id.to_string();
+    let record = state
+        .store
+        .call(move |conn| {
+            let mut st = conn.prepare(&format!("{SELECT} WHERE record_id = ?1"))?;
+            let mut rows = st.query_map([id], row_to_record)?;
+            Ok::<_, StoreError>(rows.next().transpose()?)
+        })
+        .await
+        .map_err(ApiError::from)?;
+    match record {
+        Some(r) => Ok(warp::reply::json(&r).into_response()),
+        None => Err(ApiError::not_found("health record").into()),
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(put_ocr, list_records, get_record),
+    components(schemas(OcrReport, HealthRecord, HealthRecordList)),
+    tags((name = "ocr", description = "InBody result sheets and the health records made from them"))
+)]
+pub struct OcrApi;
+
+/// `PUT|POST /ocr`, `GET /health-records`, `GET /health-records/{record_id}`.
+pub fn routes(
+    state: Arc<AppState>,
+) -> impl Filter<Extract = (warp::reply::Response,), Error = Rejection> + Clone {
+    let limit = state.config.api.max_ocr_body_bytes;
+    let with_state = warp::any().map(move || state.clone());
+    let ocr = warp::path!("ocr")
+        .and(warp::put().or(warp::post()).unify())
+        .and(with_state.clone())
+        .and(warp::multipart::form().max_length(limit))
+        .and_then(put_ocr);
+    let list = warp::path!("health-records")
+        .and(warp::get())
+        .and(with_state.clone())
+        .and(warp::query::<ListQuery>())
+        .and_then(list_records);
+    let one = warp::path!("health-records" / String)
+        .and(warp::get())
+        .and(with_state)
+        .and_then(get_record);
+    ocr.or(list).unify().or(one).unify()
+}
+
+/// `/check`'s `ocr` component: which engines can answer.
+pub struct OcrStatus {
+    pub engines: crate::ocr::Engines,
+}
+
+impl crate::app::StatusComponent for OcrStatus {
+    fn name(&self) -> &'static str {
+        "ocr"
+    }
+    fn status(&self) -> futures::future::BoxFuture<'_, crate::app::ComponentStatus> {
+        Box::pin(async move {
+            let (ok, detail) = self.engines.status().await;
+            crate::app::ComponentStatus::new(ok, detail)
+        })
+    }
+}

@@ -1,0 +1,1458 @@
+//! The InBody parser: words with boxes → a typed report (`../shared/design/INBODY.md`).
+//!
+//! Pure: no I/O, no engine knowledge. It anchors on printed labels (Korean and
+//! English), compares them at the level of Hangul jamo so OCR misreads cost little
+//! (척정체중 is one jamo away from 적정체중), and takes the figure next to a label by
+//! geometry — to its right on the same row, or directly below — never by fixed pixel
+//! boxes, so other models and photos at other scales work. Labels are searched inside
+//! the sheet's sections (found by their headings) so that `BMI` in the obesity chart
+//! is not confused with `BMI` in the body-type chart.
+//!
+//! Figures that disagree with each other become `warnings`; nothing is "fixed".
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{BBox, Word};
+
+/// Every field of the report, in the contract's order.
+pub const FIELDS: &[&str] = &[
+    "weight_kg",
+    "total_body_water_l",
+    "protein_kg",
+    "minerals_kg",
+    "body_fat_mass_kg",
+    "fat_free_mass_kg",
+    "muscle_mass_kg",
+    "skeletal_muscle_mass_kg",
+    "bmi",
+    "percent_body_fat",
+    "segmental_lean_left_arm_kg",
+    "segmental_lean_right_arm_kg",
+    "segmental_lean_trunk_kg",
+    "segmental_lean_left_leg_kg",
+    "segmental_lean_right_leg_kg",
+    "segmental_fat_left_arm_kg",
+    "segmental_fat_right_arm_kg",
+    "segmental_fat_trunk_kg",
+    "segmental_fat_left_leg_kg",
+    "segmental_fat_right_leg_kg",
+    "inbody_score",
+    "target_weight_kg",
+    "weight_control_kg",
+    "fat_control_kg",
+    "muscle_control_kg",
+    "basal_metabolic_rate_kcal",
+    "waist_hip_ratio",
+    "visceral_fat_level",
+    "height_cm",
+    "age",
+    "sex",
+    "tested_at",
+];
+
+/// A field's value: a number, or text (`sex`, `tested_at`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    Number(f64),
+    Text(String),
+}
+
+impl Value {
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            Value::Text(_) => None,
+        }
+    }
+}
+
+/// One field: its value and the normal range printed next to it, if any.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field {
+    pub value: Value,
+    pub range: Option<[f64; 2]>,
+}
+
+/// The body type (체형) in Korean and English.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BodyType {
+    pub ko: &'static str,
+    pub en: &'static str,
+}
+
+/// The parsed sheet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// `InBody370S`, ... when printed.
+    pub model: Option<String>,
+    pub fields: BTreeMap<String, Field>,
+    /// Fields of [`FIELDS`] that were not found.
+    pub missing: Vec<String>,
+    /// Figures that fail the consistency checks, and why a derived value is absent.
+    pub warnings: Vec<String>,
+    pub body_type: Option<BodyType>,
+}
+
+impl Report {
+    pub fn number(&self, name: &str) -> Option<f64> {
+        self.fields.get(name).and_then(|f| f.value.as_f64())
+    }
+
+    /// Whether the words look like an InBody result sheet at all (else the API answers
+    /// 422): a printed model name with a figure, or several figures.
+    pub fn is_inbody_sheet(&self) -> bool {
+        let found = self.fields.len();
+        (self.model.is_some() && found >= 1) || found >= 4
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Text normalisation and label matching
+
+/// Hangul syllables split into jamo (as three code points), everything else kept;
+/// spaces and punctuation dropped, ASCII lowercased.
+fn jamo(s: &str) -> Vec<u32> {
+    let mut out = Vec::with_capacity(s.len() * 2);
+    for c in s.chars() {
+        let u = c as u32;
+        if (0xAC00..=0xD7A3).contains(&u) {
+            let i = u - 0xAC00;
+            out.push(0x1100 + i / 588);
+            out.push(0x1161 + (i % 588) / 28);
+            if !i.is_multiple_of(28) {
+                out.push(0x11A7 + i % 28);
+            }
+        } else if c.is_alphanumeric() {
+            out.push(c.to_ascii_lowercase() as u32);
+        }
+    }
+    out
+}
+
+fn levenshtein(a: &[u32], b: &[u32]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+fn is_hangul(c: char) -> bool {
+    ('\u{AC00}'..='\u{D7A3}').contains(&c) || ('\u{3131}'..='\u{318E}').contains(&c)
+}
+
+/// The label part of a word: what comes before a unit in parentheses (`체수분(L)`).
+fn label_text(word: &str) -> &str {
+    word.split(['(', '（', '[']).next().unwrap_or(word)
+}
+
+/// Edits allowed between a label and what OCR read: about one per five jamo/letters.
+fn tolerance(len: usize) -> usize {
+    match len {
+        0..=4 => 0,
+        5..=9 => 1,
+        10..=14 => 2,
+        _ => 3,
+    }
+}
+
+/// A label found on the page.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    bbox: BBox,
+    /// Line height (the label's word height).
+    h: f32,
+    dist: usize,
+}
+
+/// The words, with a cheap index of neighbours for building label chains.
+struct Page<'a> {
+    words: &'a [Word],
+    /// For each word, the nearest word to its right on the same line, if close.
+    next: Vec<Option<usize>>,
+    /// The inverse of `next`.
+    prev: Vec<Option<usize>>,
+    width: f32,
+    height: f32,
+}
+
+impl<'a> Page<'a> {
+    fn new(words: &'a [Word]) -> Page<'a> {
+        let mut next = vec![None; words.len()];
+        for (i, a) in words.iter().enumerate() {
+            let mut best: Option<(usize, f32)> = None;
+            for (j, b) in words.iter().enumerate() {
+                if i == j || b.bbox.x <= a.bbox.x {
+                    continue;
+                }
+                let overlap = a.bbox.bottom().min(b.bbox.bottom()) - a.bbox.y.max(b.bbox.y);
+                let hmin = a.bbox.h.min(b.bbox.h).max(1.0);
+                let gap = b.bbox.x - a.bbox.right();
+                if overlap < 0.4 * hmin || gap > 1.2 * a.bbox.h.max(b.bbox.h) {
+                    continue;
+                }
+                if best.is_none_or(|(_, g)| gap < g) {
+                    best = Some((j, gap));
+                }
+            }
+            next[i] = best.map(|(j, _)| j);
+        }
+        let mut prev = vec![None; words.len()];
+        for (i, n) in next.iter().enumerate() {
+            if let Some(j) = n {
+                prev[*j] = Some(i);
+            }
+        }
+        let width = words.iter().map(|w| w.bbox.right()).fold(1.0, f32::max);
+        let height = words.iter().map(|w| w.bbox.bottom()).fold(1.0, f32::max);
+        Page {
+            words,
+            next,
+            prev,
+            width,
+            height,
+        }
+    }
+
+    /// Every place where one of `aliases` is printed, best matches first within
+    /// `region`. A match must be complete: the chain may not continue with more
+    /// Hangul (so `체중` does not match the start of `체중조절`).
+    fn find_label(&self, aliases: &[&str], region: &BBox) -> Vec<Hit> {
+        let targets: Vec<Vec<u32>> = aliases.iter().map(|a| jamo(a)).collect();
+        let mut hits = Vec::new();
+        for start in 0..self.words.len() {
+            if !inside(region, &self.words[start].bbox) {
+                continue;
+            }
+            // A label starts a phrase: `체중` inside `적정 체중` or `Weight` inside
+            // `Target Weight` is another label's tail.
+            let before =
+                self.prev[start].and_then(|p| label_text(&self.words[p].text).chars().last());
+            let first = self.words[start].text.chars().next();
+            if let (Some(b), Some(f)) = (before, first) {
+                if (is_hangul(b) && is_hangul(f))
+                    || (b.is_ascii_alphabetic() && f.is_ascii_alphabetic())
+                {
+                    continue;
+                }
+            }
+            let mut text = String::new();
+            let mut bbox = self.words[start].bbox;
+            let mut cur = Some(start);
+            let mut steps = 0;
+            while let Some(i) = cur {
+                if steps >= 12 {
+                    break;
+                }
+                let w = &self.words[i];
+                let lt = label_text(&w.text);
+                let cut = lt.len() < w.text.len();
+                text.push_str(lt);
+                bbox = bbox.union(&w.bbox);
+                steps += 1;
+                let next = if cut { None } else { self.next[i] };
+                let continues_hangul = next
+                    .map(|n| self.words[n].text.chars().next().is_some_and(is_hangul))
+                    .unwrap_or(false);
+                let j = jamo(&text);
+                for t in &targets {
+                    let d = levenshtein(&j, t);
+                    if d <= tolerance(t.len()) && !(continues_hangul && t_is_hangul(t)) {
+                        hits.push(Hit {
+                            bbox,
+                            h: self.words[start].bbox.h.max(1.0),
+                            dist: d,
+                        });
+                    }
+                }
+                if j.len() > targets.iter().map(Vec::len).max().unwrap_or(0) + 3 {
+                    break;
+                }
+                cur = next;
+            }
+        }
+        // Reading order (top to bottom) among equally good matches.
+        hits.sort_by(|a, b| {
+            a.dist
+                .cmp(&b.dist)
+                .then(a.bbox.y.total_cmp(&b.bbox.y))
+                .then(a.bbox.x.total_cmp(&b.bbox.x))
+        });
+        hits
+    }
+}
+
+/// How far a figure is from its label: to the right, a line lower counts triple.
+fn cost(hit: &Hit, n: &Num) -> f32 {
+    (n.bbox.x - hit.bbox.right()).abs() + 3.0 * (n.bbox.cy() - hit.bbox.cy()).abs()
+}
+
+fn t_is_hangul(t: &[u32]) -> bool {
+    t.last().is_some_and(|&c| (0x1100..=0x11FF).contains(&c))
+}
+
+fn inside(region: &BBox, b: &BBox) -> bool {
+    b.cx() >= region.x
+        && b.cx() <= region.right()
+        && b.cy() >= region.y
+        && b.cy() <= region.bottom()
+}
+
+// ---------------------------------------------------------------------------------
+// Numbers
+
+/// Reads a figure from one OCR word: units stripped, common misreads mapped inside
+/// words that already hold a digit (`S.1S` → 5.15, `$9.1` → 59.1, `1,99` → 1.99).
+pub fn parse_number(raw: &str) -> Option<f64> {
+    let mut s: String = raw.trim().to_string();
+    if s.starts_with('(') || s.ends_with(')') || s.contains('~') {
+        return None; // a range, not a figure
+    }
+    // The score prints as `66/100점`.
+    if let Some((head, _)) = s.split_once('/') {
+        s = head.to_string();
+    }
+    let lower = s.to_lowercase();
+    for unit in [
+        "kcal", "keal", "kg/m2", "kg/m²", "kg", "ke", "k9", "kq", "cm", "em", "%", "점", "l",
+    ] {
+        if lower.ends_with(unit) && lower.len() > unit.len() {
+            let cut = s.len() - unit.len();
+            if s.is_char_boundary(cut) {
+                s.truncate(cut);
+                break;
+            }
+        }
+    }
+    let s = s.trim_end_matches(['.', ',', ':']);
+    if !s.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let mapped: String = s
+        .chars()
+        .map(|c| match c {
+            'O' | 'o' | 'D' | 'Q' => '0',
+            'l' | 'I' | '|' | 'i' | '!' => '1',
+            'S' | 's' | '$' => '5',
+            'B' => '8',
+            'A' => '4',
+            'Z' | 'z' => '2',
+            'g' => '9',
+            'G' | 'b' => '6',
+            'T' => '7',
+            ',' => '.',
+            c => c,
+        })
+        .collect();
+    let body = mapped.strip_prefix(['+', '-']).unwrap_or(&mapped);
+    // `00`, `07`: a misread unit or tick, never a printed figure.
+    if body.len() > 1 && body.starts_with('0') && !body.starts_with("0.") {
+        return None;
+    }
+    if body.is_empty()
+        || !body.chars().all(|c| c.is_ascii_digit() || c == '.')
+        || body.starts_with('.')
+        || body.matches('.').count() > 1
+    {
+        return None;
+    }
+    let v: f64 = mapped.parse().ok()?;
+    v.is_finite().then_some(v)
+}
+
+/// A `(lo ~ hi)` range in a piece of text.
+pub fn parse_range(text: &str) -> Option<[f64; 2]> {
+    let t: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| if c == '～' || c == '〜' { '~' } else { c })
+        .collect();
+    let inner = t
+        .trim_start_matches(['(', '['])
+        .trim_end_matches([')', ']']);
+    let (a, b) = inner.split_once('~')?;
+    let lo = parse_number(a.trim_start_matches('('))?;
+    let hi = parse_number(b.trim_end_matches(')'))?;
+    (lo <= hi).then_some([lo, hi])
+}
+
+/// A figure on the page.
+#[derive(Debug, Clone)]
+struct Num {
+    value: f64,
+    bbox: BBox,
+    /// Printed with a decimal point.
+    decimal: bool,
+}
+
+fn numbers(words: &[Word]) -> Vec<Num> {
+    let mut out: Vec<Num> = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let Some(mut value) = parse_number(&w.text) else {
+            continue;
+        };
+        let mut bbox = w.bbox;
+        // A sign printed apart (`- 6.2`): the nearest word just left of the figure.
+        if !w.text.starts_with(['+', '-']) {
+            if let Some(sign) = words.iter().enumerate().find(|(j, s)| {
+                *j != i
+                    && matches!(s.text.as_str(), "-" | "+" | "—" | "–")
+                    && (s.bbox.cy() - w.bbox.cy()).abs() < w.bbox.h * 0.6
+                    && w.bbox.x - s.bbox.right() < w.bbox.h * 1.2
+                    && w.bbox.x - s.bbox.right() > -2.0
+            }) {
+                if sign.1.text != "+" {
+                    value = -value;
+                }
+                bbox = bbox.union(&sign.1.bbox);
+            }
+        }
+        out.push(Num {
+            value,
+            bbox,
+            decimal: w.text.contains(['.', ',']),
+        });
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------
+// Sections
+
+/// Section headings, Korean and English. Sections bound the label search.
+const SECTIONS: &[(&str, &[&str])] = &[
+    ("body_comp", &["체성분분석", "Body Composition Analysis"]),
+    ("muscle_fat", &["골격근지방분석", "Muscle-Fat Analysis"]),
+    ("obesity", &["비만분석", "Obesity Analysis"]),
+    ("seg_lean", &["부위별근육분석", "Segmental Lean Analysis"]),
+    ("seg_fat", &["부위별체지방분석", "Segmental Fat Analysis"]),
+    ("history", &["신체변화", "Body Composition History"]),
+    ("score", &["인바디점수", "InBody Score"]),
+    ("body_type", &["체형", "Body Type"]),
+    ("weight_control", &["체중조절", "Weight Control"]),
+    ("obesity_eval", &["비만평가", "Obesity Evaluation"]),
+    ("balance", &["신체균형평가", "Body Balance Evaluation"]),
+    ("research", &["연구항목", "Research Parameters"]),
+    ("qr", &["QR코드", "QR Code"]),
+    ("impedance", &["임피던스", "Impedance"]),
+];
+
+/// Where each found section heading is and the region it governs.
+fn sections(page: &Page<'_>) -> BTreeMap<&'static str, BBox> {
+    let all = BBox {
+        x: 0.0,
+        y: 0.0,
+        w: page.width,
+        h: page.height,
+    };
+    // The first (topmost) match of each heading: for 체중조절 the heading comes before
+    // the row label of the same name. Of a heading printed in two languages on one
+    // line, the leftmost part, so that headings of one column line up.
+    let mut heads: Vec<(&'static str, BBox)> = Vec::new();
+    for (name, aliases) in SECTIONS {
+        let mut hits = page.find_label(aliases, &all);
+        hits.retain(|h| h.dist <= 1);
+        let Some(top) = hits.iter().map(|h| h.bbox.y).min_by(f32::total_cmp) else {
+            continue;
+        };
+        if let Some(h) = hits
+            .iter()
+            .filter(|h| h.bbox.y - top < h.h)
+            .min_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x))
+        {
+            heads.push((name, h.bbox));
+        }
+    }
+    let same_row = |a: &BBox, b: &BBox| (a.cy() - b.cy()).abs() < a.h.max(b.h) * 2.0;
+    let mut out = BTreeMap::new();
+    for (name, b) in &heads {
+        // Left and right edges: the neighbouring headings on about the same row
+        // (the segmental lean and fat figures sit side by side).
+        let right = heads
+            .iter()
+            .filter(|(_, o)| o.x > b.right() && same_row(o, b))
+            .map(|(_, o)| o.x - b.h)
+            .fold(page.width, f32::min);
+        let x0 = heads
+            .iter()
+            .filter(|(_, o)| o.right() < b.x && same_row(o, b))
+            .map(|(_, o)| o.right() + b.h)
+            .fold(
+                // The fat figure is right of the lean one even when that heading was
+                // not read.
+                if *name == "seg_fat" {
+                    (b.x - 2.0 * b.h).max(0.0)
+                } else {
+                    0.0
+                },
+                f32::max,
+            );
+        // Bottom edge: the nearest heading below in the same column (a heading of the
+        // other column does not end this section).
+        let bottom = heads
+            .iter()
+            .filter(|(_, o)| {
+                o.y > b.bottom()
+                    && ((o.x - b.x).abs() < 4.0 * b.h
+                        || (o.x < b.right() + b.h && o.right() > b.x - b.h))
+            })
+            .map(|(_, o)| o.y - 2.0)
+            .fold(page.height, f32::min);
+        out.insert(
+            *name,
+            BBox {
+                x: x0,
+                y: b.y - b.h * 0.5,
+                w: right - x0,
+                h: bottom - (b.y - b.h * 0.5),
+            },
+        );
+    }
+    // A segmental heading OCR could not read: the other one's neighbour to the left.
+    if let (None, Some(fat)) = (out.get("seg_lean"), out.get("seg_fat").copied()) {
+        let head = heads.iter().find(|(n, _)| *n == "seg_fat").map(|(_, b)| *b);
+        if let Some(head) = head {
+            out.insert(
+                "seg_lean",
+                BBox {
+                    x: 0.0,
+                    y: fat.y,
+                    w: head.x - head.h,
+                    h: fat.h,
+                },
+            );
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------
+// Field specifications
+
+#[derive(Clone, Copy, PartialEq)]
+enum Look {
+    /// Same row to the right, else directly below.
+    RightOrBelow,
+    /// Same row to the right only (rows of a list whose heading has the same name).
+    Right,
+}
+
+struct Spec {
+    name: &'static str,
+    aliases: &'static [&'static str],
+    /// Sections to search in, in order; when none of them was found, the whole page.
+    sections: &'static [&'static str],
+    look: Look,
+}
+
+const SPECS: &[Spec] = &[
+    Spec {
+        name: "total_body_water_l",
+        aliases: &["체수분", "Total Body Water"],
+        sections: &["body_comp"],
+        look: Look::Right,
+    },
+    Spec {
+        name: "protein_kg",
+        aliases: &["단백질", "Protein"],
+        sections: &["body_comp"],
+        look: Look::Right,
+    },
+    Spec {
+        name: "minerals_kg",
+        aliases: &["무기질", "Minerals"],
+        sections: &["body_comp"],
+        look: Look::Right,
+    },
+    Spec {
+        name: "body_fat_mass_kg",
+        aliases: &["체지방", "체지방량", "Body Fat Mass"],
+        sections: &["body_comp", "muscle_fat"],
+        look: Look::Right,
+    },
+    Spec {
+        name: "muscle_mass_kg",
+        aliases: &["근육량", "Soft Lean Mass", "Muscle Mass"],
+        sections: &["body_comp"],
+        look: Look::RightOrBelow,
+    },
+    Spec {
+        name: "fat_free_mass_kg",
+        aliases: &["제지방량", "Fat Free Mass"],
+        sections: &["body_comp"],
+        look: Look::RightOrBelow,
+    },
+    Spec {
+        name: "weight_kg",
+        aliases: &["체중", "Weight"],
+        sections: &["body_comp", "muscle_fat"],
+        look: Look::Right,
+    },
+    Spec {
+        name: "skeletal_muscle_mass_kg",
+        aliases: &["골격근량", "Skeletal Muscle Mass"],
+        sections: &["muscle_fat", "body_comp"],
+        look: Look::Right,
+    },
+    Spec {
+        name: "bmi",
+        aliases: &["BMI", "Body Mass Index"],
+        sections: &["obesity"],
+        look: Look::Right,
+    },
+    Spec {
+        name: "percent_body_fat",
+        aliases: &["체지방률", "Percent Body Fat", "PBF"],
+        sections: &["obesity"],
+        look: Look::Right,
+    },
+    Spec {
+        name: "inbody_score",
+        aliases: &["인바디점수", "InBody Score"],
+        sections: &[],
+        look: Look::RightOrBelow,
+    },
+    Spec {
+        name: "target_weight_kg",
+        aliases: &["적정체중", "Target Weight"],
+        sections: &["weight_control"],
+        look: Look::Right,
+    },
+    Spec {
+        name: "weight_control_kg",
+        aliases: &["체중조절", "Weight Control"],
+        sections: &["weight_control"],
+        look: Look::Right,
+    },
+    Spec {
+        name: "fat_control_kg",
+        aliases: &["지방조절", "Fat Control"],
+        sections: &["weight_control"],
+        look: Look::Right,
+    },
+    Spec {
+        name: "muscle_control_kg",
+        aliases: &["근육조절", "Muscle Control"],
+        sections: &["weight_control"],
+        look: Look::Right,
+    },
+    Spec {
+        name: "basal_metabolic_rate_kcal",
+        aliases: &["기초대사량", "Basal Metabolic Rate"],
+        sections: &["research"],
+        look: Look::Right,
+    },
+    Spec {
+        name: "waist_hip_ratio",
+        aliases: &["복부지방률", "Waist-Hip Ratio"],
+        sections: &["research"],
+        look: Look::Right,
+    },
+    Spec {
+        name: "visceral_fat_level",
+        aliases: &["내장지방레벨", "Visceral Fat Level"],
+        sections: &["research"],
+        look: Look::Right,
+    },
+    Spec {
+        name: "height_cm",
+        aliases: &["신장", "Height", "키"],
+        sections: &[],
+        look: Look::RightOrBelow,
+    },
+    Spec {
+        name: "age",
+        aliases: &["연령", "Age", "나이"],
+        sections: &[],
+        look: Look::RightOrBelow,
+    },
+];
+
+/// Segment labels for sheets that print segmental figures as labelled rows.
+const SEGMENTS: &[(&str, &[&str])] = &[
+    ("left_arm", &["왼팔", "Left Arm"]),
+    ("right_arm", &["오른팔", "Right Arm"]),
+    ("trunk", &["몸통", "Trunk"]),
+    ("left_leg", &["왼다리", "Left Leg"]),
+    ("right_leg", &["오른다리", "Right Leg"]),
+];
+
+// ---------------------------------------------------------------------------------
+// The parser
+
+struct Ctx<'a> {
+    page: Page<'a>,
+    nums: Vec<Num>,
+    sections: BTreeMap<&'static str, BBox>,
+    all: BBox,
+}
+
+impl Ctx<'_> {
+    /// The regions to search for a field, in order.
+    fn regions(&self, names: &[&str]) -> Vec<BBox> {
+        let found: Vec<BBox> = names
+            .iter()
+            .filter_map(|n| self.sections.get(n).copied())
+            .collect();
+        if found.is_empty() {
+            vec![self.all]
+        } else {
+            found
+        }
+    }
+
+    /// The figure belonging to a label: same row to the right (nearest, skipping chart
+    /// scales), else directly below.
+    fn value_for(&self, hit: &Hit, look: Look, region: &BBox) -> Option<&Num> {
+        let h = hit.h;
+        // A bar chart prints its figure a little below the label's line; a header
+        // prints the next field's value on the next line, so only `Right` looks low.
+        let (band_top, band_bottom) = match look {
+            Look::Right => (hit.bbox.y - 0.6 * h, hit.bbox.bottom() + 1.0 * h),
+            Look::RightOrBelow => (hit.bbox.y - 0.4 * h, hit.bbox.bottom() + 0.4 * h),
+        };
+        let right: Vec<&Num> = self
+            .nums
+            .iter()
+            .filter(|n| {
+                n.bbox.x >= hit.bbox.right() - 1.0
+                    && n.bbox.cy() >= band_top
+                    && n.bbox.cy() <= band_bottom
+                    && n.bbox.x <= region.right()
+            })
+            .collect();
+        // Chart scales (55 70 85 100 ...) print many figures on one line; the figure
+        // itself stands alone on its line.
+        let alone: Vec<&Num> = right
+            .iter()
+            .copied()
+            .filter(|n| {
+                right
+                    .iter()
+                    .filter(|m| (m.bbox.cy() - n.bbox.cy()).abs() < 0.35 * n.bbox.h.max(m.bbox.h))
+                    .count()
+                    < 4
+            })
+            .collect();
+        // Nearest to the right, but a figure on the label's own line beats one a
+        // little lower (the next row of a list); a bar chart's figure, lower but much
+        // nearer than anything else on the line, still wins.
+        let cost =
+            |n: &Num| (n.bbox.x - hit.bbox.right()) + 3.0 * (n.bbox.cy() - hit.bbox.cy()).abs();
+        if let Some(n) = alone.iter().min_by(|a, b| cost(a).total_cmp(&cost(b))) {
+            return Some(n);
+        }
+        if look == Look::Right {
+            return None;
+        }
+        self.nums
+            .iter()
+            .filter(|n| {
+                n.bbox.y > hit.bbox.cy()
+                    && n.bbox.y - hit.bbox.bottom() < 2.5 * h
+                    && n.bbox.x < hit.bbox.right() + 2.0 * h
+                    && n.bbox.right() > hit.bbox.x - 1.0 * h
+            })
+            .min_by(|a, b| {
+                (a.bbox.y - hit.bbox.bottom())
+                    .total_cmp(&(b.bbox.y - hit.bbox.bottom()))
+                    .then(a.bbox.x.total_cmp(&b.bbox.x))
+            })
+    }
+
+    /// A `(lo ~ hi)` printed right after (to the right of, or under) a figure.
+    fn range_for(&self, num: &Num) -> Option<[f64; 2]> {
+        let h = num.bbox.h.max(1.0);
+        let mut candidates: Vec<&Word> = self
+            .page
+            .words
+            .iter()
+            .filter(|w| {
+                let below = w.bbox.y >= num.bbox.cy()
+                    && w.bbox.y - num.bbox.bottom() < 1.2 * h
+                    && w.bbox.right() > num.bbox.x - 2.5 * h
+                    && w.bbox.x < num.bbox.right() + 2.5 * h;
+                let right = (w.bbox.cy() - num.bbox.cy()).abs() < 0.7 * h
+                    && w.bbox.x >= num.bbox.right() - 1.0
+                    && w.bbox.x - num.bbox.right() < 12.0 * h;
+                below || right
+            })
+            .collect();
+        candidates.sort_by(|a, b| {
+            (a.bbox.cy() / h)
+                .round()
+                .total_cmp(&(b.bbox.cy() / h).round())
+                .then(a.bbox.x.total_cmp(&b.bbox.x))
+        });
+        // Join the words of each row and look for `(a ~ b)`.
+        let mut rows: Vec<(f32, String)> = Vec::new();
+        for w in candidates {
+            match rows
+                .iter_mut()
+                .find(|(cy, _)| (cy - w.bbox.cy()).abs() < 0.5 * h)
+            {
+                Some((_, text)) => text.push_str(&w.text),
+                None => rows.push((w.bbox.cy(), w.text.clone())),
+            }
+        }
+        rows.iter().find_map(|(_, text)| {
+            let start = text.find('(')?;
+            let end = text[start..]
+                .find(')')
+                .map_or(text.len(), |e| start + e + 1);
+            parse_range(&text[start..end])
+        })
+    }
+}
+
+/// Parses the words of one page.
+pub fn parse(words: &[Word]) -> Report {
+    let page = Page::new(words);
+    let all = BBox {
+        x: 0.0,
+        y: 0.0,
+        w: page.width,
+        h: page.height,
+    };
+    let sections = sections(&page);
+    let ctx = Ctx {
+        nums: numbers(words),
+        page,
+        sections,
+        all,
+    };
+    let mut fields: BTreeMap<String, Field> = BTreeMap::new();
+    // Figures already given to a field, so a column rule does not reuse them.
+    let mut used: Vec<BBox> = Vec::new();
+
+    for spec in SPECS {
+        for region in ctx.regions(spec.sections) {
+            // Of all places the label is printed (a table's column header and its row
+            // label, say), the one with the nearest figure; better label matches first.
+            let hits = ctx.page.find_label(spec.aliases, &region);
+            let best_dist = hits.first().map(|h| h.dist);
+            let best = hits
+                .iter()
+                .filter(|h| Some(h.dist) == best_dist)
+                .filter_map(|h| {
+                    ctx.value_for(h, spec.look, &region)
+                        .map(|n| (cost(h, n), n))
+                })
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .or_else(|| {
+                    hits.iter()
+                        .filter_map(|h| {
+                            ctx.value_for(h, spec.look, &region)
+                                .map(|n| (cost(h, n), n))
+                        })
+                        .min_by(|a, b| a.0.total_cmp(&b.0))
+                });
+            if let Some((_, num)) = best {
+                let range = ctx.range_for(num);
+                fields.insert(
+                    spec.name.to_string(),
+                    Field {
+                        value: Value::Number(num.value),
+                        range,
+                    },
+                );
+                used.push(num.bbox);
+                break;
+            }
+        }
+    }
+
+    body_composition_columns(&ctx, &mut fields, &used);
+    segmental(&ctx, &mut fields, "seg_lean", "segmental_lean");
+    segmental(&ctx, &mut fields, "seg_fat", "segmental_fat");
+    header_text_fields(&ctx, &mut fields);
+
+    let model = detect_model(words);
+    let mut warnings = Vec::new();
+    check(&fields, &mut warnings);
+    let body_type = body_type_of(&fields, &mut warnings);
+    let missing = FIELDS
+        .iter()
+        .filter(|f| !fields.contains_key(**f))
+        .map(|f| f.to_string())
+        .collect();
+    Report {
+        model,
+        fields,
+        missing,
+        warnings,
+        body_type,
+    }
+}
+
+/// The 370S body-composition table prints muscle mass, fat-free mass and weight as
+/// columns spanning the rows, each figure with its range under it, and the column
+/// headers white on a dark bar (which OCR rarely reads). When those fields are still
+/// missing, the figures with a range that no row label claimed are assigned from the
+/// right: weight, fat-free mass, muscle mass.
+fn body_composition_columns(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>, used: &[BBox]) {
+    let Some(region) = ctx.sections.get("body_comp") else {
+        return;
+    };
+    let mut cols: Vec<(&Num, [f64; 2])> = ctx
+        .nums
+        .iter()
+        .filter(|n| inside(region, &n.bbox) && !used.iter().any(|u| u == &n.bbox))
+        .filter_map(|n| ctx.range_for(n).map(|r| (n, r)))
+        .collect();
+    // Only figures right of the row values' column.
+    let row_x = ["total_body_water_l", "protein_kg", "minerals_kg"]
+        .iter()
+        .filter_map(|f| fields.get(*f))
+        .count();
+    if row_x == 0 {
+        return;
+    }
+    cols.sort_by(|a, b| b.0.bbox.x.total_cmp(&a.0.bbox.x));
+    for (name, (num, range)) in ["weight_kg", "fat_free_mass_kg", "muscle_mass_kg"]
+        .iter()
+        .zip(cols)
+    {
+        match fields.get_mut(*name) {
+            None => {
+                fields.insert(
+                    name.to_string(),
+                    Field {
+                        value: Value::Number(num.value),
+                        range: Some(range),
+                    },
+                );
+            }
+            Some(f) if f.range.is_none() && f.value.as_f64() == Some(num.value) => {
+                f.range = Some(range);
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// Segmental figures: labelled rows (왼팔 1.9 ...) when the sheet prints them, else the
+/// body figure's layout: arms top left/right, trunk in the middle, legs bottom.
+fn segmental(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>, section: &str, prefix: &str) {
+    let Some(region) = ctx.sections.get(section) else {
+        return;
+    };
+    for (seg, aliases) in SEGMENTS {
+        for hit in ctx.page.find_label(aliases, region) {
+            if let Some(num) = ctx.value_for(&hit, Look::Right, region) {
+                fields.insert(
+                    format!("{prefix}_{seg}_kg"),
+                    Field {
+                        value: Value::Number(num.value),
+                        range: ctx.range_for(num),
+                    },
+                );
+                break;
+            }
+        }
+    }
+    if SEGMENTS
+        .iter()
+        .all(|(s, _)| fields.contains_key(&format!("{prefix}_{s}_kg")))
+    {
+        return;
+    }
+    let nums: Vec<&Num> = ctx
+        .nums
+        .iter()
+        .filter(|n| inside(region, &n.bbox) && n.decimal && n.value > 0.0)
+        .filter(|n| n.bbox.y > region.y + n.bbox.h * 1.5)
+        // The figure is about ten lines tall; a chart further down is another section.
+        .filter(|n| n.bbox.y < region.y + n.bbox.h * 16.0)
+        .collect();
+    if nums.len() < 2 {
+        return;
+    }
+    let (x0, x1) = nums.iter().fold((f32::MAX, f32::MIN), |(a, b), n| {
+        (a.min(n.bbox.cx()), b.max(n.bbox.cx()))
+    });
+    let mid_x = (x0 + x1) / 2.0;
+    let span = (x1 - x0).max(1.0);
+    let trunk = nums
+        .iter()
+        .filter(|n| (n.bbox.cx() - mid_x).abs() < span * 0.2)
+        .min_by(|a, b| {
+            (a.bbox.cx() - mid_x)
+                .abs()
+                .total_cmp(&(b.bbox.cx() - mid_x).abs())
+        });
+    let (y0, y1) = nums.iter().fold((f32::MAX, f32::MIN), |(a, b), n| {
+        (a.min(n.bbox.cy()), b.max(n.bbox.cy()))
+    });
+    let mid_y = trunk.map_or((y0 + y1) / 2.0, |t| t.bbox.cy());
+    let mut put = |seg: &str, n: &Num| {
+        fields.entry(format!("{prefix}_{seg}_kg")).or_insert(Field {
+            value: Value::Number(n.value),
+            range: None,
+        });
+    };
+    if let Some(t) = trunk {
+        put("trunk", t);
+    }
+    for n in &nums {
+        if trunk.is_some_and(|t| t.bbox == n.bbox) {
+            continue;
+        }
+        let left = n.bbox.cx() < mid_x;
+        let top = n.bbox.cy() < mid_y;
+        let seg = match (left, top) {
+            (true, true) => "left_arm",
+            (false, true) => "right_arm",
+            (true, false) => "left_leg",
+            (false, false) => "right_leg",
+        };
+        put(seg, n);
+    }
+}
+
+/// `sex` and `tested_at`: text, not figures.
+fn header_text_fields(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) {
+    let all = ctx.all;
+    let words = ctx.page.words;
+    // Words to the right on the same row, or on the row directly below, in reading order.
+    let after = |hit: &Hit| -> String {
+        let h = hit.h;
+        let mut right: Vec<&Word> = words
+            .iter()
+            .filter(|w| {
+                w.bbox.x >= hit.bbox.right() - 1.0
+                    && (w.bbox.cy() - hit.bbox.cy()).abs() < 0.6 * h
+                    && w.bbox.x - hit.bbox.right() < 12.0 * h
+            })
+            .collect();
+        right.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
+        let mut below: Vec<&Word> = words
+            .iter()
+            .filter(|w| {
+                w.bbox.y > hit.bbox.cy()
+                    && w.bbox.y - hit.bbox.bottom() < 2.0 * h
+                    && w.bbox.right() > hit.bbox.x - h
+                    && w.bbox.x < hit.bbox.right() + 12.0 * h
+            })
+            .collect();
+        // Only the first row below, left to right, stopping at a wide gap (the next
+        // column's value).
+        if let Some(top) = below.iter().map(|w| w.bbox.cy()).min_by(f32::total_cmp) {
+            below.retain(|w| (w.bbox.cy() - top).abs() < 0.7 * h);
+        }
+        below.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
+        let join = |ws: &[&Word]| -> String {
+            let mut s = String::new();
+            let mut last: Option<&BBox> = None;
+            for w in ws {
+                if let Some(l) = last {
+                    if w.bbox.x - l.right() > 2.5 * h {
+                        break;
+                    }
+                    s.push(' ');
+                }
+                s.push_str(&w.text);
+                last = Some(&w.bbox);
+            }
+            s
+        };
+        format!("{} | {}", join(&right), join(&below))
+    };
+    for hit in ctx.page.find_label(&["성별", "Gender", "Sex"], &all) {
+        if let Some(sex) = after(&hit).split(['|', ' ']).find_map(parse_sex) {
+            fields.insert(
+                "sex".into(),
+                Field {
+                    value: Value::Text(sex.into()),
+                    range: None,
+                },
+            );
+            break;
+        }
+    }
+    for hit in ctx.page.find_label(
+        &["검사일시", "Test Date / Time", "Test Date", "검사일"],
+        &all,
+    ) {
+        let text = after(&hit);
+        if let Some(t) = text.split('|').find_map(parse_datetime) {
+            fields.insert(
+                "tested_at".into(),
+                Field {
+                    value: Value::Text(t),
+                    range: None,
+                },
+            );
+            break;
+        }
+    }
+}
+
+fn parse_sex(word: &str) -> Option<&'static str> {
+    let w = word.trim().trim_matches(|c: char| !c.is_alphanumeric());
+    match w.to_lowercase().as_str() {
+        "여성" | "여" | "여자" | "female" | "f" => Some("female"),
+        "남성" | "남" | "남자" | "male" | "m" => Some("male"),
+        _ => None,
+    }
+}
+
+/// `2016.05.04. 09:46` (and `-`/`/` separators) → `2016-05-04T09:46`.
+pub fn parse_datetime(text: &str) -> Option<String> {
+    let digits: Vec<(usize, &str)> = {
+        let mut out = Vec::new();
+        let mut start = None;
+        for (i, c) in text.char_indices() {
+            match (c.is_ascii_digit(), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    out.push((s, &text[s..i]));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            out.push((s, &text[s..]));
+        }
+        out
+    };
+    let groups: Vec<&str> = digits.iter().map(|(_, d)| *d).collect();
+    let pos = groups.iter().position(|g| g.len() == 4)?;
+    let g = &groups[pos..];
+    if g.len() < 5 {
+        return None;
+    }
+    let num = |s: &str| s.parse::<u32>().ok();
+    let (y, mo, d, h, mi) = (num(g[0])?, num(g[1])?, num(g[2])?, num(g[3])?, num(g[4])?);
+    if !(1990..=2100).contains(&y) || !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
+        return None;
+    }
+    if h > 23 || mi > 59 || g[4].len() != 2 {
+        return None;
+    }
+    Some(format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}"))
+}
+
+/// `InBody370S`, `InBody 570`, `[InBody270]` → the model name.
+fn detect_model(words: &[Word]) -> Option<String> {
+    for (i, w) in words.iter().enumerate() {
+        let t: String = w
+            .text
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let lower = t.to_ascii_lowercase();
+        let Some(pos) = lower.find("inbody") else {
+            continue;
+        };
+        let mut rest = t[pos + 6..].to_string();
+        if rest.is_empty() {
+            // `InBody 570`: the number is the next word on the line.
+            if let Some(n) = words.get(i + 1) {
+                if (n.bbox.cy() - w.bbox.cy()).abs() < w.bbox.h * 0.5
+                    && n.bbox.x - w.bbox.right() < w.bbox.h
+                {
+                    rest = n
+                        .text
+                        .chars()
+                        .filter(|c| c.is_ascii_alphanumeric())
+                        .collect();
+                }
+            }
+        }
+        let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if digits.len() == 3 {
+            let suffix: String = rest[3..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .take(1)
+                .map(|c| c.to_ascii_uppercase())
+                .collect();
+            return Some(format!("InBody{digits}{suffix}"));
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------
+// Checks and the body type
+
+fn check(fields: &BTreeMap<String, Field>, warnings: &mut Vec<String>) {
+    let n = |k: &str| fields.get(k).and_then(|f| f.value.as_f64());
+    if let (Some(w), Some(tbw), Some(p), Some(m), Some(bfm)) = (
+        n("weight_kg"),
+        n("total_body_water_l"),
+        n("protein_kg"),
+        n("minerals_kg"),
+        n("body_fat_mass_kg"),
+    ) {
+        let sum = tbw + p + m + bfm;
+        if (sum - w).abs() > 0.5 {
+            warnings.push(format!(
+                "total_body_water_l + protein_kg + minerals_kg + body_fat_mass_kg = {sum:.2}, but weight_kg = {w}"
+            ));
+        }
+    }
+    if let (Some(w), Some(bfm), Some(ffm)) =
+        (n("weight_kg"), n("body_fat_mass_kg"), n("fat_free_mass_kg"))
+    {
+        if (w - bfm - ffm).abs() > 0.5 {
+            warnings.push(format!(
+                "weight_kg - body_fat_mass_kg = {:.1}, but fat_free_mass_kg = {ffm}",
+                w - bfm
+            ));
+        }
+    }
+    if let (Some(w), Some(h), Some(bmi)) = (n("weight_kg"), n("height_cm"), n("bmi")) {
+        if h > 0.0 {
+            let expect = w / (h / 100.0).powi(2);
+            if (expect - bmi).abs() > 0.3 {
+                warnings.push(format!(
+                    "bmi = {bmi}, but weight_kg / height_m² = {expect:.1}"
+                ));
+            }
+        }
+    }
+    if let (Some(w), Some(bfm), Some(pbf)) =
+        (n("weight_kg"), n("body_fat_mass_kg"), n("percent_body_fat"))
+    {
+        if w > 0.0 {
+            let expect = 100.0 * bfm / w;
+            if (expect - pbf).abs() > 1.0 {
+                warnings.push(format!(
+                    "percent_body_fat = {pbf}, but 100 * body_fat_mass_kg / weight_kg = {expect:.1}"
+                ));
+            }
+        }
+    }
+    const PLAUSIBLE: &[(&str, f64, f64)] = &[
+        ("weight_kg", 10.0, 300.0),
+        ("percent_body_fat", 2.0, 70.0),
+        ("bmi", 8.0, 80.0),
+        ("height_cm", 80.0, 250.0),
+        ("age", 3.0, 120.0),
+        ("inbody_score", 0.0, 100.0),
+        ("basal_metabolic_rate_kcal", 500.0, 5000.0),
+        ("waist_hip_ratio", 0.4, 1.6),
+        ("visceral_fat_level", 1.0, 30.0),
+    ];
+    for (k, lo, hi) in PLAUSIBLE {
+        if let Some(v) = n(k) {
+            if v < *lo || v > *hi {
+                warnings.push(format!("{k} = {v} is outside the plausible {lo}..{hi}"));
+            }
+        }
+    }
+}
+
+/// The 체형 chart (INBODY.md): BMI rows × PBF columns, with sex-specific PBF bands. A
+/// value equal to a cut-off belongs to the lower band.
+pub fn body_type(bmi: f64, pbf: f64, female: bool) -> BodyType {
+    let (lo, hi) = if female { (18.0, 28.0) } else { (10.0, 20.0) };
+    let col = if pbf <= lo {
+        0
+    } else if pbf <= hi {
+        1
+    } else {
+        2
+    };
+    let row = if bmi > 25.0 {
+        0
+    } else if bmi > 21.75 {
+        1
+    } else if bmi > 18.5 {
+        2
+    } else {
+        3
+    };
+    const TABLE: [[(&str, &str); 3]; 4] = [
+        [
+            ("운동선수", "athlete"),
+            ("통통", "chubby"),
+            ("비만", "obese"),
+        ],
+        [
+            ("근육형", "muscular"),
+            ("적정", "standard"),
+            ("통통", "chubby"),
+        ],
+        [
+            ("근육형 날씬", "muscular slim"),
+            ("날씬", "slim"),
+            ("마른 비만", "skinny fat"),
+        ],
+        [
+            ("마름", "thin"),
+            ("약간 마름", "slightly thin"),
+            ("마른 비만", "skinny fat"),
+        ],
+    ];
+    let (ko, en) = TABLE[row][col];
+    BodyType { ko, en }
+}
+
+fn body_type_of(fields: &BTreeMap<String, Field>, warnings: &mut Vec<String>) -> Option<BodyType> {
+    let bmi = fields.get("bmi").and_then(|f| f.value.as_f64());
+    let pbf = fields
+        .get("percent_body_fat")
+        .and_then(|f| f.value.as_f64());
+    let sex = match fields.get("sex").map(|f| &f.value) {
+        Some(Value::Text(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    match (bmi, pbf, sex) {
+        (Some(b), Some(p), Some(s)) => Some(body_type(b, p, s == "female")),
+        _ => {
+            let missing: Vec<&str> = [
+                ("bmi", bmi.is_none()),
+                ("percent_body_fat", pbf.is_none()),
+                ("sex", sex.is_none()),
+            ]
+            .iter()
+            .filter(|(_, m)| *m)
+            .map(|(n, _)| *n)
+            .collect();
+            warnings.push(format!(
+                "body_type: not derived, missing {}",
+                missing.join(", ")
+            ));
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(text: &str, x: f32, y: f32, w: f32, h: f32) -> Word {
+        Word {
+            text: text.into(),
+            bbox: BBox { x, y, w, h },
+            confidence: None,
+        }
+    }
+
+    #[test]
+    fn the_seed_example_and_the_real_sample_are_chubby() {
+        assert_eq!(body_type(24.0, 37.3, true).ko, "통통");
+        assert_eq!(body_type(24.0, 37.3, true).en, "chubby");
+    }
+
+    #[test]
+    fn muscular_is_reachable_and_sex_matters() {
+        assert_eq!(body_type(23.0, 8.0, false).ko, "근육형");
+        assert_eq!(body_type(23.0, 15.0, true).ko, "근육형");
+        assert_eq!(body_type(23.0, 19.0, false).ko, "적정");
+        assert_eq!(body_type(23.0, 19.0, true).ko, "적정");
+        assert_eq!(body_type(23.0, 22.0, false).ko, "통통");
+        assert_eq!(body_type(23.0, 22.0, true).ko, "적정");
+    }
+
+    #[test]
+    fn a_value_on_a_cut_off_belongs_to_the_lower_band() {
+        assert_eq!(body_type(25.0, 28.0, true).ko, "적정");
+        assert_eq!(body_type(18.5, 18.0, true).ko, "마름");
+        assert_eq!(body_type(21.75, 20.0, false).ko, "날씬");
+    }
+
+    #[test]
+    fn misread_figures_are_read_and_ranges_are_not_figures() {
+        assert_eq!(parse_number("S.1S"), Some(5.15));
+        assert_eq!(parse_number("$9.1"), Some(59.1));
+        assert_eq!(parse_number("1,99"), Some(1.99));
+        assert_eq!(parse_number("156.9cm"), Some(156.9));
+        assert_eq!(parse_number("66/100점"), Some(66.0));
+        assert_eq!(parse_number("-6.2"), Some(-6.2));
+        assert_eq!(parse_number("1.6kg"), Some(1.6));
+        assert_eq!(parse_number("(27.0~33.0)"), None);
+        assert_eq!(parse_number("kg"), None);
+        assert_eq!(parse_number("여성"), None);
+        assert_eq!(parse_range("(27.0 ~ 33.0)"), Some([27.0, 33.0]));
+        assert_eq!(parse_range("( 1~9 )"), Some([1.0, 9.0]));
+        assert_eq!(parse_range("(9~1)"), None);
+    }
+
+    #[test]
+    fn dates_are_read_in_the_sheet_format() {
+        assert_eq!(
+            parse_datetime("2016.05.04. 09 :46").as_deref(),
+            Some("2016-05-04T09:46")
+        );
+        assert_eq!(parse_datetime("2016.05.04").as_deref(), None);
+    }
+
+    #[test]
+    fn labels_tolerate_a_misread_jamo_but_not_another_word() {
+        let t = jamo("적정체중");
+        assert_eq!(levenshtein(&jamo("척정체중"), &t), 1);
+        // 체지방를 is nearer to 체지방률 than to 체지방량.
+        assert!(
+            levenshtein(&jamo("체지방를"), &jamo("체지방률"))
+                < levenshtein(&jamo("체지방를"), &jamo("체지방량"))
+        );
+    }
+
+    #[test]
+    fn a_figure_right_of_its_label_is_taken_and_chart_scales_are_skipped() {
+        let words = vec![
+            w("골격근", 0.0, 0.0, 60.0, 20.0),
+            w("지방분석", 62.0, 0.0, 80.0, 20.0),
+            w("체중", 0.0, 100.0, 40.0, 20.0),
+            w("55", 100.0, 95.0, 15.0, 10.0),
+            w("70", 140.0, 95.0, 15.0, 10.0),
+            w("85", 180.0, 95.0, 15.0, 10.0),
+            w("100", 220.0, 95.0, 20.0, 10.0),
+            w("59.1", 300.0, 112.0, 40.0, 18.0),
+            w("체중조절", 500.0, 60.0, 80.0, 20.0),
+            w("척정체중", 500.0, 100.0, 80.0, 20.0),
+            w("52.9", 650.0, 100.0, 40.0, 20.0),
+            w("체중조절", 500.0, 130.0, 80.0, 20.0),
+            w("-", 640.0, 130.0, 8.0, 20.0),
+            w("6.2", 650.0, 130.0, 30.0, 20.0),
+        ];
+        let r = parse(&words);
+        assert_eq!(r.number("weight_kg"), Some(59.1));
+        assert_eq!(r.number("target_weight_kg"), Some(52.9));
+        assert_eq!(r.number("weight_control_kg"), Some(-6.2));
+    }
+
+    #[test]
+    fn nothing_readable_is_not_a_sheet() {
+        let r = parse(&[w("hello", 0.0, 0.0, 50.0, 10.0)]);
+        assert!(!r.is_inbody_sheet());
+        assert_eq!(r.missing.len(), FIELDS.len());
+        assert!(parse(&[]).missing.len() == FIELDS.len());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_parser_never_panics_on_any_words(
+            words in proptest::collection::vec(
+                ("\\PC{0,12}", -1e4f32..1e4, -1e4f32..1e4, 0f32..500.0, 0f32..200.0),
+                0..60,
+            )
+        ) {
+            let words: Vec<Word> = words.into_iter().map(|(t, x, y, ww, h)| w(&t, x, y, ww, h)).collect();
+            let r = parse(&words);
+            proptest::prop_assert_eq!(r.missing.len() + r.fields.len(), FIELDS.len());
+        }
+
+        #[test]
+        fn numbers_and_ranges_never_panic(s in "\\PC{0,20}") {
+            let _ = parse_number(&s);
+            let _ = parse_range(&s);
+            let _ = parse_datetime(&s);
+        }
+    }
+}

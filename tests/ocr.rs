@@ -1,0 +1,602 @@
+//! OCR of InBody sheets, black-box: the real `tesseract` on the real sample and on
+//! generated sheets, `PUT /ocr` and the health-record routes against the running
+//! service, and the Google engine against a local server that answers
+//! `images:annotate` in Google's documented format (built from the generated words).
+//!
+//! Tesseract takes seconds per sheet here, so this file reads only a handful of
+//! sheets; the full measurement is `cargo run --release --example ocr_accuracy`.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use carenco_edge::config::{Config, OcrConfig, OcrEngineChoice, Secret};
+use carenco_edge::ocr::accuracy::{score, truth_from_transcription};
+use carenco_edge::ocr::inbody::{self, Field};
+use carenco_edge::ocr::sheetgen::{degrade, Degradation, Generator, Layout, Sheet};
+use carenco_edge::ocr::tesseract::Tesseract;
+use carenco_edge::ocr::{OcrEngine, Word};
+use common::TestService;
+use serde_json::{json, Value};
+use warp::Filter;
+
+const SAMPLE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/inbody/");
+const KEY: &str = "AIzaTestKey-never-logged";
+
+fn tesseract() -> Tesseract {
+    // Generous: CI machines are shared; this checks reading, not speed.
+    Tesseract::new(&OcrConfig {
+        timeout_ms: 300_000,
+        ..OcrConfig::default()
+    })
+}
+
+fn generator() -> Generator {
+    Generator::new().expect("the Korean font (Debian fonts-nanum, installed by scripts/test-all)")
+}
+
+async fn read_and_score(bytes: &[u8], truth: &BTreeMap<String, Field>) -> (f64, Vec<String>) {
+    let words = tesseract()
+        .recognize(bytes)
+        .await
+        .expect("tesseract reads the sheet");
+    let report = inbody::parse(&words);
+    let s = score(&report, truth);
+    (s.ratio(), s.misses)
+}
+
+#[tokio::test]
+async fn the_real_sample_is_read_by_tesseract_and_every_transcribed_field_compared() {
+    // Fails loudly (never skips) when the fixture is missing.
+    let png = std::fs::read(format!("{SAMPLE_DIR}inbody370s_sample.png"))
+        .expect("../shared/fixtures/inbody/inbody370s_sample.png must exist");
+    let json: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{SAMPLE_DIR}inbody370s_sample.expected.json"))
+            .expect("the sample's transcription must exist"),
+    )
+    .expect("valid JSON");
+    let truth = truth_from_transcription(&json);
+    assert_eq!(truth.len(), 32, "every report field is on the real sheet");
+    let (ratio, misses) = read_and_score(&png, &truth).await;
+    eprintln!(
+        "real sample: {:.1} % of fields; misses: {misses:#?}",
+        ratio * 100.0
+    );
+    // The floor is what the current pipeline reaches (see the README); a regression
+    // below it fails. The goal (95 %) is not reached yet.
+    assert!(
+        ratio >= REAL_SAMPLE_FLOOR,
+        "real sample accuracy {ratio:.3}: {misses:#?}"
+    );
+}
+
+/// What the pipeline reaches on the real sample today (a regression guard).
+const REAL_SAMPLE_FLOOR: f64 = 0.1;
+
+#[tokio::test]
+async fn generated_sheets_of_both_layouts_are_read_by_tesseract_field_by_field() {
+    let g = generator();
+    for (layout, seed, floor) in [(Layout::InBody370S, 7, 0.5), (Layout::InBody570, 8, 0.85)] {
+        let sheet = g.sheet(layout, seed);
+        let (ratio, misses) = read_and_score(&sheet.png().expect("png"), &sheet.truth).await;
+        eprintln!("{layout:?} clean: {:.1} %", ratio * 100.0);
+        assert!(ratio >= floor, "{layout:?} clean: {ratio:.3}: {misses:#?}");
+    }
+}
+
+#[tokio::test]
+async fn a_degraded_photo_of_a_generated_sheet_is_still_read() {
+    let g = generator();
+    let sheet = g.sheet(Layout::InBody570, 21);
+    let d = Degradation {
+        rotate_deg: 2.5,
+        blur_sigma: 0.8,
+        scale: 0.75,
+        light_min: 0.7,
+        jpeg_quality: 50,
+    };
+    let jpeg = degrade(&sheet.image, &d).expect("jpeg");
+    let (ratio, misses) = read_and_score(&jpeg, &sheet.truth).await;
+    eprintln!("degraded: {:.1} %", ratio * 100.0);
+    assert!(ratio >= 0.6, "degraded: {ratio:.3}: {misses:#?}");
+}
+
+// ---------------------------------------------------------------------------------
+// A local server answering `images:annotate` as Google documents it.
+
+#[derive(Clone)]
+enum Behaviour {
+    /// 200 with these words.
+    Words(Arc<Vec<Word>>),
+    /// This status with Google's error body, always.
+    Status(u16),
+    /// 429 for the first `n` requests, then the words.
+    RateLimitedThen(usize, Arc<Vec<Word>>),
+    /// Answers after this long (longer than the client's timeout).
+    Slow(Duration),
+}
+
+struct FakeVision {
+    addr: SocketAddr,
+    requests: Arc<AtomicUsize>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl FakeVision {
+    fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+/// Google's response: one block/paragraph per word, one symbol per character; vertices
+/// omit a coordinate that is 0, as Google's JSON does.
+fn annotate_answer(words: &[Word]) -> Value {
+    let vertex = |x: f32, y: f32| {
+        let mut v = serde_json::Map::new();
+        if x.round() != 0.0 {
+            v.insert("x".into(), json!(x.round() as i64));
+        }
+        if y.round() != 0.0 {
+            v.insert("y".into(), json!(y.round() as i64));
+        }
+        Value::Object(v)
+    };
+    let blocks: Vec<Value> = words
+        .iter()
+        .map(|w| {
+            let b = &w.bbox;
+            let poly = json!({"vertices": [vertex(b.x, b.y), vertex(b.right(), b.y), vertex(b.right(), b.bottom()), vertex(b.x, b.bottom())]});
+            let symbols: Vec<Value> = w.text.chars().map(|c| json!({"text": c.to_string()})).collect();
+            json!({"boundingBox": poly, "paragraphs": [{"boundingBox": poly, "words": [{"boundingBox": poly, "symbols": symbols, "confidence": 0.97}]}]})
+        })
+        .collect();
+    let text: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+    json!({"responses": [{
+        "textAnnotations": [{"description": text.join(" ")}],
+        "fullTextAnnotation": {"pages": [{"width": 1240, "height": 1754, "blocks": blocks}], "text": text.join(" ")}
+    }]})
+}
+
+async fn fake_vision(behaviour: Behaviour) -> FakeVision {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counter = requests.clone();
+    let route = warp::path!("v1" / "images:annotate")
+        .and(warp::post())
+        .and(warp::query::<BTreeMap<String, String>>())
+        .and(warp::body::json::<Value>())
+        .then(move |query: BTreeMap<String, String>, body: Value| {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            let behaviour = behaviour.clone();
+            async move {
+                let reply = |status: u16, body: Value| {
+                    warp::reply::with_status(
+                        warp::reply::json(&body),
+                        warp::http::StatusCode::from_u16(status).expect("status"),
+                    )
+                };
+                // The request as Google documents it.
+                let req = &body["requests"][0];
+                let documented = query.get("key").map(String::as_str) == Some(KEY)
+                    && req["features"][0]["type"] == "DOCUMENT_TEXT_DETECTION"
+                    && req["imageContext"]["languageHints"] == json!(["ko", "en"])
+                    && req["image"]["content"].as_str().is_some_and(|c| !c.is_empty());
+                if !documented {
+                    return reply(400, json!({"error": {"code": 400, "message": "bad request", "status": "INVALID_ARGUMENT"}}));
+                }
+                match behaviour {
+                    Behaviour::Words(w) => reply(200, annotate_answer(&w)),
+                    Behaviour::Status(s) => reply(s, json!({"error": {"code": s, "message": "refused", "status": "PERMISSION_DENIED"}})),
+                    Behaviour::RateLimitedThen(k, w) if n < k => {
+                        let _ = w;
+                        reply(429, json!({"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED"}}))
+                    }
+                    Behaviour::RateLimitedThen(_, w) => reply(200, annotate_answer(&w)),
+                    Behaviour::Slow(d) => {
+                        tokio::time::sleep(d).await;
+                        reply(200, annotate_answer(&[]))
+                    }
+                }
+            }
+        });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(
+        warp::serve(route)
+            .incoming(listener)
+            .graceful(async move {
+                let _ = rx.await;
+            })
+            .run(),
+    );
+    FakeVision {
+        addr,
+        requests,
+        _stop: tx,
+    }
+}
+
+fn use_google(c: &mut Config, endpoint: &str, engine: OcrEngineChoice, timeout_ms: u64) {
+    c.ocr.engine = engine;
+    c.ocr.google_endpoint = endpoint.to_string();
+    c.ocr.google_api_key = Secret::new(KEY);
+    c.ocr.timeout_ms = timeout_ms;
+}
+
+async fn put_sheet(service: &TestService, bytes: Vec<u8>, id: Option<&str>) -> (u16, Value) {
+    let mut form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name("sheet.png"),
+    );
+    if let Some(id) = id {
+        form = form.text("id", id.to_string());
+    }
+    let r = reqwest::Client::new()
+        .put(service.url("/ocr"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("request");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+fn sheet(layout: Layout, seed: u64) -> Sheet {
+    generator().sheet(layout, seed)
+}
+
+fn assert_fields_match(report: &Value, truth: &BTreeMap<String, Field>) {
+    for (name, want) in truth {
+        let got = &report["fields"][name];
+        assert_eq!(
+            got["value"],
+            serde_json::to_value(&want.value).expect("json"),
+            "{name}"
+        );
+        assert_eq!(
+            got["range"],
+            serde_json::to_value(want.range).expect("json"),
+            "{name}"
+        );
+    }
+    assert_eq!(report["missing"], json!([]));
+}
+
+#[tokio::test]
+async fn put_ocr_stores_the_sheet_and_the_record_in_one_go_and_answers_the_report() {
+    let s = sheet(Layout::InBody370S, 3);
+    let vision = fake_vision(Behaviour::Words(Arc::new(s.words.clone()))).await;
+    let service = TestService::start_with(|c| {
+        use_google(c, &vision.endpoint(), OcrEngineChoice::Google, 5_000)
+    })
+    .await;
+    let (status, report) = put_sheet(&service, s.png().expect("png"), Some("kim.01")).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["engine"], "google");
+    assert_eq!(report["model"], "InBody370S");
+    assert_fields_match(&report, &s.truth);
+    let record_id = report["record_id"].as_str().expect("record_id").to_string();
+
+    // The picture is on disk and the row and both uploads are queued.
+    let picture = service
+        .data_dir
+        .path()
+        .join(format!("inbody/{record_id}.png"));
+    assert_eq!(
+        std::fs::read(&picture).expect("picture stored"),
+        s.png().expect("png")
+    );
+    let db = rusqlite::Connection::open(service.data_dir.path().join("carenco.db")).expect("db");
+    let (user, key): (String, String) = db
+        .query_row(
+            "SELECT user_id, image_key FROM health_records WHERE record_id = ?1",
+            [&record_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("row");
+    assert_eq!(user, "kim.01");
+    assert!(
+        key.ends_with(&format!("/inbody/kim.01/{record_id}.png")),
+        "{key}"
+    );
+    let kinds: Vec<String> = db
+        .prepare("SELECT kind FROM outbox WHERE ref_id = ?1 ORDER BY kind")
+        .expect("prepare")
+        .query_map([&record_id], |r| r.get(0))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    assert_eq!(kinds, ["health_image", "health_record"]);
+
+    // Both read routes give it back.
+    let client = reqwest::Client::new();
+    let list: Value = client
+        .get(service.url("/health-records?id=kim.01"))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["records"][0]["record_id"], record_id.as_str());
+    assert_eq!(
+        list["records"][0]["report"]["fields"]["weight_kg"],
+        report["fields"]["weight_kg"]
+    );
+    let one = client
+        .get(service.url(&format!("/health-records/{record_id}")))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(one.status(), 200);
+    let one: Value = one.json().await.expect("json");
+    assert_eq!(one["user_id"], "kim.01");
+    let none = client
+        .get(service.url("/health-records/0190aaaa-0000-7000-8000-000000000000"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(none.status(), 404);
+    let other = client
+        .get(service.url("/health-records?id=someone-else"))
+        .send()
+        .await
+        .expect("list")
+        .json::<Value>()
+        .await
+        .expect("json");
+    assert_eq!(other["records"], json!([]));
+
+    // POST is the same endpoint (the original's code used POST).
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(s.png().expect("png")),
+    );
+    let post = client
+        .post(service.url("/ocr"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(post.status(), 200);
+}
+
+#[tokio::test]
+async fn bad_uploads_get_json_errors_with_korean_messages() {
+    let service = TestService::start_with(|c| {
+        c.api.max_ocr_body_bytes = 64 * 1024;
+        c.ocr.engine = OcrEngineChoice::Tesseract;
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let send =
+        |form: reqwest::multipart::Form| client.put(service.url("/ocr")).multipart(form).send();
+    let expect = |r: reqwest::Response, status: u16, code: &'static str| async move {
+        assert_eq!(r.status().as_u16(), status);
+        let body: Value = r.json().await.expect("json error");
+        assert_eq!(body["error"], code, "{body}");
+        assert!(body["message_ko"].as_str().is_some_and(|m| !m.is_empty()));
+    };
+    // Not an image.
+    let r = send(reqwest::multipart::Form::new().text("file", "hello, not a picture"))
+        .await
+        .expect("send");
+    expect(r, 415, "unsupported_media_type").await;
+    // No file part.
+    let r = send(reqwest::multipart::Form::new().text("id", "7"))
+        .await
+        .expect("send");
+    expect(r, 400, "missing_file").await;
+    // An id that could escape a path.
+    let png = carenco_edge::ocr::sheetgen::encode_png(&image::GrayImage::from_pixel(
+        200,
+        200,
+        image::Luma([255]),
+    ))
+    .expect("png");
+    let r = send(
+        reqwest::multipart::Form::new()
+            .part("file", reqwest::multipart::Part::bytes(png.clone()))
+            .text("id", "../etc"),
+    )
+    .await
+    .expect("send");
+    expect(r, 400, "invalid_id").await;
+    // Over the limit.
+    let big = vec![0u8; 100 * 1024];
+    let r =
+        send(reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(big)))
+            .await
+            .expect("send");
+    expect(r, 413, "payload_too_large").await;
+    // A picture, but no InBody sheet on it (the real tesseract reads nothing).
+    let r =
+        send(reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(png)))
+            .await
+            .expect("send");
+    expect(r, 422, "not_an_inbody_sheet").await;
+    // Not JSON, not multipart.
+    let r = client
+        .put(service.url("/ocr"))
+        .body("{}")
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .expect("send");
+    assert!(r.status().is_client_error(), "{}", r.status());
+    // Bad list queries.
+    let r = client
+        .get(service.url("/health-records?id=a%20b"))
+        .send()
+        .await
+        .expect("send");
+    expect(r, 400, "invalid_id").await;
+    let r = client
+        .get(service.url("/health-records?limit=0"))
+        .send()
+        .await
+        .expect("send");
+    expect(r, 400, "invalid_limit").await;
+    // Nothing was stored by any of these.
+    let db = rusqlite::Connection::open(service.data_dir.path().join("carenco.db")).expect("db");
+    let n: i64 = db
+        .query_row("SELECT count(*) FROM health_records", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(n, 0);
+}
+
+#[tokio::test]
+async fn no_engine_that_can_answer_is_a_503_and_check_says_why() {
+    let service = TestService::start_with(|c| {
+        c.ocr.engine = OcrEngineChoice::Tesseract;
+        c.ocr.tesseract_bin = "/nonexistent/tesseract".into();
+    })
+    .await;
+    let s = sheet(Layout::InBody570, 1);
+    let (status, body) = put_sheet(&service, s.png().expect("png"), None).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"], "ocr_unavailable");
+    let check: Value = reqwest::get(service.url("/check"))
+        .await
+        .expect("check")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(check["ocr"]["ok"], false);
+    assert_eq!(check["ocr"]["engines"]["tesseract"]["available"], false);
+    assert_eq!(
+        check["status"], "ok",
+        "OCR being down does not make the service unready"
+    );
+}
+
+#[tokio::test]
+async fn check_lists_the_engines_that_can_answer() {
+    let service = TestService::start().await;
+    let check: Value = reqwest::get(service.url("/check"))
+        .await
+        .expect("check")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(check["ocr"]["ok"], true, "{check}");
+    assert_eq!(check["ocr"]["engine"], "auto");
+    assert_eq!(check["ocr"]["engines"]["tesseract"]["available"], true);
+    assert_eq!(check["ocr"]["engines"]["google"]["available"], false);
+}
+
+#[tokio::test]
+async fn google_errors_are_503s_that_never_show_the_key_and_429_is_retried() {
+    let s = sheet(Layout::InBody570, 2);
+    let words = Arc::new(s.words.clone());
+
+    // 403 (bad key): not retried, 503.
+    let vision = fake_vision(Behaviour::Status(403)).await;
+    let service = TestService::start_with(|c| {
+        use_google(c, &vision.endpoint(), OcrEngineChoice::Google, 2_000)
+    })
+    .await;
+    let (status, body) = put_sheet(&service, s.png().expect("png"), None).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| m.contains("403")),
+        "{body}"
+    );
+    assert!(!body.to_string().contains(KEY), "the key never appears");
+    assert_eq!(vision.requests.load(Ordering::SeqCst), 1);
+    let check: Value = reqwest::get(service.url("/check"))
+        .await
+        .expect("check")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(check["ocr"]["engines"]["google"]["available"], false);
+    assert!(!check.to_string().contains(KEY));
+
+    // 5xx: retried, then 503.
+    let vision = fake_vision(Behaviour::Status(500)).await;
+    let service = TestService::start_with(|c| {
+        use_google(c, &vision.endpoint(), OcrEngineChoice::Google, 2_000)
+    })
+    .await;
+    let (status, _) = put_sheet(&service, s.png().expect("png"), None).await;
+    assert_eq!(status, 503);
+    assert_eq!(vision.requests.load(Ordering::SeqCst), 3, "three attempts");
+
+    // Timeout: 503 naming it.
+    let vision = fake_vision(Behaviour::Slow(Duration::from_secs(3))).await;
+    let service = TestService::start_with(|c| {
+        use_google(c, &vision.endpoint(), OcrEngineChoice::Google, 200)
+    })
+    .await;
+    let (status, body) = put_sheet(&service, s.png().expect("png"), None).await;
+    assert_eq!(status, 503);
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("did not answer")),
+        "{body}"
+    );
+
+    // 429 twice, then an answer: the client retried and the sheet was read.
+    let vision = fake_vision(Behaviour::RateLimitedThen(2, words)).await;
+    let service = TestService::start_with(|c| {
+        use_google(c, &vision.endpoint(), OcrEngineChoice::Google, 2_000)
+    })
+    .await;
+    let (status, body) = put_sheet(&service, s.png().expect("png"), None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(vision.requests.load(Ordering::SeqCst), 3);
+    assert_fields_match(&body, &s.truth);
+}
+
+#[tokio::test]
+async fn auto_falls_back_to_tesseract_when_google_refuses_and_says_so() {
+    let vision = fake_vision(Behaviour::Status(403)).await;
+    let service = TestService::start_with(|c| {
+        use_google(c, &vision.endpoint(), OcrEngineChoice::Auto, 300_000)
+    })
+    .await;
+    let s = sheet(Layout::InBody570, 5);
+    let (status, body) = put_sheet(&service, s.png().expect("png"), Some("42")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["engine"], "tesseract");
+    assert_eq!(vision.requests.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn the_cli_prints_the_report_without_a_record_id() {
+    let s = sheet(Layout::InBody370S, 9);
+    let vision = fake_vision(Behaviour::Words(Arc::new(s.words.clone()))).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("sheet.png");
+    std::fs::write(&path, s.png().expect("png")).expect("write");
+    let endpoint = vision.endpoint();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(common::binary())
+            .args(["ocr", "--engine", "google", "--json"])
+            .arg(&path)
+            .env("CARENCO_OCR_GOOGLE_ENDPOINT", endpoint)
+            .env("GOOGLE_API_KEY", KEY)
+            .output()
+            .expect("run")
+    })
+    .await
+    .expect("join");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json on stdout");
+    assert!(report.get("record_id").is_none());
+    assert_eq!(report["engine"], "google");
+    assert_fields_match(&report, &s.truth);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(KEY));
+}
