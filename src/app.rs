@@ -246,6 +246,11 @@ pub async fn run(
     // keep its watchdog fed from this runtime.
     crate::notify::ready(&crate::notify::current_status(&state).await);
     let watchdog = crate::notify::spawn_watchdog(state.clone());
+    let capture = state
+        .scanner
+        .clone()
+        .map(|s| Arc::new(crate::gpio::ScannerCapture(s)) as Arc<dyn crate::gpio::CaptureTrigger>);
+    let gpio = crate::gpio::start(&config.gpio, state.clone(), capture);
     let shutdown = async move {
         shutdown.await;
         crate::notify::stopping();
@@ -257,6 +262,9 @@ pub async fn run(
         .await;
     if let Some(watchdog) = watchdog {
         watchdog.abort();
+    }
+    if let Some(gpio) = gpio {
+        gpio.stop();
     }
     if let Some(task) = scanner_task {
         // Closes the port: a restarted service (or the next test) can open it again.

@@ -86,14 +86,23 @@ pub fn stopping() {
     }
 }
 
+/// What the service reports about itself to systemd and on the LED.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// Outbox items not yet uploaded; `None` when the store did not answer.
+    pub queued: Option<i64>,
+    /// Every component but the database, with its status.
+    pub components: Vec<(&'static str, ComponentStatus)>,
+}
+
 /// The STATUS= line: the upload queue depth (when the store answered) and every
 /// non-database component with its `state` (or `ok`/`not ok`).
-pub fn status_text(queued: Option<i64>, components: &[(&str, ComponentStatus)]) -> String {
-    let mut parts = vec![match queued {
+pub fn status_text(snapshot: &Snapshot) -> String {
+    let mut parts = vec![match snapshot.queued {
         Some(n) => format!("{n} uploads queued"),
         None => "upload queue unknown".to_string(),
     }];
-    for (name, status) in components {
+    for (name, status) in &snapshot.components {
         let state = status
             .detail
             .get("state")
@@ -105,9 +114,9 @@ pub fn status_text(queued: Option<i64>, components: &[(&str, ComponentStatus)]) 
     parts.join("; ")
 }
 
-/// Gathers [`status_text`] from the running service; bounded by
+/// Gathers a [`Snapshot`] of the running service; `None` when that takes longer than
 /// [`STATUS_GATHER_TIMEOUT`].
-pub async fn current_status(state: &AppState) -> String {
+pub async fn snapshot(state: &AppState) -> Option<Snapshot> {
     let gather = async {
         let queued = state.store.outbox_pending().await.ok();
         // The database component's probe takes the write lock: it is summarised by the
@@ -118,13 +127,22 @@ pub async fn current_status(state: &AppState) -> String {
             .filter(|c| c.name() != "database")
             .collect();
         let statuses = futures::future::join_all(others.iter().map(|c| c.status())).await;
-        let named: Vec<(&str, ComponentStatus)> =
-            others.iter().map(|c| c.name()).zip(statuses).collect();
-        status_text(queued, &named)
+        Snapshot {
+            queued,
+            components: others.iter().map(|c| c.name()).zip(statuses).collect(),
+        }
     };
     tokio::time::timeout(STATUS_GATHER_TIMEOUT, gather)
         .await
-        .unwrap_or_else(|_| "status unavailable (components slow to answer)".to_string())
+        .ok()
+}
+
+/// The STATUS= text of the running service.
+pub async fn current_status(state: &AppState) -> String {
+    match snapshot(state).await {
+        Some(snapshot) => status_text(&snapshot),
+        None => "status unavailable (components slow to answer)".to_string(),
+    }
 }
 
 /// Starts the ping loop when a service manager listens: `WATCHDOG=1` every half
@@ -205,12 +223,19 @@ mod tests {
     fn the_status_line_names_the_queue_and_each_components_state() {
         let scanner = ComponentStatus::new(true, json!({"state": "streaming", "port": "/dev/x"}));
         let sync = ComponentStatus::new(false, json!({"error": "no network"}));
-        let text = status_text(Some(3), &[("scanner", scanner), ("sync", sync)]);
+        let text = status_text(&Snapshot {
+            queued: Some(3),
+            components: vec![("scanner", scanner), ("sync", sync)],
+        });
         assert_eq!(text, "3 uploads queued; scanner streaming; sync not ok");
     }
 
     #[test]
     fn the_status_line_degrades_when_the_store_does_not_answer() {
-        assert_eq!(status_text(None, &[]), "upload queue unknown");
+        let snapshot = Snapshot {
+            queued: None,
+            components: Vec::new(),
+        };
+        assert_eq!(status_text(&snapshot), "upload queue unknown");
     }
 }

@@ -1,0 +1,364 @@
+//! The kiosk's status LED and capture button on a Raspberry Pi's GPIO header.
+//!
+//! What this module owns: turning the service's state into an LED pattern (steady =
+//! ready, 1 Hz blink = capturing, 5 Hz blink = error, double blink = uploads queued),
+//! and turning a debounced button press into a capture. The timing and debounce logic
+//! is [`logic`] (pure, tested with numbers); the pins sit behind [`PanelPins`] so the
+//! driver loop is tested with a fake and the hardware backend can change (rppal is
+//! retired upstream; a `gpiocdev` backend would implement the same trait).
+//!
+//! Wiring (BCM numbers from `[gpio]`): LED + resistor from `led_pin` to GND (lit when
+//! high); button from `button_pin` to GND (the internal pull-up is enabled, pressed
+//! reads low).
+//!
+//! Off unless `[gpio] enabled = true` *and* the binary has the `gpio` feature *and*
+//! the GPIO chip opens; otherwise [`start`] logs one line saying which and does
+//! nothing else.
+
+pub mod logic;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::app::AppState;
+use crate::config::GpioConfig;
+use crate::scanner::capture::Phase;
+use crate::scanner::ScannerHandle;
+use logic::{KioskState, LedPattern, Panel};
+
+/// How often the button is read and the LED updated (the shortest LED phase is 100 ms,
+/// the debounce time 30 ms).
+pub const TICK: Duration = Duration::from_millis(10);
+/// How often the kiosk's state is re-read for the LED.
+pub const STATE_REFRESH: Duration = Duration::from_millis(500);
+
+/// Errors opening the GPIO pins.
+#[derive(Debug, thiserror::Error)]
+pub enum GpioError {
+    #[cfg(feature = "gpio")]
+    #[error("GPIO: {0}")]
+    Rppal(#[from] rppal::gpio::Error),
+}
+
+/// The two pins of the panel.
+pub trait PanelPins: Send + 'static {
+    /// Drives the LED.
+    fn set_led(&mut self, lit: bool);
+    /// The button's raw (not debounced) level: `true` while pressed.
+    fn button_pressed(&mut self) -> bool;
+}
+
+/// Starts a capture, as `PUT /image` without `data` does.
+pub trait CaptureTrigger: Send + Sync + 'static {
+    /// Starts one capture; `Ok` carries a short description for the log.
+    fn capture(&self) -> BoxFuture<'static, Result<String, String>>;
+}
+
+/// The LED-relevant state of the running service: the upload queue depth, whether a
+/// component is not ok (error: no mat, uploads failing), and whether the scanner is in
+/// a capture (waiting for a stance or settling).
+pub async fn kiosk_state(state: &AppState) -> KioskState {
+    let capturing = state
+        .scanner
+        .as_ref()
+        .is_some_and(|s| matches!(s.phase(), Phase::Waiting | Phase::Settling));
+    let Some(snapshot) = crate::notify::snapshot(state).await else {
+        return KioskState {
+            ready: true,
+            capturing,
+            error: true,
+            ..KioskState::default()
+        };
+    };
+    KioskState {
+        ready: true,
+        capturing,
+        error: snapshot.queued.is_none() || snapshot.components.iter().any(|(_, s)| !s.ok),
+        queued: snapshot.queued.map_or(0, |n| n.max(0) as u64),
+    }
+}
+
+/// The button's capture: the scanner's own capture, the one `PUT /image` without `data`
+/// runs (concurrent callers share one capture, so the kiosk app joining it gets the
+/// same result).
+pub struct ScannerCapture(pub ScannerHandle);
+
+impl CaptureTrigger for ScannerCapture {
+    fn capture(&self) -> BoxFuture<'static, Result<String, String>> {
+        let scanner = self.0.clone();
+        Box::pin(async move {
+            scanner
+                .capture()
+                .await
+                .map(|c| {
+                    format!(
+                        "{} frames averaged in {} ms",
+                        c.frames_averaged, c.elapsed_ms
+                    )
+                })
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
+/// Runs the panel: reads the button and drives the LED every [`TICK`] until the task
+/// is aborted. `state` is the kiosk's current state.
+pub async fn drive(
+    mut pins: impl PanelPins,
+    state: watch::Receiver<KioskState>,
+    trigger: Option<Arc<dyn CaptureTrigger>>,
+) {
+    let start = tokio::time::Instant::now();
+    let mut panel = Panel::new();
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        ticker.tick().await;
+        let pattern = LedPattern::for_state(&state.borrow());
+        let actions = panel.tick(start.elapsed(), pins.button_pressed(), pattern);
+        if let Some(lit) = actions.led {
+            pins.set_led(lit);
+        }
+        if actions.capture {
+            match &trigger {
+                Some(trigger) => {
+                    let capture = trigger.capture();
+                    tokio::spawn(async move {
+                        match capture.await {
+                            Ok(what) => tracing::info!(%what, "capture button: captured"),
+                            Err(error) => tracing::warn!(%error, "capture button: capture failed"),
+                        }
+                    });
+                }
+                None => tracing::warn!("capture button pressed, but no scanner can capture"),
+            }
+        }
+    }
+}
+
+/// Keeps `tx` up to date with [`kiosk_state`] every [`STATE_REFRESH`].
+async fn watch_state(app: Arc<AppState>, tx: watch::Sender<KioskState>) {
+    let mut ticker = tokio::time::interval(STATE_REFRESH);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let state = kiosk_state(&app).await;
+        tx.send_replace(state);
+    }
+}
+
+/// The running panel; stopping it (or dropping the handle's tasks) releases the pins,
+/// which turns the LED off.
+pub struct GpioHandle {
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl GpioHandle {
+    pub fn stop(self) {
+        for task in self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Starts the panel when configured and possible; otherwise logs why not and returns
+/// `None`.
+pub fn start(
+    config: &GpioConfig,
+    app: Arc<AppState>,
+    trigger: Option<Arc<dyn CaptureTrigger>>,
+) -> Option<GpioHandle> {
+    let pins = pins_if_enabled(config)?;
+    tracing::info!(
+        led_pin = config.led_pin,
+        button_pin = config.button_pin,
+        "GPIO status LED and capture button on"
+    );
+    Some(spawn(pins, app, trigger))
+}
+
+/// The pins when `[gpio]` is enabled and they open; otherwise one log line and `None`.
+fn pins_if_enabled(config: &GpioConfig) -> Option<impl PanelPins> {
+    if !config.enabled {
+        tracing::debug!("GPIO off (gpio.enabled = false)");
+        return None;
+    }
+    match open_pins(config) {
+        Ok(pins) => Some(pins),
+        Err(reason) => {
+            tracing::warn!(%reason, "GPIO LED and button are off");
+            None
+        }
+    }
+}
+
+fn spawn(
+    pins: impl PanelPins,
+    app: Arc<AppState>,
+    trigger: Option<Arc<dyn CaptureTrigger>>,
+) -> GpioHandle {
+    let (tx, rx) = watch::channel(KioskState::default());
+    GpioHandle {
+        tasks: vec![
+            tokio::spawn(watch_state(app, tx)),
+            tokio::spawn(drive(pins, rx, trigger)),
+        ],
+    }
+}
+
+#[cfg(feature = "gpio")]
+fn open_pins(config: &GpioConfig) -> Result<rpi::RppalPins, String> {
+    rpi::RppalPins::open(config.led_pin, config.button_pin)
+        .map_err(|e| format!("{e} (not a Raspberry Pi, or no access to /dev/gpiomem)"))
+}
+
+#[cfg(not(feature = "gpio"))]
+fn open_pins(_config: &GpioConfig) -> Result<NoPins, String> {
+    Err("gpio.enabled is true, but this binary was built without the `gpio` feature".into())
+}
+
+/// Stands in for the pins in a binary without the `gpio` feature (never constructed:
+/// [`open_pins`] always fails there).
+#[cfg(not(feature = "gpio"))]
+struct NoPins;
+
+#[cfg(not(feature = "gpio"))]
+impl PanelPins for NoPins {
+    fn set_led(&mut self, _lit: bool) {}
+    fn button_pressed(&mut self) -> bool {
+        false
+    }
+}
+
+#[cfg(feature = "gpio")]
+mod rpi {
+    //! The rppal backend: memory-mapped GPIO (`/dev/gpiomem`, `/dev/gpiomem0` on a Pi 5).
+
+    use rppal::gpio::{Gpio, InputPin, OutputPin};
+
+    use super::{GpioError, PanelPins};
+
+    pub struct RppalPins {
+        led: OutputPin,
+        button: InputPin,
+    }
+
+    impl RppalPins {
+        pub fn open(led_pin: u8, button_pin: u8) -> Result<RppalPins, GpioError> {
+            let gpio = Gpio::new()?;
+            // Dropping the pins (service stop) resets them: the LED goes dark.
+            let led = gpio.get(led_pin)?.into_output_low();
+            let button = gpio.get(button_pin)?.into_input_pullup();
+            Ok(RppalPins { led, button })
+        }
+    }
+
+    impl PanelPins for RppalPins {
+        fn set_led(&mut self, lit: bool) {
+            if lit {
+                self.led.set_high();
+            } else {
+                self.led.set_low();
+            }
+        }
+        fn button_pressed(&mut self) -> bool {
+            // Pull-up: the button connects the pin to ground.
+            self.button.is_low()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    /// Pins that record LED writes and read the button from a shared flag.
+    #[derive(Clone, Default)]
+    struct FakePins {
+        led_writes: Arc<Mutex<Vec<bool>>>,
+        pressed: Arc<AtomicBool>,
+    }
+
+    impl PanelPins for FakePins {
+        fn set_led(&mut self, lit: bool) {
+            self.led_writes.lock().unwrap().push(lit);
+        }
+        fn button_pressed(&mut self) -> bool {
+            self.pressed.load(Ordering::SeqCst)
+        }
+    }
+
+    #[derive(Default)]
+    struct CountingTrigger {
+        captures: AtomicUsize,
+    }
+
+    impl CaptureTrigger for Arc<CountingTrigger> {
+        fn capture(&self) -> BoxFuture<'static, Result<String, String>> {
+            self.captures.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async { Ok("scan".to_string()) })
+        }
+    }
+
+    #[tokio::test]
+    async fn the_driver_blinks_the_led_for_an_error_and_a_press_starts_one_capture() {
+        let pins = FakePins::default();
+        let counter = Arc::new(CountingTrigger::default());
+        let trigger: Arc<dyn CaptureTrigger> = Arc::new(counter.clone());
+        let (tx, rx) = watch::channel(KioskState {
+            ready: true,
+            error: true,
+            ..KioskState::default()
+        });
+        let task = tokio::spawn(drive(pins.clone(), rx, Some(trigger)));
+
+        tokio::time::sleep(Duration::from_millis(450)).await;
+        let writes = pins.led_writes.lock().unwrap().clone();
+        // 5 Hz: about four on/off pairs in 450 ms (scheduling on a busy machine may
+        // swallow a phase or two).
+        assert!(writes.len() >= 4, "{writes:?}");
+        assert!(
+            writes.windows(2).all(|w| w[0] != w[1]),
+            "only changes: {writes:?}"
+        );
+
+        tx.send_replace(KioskState {
+            ready: true,
+            ..KioskState::default()
+        });
+        pins.pressed.store(true, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        pins.pressed.store(false, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(counter.captures.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            pins.led_writes.lock().unwrap().last(),
+            Some(&true),
+            "steady"
+        );
+        task.abort();
+    }
+
+    #[test]
+    fn disabled_gpio_opens_no_pins() {
+        assert!(pins_if_enabled(&GpioConfig::default()).is_none());
+    }
+
+    #[test]
+    fn enabled_gpio_off_a_pi_is_a_log_line_not_a_panic() {
+        let enabled = GpioConfig {
+            enabled: true,
+            ..GpioConfig::default()
+        };
+        // Without the feature the pins never open; with it, rppal fails off a Pi.
+        if cfg!(not(feature = "gpio")) || !std::path::Path::new("/dev/gpiomem").exists() {
+            assert!(pins_if_enabled(&enabled).is_none());
+        }
+    }
+}
