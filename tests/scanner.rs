@@ -422,3 +422,40 @@ async fn a_capture_on_an_empty_mat_times_out_as_nobody_on_the_mat() {
     scanner.set_connected(false);
     assert_eq!(scanner.capture().await, Err(CaptureError::NotConnected));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulate_command_streams_onto_a_pty_that_the_service_reads() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("footscanner");
+    // The service starts first, on a mat that is not plugged in yet.
+    let service = start_on(&link, WireFormat::Csv).await;
+    let s = scanner_check(&service).await;
+    assert_eq!(s["connected"], false);
+
+    let mut child = std::process::Command::new(common::binary())
+        .args(["simulate", "--format", "csv", "--pty", "--frames", "30"])
+        .args(["--rate", "20", "--weight-kg", "60", "--arch-left", "flat"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn simulate");
+    let mut path = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut path)
+        .expect("the pty path on stdout");
+    let path = path.trim().to_string();
+    assert!(path.starts_with("/dev/pts/"), "{path}");
+    std::os::unix::fs::symlink(&path, &link).unwrap();
+
+    let s = wait_for(&service, "30 frames", |s| s["frames_decoded"] == 30).await;
+    assert_eq!(s["frames_rejected"], 0, "{s}");
+    let status = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.status.success());
+    let report = String::from_utf8_lossy(&status.stderr);
+    assert!(report.contains("sent 30 frames (30 intact)"), "{report}");
+    service.stop().await;
+}
