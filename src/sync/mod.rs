@@ -430,6 +430,120 @@ mod tests {
         assert!(text.contains("scan_image: 3 pending"), "{text}");
     }
 
+    /// An in-memory bucket that can hang after receiving a PUT (S3 has the object but
+    /// the worker never hears back): the moment a crash hurts most.
+    #[derive(Default)]
+    struct MemoryBucket {
+        puts: Mutex<Vec<(String, bytes::Bytes)>>,
+        hang_records: std::sync::atomic::AtomicBool,
+    }
+
+    impl ObjectStore for MemoryBucket {
+        fn put<'a>(
+            &'a self,
+            key: &'a str,
+            body: bytes::Bytes,
+            _content_type: &'a str,
+        ) -> BoxFuture<'a, Result<(), PutError>> {
+            Box::pin(async move {
+                self.puts.lock().unwrap().push((key.to_string(), body));
+                if key.ends_with(".json") && self.hang_records.load(Ordering::SeqCst) {
+                    futures::future::pending::<()>().await;
+                }
+                Ok(())
+            })
+        }
+    }
+
+    fn insert_scan(store: &Store, dir: &std::path::Path) -> [i64; 2] {
+        std::fs::create_dir_all(dir.join("images")).unwrap();
+        std::fs::write(dir.join("images/s1.png"), b"picture").unwrap();
+        store
+            .call_blocking(|conn| {
+                let tx = conn.transaction()?;
+                tx.execute(
+                    "INSERT INTO scans (scan_id, user_id, created_at, source, rows, cols, pitch_mm,
+                        raw_cells, metrics_json, image_file, image_mime, image_bytes, image_key, url)
+                     VALUES ('s1', 'u1', '2026-01-01T00:00:00.000Z', 'data', 1, 1, 10.0, x'0000',
+                        '{}', 'images/s1.png', 'image/png', 7, 'k/s1.png', 'local:k/s1.png')",
+                    [],
+                )?;
+                let mut ids = [0; 2];
+                for (i, (kind, key, file)) in [
+                    (outbox::ItemKind::ScanImage, "k/s1.png", Some("images/s1.png")),
+                    (outbox::ItemKind::ScanRecord, "k/s1.json", None),
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    ids[i] = outbox::enqueue(
+                        &tx,
+                        &outbox::NewItem {
+                            kind,
+                            ref_id: "s1",
+                            s3_key: key,
+                            local_file: file,
+                            content_type: "application/octet-stream",
+                            bytes: 7,
+                        },
+                        "2026-01-01T00:00:00.000Z",
+                    )?;
+                }
+                tx.commit()?;
+                Ok(ids)
+            })
+            .unwrap()
+    }
+
+    /// Rule 3: S3 received the record but the worker died before hearing back. The
+    /// item stays queued, and the next worker uploads it again to the same key with
+    /// the same bytes, although the picture's ack changed the scan row in between.
+    #[tokio::test]
+    async fn an_upload_lost_in_a_crash_is_repeated_to_the_same_key_with_the_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut config = Config::default();
+        config.storage.data_dir = dir.path().to_path_buf();
+        config.s3.bucket = "b".into();
+        let handle = SyncHandle::new(Arc::new(config), store.clone());
+        let bucket = Arc::new(MemoryBucket::default());
+        bucket.hang_records.store(true, Ordering::SeqCst);
+        let ids = insert_scan(&store, dir.path());
+
+        let (stop_tx, stop) = watch::channel(false);
+        let worker = handle.spawn_worker(bucket.clone(), stop).unwrap();
+        // The picture is acked; the record's PUT arrived but never returns.
+        assert!(
+            handle
+                .wait_uploaded(&ids[..1], Duration::from_secs(5))
+                .await
+        );
+        while bucket.puts.lock().unwrap().len() < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        stop_tx.send(true).unwrap();
+        worker.await.unwrap();
+        assert!(
+            !handle
+                .wait_uploaded(&ids[1..], Duration::from_millis(50))
+                .await
+        );
+
+        bucket.hang_records.store(false, Ordering::SeqCst);
+        let (_stop_tx, stop) = watch::channel(false);
+        let _worker = handle.spawn_worker(bucket.clone(), stop).unwrap();
+        assert!(handle.wait_uploaded(&ids, Duration::from_secs(5)).await);
+        let puts = bucket.puts.lock().unwrap().clone();
+        let records: Vec<_> = puts.iter().filter(|(k, _)| k == "k/s1.json").collect();
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].1, records[1].1);
+        let pictures = puts.iter().filter(|(k, _)| k == "k/s1.png").count();
+        assert_eq!(pictures, 1, "an acked picture is not uploaded again");
+        let status = handle.status().await.unwrap();
+        assert_eq!(status.pending, 0);
+        assert_eq!(status.uploaded_total, 2);
+    }
+
     #[test]
     fn the_summary_says_when_uploads_are_off() {
         let text = status_summary(&serde_json::json!({"enabled": false, "pending": 0}));

@@ -382,7 +382,11 @@ fn record_document(
 /// for rows written by another process (the CLI, a test) that cannot call `wake`.
 const IDLE_POLL: Duration = Duration::from_secs(5);
 
-/// The worker loop; returns when `stop` turns true.
+/// How often uploaded pictures past `storage.retention_days` are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
+
+/// The worker loop; returns when `stop` turns true. Also prunes uploaded pictures
+/// past the retention period, hourly.
 pub async fn run(
     shared: Arc<SyncShared>,
     objects: Arc<dyn ObjectStore>,
@@ -400,7 +404,23 @@ pub async fn run(
     let mut uploads: JoinSet<(Item, Result<(), String>, Duration)> = JoinSet::new();
     let mut in_flight_ids: HashSet<i64> = HashSet::new();
     let mut tasks: HashMap<tokio::task::Id, i64> = HashMap::new();
+    let retention_days = shared.config.storage.retention_days;
+    let mut next_prune = Instant::now();
     loop {
+        if retention_days > 0 && Instant::now() >= next_prune {
+            next_prune = Instant::now() + PRUNE_EVERY;
+            let dir = data_dir.clone();
+            let cutoff = super::budget::cutoff(retention_days);
+            let pruned = shared
+                .store
+                .call(move |conn| {
+                    super::budget::prune_uploaded(conn, &dir, retention_days, &cutoff)
+                })
+                .await;
+            if let Err(error) = pruned {
+                tracing::warn!(%error, "pruning uploaded pictures failed");
+            }
+        }
         let mut next_due: Option<i64> = None;
         if machine.free_slots() > 0 {
             let skip = in_flight_ids.clone();
