@@ -13,6 +13,7 @@ pub mod scanner;
 pub mod swagger;
 pub mod sync;
 pub mod system;
+pub mod technician;
 
 use std::sync::Arc;
 
@@ -73,6 +74,8 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(warp::reply::Response,)> {
         .or(scanner::routes(state.clone()))
         .unify()
         .or(ocr::routes(state.clone()))
+        .unify()
+        .or(technician::routes())
         .unify();
     let metrics = state.metrics.clone();
 
@@ -88,6 +91,7 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(warp::reply::Response,)> {
                 async move {
                     if token.is_empty()
                         || path.as_str() == "/health"
+                        || technician::is_public(path.as_str())
                         || method == warp::http::Method::OPTIONS
                     {
                         return Ok::<(), Rejection>(());
