@@ -88,13 +88,24 @@ async fn in_chromium_the_page_shows_the_components_of_check_and_switches_to_kore
 
     // Without a mat the live view says so instead of pretending.
     let state = b.attr("live-state", "data-state").await.unwrap_or_default();
-    assert_ne!(state, "live", "no scanner, yet the live view claims to be live");
+    assert_ne!(
+        state, "live",
+        "no scanner, yet the live view claims to be live"
+    );
 
     b.click("#lang-switch").await;
     assert_eq!(b.text("lang-switch").await, "English");
-    assert_eq!(b.eval("return document.documentElement.lang;", vec![]).await, json!("ko"));
     assert_eq!(
-        b.eval("return document.querySelector('[data-tab=status]').textContent;", vec![]).await,
+        b.eval("return document.documentElement.lang;", vec![])
+            .await,
+        json!("ko")
+    );
+    assert_eq!(
+        b.eval(
+            "return document.querySelector('[data-tab=status]').textContent;",
+            vec![]
+        )
+        .await,
         json!("동기화·상태")
     );
     b.click("#lang-switch").await;
@@ -108,7 +119,12 @@ async fn with_a_token_set_the_page_asks_for_it_once_and_then_uses_it() {
     let b = Browser::start().await;
     b.client.goto(&s.url("/technician/")).await.expect("open");
     let dialog_open = || async {
-        b.eval("return document.getElementById('token-dialog').open;", vec![]).await == json!(true)
+        b.eval(
+            "return document.getElementById('token-dialog').open;",
+            vec![],
+        )
+        .await
+            == json!(true)
     };
     eventually("the token dialog", Duration::from_secs(20), || async {
         dialog_open().await.then_some(())
@@ -117,31 +133,61 @@ async fn with_a_token_set_the_page_asks_for_it_once_and_then_uses_it() {
 
     b.type_into("#token-input", "not-the-token").await;
     b.click("#token-submit").await;
-    eventually("the wrong token refused", Duration::from_secs(20), || async {
-        let shown = b.eval("return !document.getElementById('token-error').hidden;", vec![]).await;
-        (dialog_open().await && shown == json!(true)).then_some(())
-    })
+    eventually(
+        "the wrong token refused",
+        Duration::from_secs(20),
+        || async {
+            let shown = b
+                .eval(
+                    "return !document.getElementById('token-error').hidden;",
+                    vec![],
+                )
+                .await;
+            (dialog_open().await && shown == json!(true)).then_some(())
+        },
+    )
     .await;
 
     b.type_into("#token-input", TOKEN).await;
     b.click("#token-submit").await;
     b.tab("status").await;
-    eventually("the database component after signing in", Duration::from_secs(20), || async {
-        let found = b.eval("return !!document.querySelector('[data-component=database].ok');", vec![]).await;
-        (found == json!(true)).then_some(())
-    })
+    eventually(
+        "the database component after signing in",
+        Duration::from_secs(20),
+        || async {
+            let found = b
+                .eval(
+                    "return !!document.querySelector('[data-component=database].ok');",
+                    vec![],
+                )
+                .await;
+            (found == json!(true)).then_some(())
+        },
+    )
     .await;
     assert!(!dialog_open().await);
 
     // Kept for the tab: a reload does not ask again.
     b.client.refresh().await.expect("reload");
     b.tab("status").await;
-    eventually("the components after a reload", Duration::from_secs(20), || async {
-        let found = b.eval("return !!document.querySelector('[data-component=database].ok');", vec![]).await;
-        (found == json!(true)).then_some(())
-    })
+    eventually(
+        "the components after a reload",
+        Duration::from_secs(20),
+        || async {
+            let found = b
+                .eval(
+                    "return !!document.querySelector('[data-component=database].ok');",
+                    vec![],
+                )
+                .await;
+            (found == json!(true)).then_some(())
+        },
+    )
     .await;
-    assert!(!dialog_open().await, "asked for the token again after a reload");
+    assert!(
+        !dialog_open().await,
+        "asked for the token again after a reload"
+    );
     b.close().await;
 }
 
@@ -164,7 +210,11 @@ fn simulated_service(dir: &std::path::Path) -> common::ChildService {
     let mut service = common::ChildService::spawn(
         &data,
         common::free_port(),
-        &["--config", config.to_str().expect("utf-8 path"), "--simulate"],
+        &[
+            "--config",
+            config.to_str().expect("utf-8 path"),
+            "--simulate",
+        ],
     );
     service.wait_healthy(Duration::from_secs(30));
     service
@@ -200,13 +250,21 @@ async fn has_class(b: &Browser, id: &str, class: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_the_simulated_mat_the_live_view_moves_and_the_wizard_calibrates() {
     let dir = tempfile::tempdir().unwrap();
-    let service = simulated_service(dir.path());
+    let path = dir.path().to_path_buf();
+    // Its readiness wait is blocking HTTP: off the async workers.
+    let service = tokio::task::spawn_blocking(move || simulated_service(&path))
+        .await
+        .expect("start the service");
     let b = Browser::start().await;
     b.client.goto(&service.url("/")).await.expect("open /");
 
-    eventually("the live stream connected", Duration::from_secs(30), || async {
-        (b.attr("live-state", "data-state").await.as_deref() == Some("live")).then_some(())
-    })
+    eventually(
+        "the live stream connected",
+        Duration::from_secs(30),
+        || async {
+            (b.attr("live-state", "data-state").await.as_deref() == Some("live")).then_some(())
+        },
+    )
     .await;
     // The simulated person steps on, stands (swaying) and steps off: the weight shown
     // changes, reaches the standing weight and goes back to about zero.
@@ -232,8 +290,8 @@ async fn on_the_simulated_mat_the_live_view_moves_and_the_wizard_calibrates() {
                 if painted {
                     // ... and that is the moment for README's screenshot.
                     let png = b.client.screenshot().await.expect("screenshot");
-                    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-                        .join("technician.png");
+                    let path =
+                        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("technician.png");
                     std::fs::write(&path, png).expect("write screenshot");
                     eprintln!("screenshot: {}", path.display());
                 }
@@ -246,9 +304,18 @@ async fn on_the_simulated_mat_the_live_view_moves_and_the_wizard_calibrates() {
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
     assert!(painted, "the canvas never showed the feet");
-    assert!(seen.len() >= 5, "the weight hardly changed: {seen:?} (0.1 kg)");
-    assert!(seen.last().copied() > Some(600), "never near 70 kg: {seen:?}");
-    assert!(seen.first().copied() < Some(10), "never near 0 kg: {seen:?}");
+    assert!(
+        seen.len() >= 5,
+        "the weight hardly changed: {seen:?} (0.1 kg)"
+    );
+    assert!(
+        seen.last().copied() > Some(600),
+        "never near 70 kg: {seen:?}"
+    );
+    assert!(
+        seen.first().copied() < Some(10),
+        "never near 0 kg: {seen:?}"
+    );
     let fps: f64 = b.text("live-fps").await.parse().expect("frames/s shown");
     assert!(fps > 2.0, "{fps} frames/s");
 
@@ -260,13 +327,19 @@ async fn on_the_simulated_mat_the_live_view_moves_and_the_wizard_calibrates() {
         has_class(&b, "step-tare", "done").await.then_some(())
     })
     .await;
-    assert!(has_class(&b, "tare-result", "ok").await, "{}", b.text("tare-result").await);
+    assert!(
+        has_class(&b, "tare-result", "ok").await,
+        "{}",
+        b.text("tare-result").await
+    );
     // ... calibrate with the person of known weight ...
     b.type_into("#known-kg", "70").await;
     b.click("#calibrate-btn").await;
-    eventually("the known-weight step done", Duration::from_secs(40), || async {
-        has_class(&b, "step-known", "done").await.then_some(())
-    })
+    eventually(
+        "the known-weight step done",
+        Duration::from_secs(40),
+        || async { has_class(&b, "step-known", "done").await.then_some(()) },
+    )
     .await;
     let text = b.text("calibrate-result").await;
     assert!(has_class(&b, "calibrate-result", "ok").await, "{text}");
@@ -281,14 +354,22 @@ async fn on_the_simulated_mat_the_live_view_moves_and_the_wizard_calibrates() {
             .and_then(|r| r.parse().ok())
     })
     .await;
-    assert!(residual.abs() < 2.0, "residual {residual} kg: {}", b.text("check-result").await);
+    assert!(
+        residual.abs() < 2.0,
+        "residual {residual} kg: {}",
+        b.text("check-result").await
+    );
 
     // Export shows (and downloads) the calibration in force.
     b.click("#export-btn").await;
-    let exported = eventually("the exported calibration", Duration::from_secs(20), || async {
-        let text = b.text("calibration-json").await;
-        (!text.is_empty()).then_some(text)
-    })
+    let exported = eventually(
+        "the exported calibration",
+        Duration::from_secs(20),
+        || async {
+            let text = b.text("calibration-json").await;
+            (!text.is_empty()).then_some(text)
+        },
+    )
     .await;
     let exported: Value = serde_json::from_str(&exported).expect("calibration JSON");
     assert_eq!(exported["source"], "known_weight");

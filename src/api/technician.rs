@@ -53,9 +53,7 @@ pub fn is_public(path: &str) -> bool {
 
 /// `/`, `/technician` and `/technician/{file}`.
 pub fn routes() -> impl Filter<Extract = (warp::reply::Response,), Error = Rejection> + Clone {
-    let root = warp::path::end()
-        .and(warp::get())
-        .map(|| redirect_to_page());
+    let root = warp::path::end().and(warp::get()).map(redirect_to_page);
     let page = warp::path("technician")
         .and(warp::get())
         .and(warp::path::full())
@@ -97,7 +95,10 @@ fn asset(name: &str) -> Option<warp::reply::Response> {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     Some(response)
 }
 
@@ -110,7 +111,13 @@ mod tests {
         for path in ["/", "/technician", "/technician/", "/technician/app.js"] {
             assert!(is_public(path), "{path}");
         }
-        for path in ["/check", "/scans", "/technicianx", "/sync", "/health-records"] {
+        for path in [
+            "/check",
+            "/scans",
+            "/technicianx",
+            "/sync",
+            "/health-records",
+        ] {
             assert!(!is_public(path), "{path}");
         }
     }

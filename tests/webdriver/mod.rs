@@ -101,13 +101,11 @@ impl Browser {
         let Value::Object(capabilities) = capabilities else {
             unreachable!("a JSON object literal")
         };
-        let client = ClientBuilder::new(
-            hyper_util::client::legacy::connect::HttpConnector::new(),
-        )
-        .capabilities(capabilities)
-        .connect(&url)
-        .await
-        .expect("start a Chromium session through chromedriver");
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&url)
+            .await
+            .expect("start a Chromium session through chromedriver");
         Browser {
             client,
             driver: browser_driver.0.take().expect("driver"),
@@ -223,7 +221,10 @@ async fn wait_for_driver(url: &str) {
                 }
             }
         }
-        assert!(Instant::now() < deadline, "chromedriver did not become ready");
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not become ready"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
