@@ -376,3 +376,51 @@ async fn on_the_simulated_mat_the_live_view_moves_and_the_wizard_calibrates() {
     assert_eq!(exported["known_kg"], 70.0);
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ocr_panel_reads_an_uploaded_sheet_and_history_lists_the_record() {
+    // A generated InBody570-like sheet, read by the real tesseract behind PUT /ocr.
+    let generator = carenco_edge::ocr::sheetgen::Generator::new()
+        .expect("the Korean font (Debian fonts-nanum, installed by scripts/test-all)");
+    let sheet = generator.sheet(carenco_edge::ocr::sheetgen::Layout::InBody570, 21);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sheet.png");
+    std::fs::write(&file, sheet.png().expect("png")).unwrap();
+
+    let s = TestService::start().await;
+    let b = Browser::start().await;
+    b.client.goto(&s.url("/technician/")).await.expect("open");
+    b.tab("ocr").await;
+    b.client
+        .find(fantoccini::Locator::Id("ocr-file"))
+        .await
+        .expect("file input")
+        .send_keys(file.to_str().expect("utf-8 path"))
+        .await
+        .expect("choose the file");
+    b.type_into("#ocr-id", "browser-ocr").await;
+    b.click("#ocr-btn").await;
+    eventually("the OCR report", Duration::from_secs(120), || async {
+        has_class(&b, "ocr-state", "ok").await.then_some(())
+    })
+    .await;
+    let fields = b.text("ocr-fields").await;
+    assert!(fields.contains("weight_kg"), "{fields}");
+    assert!(!b.text("ocr-missing").await.is_empty());
+
+    b.tab("history").await;
+    b.type_into("#history-id", "browser-ocr").await;
+    b.click("#history-form button[type=submit]").await;
+    eventually(
+        "the health record in the history",
+        Duration::from_secs(20),
+        || async {
+            b.text("history-records")
+                .await
+                .contains("record_id")
+                .then_some(())
+        },
+    )
+    .await;
+    b.close().await;
+}

@@ -749,7 +749,7 @@ async function showHistory() {
       const card = el('div', { class: 'card', 'data-scan-id': scanId }, img,
         el('div', {}, fmt(scan.created_at || scan.captured_at)),
         el('div', {}, `${fmt(firstNumber(m.weight_kg, scan.weight_kg, scan.weight))} kg · ` +
-          `${fmt(lang === 'ko' && scan.description ? scan.description : scan.type || (m.left && m.left.arch_type))}`));
+          `${fmt(scan.arch_type || scan.type || null)}`));
       scans.append(card);
       pictureUrl(`/scans/${encodeURIComponent(scanId)}/image`)
         .then((url) => { img.src = url; })
@@ -766,6 +766,7 @@ async function showHistory() {
       const value = (k) => (fields[k] && typeof fields[k] === 'object' ? fields[k].value : fields[k]);
       const table = el('table', { class: 'kv' });
       table.append(el('tr', {}, el('th', {}, 'record_id'), el('td', {}, fmt(record.record_id || record.id))));
+      if (record.created_at) table.append(el('tr', {}, el('th', {}, 'created_at'), el('td', {}, record.created_at)));
       for (const k of ['tested_at', 'weight_kg', 'skeletal_muscle_mass_kg', 'body_fat_mass_kg', 'percent_body_fat', 'bmi']) {
         if (value(k) !== undefined) table.append(el('tr', {}, el('th', {}, k), el('td', {}, fmt(value(k)))));
       }
