@@ -383,3 +383,139 @@ fn the_units_command_lines_are_ones_the_binary_accepts() {
         assert!(help.contains(flag), "serve has no {flag}: {help}");
     }
 }
+
+/// A throwaway root and a PATH of stand-ins for the account and udev tools, which
+/// record their calls: the maintainer scripts run for real against it.
+struct ScriptSandbox {
+    dir: tempfile::TempDir,
+}
+
+impl ScriptSandbox {
+    fn new(user_exists: bool) -> ScriptSandbox {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let bin = dir.path().join("bin");
+        for d in ["bin", "root/etc/carenco-edge", "root/run/udev"] {
+            std::fs::create_dir_all(dir.path().join(d)).expect("mkdir");
+        }
+        let log = dir.path().join("calls.log");
+        let record = format!("echo \"$(basename \"$0\") $*\" >> '{}'", log.display());
+        let exists = if user_exists { "exit 0" } else { "exit 2" };
+        for (tool, body) in [
+            ("getent", format!("{record}\n{exists}")),
+            ("groupadd", record.clone()),
+            ("useradd", record.clone()),
+            ("usermod", record.clone()),
+            ("chown", record.clone()),
+            ("udevadm", record.clone()),
+            // An existing user not yet in dialout.
+            ("id", format!("{record}\necho carenco")),
+        ] {
+            let path = bin.join(tool);
+            std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write stub");
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        ScriptSandbox { dir }
+    }
+
+    fn run(&self, script: &str, args: &[&str]) {
+        let path = format!(
+            "{}:{}",
+            self.dir.path().join("bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let out = Command::new("sh")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(script))
+            .args(args)
+            .env("PATH", path)
+            .env("DPKG_ROOT", self.dir.path().join("root"))
+            .output()
+            .expect("run script");
+        assert!(out.status.success(), "{script} {args:?}: {out:?}");
+    }
+
+    fn calls(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("calls.log")).unwrap_or_default()
+    }
+
+    fn env_file(&self) -> std::path::PathBuf {
+        self.dir.path().join("root/etc/carenco-edge/env")
+    }
+}
+
+#[test]
+fn postinst_on_a_fresh_system_creates_the_user_in_dialout_the_secrets_file_and_reloads_udev() {
+    let sandbox = ScriptSandbox::new(false);
+    sandbox.run("debian/postinst", &["configure"]);
+    let calls = sandbox.calls();
+    assert!(calls.contains("groupadd --system carenco"), "{calls}");
+    assert!(
+        calls.contains("useradd --system --gid carenco --groups dialout"),
+        "{calls}"
+    );
+    assert!(calls.contains("udevadm control --reload-rules"), "{calls}");
+    assert!(
+        calls.contains("udevadm trigger --subsystem-match=tty"),
+        "{calls}"
+    );
+    let env = sandbox.env_file();
+    assert!(
+        calls.contains(&format!("chown root:carenco {}", env.display())),
+        "{calls}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&env)
+        .expect("env file")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o640, "secrets are not world-readable");
+    let text = std::fs::read_to_string(&env).expect("read env");
+    assert!(text.contains("#AWS_SECRET_ACCESS_KEY="), "{text}");
+}
+
+#[test]
+fn postinst_on_upgrade_keeps_the_user_and_the_kiosks_secrets() {
+    let sandbox = ScriptSandbox::new(true);
+    std::fs::write(sandbox.env_file(), "GOOGLE_API_KEY=kiosk-key\n").expect("write env");
+    sandbox.run("debian/postinst", &["configure", "0.1.0-1"]);
+    let calls = sandbox.calls();
+    assert!(!calls.contains("useradd"), "{calls}");
+    assert!(!calls.contains("groupadd"), "{calls}");
+    // `id` says the existing user is not in dialout: it is added.
+    assert!(
+        calls.contains("usermod --append --groups dialout carenco"),
+        "{calls}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(sandbox.env_file()).expect("read env"),
+        "GOOGLE_API_KEY=kiosk-key\n"
+    );
+}
+
+#[test]
+fn postrm_purge_removes_the_secrets_but_keeps_the_data() {
+    let sandbox = ScriptSandbox::new(true);
+    std::fs::write(sandbox.env_file(), "X=1\n").expect("write env");
+    let data = sandbox.dir.path().join("root/var/lib/carenco-edge");
+    std::fs::create_dir_all(&data).expect("mkdir data");
+    std::fs::write(data.join("carenco.db"), b"records").expect("write db");
+    sandbox.run("debian/postrm", &["remove"]);
+    assert!(sandbox.env_file().exists(), "remove keeps configuration");
+    sandbox.run("debian/postrm", &["purge"]);
+    assert!(!sandbox.env_file().exists());
+    assert_eq!(
+        std::fs::read(data.join("carenco.db")).expect("db kept"),
+        b"records"
+    );
+    assert!(sandbox.calls().contains("udevadm control --reload-rules"));
+}
+
+#[test]
+fn the_debhelper_token_stands_alone_once_in_each_maintainer_script() {
+    // cargo-deb replaces every occurrence, comments included, with shell code.
+    for script in ["debian/postinst", "debian/postrm"] {
+        let text = repo_file(script);
+        assert_eq!(text.matches("#DEBHELPER#").count(), 1, "{script}");
+        assert!(text.lines().any(|l| l == "#DEBHELPER#"), "{script}");
+    }
+}
