@@ -75,7 +75,7 @@ async fn the_real_sample_is_read_by_tesseract_and_every_transcribed_field_compar
 }
 
 /// What the pipeline reaches on the real sample today (a regression guard).
-const REAL_SAMPLE_FLOOR: f64 = 0.1;
+const REAL_SAMPLE_FLOOR: f64 = 0.2;
 
 #[tokio::test]
 async fn generated_sheets_of_both_layouts_are_read_by_tesseract_field_by_field() {

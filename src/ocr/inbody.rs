@@ -313,6 +313,12 @@ fn inside(region: &BBox, b: &BBox) -> bool {
 /// Reads a figure from one OCR word: units stripped, common misreads mapped inside
 /// words that already hold a digit (`S.1S` → 5.15, `$9.1` → 59.1, `1,99` → 1.99).
 pub fn parse_number(raw: &str) -> Option<f64> {
+    read_figure(raw, true).map(|(v, _)| v)
+}
+
+/// The figure and how many decimals it was printed with. `strict` refuses `07`-like
+/// words (a misread unit or tick as a figure); inside a range they are a misread `( 1`.
+fn read_figure(raw: &str, strict: bool) -> Option<(f64, usize)> {
     let mut s: String = raw.trim().to_string();
     if s.starts_with('(') || s.ends_with(')') || s.contains('~') {
         return None; // a range, not a figure
@@ -354,8 +360,7 @@ pub fn parse_number(raw: &str) -> Option<f64> {
         })
         .collect();
     let body = mapped.strip_prefix(['+', '-']).unwrap_or(&mapped);
-    // `00`, `07`: a misread unit or tick, never a printed figure.
-    if body.len() > 1 && body.starts_with('0') && !body.starts_with("0.") {
+    if strict && body.len() > 1 && body.starts_with('0') && !body.starts_with("0.") {
         return None;
     }
     if body.is_empty()
@@ -365,12 +370,53 @@ pub fn parse_number(raw: &str) -> Option<f64> {
     {
         return None;
     }
+    let decimals = body.split_once('.').map_or(0, |(_, f)| f.len());
     let v: f64 = mapped.parse().ok()?;
-    v.is_finite().then_some(v)
+    v.is_finite().then_some((v, decimals))
+}
+
+/// InBody prints each figure with a fixed number of decimals. OCR of a blurred photo
+/// loses the point (`474` for 47.4) or reads the unit as digits (`27.210` for
+/// 27.2kg); knowing the print format undoes both. `None`: printed as an integer or
+/// not a number.
+pub fn decimals(field: &str) -> Option<usize> {
+    match field {
+        "minerals_kg" | "waist_hip_ratio" => Some(2),
+        "inbody_score"
+        | "basal_metabolic_rate_kcal"
+        | "visceral_fat_level"
+        | "age"
+        | "sex"
+        | "tested_at" => None,
+        "segmental_lean_left_arm_kg"
+        | "segmental_lean_right_arm_kg"
+        | "segmental_lean_left_leg_kg"
+        | "segmental_lean_right_leg_kg" => Some(2),
+        _ => Some(1),
+    }
+}
+
+/// A read figure put back into its print format (see [`decimals`]).
+fn repair(value: f64, read_decimals: usize, printed: Option<usize>) -> f64 {
+    let Some(d) = printed.filter(|d| *d > 0) else {
+        return value;
+    };
+    let f = 10f64.powi(d as i32);
+    if read_decimals == 0 && value.abs() >= f {
+        value / f
+    } else if read_decimals > d {
+        (value * f + value.signum() * 1e-9).trunc() / f
+    } else {
+        value
+    }
 }
 
 /// A `(lo ~ hi)` range in a piece of text.
 pub fn parse_range(text: &str) -> Option<[f64; 2]> {
+    parse_range_as(text, None)
+}
+
+fn parse_range_as(text: &str, printed: Option<usize>) -> Option<[f64; 2]> {
     let t: String = text
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -380,8 +426,9 @@ pub fn parse_range(text: &str) -> Option<[f64; 2]> {
         .trim_start_matches(['(', '['])
         .trim_end_matches([')', ']']);
     let (a, b) = inner.split_once('~')?;
-    let lo = parse_number(a.trim_start_matches('('))?;
-    let hi = parse_number(b.trim_end_matches(')'))?;
+    let (lo, dl) = read_figure(a.trim_start_matches('('), false)?;
+    let (hi, dh) = read_figure(b.trim_end_matches(')'), false)?;
+    let (lo, hi) = (repair(lo, dl, printed), repair(hi, dh, printed));
     (lo <= hi).then_some([lo, hi])
 }
 
@@ -392,12 +439,14 @@ struct Num {
     bbox: BBox,
     /// Printed with a decimal point.
     decimal: bool,
+    /// Digits after the point as read.
+    read_decimals: usize,
 }
 
 fn numbers(words: &[Word]) -> Vec<Num> {
     let mut out: Vec<Num> = Vec::new();
     for (i, w) in words.iter().enumerate() {
-        let Some(mut value) = parse_number(&w.text) else {
+        let Some((mut value, read_decimals)) = read_figure(&w.text, true) else {
             continue;
         };
         let mut bbox = w.bbox;
@@ -420,6 +469,7 @@ fn numbers(words: &[Word]) -> Vec<Num> {
             value,
             bbox,
             decimal: w.text.contains(['.', ',']),
+            read_decimals,
         });
     }
     out
@@ -769,8 +819,17 @@ impl Ctx<'_> {
             })
     }
 
+    /// A field's figure and range, in the field's print format.
+    fn field(&self, name: &str, num: &Num) -> Field {
+        let printed = decimals(name);
+        Field {
+            value: Value::Number(repair(num.value, num.read_decimals, printed)),
+            range: self.range_for(num, printed),
+        }
+    }
+
     /// A `(lo ~ hi)` printed right after (to the right of, or under) a figure.
-    fn range_for(&self, num: &Num) -> Option<[f64; 2]> {
+    fn range_for(&self, num: &Num, printed: Option<usize>) -> Option<[f64; 2]> {
         let h = num.bbox.h.max(1.0);
         let mut candidates: Vec<&Word> = self
             .page
@@ -809,7 +868,7 @@ impl Ctx<'_> {
             let end = text[start..]
                 .find(')')
                 .map_or(text.len(), |e| start + e + 1);
-            parse_range(&text[start..end])
+            parse_range_as(&text[start..end], printed)
         })
     }
 }
@@ -857,14 +916,7 @@ pub fn parse(words: &[Word]) -> Report {
                         .min_by(|a, b| a.0.total_cmp(&b.0))
                 });
             if let Some((_, num)) = best {
-                let range = ctx.range_for(num);
-                fields.insert(
-                    spec.name.to_string(),
-                    Field {
-                        value: Value::Number(num.value),
-                        range,
-                    },
-                );
+                fields.insert(spec.name.to_string(), ctx.field(spec.name, num));
                 used.push(num.bbox);
                 break;
             }
@@ -907,7 +959,7 @@ fn body_composition_columns(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>,
         .nums
         .iter()
         .filter(|n| inside(region, &n.bbox) && !used.iter().any(|u| u == &n.bbox))
-        .filter_map(|n| ctx.range_for(n).map(|r| (n, r)))
+        .filter_map(|n| ctx.range_for(n, Some(1)).map(|r| (n, r)))
         .collect();
     // Only figures right of the row values' column.
     let row_x = ["total_body_water_l", "protein_kg", "minerals_kg"]
@@ -922,17 +974,18 @@ fn body_composition_columns(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>,
         .iter()
         .zip(cols)
     {
+        let value = repair(num.value, num.read_decimals, decimals(name));
         match fields.get_mut(*name) {
             None => {
                 fields.insert(
                     name.to_string(),
                     Field {
-                        value: Value::Number(num.value),
+                        value: Value::Number(value),
                         range: Some(range),
                     },
                 );
             }
-            Some(f) if f.range.is_none() && f.value.as_f64() == Some(num.value) => {
+            Some(f) if f.range.is_none() && f.value.as_f64() == Some(value) => {
                 f.range = Some(range);
             }
             Some(_) => {}
@@ -949,13 +1002,9 @@ fn segmental(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>, section: &str,
     for (seg, aliases) in SEGMENTS {
         for hit in ctx.page.find_label(aliases, region) {
             if let Some(num) = ctx.value_for(&hit, Look::Right, region) {
-                fields.insert(
-                    format!("{prefix}_{seg}_kg"),
-                    Field {
-                        value: Value::Number(num.value),
-                        range: ctx.range_for(num),
-                    },
-                );
+                let name = format!("{prefix}_{seg}_kg");
+                let field = ctx.field(&name, num);
+                fields.insert(name, field);
                 break;
             }
         }
@@ -995,8 +1044,10 @@ fn segmental(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>, section: &str,
     });
     let mid_y = trunk.map_or((y0 + y1) / 2.0, |t| t.bbox.cy());
     let mut put = |seg: &str, n: &Num| {
-        fields.entry(format!("{prefix}_{seg}_kg")).or_insert(Field {
-            value: Value::Number(n.value),
+        let name = format!("{prefix}_{seg}_kg");
+        let value = repair(n.value, n.read_decimals, decimals(&name));
+        fields.entry(name).or_insert(Field {
+            value: Value::Number(value),
             range: None,
         });
     };
@@ -1381,6 +1432,25 @@ mod tests {
         assert_eq!(parse_range("(27.0 ~ 33.0)"), Some([27.0, 33.0]));
         assert_eq!(parse_range("( 1~9 )"), Some([1.0, 9.0]));
         assert_eq!(parse_range("(9~1)"), None);
+    }
+
+    #[test]
+    fn a_lost_decimal_point_or_a_unit_read_as_digits_is_put_back_in_print_format() {
+        assert_eq!(repair(474.0, 0, decimals("total_body_water_l")), 47.4);
+        assert_eq!(repair(27.21, 2, decimals("segmental_lean_trunk_kg")), 27.2);
+        assert_eq!(
+            repair(1.91, 2, decimals("segmental_lean_left_arm_kg")),
+            1.91
+        );
+        assert_eq!(repair(-62.0, 0, decimals("weight_control_kg")), -6.2);
+        assert_eq!(repair(66.0, 0, decimals("inbody_score")), 66.0);
+        assert_eq!(
+            repair(5.0, 0, decimals("weight_kg")),
+            5.0,
+            "too small to be a lost point"
+        );
+        assert_eq!(parse_range_as("(112~137)", Some(1)), Some([11.2, 13.7]));
+        assert_eq!(parse_range("(01 ~9)"), Some([1.0, 9.0]));
     }
 
     #[test]
