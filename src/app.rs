@@ -94,6 +94,8 @@ pub struct AppState {
     pub scanner: Option<crate::scanner::ScannerHandle>,
     /// The OCR engines `PUT /ocr` uses.
     pub ocr: crate::ocr::Engines,
+    /// `/image`: the group-committing scan writer and the calibration for `data`.
+    pub footprint: crate::api::image::FootprintState,
 }
 
 impl AppState {
@@ -229,6 +231,25 @@ pub async fn run(
     components.push(Arc::new(crate::api::ocr::OcrStatus {
         engines: ocr.clone(),
     }));
+    let footprint = {
+        let writer = crate::store::scans::ScanWriter::spawn(
+            store.clone(),
+            config.storage.data_dir.clone(),
+            crate::store::scans::Budget {
+                bytes: config.storage.budget_bytes,
+                retention_days: config.storage.retention_days,
+            },
+        );
+        let s = &config.scanner;
+        let calibration =
+            crate::footprint::calibration::load_or_factory(&store, s.format, s.rows, s.cols)
+                .await
+                .unwrap_or_else(|error| {
+                    tracing::warn!(%error, "stored calibration unreadable; using the factory one");
+                    crate::footprint::Calibration::factory(s.format, s.rows, s.cols)
+                });
+        crate::api::image::FootprintState::new(writer, calibration)
+    };
     let state = Arc::new(AppState {
         config: config.clone(),
         store: store.clone(),
@@ -238,6 +259,7 @@ pub async fn run(
         metrics: Arc::new(Metrics::new()),
         scanner,
         ocr,
+        footprint,
     });
 
     let routes = crate::api::routes(state.clone());

@@ -40,6 +40,8 @@ enum Command {
     },
     /// Print the commented default configuration file.
     GenerateConfig,
+    /// Analyse one frame file and draw its picture (the `/image` path, without storing).
+    Render(RenderArgs),
     /// Run a simulated mat on a pseudo-terminal or a serial port.
     Simulate(SimulateArgs),
     /// Calibrate the mat of a running service (tare, known weight, export, import).
@@ -291,6 +293,75 @@ fn small_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
+#[derive(Args, Debug)]
+struct RenderArgs {
+    /// A frame file as in fixtures/frames/ (`{"id", "data"}` JSON), or raw bytes of a
+    /// wire format with --wire.
+    input: PathBuf,
+    /// The picture to write; default: INPUT with the format's extension.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// png or jpeg.
+    #[arg(long, default_value = "png")]
+    format: String,
+    /// Print the metrics as JSON to stdout.
+    #[arg(long)]
+    json: bool,
+    /// INPUT is raw bytes of this wire format (legacy, cfp1, csv).
+    #[arg(long)]
+    wire: Option<WireFormat>,
+    /// Cell pitch in mm (default: the file's `pitch_mm`, else scanner.pitch_mm).
+    #[arg(long)]
+    pitch_mm: Option<f32>,
+}
+
+/// `carenco-edge render`: the factory calibration of the frame's format (legacy: its
+/// load-cell line), the configured pitch, the default picture options.
+fn render(args: RenderArgs) -> anyhow::Result<()> {
+    use carenco_edge::api::image::{calibration_for, describe, frame_from_file, process};
+    use carenco_edge::footprint::render::{ImageFormat, RenderOptions};
+    use carenco_edge::footprint::Calibration;
+
+    let config = load_config(None)?;
+    let bytes = std::fs::read(&args.input)
+        .with_context(|| format!("cannot read {}", args.input.display()))?;
+    let (frame, wire, file_pitch) = frame_from_file(&bytes, args.wire)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.input.display()))?;
+    let format: ImageFormat = args.format.parse().map_err(anyhow::Error::msg)?;
+    let options = RenderOptions {
+        format,
+        ..RenderOptions::default()
+    };
+    let base = Calibration::factory(
+        wire.unwrap_or(config.scanner.format),
+        frame.rows,
+        frame.cols,
+    );
+    let pitch = args
+        .pitch_mm
+        .or(file_pitch)
+        .unwrap_or(config.scanner.pitch_mm);
+    let grid = calibration_for(&base, wire).apply(&frame, pitch);
+    let (metrics, picture) = process(&grid, &options)?;
+    let output = args
+        .output
+        .unwrap_or_else(|| args.input.with_extension(format.extension()));
+    std::fs::write(&output, &picture.bytes)
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&metrics)?);
+    } else {
+        let (kind, description) = describe(&metrics);
+        println!(
+            "{}: {:.1} kg ({:?}), {kind}: {description}",
+            output.display(),
+            metrics.weight_kg,
+            metrics.weight_source
+        );
+    }
+    Ok(())
+}
+
 fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     let opts = SimOptions {
         format: args.format,
@@ -436,6 +507,7 @@ fn main() -> ExitCode {
             json,
             config,
         }) => ocr(&image, engine, json, config.as_ref()),
+        Some(Command::Render(args)) => render(args),
         Some(Command::GenerateConfig) => {
             print!("{DEFAULT_CONFIG_TOML}");
             Ok(())

@@ -8,8 +8,10 @@
 pub mod body;
 pub mod error;
 pub mod ids;
+pub mod image;
 pub mod ocr;
 pub mod scanner;
+pub mod scans;
 pub mod swagger;
 pub mod sync;
 pub mod system;
@@ -62,6 +64,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(sync::SyncApi::openapi());
     doc.merge(scanner::ScannerApi::openapi());
     doc.merge(ocr::OcrApi::openapi());
+    doc.merge(image::ImageApi::openapi());
+    doc.merge(scans::ScansApi::openapi());
     doc
 }
 
@@ -76,6 +80,10 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(warp::reply::Response,)> {
         .or(ocr::routes(state.clone()))
         .unify()
         .or(technician::routes())
+        .unify()
+        .or(image::routes(state.clone()))
+        .unify()
+        .or(scans::routes(state.clone()))
         .unify();
     let metrics = state.metrics.clone();
 

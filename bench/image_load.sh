@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# PUT /image throughput and latency: carenco-edge (release binary) against the seed's
+# path rebuilt (../shared/bench/seed_baseline.py: Flask + OpenCV + SQLite), loaded the
+# same way in the same run (PERFORMANCE.md): wrk -t2 -c4 -d${DURATION}s with the legacy
+# sample frame. Prints both and the ratio.
+#
+# Needs: wrk (Debian package), python3 with flask, opencv-python-headless, numpy.
+#   pip install flask opencv-python-headless numpy
+# Usage: bench/image_load.sh [DURATION_S]   (DATA_DIR=... to choose the disk; default a
+#        temp dir under target/, i.e. the same disk as the build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION="${1:-10}"
+SEED="${SEED_BASELINE:-../shared/bench/seed_baseline.py}"
+[ -f "$SEED" ] || SEED=/work/shared/bench/seed_baseline.py
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+BASE="${DATA_DIR:-$TARGET_DIR/image-load}"
+rm -rf "$BASE"; mkdir -p "$BASE/edge" "$BASE/seed"
+
+cargo build --release --locked --bin carenco-edge >&2
+BIN="$TARGET_DIR/release/carenco-edge"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+EDGE_PORT=$(free_port); SEED_PORT=$(free_port)
+
+"$BIN" serve --listen "127.0.0.1:$EDGE_PORT" --data-dir "$BASE/edge" >"$BASE/edge.log" 2>&1 &
+EDGE_PID=$!
+python3 "$SEED" "$SEED_PORT" "$BASE/seed" >"$BASE/seed.log" 2>&1 &
+SEED_PID=$!
+trap 'kill $EDGE_PID $SEED_PID 2>/dev/null || true' EXIT
+
+wait_up() { for _ in $(seq 1 200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "not up: $1" >&2; exit 1; }
+wait_up "http://127.0.0.1:$EDGE_PORT/health"
+wait_up "http://127.0.0.1:$SEED_PORT/health"
+
+run() { # name url -> prints wrk output, sets RPS_<name>
+  echo "== $1 ==" >&2
+  out=$(wrk -t2 -c4 -d"${DURATION}s" --latency -s bench/put_image.lua "$2")
+  echo "$out"
+  echo "$out" | awk '/^rps /{print $2}' > "$BASE/$1.rps"
+}
+run seed "http://127.0.0.1:$SEED_PORT/image"
+run edge "http://127.0.0.1:$EDGE_PORT/image"
+SEED_RPS=$(cat "$BASE/seed.rps"); EDGE_RPS=$(cat "$BASE/edge.rps")
+python3 - "$SEED_RPS" "$EDGE_RPS" <<'PY'
+import sys
+seed, edge = float(sys.argv[1]), float(sys.argv[2])
+print(f"seed {seed:.1f} req/s, carenco-edge {edge:.1f} req/s: {edge / seed:.1f}x (target >= 20x)")
+PY

@@ -1,0 +1,785 @@
+//! `PUT /image` and `POST /image`: the seed's footprint endpoint, complete.
+//!
+//! A request carries a user `id` and the frame as `data` (the legacy hex string, a 2-D
+//! array of raw counts, `{rows, cols, cells}`), or no `data` to capture from the live
+//! mat. The frame is calibrated with the calibration in force, analysed, drawn, and
+//! stored (picture file fsynced, scan row and its outbox items committed) before the
+//! 200, through the group-committing [`crate::store::scans::ScanWriter`].
+//!
+//! [`parse_request`] is the pure part (fuzzed in `fuzz/`, property-tested here): every
+//! bad input is a 400 with a code and a Korean message, never a panic.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use warp::filters::BoxedFilter;
+use warp::http::StatusCode;
+use warp::{Filter, Rejection, Reply};
+
+use super::{body, ids, ApiError};
+use crate::app::AppState;
+use crate::footprint::analysis::{analyse, FootMetrics, Metrics, WeightSource};
+use crate::footprint::calibration::Calibration;
+use crate::footprint::render::{self, Background, ColourMap, ImageFormat, RenderOptions};
+use crate::scanner::codec::legacy;
+use crate::scanner::{Frame, WireFormat};
+use crate::store::scans::{self, NewScan, WriteError};
+use crate::sync::keys::{self, RecordKind};
+
+/// Largest grid accepted in `data` (rows and columns).
+pub const MAX_GRID_SIDE: usize = 256;
+/// Largest raw count accepted in a matrix (cells are u16 on every wire format).
+pub const MAX_RAW_COUNT: u64 = u16::MAX as u64;
+/// Cell pitch accepted in `pitch_mm`, mm.
+pub const MIN_PITCH_MM: f64 = 0.5;
+pub const MAX_PITCH_MM: f64 = 100.0;
+
+/// What `/image` needs beyond the store: the scan writer and the calibration for
+/// frames sent in `data`.
+pub struct FootprintState {
+    pub writer: scans::ScanWriter,
+    calibration: std::sync::RwLock<Arc<Calibration>>,
+}
+
+impl FootprintState {
+    pub fn new(writer: scans::ScanWriter, calibration: Calibration) -> FootprintState {
+        FootprintState {
+            writer,
+            calibration: std::sync::RwLock::new(Arc::new(calibration)),
+        }
+    }
+
+    /// The calibration read at start, for when there is no scanner (with a scanner,
+    /// its handle has the one in force, which tare/calibrate replace).
+    pub fn calibration(&self) -> Arc<Calibration> {
+        match self.calibration.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+}
+
+/// Where the frame of a request comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataSource {
+    /// Sent in `data`.
+    Frame {
+        frame: Frame,
+        /// `legacy` for the hex string; `None` for matrices.
+        wire_format: Option<WireFormat>,
+    },
+    /// `data` absent or null: capture from the live mat now.
+    Capture,
+}
+
+/// A parsed `/image` request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageRequest {
+    /// The `id` exactly as sent (string or integer), echoed in the answer.
+    pub id: Value,
+    /// The validated user id (safe in paths and S3 keys).
+    pub user_id: String,
+    pub data: DataSource,
+    /// Top-level `pitch_mm`, when given.
+    pub pitch_mm: Option<f32>,
+}
+
+fn invalid_data(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request("invalid_data", message, "측정 데이터 형식이 잘못되었습니다")
+}
+
+/// Parses a request body. Pure: no I/O, no panics, whatever the bytes.
+pub fn parse_request(body: &[u8]) -> Result<ImageRequest, ApiError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(
+            "invalid_json",
+            format!("the body is not JSON: {e}"),
+            "요청 형식이 잘못되었습니다",
+        )
+    })?;
+    let Value::Object(mut object) = value else {
+        return Err(ApiError::bad_request(
+            "invalid_json",
+            "the body must be a JSON object {\"id\": ..., \"data\": ...}",
+            "요청 형식이 잘못되었습니다",
+        ));
+    };
+    let id = object.remove("id");
+    let user_id = ids::user_id_from_json(id.as_ref())?;
+    let pitch_mm = match object.remove("pitch_mm") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => match n.as_f64() {
+            Some(p) if (MIN_PITCH_MM..=MAX_PITCH_MM).contains(&p) => Some(p as f32),
+            _ => return Err(invalid_pitch()),
+        },
+        Some(_) => return Err(invalid_pitch()),
+    };
+    let data = match object.remove("data") {
+        None | Some(Value::Null) => DataSource::Capture,
+        Some(Value::String(hex)) => DataSource::Frame {
+            frame: legacy::decode_hex(&hex).map_err(|e| {
+                invalid_data(format!(
+                    "`data` is not one legacy frame in hex (1180 bytes, F0 0F markers): {e}"
+                ))
+            })?,
+            wire_format: Some(WireFormat::Legacy),
+        },
+        Some(Value::Array(rows)) => DataSource::Frame {
+            frame: frame_from_matrix(&rows)?,
+            wire_format: None,
+        },
+        Some(Value::Object(grid)) => DataSource::Frame {
+            frame: frame_from_object(&grid)?,
+            wire_format: None,
+        },
+        Some(_) => {
+            return Err(invalid_data(
+                "`data` must be a hex string, a 2-D array of counts, or {rows, cols, cells}",
+            ))
+        }
+    };
+    Ok(ImageRequest {
+        id: id.unwrap_or(Value::Null),
+        user_id,
+        data,
+        pitch_mm,
+    })
+}
+
+fn invalid_pitch() -> ApiError {
+    ApiError::bad_request(
+        "invalid_pitch",
+        format!("`pitch_mm` must be a number from {MIN_PITCH_MM} to {MAX_PITCH_MM}"),
+        "센서 간격(pitch_mm) 값이 잘못되었습니다",
+    )
+}
+
+fn count(value: &Value, at: impl Fn() -> String) -> Result<u16, ApiError> {
+    match value.as_u64() {
+        Some(n) if n <= MAX_RAW_COUNT => Ok(n as u16),
+        _ => Err(invalid_data(format!(
+            "{} is {value}, not a raw count (an integer 0..={MAX_RAW_COUNT})",
+            at()
+        ))),
+    }
+}
+
+fn check_side(name: &str, n: usize) -> Result<(), ApiError> {
+    if n == 0 || n > MAX_GRID_SIDE {
+        return Err(invalid_data(format!(
+            "{name} is {n}; grids of 1..={MAX_GRID_SIDE} rows and columns are accepted"
+        )));
+    }
+    Ok(())
+}
+
+fn frame_from_cells(rows: usize, cols: usize, cells: Vec<u16>) -> Frame {
+    Frame {
+        rows: rows as u16,
+        cols: cols as u16,
+        cells,
+        load_cell: None,
+        seq: None,
+        device_ms: None,
+    }
+}
+
+/// `[[c, c, ...], [c, c, ...], ...]`, row 0 the toe end.
+fn frame_from_matrix(rows: &[Value]) -> Result<Frame, ApiError> {
+    check_side("the number of rows", rows.len())?;
+    let cols = match rows.first() {
+        Some(Value::Array(first)) => first.len(),
+        _ => {
+            return Err(invalid_data(
+                "`data` must be an array of rows (arrays of counts)",
+            ))
+        }
+    };
+    check_side("the number of columns", cols)?;
+    let mut cells = Vec::with_capacity(rows.len() * cols);
+    for (r, row) in rows.iter().enumerate() {
+        let Value::Array(row) = row else {
+            return Err(invalid_data(format!("row {r} is not an array")));
+        };
+        if row.len() != cols {
+            return Err(invalid_data(format!(
+                "row {r} has {} cells, row 0 has {cols}: every row must be as long",
+                row.len()
+            )));
+        }
+        for (c, v) in row.iter().enumerate() {
+            cells.push(count(v, || format!("cell [{r}][{c}]"))?);
+        }
+    }
+    Ok(frame_from_cells(rows.len(), cols, cells))
+}
+
+/// `{"rows": R, "cols": C, "cells": [R*C counts]}`.
+fn frame_from_object(grid: &serde_json::Map<String, Value>) -> Result<Frame, ApiError> {
+    let side = |key: &str| -> Result<usize, ApiError> {
+        let n = grid
+            .get(key)
+            .and_then(Value::as_u64)
+            .ok_or_else(|| invalid_data(format!("`data.{key}` must be a positive integer")))?;
+        let n = usize::try_from(n).unwrap_or(usize::MAX);
+        check_side(&format!("`data.{key}`"), n)?;
+        Ok(n)
+    };
+    let (rows, cols) = (side("rows")?, side("cols")?);
+    let Some(Value::Array(values)) = grid.get("cells") else {
+        return Err(invalid_data(
+            "`data.cells` must be an array of rows * cols counts",
+        ));
+    };
+    if values.len() != rows * cols {
+        return Err(invalid_data(format!(
+            "`data.cells` has {} values; {rows} x {cols} needs {}",
+            values.len(),
+            rows * cols
+        )));
+    }
+    let cells = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| count(v, || format!("`data.cells[{i}]`")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(frame_from_cells(rows, cols, cells))
+}
+
+/// Picture options in the query string (all optional).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PictureQuery {
+    /// `png` (default) or `jpeg`.
+    pub format: Option<String>,
+    /// `turbo` (default), `viridis` or `jet`.
+    pub colormap: Option<String>,
+    /// `white` (default) or `transparent`.
+    pub background: Option<String>,
+    /// COP markers, L/R labels and scale bar (default true).
+    pub overlays: Option<bool>,
+    /// Long side in px (default 512, 32..=4096).
+    pub size: Option<u32>,
+}
+
+impl PictureQuery {
+    fn options(&self) -> Result<RenderOptions, ApiError> {
+        let bad =
+            |m: String| ApiError::bad_request("invalid_query", m, "요청 형식이 잘못되었습니다");
+        let mut o = RenderOptions::default();
+        if let Some(f) = &self.format {
+            o.format = f.parse::<ImageFormat>().map_err(bad)?;
+        }
+        if let Some(c) = &self.colormap {
+            o.colour_map = c.parse::<ColourMap>().map_err(bad)?;
+        }
+        match self.background.as_deref() {
+            None | Some("white") => {}
+            Some("transparent") => o.background = Background::Transparent,
+            Some(other) => {
+                return Err(bad(format!(
+                    "unknown background {other:?} (expected white or transparent)"
+                )))
+            }
+        }
+        if let Some(overlays) = self.overlays {
+            o.overlays = overlays;
+        }
+        if let Some(size) = self.size {
+            if !(render::MIN_LONG_SIDE_PX..=render::MAX_LONG_SIDE_PX).contains(&size) {
+                return Err(bad(format!(
+                    "size {size} is outside {}..={}",
+                    render::MIN_LONG_SIDE_PX,
+                    render::MAX_LONG_SIDE_PX
+                )));
+            }
+            o.long_side_px = size;
+        }
+        Ok(o)
+    }
+}
+
+/// The answer of `/image`: the seed's keys plus ours.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImageResponse {
+    /// The `id` as sent (string or integer).
+    #[schema(value_type = Object, example = 1)]
+    pub id: Value,
+    /// S3 URL the picture has or will have.
+    #[schema(
+        example = "https://bucket.s3.ap-northeast-2.amazonaws.com/carenco/kiosk/footprints/1/0193a4b2-7c1e-7d2a-9f3e-2b1c4d5e6f70.png"
+    )]
+    pub url: String,
+    /// The same URL (the seed's README promised `image_url`, its code sent `url`).
+    pub image_url: String,
+    /// Body weight, kg.
+    #[schema(example = 58.5)]
+    pub weight: f32,
+    /// Arch class of both feet: `high`, `normal`, `flat`; `mixed` when the feet
+    /// differ; `none` when no foot was found.
+    #[serde(rename = "type")]
+    #[schema(example = "normal")]
+    pub arch_type: String,
+    /// The class in Korean and English.
+    #[schema(example = "양발 모두 정상 (both feet: normal arch; arch index L 0.23, R 0.24)")]
+    pub description: String,
+    /// UUID v7 of the stored scan.
+    pub scan_id: String,
+    /// `uploaded` (S3 confirmed within `s3.upload_wait_ms`) or `queued`.
+    #[schema(example = "queued")]
+    pub upload: String,
+    /// The picture on this device.
+    #[schema(example = "/scans/0193a4b2-7c1e-7d2a-9f3e-2b1c4d5e6f70/image")]
+    pub local_url: String,
+    pub metrics: Metrics,
+}
+
+/// `type` and `description` from the metrics.
+pub fn describe(m: &Metrics) -> (String, String) {
+    let ai = |f: &FootMetrics| format!("{:.2}", f.arch_index);
+    match (&m.left, &m.right) {
+        (Some(l), Some(r)) if l.arch_type == r.arch_type => (
+            l.arch_type.as_str().to_string(),
+            format!(
+                "양발 모두 {} (both feet: {}; arch index L {}, R {})",
+                l.arch_type.korean(),
+                l.arch_type.english(),
+                ai(l),
+                ai(r)
+            ),
+        ),
+        (Some(l), Some(r)) => (
+            "mixed".to_string(),
+            format!(
+                "왼발 {}, 오른발 {} (left: {}, right: {}; arch index L {}, R {})",
+                l.arch_type.korean(),
+                r.arch_type.korean(),
+                l.arch_type.english(),
+                r.arch_type.english(),
+                ai(l),
+                ai(r)
+            ),
+        ),
+        (Some(f), None) | (None, Some(f)) => {
+            let (ko, en) = if m.left.is_some() {
+                ("왼발", "left")
+            } else {
+                ("오른발", "right")
+            };
+            (
+                f.arch_type.as_str().to_string(),
+                format!(
+                    "한 발만 인식됨: {ko} {} (one foot only: {en}, {}; arch index {})",
+                    f.arch_type.korean(),
+                    f.arch_type.english(),
+                    ai(f)
+                ),
+            )
+        }
+        (None, None) => (
+            "none".to_string(),
+            "발이 인식되지 않았습니다 (no foot on the mat)".to_string(),
+        ),
+    }
+}
+
+/// The calibration for a frame sent in `data`: the one in force, and for a legacy
+/// frame without a load-cell line in it, the legacy factory line (FRAMES.md).
+pub fn calibration_for(current: &Calibration, wire: Option<WireFormat>) -> Calibration {
+    let mut cal = current.clone();
+    if wire == Some(WireFormat::Legacy) && cal.load_cell.is_none() {
+        cal.load_cell = Calibration::factory(WireFormat::Legacy, 24, 24).load_cell;
+    }
+    cal
+}
+
+/// Analyses and draws one calibrated grid: what `/image` and `render` share.
+pub fn process(
+    grid: &crate::footprint::PressureGrid,
+    options: &RenderOptions,
+) -> Result<(Metrics, render::Picture), render::RenderError> {
+    let metrics = analyse(grid);
+    let picture = render::render(grid, &metrics, options)?;
+    Ok((metrics, picture))
+}
+
+/// A frame read by `carenco-edge render`: the frame, its wire format when known, and
+/// the file's own `pitch_mm` when it had one.
+pub type FileFrame = (Frame, Option<WireFormat>, Option<f32>);
+
+/// Reads the frame of a file for `render`: with `wire`, raw bytes of that wire format
+/// (the first complete frame); without, a JSON file shaped like an `/image` request
+/// (as in `fixtures/frames/`).
+pub fn frame_from_file(bytes: &[u8], wire: Option<WireFormat>) -> Result<FileFrame, String> {
+    match wire {
+        Some(format) => crate::scanner::codec::FrameDecoder::new(format)
+            .decode_all(bytes)
+            .into_iter()
+            .next()
+            .map(|f| (f, Some(format), None))
+            .ok_or_else(|| format!("no complete {format} frame in the input")),
+        None => {
+            let request = parse_request(bytes).map_err(|e| e.message)?;
+            match request.data {
+                DataSource::Frame { frame, wire_format } => {
+                    Ok((frame, wire_format, request.pitch_mm))
+                }
+                DataSource::Capture => Err("the file has no `data`".into()),
+            }
+        }
+    }
+}
+
+/// Routes of this module.
+pub fn routes(state: Arc<AppState>) -> BoxedFilter<(warp::reply::Response,)> {
+    let limit = state.config.api.max_frame_body_bytes;
+    warp::path("image")
+        .and(warp::path::end())
+        .and(warp::put().or(warp::post()).unify())
+        .and(warp::header::optional::<String>("content-type"))
+        .and(warp::query::<PictureQuery>())
+        .and(body::limited_bytes(limit))
+        .and_then(
+            move |content_type: Option<String>, query: PictureQuery, bytes: Bytes| {
+                let state = state.clone();
+                async move {
+                    handle(state, content_type, query, bytes)
+                        .await
+                        .map_err(Rejection::from)
+                }
+            },
+        )
+        .boxed()
+}
+
+/// Content types that may carry the JSON body. The seed read the body as JSON
+/// whatever it was labelled (`get_json(force=True)`), and `curl -d` labels it as a
+/// form, so those pass too; a picture or a multipart upload does not.
+fn check_content_type(content_type: Option<&str>) -> Result<(), ApiError> {
+    let Some(ct) = content_type else {
+        return Ok(());
+    };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let ok = essence.is_empty()
+        || essence == "application/json"
+        || essence.ends_with("+json")
+        || essence == "text/plain"
+        || essence == "application/x-www-form-urlencoded";
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::unsupported_media_type(format!(
+            "`/image` takes a JSON body (application/json), not {essence}"
+        )))
+    }
+}
+
+#[utoipa::path(
+    put,
+    path = "/image",
+    tag = "footprint",
+    params(PictureQuery),
+    request_body(
+        content = Object,
+        description = "`{\"id\": string or integer, \"data\": ...}` where `data` is the hex string \
+            of one legacy frame, a 2-D array of raw counts, `{\"rows\", \"cols\", \"cells\"}` \
+            (up to 256 x 256), or absent/null to capture from the live mat; optional top-level \
+            `pitch_mm` (default: the configured mat's).",
+        content_type = "application/json",
+        example = json!({"id": 1, "data": [[0, 0, 0], [0, 812, 640], [0, 700, 0]], "pitch_mm": 16.9})
+    ),
+    responses(
+        (status = 200, description = "Stored; the picture is on disk and queued for S3", body = ImageResponse),
+        (status = 400, description = "Missing/invalid `id` or `data`", body = super::error::ErrorBody),
+        (status = 413, description = "Body over `api.max_frame_body_bytes`", body = super::error::ErrorBody),
+        (status = 415, description = "Not a JSON body", body = super::error::ErrorBody),
+        (status = 503, description = "No `data` and no scanner, or the capture timed out", body = super::error::ErrorBody),
+        (status = 507, description = "Local storage budget exhausted", body = super::error::ErrorBody),
+    ),
+    security((), ("bearer" = []))
+)]
+async fn handle(
+    state: Arc<AppState>,
+    content_type: Option<String>,
+    query: PictureQuery,
+    bytes: Bytes,
+) -> Result<warp::reply::Response, ApiError> {
+    check_content_type(content_type.as_deref())?;
+    let options = query.options()?;
+    let request = parse_request(&bytes)?;
+    drop(bytes);
+    let config = state.config.clone();
+    let pitch = request.pitch_mm.unwrap_or(config.scanner.pitch_mm);
+    let (frame, grid, wire_format, source) = match (request.data, &state.scanner) {
+        (DataSource::Frame { frame, wire_format }, scanner) => {
+            let current = match scanner {
+                Some(handle) => handle.calibration(),
+                None => state.footprint.calibration(),
+            };
+            let grid = calibration_for(&current, wire_format).apply(&frame, pitch);
+            (frame, grid, wire_format, "data")
+        }
+        (DataSource::Capture, Some(handle)) => {
+            let captured = handle.capture().await?;
+            (
+                captured.frame,
+                captured.grid,
+                Some(captured.format),
+                "capture",
+            )
+        }
+        (DataSource::Capture, None) => {
+            return Err(ApiError::unavailable(
+                "scanner_not_connected",
+                "no `data` was sent and the scanner is off (scanner.enabled = false)",
+                "발판 스캐너가 연결되어 있지 않습니다. 연결을 확인해 주세요",
+            ))
+        }
+    };
+    let pitch = grid.pitch_mm;
+
+    let scan_id = uuid::Uuid::now_v7().to_string();
+    let created_at = crate::store::now_rfc3339();
+    let ext = options.format.extension();
+    let image_file = format!(
+        "images/{}/{scan_id}.{ext}",
+        created_at.get(..7).unwrap_or("misc")
+    );
+    let image_key = keys::footprint_image(&config.s3, &request.user_id, &scan_id, ext);
+    let record_key = keys::record(&config.s3, RecordKind::Scan, &scan_id);
+    let url = keys::public_url(&config.s3, &image_key);
+
+    // CPU work and the picture file off the async runtime.
+    let data_dir = config.storage.data_dir.clone();
+    let file = image_file.clone();
+    let (frame, metrics, picture_bytes) = tokio::task::spawn_blocking(move || {
+        let (metrics, picture) =
+            process(&grid, &options).map_err(|e| ApiError::internal("render", e))?;
+        scans::write_picture(&data_dir, &file, &picture.bytes)
+            .map_err(|e| ApiError::internal("picture file", e))?;
+        Ok::<_, ApiError>((frame, metrics, picture.bytes.len() as u64))
+    })
+    .await
+    .map_err(|e| ApiError::internal("render task", e))??;
+
+    let metrics_json =
+        serde_json::to_string(&metrics).map_err(|e| ApiError::internal("metrics", e))?;
+    let raw_cells: Vec<u8> = frame.cells.iter().flat_map(|c| c.to_le_bytes()).collect();
+    let record_bytes = (metrics_json.len() + raw_cells.len() * 4 / 3 + 1024) as u64;
+    let (arch_type, description) = describe(&metrics);
+    let scan = NewScan {
+        scan_id: scan_id.clone(),
+        user_id: request.user_id.clone(),
+        created_at,
+        source,
+        wire_format: wire_format.map(|w| w.as_str().to_string()),
+        rows: frame.rows,
+        cols: frame.cols,
+        pitch_mm: pitch,
+        raw_cells,
+        load_cell: frame.load_cell,
+        weight_kg: Some(metrics.weight_kg),
+        weight_source: Some(
+            match metrics.weight_source {
+                WeightSource::LoadCell => "load_cell",
+                WeightSource::Pressure => "pressure",
+            }
+            .to_string(),
+        ),
+        arch_type: Some(arch_type.clone()),
+        metrics_json,
+        image_file: image_file.clone(),
+        image_mime: options.format.mime().to_string(),
+        image_bytes: picture_bytes,
+        image_key,
+        record_key,
+        record_bytes,
+        url: url.clone(),
+    };
+    let outbox_ids = match state.footprint.writer.insert(scan).await {
+        Ok(ids) => ids,
+        Err(e) => {
+            // Not stored: the picture must not linger and count against the budget.
+            let _ = tokio::fs::remove_file(config.storage.data_dir.join(&image_file)).await;
+            return Err(match e {
+                WriteError::Budget(message) => ApiError::insufficient_storage(message),
+                other => ApiError::internal("storing the scan", other),
+            });
+        }
+    };
+    let uploaded = state
+        .sync
+        .wait_uploaded(
+            &outbox_ids,
+            std::time::Duration::from_millis(config.s3.upload_wait_ms),
+        )
+        .await;
+    let response = ImageResponse {
+        id: request.id,
+        image_url: url.clone(),
+        url,
+        weight: metrics.weight_kg,
+        arch_type,
+        description,
+        local_url: format!("/scans/{scan_id}/image"),
+        scan_id,
+        upload: if uploaded { "uploaded" } else { "queued" }.to_string(),
+        metrics,
+    };
+    Ok(warp::reply::with_status(warp::reply::json(&response), StatusCode::OK).into_response())
+}
+
+/// OpenAPI of this module.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(handle),
+    components(schemas(
+        ImageResponse,
+        Metrics,
+        FootMetrics,
+        WeightSource,
+        crate::footprint::ArchType
+    )),
+    tags((name = "footprint", description = "Footprint scans: PUT/POST /image and the stored scans"))
+)]
+pub struct ImageApi;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(v: Value) -> Result<ImageRequest, ApiError> {
+        parse_request(v.to_string().as_bytes())
+    }
+
+    #[test]
+    fn the_fixture_parses_to_the_legacy_grid() {
+        let text = include_bytes!("../../tests/fixtures/frames/legacy_sample_data.json");
+        let req = parse_request(text).unwrap();
+        assert_eq!(req.id, json!("1"));
+        let DataSource::Frame { frame, wire_format } = req.data else {
+            panic!("not a frame");
+        };
+        assert_eq!((frame.rows, frame.cols), (24, 24));
+        assert_eq!(frame.load_cell, Some(-276));
+        assert_eq!(wire_format, Some(WireFormat::Legacy));
+    }
+
+    #[test]
+    fn matrices_and_grid_objects_give_the_same_frame() {
+        let a = parse(json!({"id": 7, "data": [[1, 2, 3], [4, 5, 6]]})).unwrap();
+        let b = parse(json!({"id": 7, "data": {"rows": 2, "cols": 3, "cells": [1, 2, 3, 4, 5, 6]}, "pitch_mm": 8}))
+            .unwrap();
+        assert_eq!(a.data, b.data);
+        assert_eq!(a.id, json!(7));
+        assert_eq!(b.pitch_mm, Some(8.0));
+        assert_eq!(parse(json!({"id": "k"})).unwrap().data, DataSource::Capture);
+        assert_eq!(
+            parse(json!({"id": "k", "data": null})).unwrap().data,
+            DataSource::Capture
+        );
+    }
+
+    #[test]
+    fn bad_inputs_are_400s_with_codes() {
+        let cases = [
+            (json!([1, 2]), "invalid_json"),
+            (json!({"data": [[1]]}), "missing_id"),
+            (json!({"id": "../etc", "data": [[1]]}), "invalid_id"),
+            (json!({"id": 1, "data": "zz"}), "invalid_data"),
+            (json!({"id": 1, "data": "F00F"}), "invalid_data"),
+            (json!({"id": 1, "data": []}), "invalid_data"),
+            (json!({"id": 1, "data": [[]]}), "invalid_data"),
+            (json!({"id": 1, "data": [[1, 2], [3]]}), "invalid_data"),
+            (json!({"id": 1, "data": [[1, -2]]}), "invalid_data"),
+            (json!({"id": 1, "data": [[1.5]]}), "invalid_data"),
+            (json!({"id": 1, "data": [[70000]]}), "invalid_data"),
+            (json!({"id": 1, "data": [1, 2]}), "invalid_data"),
+            (
+                json!({"id": 1, "data": {"rows": 2, "cols": 2, "cells": [1]}}),
+                "invalid_data",
+            ),
+            (
+                json!({"id": 1, "data": {"rows": 300, "cols": 1, "cells": []}}),
+                "invalid_data",
+            ),
+            (
+                json!({"id": 1, "data": {"rows": 0, "cols": 1, "cells": []}}),
+                "invalid_data",
+            ),
+            (json!({"id": 1, "data": true}), "invalid_data"),
+            (
+                json!({"id": 1, "data": [[1]], "pitch_mm": 0}),
+                "invalid_pitch",
+            ),
+            (
+                json!({"id": 1, "data": [[1]], "pitch_mm": "8"}),
+                "invalid_pitch",
+            ),
+        ];
+        for (body, code) in cases {
+            let e = parse(body.clone()).unwrap_err();
+            assert_eq!(
+                (e.status, e.code),
+                (StatusCode::BAD_REQUEST, code),
+                "{body}"
+            );
+            assert!(!e.message_ko.is_empty());
+        }
+        assert_eq!(parse_request(b"not json").unwrap_err().code, "invalid_json");
+        let wide = vec![vec![0u16; 257]];
+        assert_eq!(
+            parse(json!({"id": 1, "data": wide})).unwrap_err().code,
+            "invalid_data"
+        );
+    }
+
+    #[test]
+    fn content_types_follow_the_seed_leniency() {
+        assert!(check_content_type(None).is_ok());
+        assert!(check_content_type(Some("application/json; charset=utf-8")).is_ok());
+        assert!(check_content_type(Some("application/x-www-form-urlencoded")).is_ok());
+        let e = check_content_type(Some("image/png")).unwrap_err();
+        assert_eq!(e.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..2048)) {
+            let _ = parse_request(&bytes);
+        }
+
+        #[test]
+        fn any_valid_matrix_round_trips(
+            rows in 1usize..20,
+            cols in 1usize..20,
+            seed in proptest::collection::vec(0u16..4096, 400),
+        ) {
+            let m: Vec<Vec<u16>> = (0..rows)
+                .map(|r| (0..cols).map(|c| seed[(r * cols + c) % seed.len()]).collect())
+                .collect();
+            let req = parse(json!({"id": "u1", "data": m})).unwrap();
+            let DataSource::Frame { frame, .. } = req.data else { panic!() };
+            proptest::prop_assert_eq!(frame.rows as usize, rows);
+            proptest::prop_assert_eq!(frame.cells.len(), rows * cols);
+            proptest::prop_assert_eq!(frame.cells[rows * cols - 1], m[rows - 1][cols - 1]);
+        }
+
+        #[test]
+        fn hex_with_garbage_is_a_400_never_a_panic(
+            text in "[0-9a-fA-F \u{a0}g-z]{0,2400}",
+        ) {
+            if let Err(e) = parse(json!({"id": 1, "data": text})) {
+                proptest::prop_assert_eq!(e.status, StatusCode::BAD_REQUEST);
+            }
+        }
+    }
+}

@@ -1,0 +1,569 @@
+//! Footprint scans: the `scans` rows, their outbox items, and the group-committing
+//! writer that `PUT /image` goes through.
+//!
+//! # Why a writer task
+//! With `synchronous=FULL` every commit waits for the disk (an SD card on the Pi, about
+//! 8 ms here), and so does every picture file. One transaction per request would cap
+//! the kiosk at a hundred-odd scans per second however fast the rest is. The
+//! [`ScanWriter`] takes whatever scans are waiting when the previous commit finishes
+//! and commits them together (group commit): each caller still gets its answer only
+//! after *its* row, its picture's directory entry and its outbox items are on disk,
+//! but a burst shares the flushes.
+//!
+//! # Order of durability (store-and-forward rule 1)
+//! 1. The caller writes the picture file and `fdatasync`s it ([`write_picture`]).
+//! 2. The writer `fsync`s the directories of the batch's pictures (their entries).
+//! 3. It inserts the rows and outbox items and commits (WAL, `synchronous=FULL`).
+//!
+//! A crash before 3 leaves at most a picture file without a row (harmless, never
+//! referenced); a crash after 3 loses nothing. If a batch fails as a whole, each scan
+//! is retried in its own transaction so that one bad row cannot fail the others.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Store, StoreError};
+use crate::sync::outbox::{self, ItemKind, NewItem};
+
+/// Largest number of scans committed in one transaction.
+pub const MAX_BATCH: usize = 64;
+/// Pending scans the writer queues before callers wait to hand theirs over.
+const QUEUE_DEPTH: usize = 256;
+
+/// A scan to store, with everything its row and outbox items need.
+#[derive(Debug, Clone)]
+pub struct NewScan {
+    pub scan_id: String,
+    pub user_id: String,
+    pub created_at: String,
+    /// `data` (sent by the client) or `capture`.
+    pub source: &'static str,
+    pub wire_format: Option<String>,
+    pub rows: u16,
+    pub cols: u16,
+    pub pitch_mm: f32,
+    /// Raw counts, u16 little-endian.
+    pub raw_cells: Vec<u8>,
+    pub load_cell: Option<i32>,
+    pub weight_kg: Option<f32>,
+    pub weight_source: Option<String>,
+    pub arch_type: Option<String>,
+    pub metrics_json: String,
+    /// Relative to the data dir.
+    pub image_file: String,
+    pub image_mime: String,
+    pub image_bytes: u64,
+    pub image_key: String,
+    pub record_key: String,
+    /// Size of the record document, for the storage budget (an estimate).
+    pub record_bytes: u64,
+    pub url: String,
+}
+
+/// Outbox ids of a stored scan: picture, then record.
+pub type OutboxIds = [i64; 2];
+
+/// Inserts the row and its two outbox items inside `tx`.
+pub fn insert(tx: &Transaction<'_>, scan: &NewScan) -> Result<OutboxIds, StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO scans (scan_id, user_id, created_at, source, wire_format, rows, cols,
+            pitch_mm, raw_cells, load_cell, weight_kg, weight_source, arch_type, metrics_json,
+            image_file, image_mime, image_bytes, image_key, url)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+            ?18, ?19)",
+    )?
+    .execute(params![
+        scan.scan_id,
+        scan.user_id,
+        scan.created_at,
+        scan.source,
+        scan.wire_format,
+        scan.rows,
+        scan.cols,
+        f64::from(scan.pitch_mm),
+        scan.raw_cells,
+        scan.load_cell,
+        scan.weight_kg.map(f64::from),
+        scan.weight_source,
+        scan.arch_type,
+        scan.metrics_json,
+        scan.image_file,
+        scan.image_mime,
+        scan.image_bytes as i64,
+        scan.image_key,
+        scan.url,
+    ])?;
+    let image = outbox::enqueue(
+        tx,
+        &NewItem {
+            kind: ItemKind::ScanImage,
+            ref_id: &scan.scan_id,
+            s3_key: &scan.image_key,
+            local_file: Some(&scan.image_file),
+            content_type: &scan.image_mime,
+            bytes: scan.image_bytes,
+        },
+        &scan.created_at,
+    )?;
+    let record = outbox::enqueue(
+        tx,
+        &NewItem {
+            kind: ItemKind::ScanRecord,
+            ref_id: &scan.scan_id,
+            s3_key: &scan.record_key,
+            local_file: None,
+            content_type: "application/json",
+            bytes: scan.record_bytes,
+        },
+        &scan.created_at,
+    )?;
+    Ok([image, record])
+}
+
+/// Writes `bytes` to `data_dir/relative` (creating directories) and flushes the data
+/// to disk. The directory entry is flushed by the [`ScanWriter`] before the commit.
+/// Blocking.
+pub fn write_picture(data_dir: &Path, relative: &str, bytes: &[u8]) -> Result<(), StoreError> {
+    let path = data_dir.join(relative);
+    if let Some(dir) = path.parent() {
+        if !dir.is_dir() {
+            std::fs::create_dir_all(dir)?;
+            // A new directory's own entry must be durable too (rare: once a month).
+            let mut d = dir;
+            while let Some(parent) = d.parent() {
+                sync_dir(parent)?;
+                if parent == data_dir || !parent.starts_with(data_dir) {
+                    break;
+                }
+                d = parent;
+            }
+        }
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)?;
+    file.write_all(bytes)?;
+    file.sync_data()?;
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+struct Job {
+    scan: NewScan,
+    reply: oneshot::Sender<Result<OutboxIds, WriteError>>,
+}
+
+/// Errors of [`ScanWriter::insert`].
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum WriteError {
+    #[error("the scan writer has stopped")]
+    Stopped,
+    #[error("storing the scan failed: {0}")]
+    Failed(String),
+    /// The storage budget cannot take this scan (store-and-forward rule 4: nothing
+    /// queued is dropped to make room). The message says how full it is.
+    #[error("{0}")]
+    Budget(String),
+}
+
+/// The storage budget the writer enforces, checked inside the same transaction as
+/// the insert so that concurrent scans cannot overrun it together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub bytes: u64,
+    /// Uploaded pictures older than this may be pruned to make room (0 = never).
+    pub retention_days: u32,
+}
+
+/// Hands scans to the group-committing writer task. Cheap to clone.
+#[derive(Clone)]
+pub struct ScanWriter {
+    tx: mpsc::Sender<Job>,
+}
+
+impl ScanWriter {
+    /// Starts the writer task on the current runtime; it ends when every handle is gone.
+    pub fn spawn(store: Store, data_dir: PathBuf, budget: Budget) -> ScanWriter {
+        let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+        tokio::spawn(run(store, data_dir, budget, rx));
+        ScanWriter { tx }
+    }
+
+    /// Stores `scan` (its picture already written with [`write_picture`]); returns
+    /// once it is committed.
+    pub async fn insert(&self, scan: NewScan) -> Result<OutboxIds, WriteError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Job { scan, reply })
+            .await
+            .map_err(|_| WriteError::Stopped)?;
+        answer.await.map_err(|_| WriteError::Stopped)?
+    }
+}
+
+async fn run(store: Store, data_dir: PathBuf, budget: Budget, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let scans: Vec<NewScan> = jobs.iter().map(|j| j.scan.clone()).collect();
+        let dir = data_dir.clone();
+        let results = store
+            .call(move |conn| Ok(commit_batch(conn, &dir, budget, &scans)))
+            .await
+            .unwrap_or_else(|e| vec![Err(WriteError::Failed(e.to_string())); jobs.len()]);
+        for (job, result) in jobs.into_iter().zip(results) {
+            // The caller may have gone (client hung up); the scan is stored anyway.
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+/// Commits `scans` in one transaction, or one by one when that fails. Scans that do
+/// not fit in the budget get [`WriteError::Budget`] and are not stored.
+fn commit_batch(
+    conn: &mut Connection,
+    data_dir: &Path,
+    budget: Budget,
+    scans: &[NewScan],
+) -> Vec<Result<OutboxIds, WriteError>> {
+    let failed = |e: &dyn std::fmt::Display| WriteError::Failed(e.to_string());
+    let dirs: BTreeSet<PathBuf> = scans
+        .iter()
+        .filter_map(|s| data_dir.join(&s.image_file).parent().map(Path::to_path_buf))
+        .collect();
+    for dir in &dirs {
+        if let Err(e) = sync_dir(dir) {
+            return vec![Err(failed(&format!("fsync {}: {e}", dir.display()))); scans.len()];
+        }
+    }
+    let fits = match admit(conn, data_dir, budget, scans) {
+        Ok(fits) => fits,
+        Err(e) => return vec![Err(failed(&e)); scans.len()],
+    };
+    let admitted: Vec<&NewScan> = scans
+        .iter()
+        .zip(&fits)
+        .filter(|(_, f)| f.is_none())
+        .map(|(s, _)| s)
+        .collect();
+    let together = (|| -> Result<Vec<OutboxIds>, StoreError> {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let ids = admitted
+            .iter()
+            .map(|s| insert(&tx, s))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit()?;
+        Ok(ids)
+    })();
+    let mut stored: Vec<Result<OutboxIds, WriteError>> = match together {
+        Ok(ids) => ids.into_iter().map(Ok).collect(),
+        Err(error) if admitted.len() > 1 => {
+            tracing::warn!(%error, batch = admitted.len(), "batch commit failed; storing one by one");
+            admitted
+                .iter()
+                .map(|s| {
+                    (|| -> Result<OutboxIds, StoreError> {
+                        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                        let ids = insert(&tx, s)?;
+                        tx.commit()?;
+                        Ok(ids)
+                    })()
+                    .map_err(|e| failed(&e))
+                })
+                .collect()
+        }
+        Err(error) => vec![Err(failed(&error)); admitted.len()],
+    }
+    .into_iter()
+    .rev()
+    .collect();
+    fits.into_iter()
+        .map(|refused| match refused {
+            Some(message) => Err(WriteError::Budget(message)),
+            None => stored
+                .pop()
+                .unwrap_or_else(|| Err(WriteError::Failed("lost in the batch".into()))),
+        })
+        .collect()
+}
+
+/// For each scan, `None` when it fits in the budget (in order), else why not. Prunes
+/// uploaded pictures past retention once when the budget is short.
+fn admit(
+    conn: &Connection,
+    data_dir: &Path,
+    budget: Budget,
+    scans: &[NewScan],
+) -> Result<Vec<Option<String>>, StoreError> {
+    use crate::sync::budget;
+    let incoming: u64 = scans.iter().map(|s| s.image_bytes + s.record_bytes).sum();
+    let mut used = budget::usage(conn)?.total();
+    if used.saturating_add(incoming) > budget.bytes && budget.retention_days > 0 {
+        budget::prune_uploaded(
+            conn,
+            data_dir,
+            budget.retention_days,
+            &budget::cutoff(budget.retention_days),
+        )?;
+        used = budget::usage(conn)?.total();
+    }
+    Ok(scans
+        .iter()
+        .map(|s| {
+            let size = s.image_bytes + s.record_bytes;
+            if used.saturating_add(size) > budget.bytes {
+                Some(
+                    budget::BudgetExceeded {
+                        used,
+                        incoming: size,
+                        budget: budget.bytes,
+                    }
+                    .to_string(),
+                )
+            } else {
+                used += size;
+                None
+            }
+        })
+        .collect())
+}
+
+/// A stored scan as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ScanSummary {
+    /// UUID v7 (time-ordered).
+    #[schema(example = "0193a4b2-7c1e-7d2a-9f3e-2b1c4d5e6f70")]
+    pub scan_id: String,
+    #[schema(example = "1")]
+    pub user_id: String,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    /// `data` or `capture`.
+    pub source: String,
+    pub wire_format: Option<String>,
+    pub rows: u16,
+    pub cols: u16,
+    pub pitch_mm: f64,
+    pub weight_kg: Option<f64>,
+    pub weight_source: Option<String>,
+    pub arch_type: Option<String>,
+    /// The `metrics` object of the `/image` answer.
+    #[schema(value_type = Object)]
+    pub metrics: serde_json::Value,
+    /// S3 URL the picture has or will have.
+    pub url: String,
+    /// The local picture, served by this device (`GET /scans/{scan_id}/image`).
+    pub local_url: String,
+    pub image_mime: String,
+    pub image_bytes: u64,
+    /// `uploaded` or `queued`.
+    pub upload: String,
+    pub uploaded_at: Option<String>,
+    /// Set when the local picture was removed after upload and retention.
+    pub pruned_at: Option<String>,
+}
+
+const SUMMARY_COLUMNS: &str = "scan_id, user_id, created_at, source, wire_format, rows, cols, \
+    pitch_mm, weight_kg, weight_source, arch_type, metrics_json, url, image_mime, image_bytes, \
+    uploaded_at, pruned_at";
+
+fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScanSummary> {
+    let scan_id: String = r.get(0)?;
+    let metrics: String = r.get(11)?;
+    let uploaded_at: Option<String> = r.get(15)?;
+    Ok(ScanSummary {
+        local_url: format!("/scans/{scan_id}/image"),
+        scan_id,
+        user_id: r.get(1)?,
+        created_at: r.get(2)?,
+        source: r.get(3)?,
+        wire_format: r.get(4)?,
+        rows: r.get(5)?,
+        cols: r.get(6)?,
+        pitch_mm: r.get(7)?,
+        weight_kg: r.get(8)?,
+        weight_source: r.get(9)?,
+        arch_type: r.get(10)?,
+        metrics: serde_json::from_str(&metrics).unwrap_or(serde_json::Value::Null),
+        url: r.get(12)?,
+        image_mime: r.get(13)?,
+        image_bytes: r.get::<_, i64>(14)?.max(0) as u64,
+        upload: if uploaded_at.is_some() {
+            "uploaded"
+        } else {
+            "queued"
+        }
+        .to_string(),
+        uploaded_at,
+        pruned_at: r.get(16)?,
+    })
+}
+
+/// Newest first; `user_id` filters, `before` (a scan id) pages: only scans created
+/// before that one. UUID v7 ids sort by time, so the id is the cursor.
+pub fn list(
+    conn: &Connection,
+    user_id: Option<&str>,
+    before: Option<&str>,
+    limit: u32,
+) -> Result<Vec<ScanSummary>, StoreError> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM scans
+         WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR scan_id < ?2)
+         ORDER BY scan_id DESC LIMIT ?3"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![user_id, before, i64::from(limit)], summary)?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// One scan by id.
+pub fn get(conn: &Connection, scan_id: &str) -> Result<Option<ScanSummary>, StoreError> {
+    let sql = format!("SELECT {SUMMARY_COLUMNS} FROM scans WHERE scan_id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([scan_id], summary)
+        .optional()?)
+}
+
+/// The local picture of a scan: (file relative to the data dir, mime, pruned).
+pub fn image_file(
+    conn: &Connection,
+    scan_id: &str,
+) -> Result<Option<(String, String, bool)>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT image_file, image_mime, pruned_at IS NOT NULL FROM scans WHERE scan_id = ?1",
+        )?
+        .query_row([scan_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(id: &str, user: &str) -> NewScan {
+        NewScan {
+            scan_id: id.into(),
+            user_id: user.into(),
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            source: "data",
+            wire_format: Some("legacy".into()),
+            rows: 1,
+            cols: 2,
+            pitch_mm: 16.9,
+            raw_cells: vec![1, 0, 2, 0],
+            load_cell: Some(-276),
+            weight_kg: Some(58.5),
+            weight_source: Some("load_cell".into()),
+            arch_type: Some("normal".into()),
+            metrics_json: "{\"weight_kg\":58.5}".into(),
+            image_file: format!("images/2026-01/{id}.png"),
+            image_mime: "image/png".into(),
+            image_bytes: 3,
+            image_key: format!("k/footprints/{user}/{id}.png"),
+            record_key: format!("k/records/scan/{id}.json"),
+            record_bytes: 100,
+            url: format!("local:k/footprints/{user}/{id}.png"),
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_scans_are_committed_with_their_outbox_items_and_listed_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let writer = ScanWriter::spawn(store.clone(), dir.path().to_path_buf(), BIG);
+        let mut tasks = Vec::new();
+        for i in 0..20 {
+            let s = scan(&format!("01{i:02}"), if i % 2 == 0 { "a" } else { "b" });
+            write_picture(dir.path(), &s.image_file, b"png").unwrap();
+            let w = writer.clone();
+            tasks.push(tokio::spawn(async move { w.insert(s).await }));
+        }
+        for t in tasks {
+            let ids = t.await.unwrap().unwrap();
+            assert_ne!(ids[0], ids[1]);
+        }
+        let (listed, outbox) = store
+            .call(|c| {
+                let listed = list(c, Some("a"), Some("0110"), 3)?;
+                let n: i64 = c.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
+                Ok((listed, n))
+            })
+            .await
+            .unwrap();
+        assert_eq!(outbox, 40);
+        let ids: Vec<&str> = listed.iter().map(|s| s.scan_id.as_str()).collect();
+        assert_eq!(ids, ["0108", "0106", "0104"]);
+        assert_eq!(listed[0].local_url, "/scans/0108/image");
+        assert_eq!(listed[0].upload, "queued");
+        assert_eq!(listed[0].metrics["weight_kg"], 58.5);
+    }
+
+    const BIG: Budget = Budget {
+        bytes: 1 << 30,
+        retention_days: 0,
+    };
+
+    #[tokio::test]
+    async fn a_duplicate_in_a_batch_fails_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let (a, b) = (scan("0001", "a"), scan("0002", "a"));
+        for s in [&a, &b] {
+            write_picture(dir.path(), &s.image_file, b"png").unwrap();
+        }
+        let data_dir = dir.path().to_path_buf();
+        let results = store
+            .call(move |c| Ok(commit_batch(c, &data_dir, BIG, &[a.clone(), a, b])))
+            .await
+            .unwrap();
+        // The batch as a whole fails (the same primary key twice); one by one, only
+        // the duplicate does.
+        assert!(results[0].is_ok());
+        assert!(matches!(results[1], Err(WriteError::Failed(_))));
+        assert!(results[2].is_ok());
+    }
+
+    #[tokio::test]
+    async fn scans_past_the_budget_are_refused_and_earlier_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        // Each scan takes 3 + 100 bytes; room for two.
+        let budget = Budget {
+            bytes: 250,
+            retention_days: 0,
+        };
+        let scans: Vec<NewScan> = (0..3).map(|i| scan(&format!("000{i}"), "a")).collect();
+        for s in &scans {
+            write_picture(dir.path(), &s.image_file, b"png").unwrap();
+        }
+        let data_dir = dir.path().to_path_buf();
+        let results = store
+            .call(move |c| Ok(commit_batch(c, &data_dir, budget, &scans)))
+            .await
+            .unwrap();
+        assert!(results[0].is_ok() && results[1].is_ok());
+        let Err(WriteError::Budget(message)) = &results[2] else {
+            panic!("{results:?}");
+        };
+        assert!(message.contains("budget"), "{message}");
+    }
+}

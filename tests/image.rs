@@ -1,0 +1,435 @@
+//! Black-box tests of `PUT/POST /image` and the scans API against the real service
+//! (in-process on 127.0.0.1:0 with a temp data dir, and the real binary for crash
+//! safety).
+
+mod common;
+
+use common::TestService;
+use serde_json::{json, Value};
+
+const SAMPLE: &str = include_str!("fixtures/frames/legacy_sample_data.json");
+
+fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+async fn put_json(service: &TestService, body: &Value) -> (u16, Value) {
+    let r = client()
+        .put(service.url("/image"))
+        .json(body)
+        .send()
+        .await
+        .expect("request");
+    let status = r.status().as_u16();
+    (status, r.json().await.expect("JSON answer"))
+}
+
+#[tokio::test]
+async fn put_and_post_with_the_legacy_fixture_store_a_scan_with_the_load_cell_weight() {
+    let service = TestService::start().await;
+    for method in [reqwest::Method::PUT, reqwest::Method::POST] {
+        let r = client()
+            .request(method.clone(), service.url("/image"))
+            .header("content-type", "application/json")
+            .body(SAMPLE)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{method}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["id"], "1");
+        let weight = body["weight"].as_f64().unwrap();
+        assert!((weight - 58.5).abs() < 0.05, "{weight}");
+        assert_eq!(body["metrics"]["weight_source"], "load_cell");
+        assert_eq!(body["url"], body["image_url"]);
+        assert!(body["url"].as_str().unwrap().ends_with(&format!(
+            "footprints/1/{}.png",
+            body["scan_id"].as_str().unwrap()
+        )));
+        assert_eq!(body["upload"], "queued");
+        for side in ["left", "right"] {
+            let foot = &body["metrics"][side];
+            for key in [
+                "arch_index",
+                "arch_type",
+                "arch_type_ko",
+                "force_pct",
+                "contact_area_cm2",
+                "peak_kpa",
+                "cop_mm",
+                "forefoot_pct",
+                "rearfoot_pct",
+            ] {
+                assert!(!foot[key].is_null(), "{side}.{key} in {foot}");
+            }
+        }
+        for key in [
+            "cop_mm",
+            "left_pct",
+            "right_pct",
+            "forefoot_pct",
+            "rearfoot_pct",
+        ] {
+            assert!(!body["metrics"][key].is_null(), "{key}");
+        }
+        assert!(["high", "normal", "flat", "mixed"].contains(&body["type"].as_str().unwrap()));
+        assert!(!body["description"].as_str().unwrap().is_empty());
+
+        // The local picture is served and is the PNG that was stored.
+        let local = body["local_url"].as_str().unwrap();
+        let picture = client().get(service.url(local)).send().await.unwrap();
+        assert_eq!(picture.status(), 200);
+        assert_eq!(picture.headers()["content-type"], "image/png");
+        let bytes = picture.bytes().await.unwrap();
+        assert_eq!(&bytes[..4], b"\x89PNG");
+
+        // The scan row is there with the same metrics.
+        let scan: Value = client()
+            .get(service.url(&format!("/scans/{}", body["scan_id"].as_str().unwrap())))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(scan["metrics"], body["metrics"]);
+        assert_eq!(scan["user_id"], "1");
+        assert_eq!(scan["wire_format"], "legacy");
+    }
+    // Both scans and their four outbox items are committed.
+    let dir = service.stop().await;
+    let db = rusqlite::Connection::open(dir.path().join("carenco.db")).unwrap();
+    let scans: i64 = db
+        .query_row("SELECT count(*) FROM scans", [], |r| r.get(0))
+        .unwrap();
+    let outbox: i64 = db
+        .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!((scans, outbox), (2, 4));
+}
+
+#[tokio::test]
+async fn a_matrix_and_a_grid_object_of_another_mat_size_are_accepted() {
+    let service = TestService::start().await;
+    // A 32 x 20 mat with two blobs (numeric id, as the kiosk backend sends).
+    let mut m = vec![vec![0u16; 20]; 32];
+    for (r, row) in m.iter_mut().enumerate() {
+        for (c, v) in row.iter_mut().enumerate() {
+            if (4..28).contains(&r) && ((3..7).contains(&c) || (13..17).contains(&c)) {
+                *v = 600;
+            }
+        }
+    }
+    let (status, body) = put_json(&service, &json!({"id": 42, "data": m, "pitch_mm": 10})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["id"], 42);
+    assert_eq!(body["metrics"]["weight_source"], "pressure");
+    assert_eq!(body["metrics"]["feet"], 2);
+    let cells: Vec<u16> = m.concat();
+    let (status, grid) = put_json(
+        &service,
+        &json!({"id": "42", "data": {"rows": 32, "cols": 20, "cells": cells}, "pitch_mm": 10}),
+    )
+    .await;
+    assert_eq!(status, 200, "{grid}");
+    assert_eq!(grid["metrics"], body["metrics"]);
+
+    // Both are listed for the user, newest first, and pages link with `before`.
+    let list: Value = client()
+        .get(service.url("/scans?id=42&limit=1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["scans"][0]["scan_id"], grid["scan_id"]);
+    let next = list["next_before"].as_str().unwrap();
+    let page2: Value = client()
+        .get(service.url(&format!("/scans?id=42&limit=5&before={next}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page2["scans"][0]["scan_id"], body["scan_id"]);
+    assert!(page2["next_before"].is_null());
+}
+
+#[tokio::test]
+async fn twenty_kinds_of_bad_input_are_4xx_json_never_5xx() {
+    let service = TestService::start_with(|c| c.api.max_frame_body_bytes = 64 * 1024).await;
+    let sample: Value = serde_json::from_str(SAMPLE).unwrap();
+    let hex = sample["data"].as_str().unwrap().to_string();
+    let truncated: Value = serde_json::from_str(include_str!(
+        "fixtures/frames/legacy_sample_data_truncated.json"
+    ))
+    .unwrap();
+    let json_cases: Vec<(Value, &str)> = vec![
+        (json!({"data": hex}), "missing_id"),
+        (json!({"id": null, "data": hex}), "missing_id"),
+        (json!({"id": "../../etc/passwd", "data": hex}), "invalid_id"),
+        (json!({"id": -5, "data": hex}), "invalid_id"),
+        (json!({"id": "a".repeat(65), "data": hex}), "invalid_id"),
+        (json!({"id": 1, "data": "nothex!"}), "invalid_data"),
+        (json!({"id": 1, "data": truncated["data"]}), "invalid_data"),
+        (
+            json!({"id": 1, "data": &hex[..hex.len() / 2]}),
+            "invalid_data",
+        ),
+        (json!({"id": 1, "data": []}), "invalid_data"),
+        (json!({"id": 1, "data": [[1, 2], [3]]}), "invalid_data"),
+        (json!({"id": 1, "data": [["a"]]}), "invalid_data"),
+        (json!({"id": 1, "data": [[65536]]}), "invalid_data"),
+        (
+            json!({"id": 1, "data": {"rows": 2, "cols": 2, "cells": [1, 2, 3]}}),
+            "invalid_data",
+        ),
+        (
+            json!({"id": 1, "data": {"rows": 257, "cols": 1, "cells": [0]}}),
+            "invalid_data",
+        ),
+        (json!({"id": 1, "data": 12}), "invalid_data"),
+        (
+            json!({"id": 1, "data": [[1]], "pitch_mm": -3}),
+            "invalid_pitch",
+        ),
+        (json!([1, 2, 3]), "invalid_json"),
+    ];
+    let mut kinds = 0;
+    for (body, code) in &json_cases {
+        let (status, answer) = put_json(&service, body).await;
+        assert_eq!(status, 400, "{body} -> {answer}");
+        assert_eq!(answer["error"], *code, "{body}");
+        assert!(answer["message_ko"].is_string());
+        kinds += 1;
+    }
+    // Raw bodies: not JSON, too large, not a JSON content type, and a bad query.
+    let raw: Vec<(reqwest::RequestBuilder, u16)> = vec![
+        (
+            client()
+                .put(service.url("/image"))
+                .body("{\"id\": 1, \"data\": "),
+            400,
+        ),
+        (
+            client()
+                .post(service.url("/image"))
+                .body(vec![b' '; 70 * 1024]),
+            413,
+        ),
+        (
+            client()
+                .put(service.url("/image"))
+                .header("content-type", "image/png")
+                .body(SAMPLE),
+            415,
+        ),
+        (
+            client().put(service.url("/image?format=gif")).body(SAMPLE),
+            400,
+        ),
+        (
+            client()
+                .put(service.url("/image"))
+                .body(vec![0xFFu8, 0xFE, 0x00]),
+            400,
+        ),
+    ];
+    for (request, expected) in raw {
+        let r = request.send().await.unwrap();
+        assert_eq!(r.status().as_u16(), expected);
+        let answer: Value = r.json().await.expect("JSON error body");
+        assert!(answer["error"].is_string());
+        kinds += 1;
+    }
+    // Without data and without a scanner: 503, not a hang or a 500.
+    let (status, answer) = put_json(&service, &json!({"id": 1})).await;
+    assert_eq!(status, 503, "{answer}");
+    kinds += 1;
+    assert!(kinds >= 20, "{kinds}");
+
+    // Scans API: bad ids are 400, unknown ones 404.
+    for (path, expected) in [
+        ("/scans/not-a-uuid", 400),
+        ("/scans/0193a4b2-7c1e-7d2a-9f3e-2b1c4d5e6f70", 404),
+        ("/scans/0193a4b2-7c1e-7d2a-9f3e-2b1c4d5e6f70/image", 404),
+        ("/scans?id=../x", 400),
+        ("/scans?limit=0", 400),
+        ("/scans?before=zz", 400),
+    ] {
+        let r = client().get(service.url(path)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), expected, "{path}");
+    }
+    // Nothing was stored by any of it.
+    let list: Value = client()
+        .get(service.url("/scans"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["scans"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn the_storage_budget_refuses_new_scans_with_507_and_keeps_the_old_ones() {
+    // The smallest budget the config allows (1 MiB) fills up after a few 1024 px
+    // pictures.
+    let service = TestService::start_with(|c| c.storage.budget_bytes = 1024 * 1024).await;
+    let mut statuses = Vec::new();
+    while statuses.last() != Some(&507) && statuses.len() < 200 {
+        let r = client()
+            .put(service.url("/image?size=1024"))
+            .body(SAMPLE)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+        if r.status() == 507 {
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(body["error"], "storage_full");
+        }
+    }
+    assert_eq!(statuses[0], 200, "{statuses:?}");
+    assert_eq!(*statuses.last().unwrap(), 507, "{statuses:?}");
+    let list: Value = client()
+        .get(service.url("/scans"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let stored = statuses.iter().filter(|s| **s == 200).count();
+    assert_eq!(list["scans"].as_array().unwrap().len(), stored);
+}
+
+#[tokio::test]
+async fn picture_options_in_the_query_change_format_and_size() {
+    let service = TestService::start().await;
+    let r = client()
+        .put(service.url("/image?format=jpeg&colormap=jet&size=256&overlays=false"))
+        .body(SAMPLE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["url"].as_str().unwrap().ends_with(".jpg"));
+    let picture = client()
+        .get(service.url(body["local_url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(picture.headers()["content-type"], "image/jpeg");
+    let img = image::load_from_memory(&picture.bytes().await.unwrap()).unwrap();
+    assert_eq!((img.width(), img.height()), (256, 256));
+}
+
+#[tokio::test]
+async fn concurrent_requests_are_all_stored() {
+    let service = TestService::start().await;
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let url = service.url("/image");
+        let body = SAMPLE.replace("\"id\" : \"1\"", &format!("\"id\" : \"u{i}\""));
+        tasks.push(tokio::spawn(async move {
+            let r = reqwest::Client::new()
+                .put(url)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            r.status().as_u16()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 200);
+    }
+    let list: Value = client()
+        .get(service.url("/scans?limit=100"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["scans"].as_array().unwrap().len(), 24);
+}
+
+#[test]
+fn sigkill_during_image_requests_loses_no_answered_scan_and_keeps_the_database_sound() {
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    let data = tempfile::tempdir().unwrap();
+    let answered: Arc<Mutex<Vec<String>>> = Arc::default();
+    for round in 0..4 {
+        let port = common::free_port();
+        let mut child = common::ChildService::spawn(data.path(), port, &[]);
+        child.wait_healthy(Duration::from_secs(20));
+        let url = child.url("/image");
+        let stop_at = Instant::now() + Duration::from_millis(1500 + 500 * round);
+        let workers: Vec<_> = (0..4)
+            .map(|w| {
+                let (url, answered) = (url.clone(), answered.clone());
+                std::thread::spawn(move || {
+                    let client = reqwest::blocking::Client::new();
+                    for i in 0.. {
+                        let body = SAMPLE
+                            .replace("\"id\" : \"1\"", &format!("\"id\" : \"r{round}w{w}n{i}\""));
+                        match client.put(&url).body(body).send() {
+                            Ok(r) if r.status() == 200 => {
+                                let v: Value = match r.json() {
+                                    Ok(v) => v,
+                                    Err(_) => break, // killed while answering
+                                };
+                                let id = v["scan_id"].as_str().unwrap_or_default().to_string();
+                                answered.lock().unwrap().push(id);
+                            }
+                            Ok(r) => panic!("unexpected status {}", r.status()),
+                            Err(_) => break, // the service is gone
+                        }
+                    }
+                })
+            })
+            .collect();
+        while Instant::now() < stop_at {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        child.kill(); // SIGKILL, with requests in flight
+        for w in workers {
+            w.join().unwrap();
+        }
+    }
+    let answered = answered.lock().unwrap().clone();
+    assert!(
+        answered.len() >= 4,
+        "too few answers to prove anything: {}",
+        answered.len()
+    );
+
+    let db = rusqlite::Connection::open(data.path().join("carenco.db")).unwrap();
+    let check: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    for scan_id in &answered {
+        let (file, bytes, outbox): (String, i64, i64) = db
+            .query_row(
+                "SELECT image_file, image_bytes,
+                        (SELECT count(*) FROM outbox WHERE ref_id = scans.scan_id)
+                 FROM scans WHERE scan_id = ?1",
+                [scan_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap_or_else(|e| panic!("answered scan {scan_id} is missing: {e}"));
+        let picture = std::fs::read(data.path().join(&file)).unwrap();
+        assert_eq!(picture.len() as i64, bytes, "{file}");
+        assert_eq!(&picture[..4], b"\x89PNG");
+        assert_eq!(outbox, 2);
+    }
+}
