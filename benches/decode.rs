@@ -19,7 +19,7 @@ const FRAMES: usize = 100;
 fn frame(rows: u16, cols: u16, seq: u32) -> Frame {
     let n = rows as usize * cols as usize;
     let cells = (0..n)
-        .map(|i| ((i as u32 * 2654435761u32).wrapping_add(seq) >> 20) as u16 % 1600)
+        .map(|i| ((i as u32).wrapping_mul(2654435761u32).wrapping_add(seq) >> 20) as u16 % 1600)
         .collect();
     Frame {
         rows,
