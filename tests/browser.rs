@@ -424,3 +424,65 @@ async fn the_ocr_panel_reads_an_uploaded_sheet_and_history_lists_the_record() {
     .await;
     b.close().await;
 }
+
+/// Issue 2: `/swagger-ui/` renders the API document in a browser, from the binary
+/// alone (the kiosk is offline): every path of `/api-doc/openapi.json` shows up as an
+/// operation block.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_chromium_the_swagger_ui_renders_every_path_of_the_api_document() {
+    let s = TestService::start().await;
+    let doc: Value = reqwest::get(s.url("/api-doc/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut expected: Vec<String> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .keys()
+        .cloned()
+        .collect();
+    expected.sort();
+    assert!(expected.iter().any(|p| p == "/image"), "{expected:?}");
+
+    let b = Browser::start().await;
+    b.client
+        .goto(&s.url("/swagger-ui/"))
+        .await
+        .expect("open /swagger-ui/");
+    let shown = eventually(
+        "the Swagger UI lists the operations",
+        Duration::from_secs(30),
+        || async {
+            let paths = b
+                .eval(
+                    "return Array.from(document.querySelectorAll('.opblock-summary-path'))
+                        .map(e => e.getAttribute('data-path') || e.textContent.trim());",
+                    vec![],
+                )
+                .await;
+            let mut paths: Vec<String> = paths
+                .as_array()?
+                .iter()
+                .filter_map(|p| p.as_str().map(|s| s.replace('\u{200b}', "")))
+                .collect();
+            paths.sort();
+            paths.dedup();
+            (paths.len() >= expected.len()).then_some(paths)
+        },
+    )
+    .await;
+    assert_eq!(shown, expected, "every documented path is rendered");
+    let title = b
+        .eval(
+            "const t = document.querySelector('.info .title'); return t ? t.textContent : null;",
+            vec![],
+        )
+        .await;
+    assert!(
+        title.as_str().unwrap_or_default().contains("carenco-edge"),
+        "{title}"
+    );
+    b.close().await;
+}
