@@ -21,6 +21,20 @@ fn no_redirects() -> reqwest::Client {
         .expect("client")
 }
 
+/// Waits until the status tab shows `/check`'s database component as ok.
+async fn wait_for_database_ok(b: &Browser, what: &str) {
+    eventually(what, Duration::from_secs(20), || async {
+        let class = b
+            .eval(
+                "const e = document.querySelector('[data-component=database]'); return e ? e.className : null;",
+                vec![],
+            )
+            .await;
+        (class.as_str() == Some("component ok")).then_some(())
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn the_root_and_the_bare_path_redirect_to_the_page() {
     let s = TestService::start().await;
@@ -67,16 +81,7 @@ async fn in_chromium_the_page_shows_the_components_of_check_and_switches_to_kore
     assert_eq!(url.path(), "/technician/", "/ redirects to the page");
 
     b.tab("status").await;
-    eventually("the database component shown as ok", Duration::from_secs(20), || async {
-        let class = b
-            .eval(
-                "const e = document.querySelector('[data-component=database]'); return e ? e.className : null;",
-                vec![],
-            )
-            .await;
-        (class.as_str() == Some("component ok")).then_some(())
-    })
-    .await;
+    wait_for_database_ok(&b, "the database component shown as ok").await;
     assert_eq!(b.text("check-status").await, "ok");
     // No bucket configured: the queue panel says everything stays local.
     let mode = eventually("the sync panel filled", Duration::from_secs(20), || async {
@@ -151,45 +156,31 @@ async fn with_a_token_set_the_page_asks_for_it_once_and_then_uses_it() {
     b.type_into("#token-input", TOKEN).await;
     b.click("#token-submit").await;
     b.tab("status").await;
-    eventually(
-        "the database component after signing in",
-        Duration::from_secs(20),
-        || async {
-            let found = b
-                .eval(
-                    "return !!document.querySelector('[data-component=database].ok');",
-                    vec![],
-                )
-                .await;
-            (found == json!(true)).then_some(())
-        },
-    )
-    .await;
+    wait_for_database_ok(&b, "the database component after signing in").await;
     assert!(!dialog_open().await);
 
     // Kept for the tab: a reload does not ask again.
     b.client.refresh().await.expect("reload");
     b.tab("status").await;
-    eventually(
-        "the components after a reload",
-        Duration::from_secs(20),
-        || async {
-            let found = b
-                .eval(
-                    "return !!document.querySelector('[data-component=database].ok');",
-                    vec![],
-                )
-                .await;
-            (found == json!(true)).then_some(())
-        },
-    )
-    .await;
+    wait_for_database_ok(&b, "the components after a reload").await;
     assert!(
         !dialog_open().await,
         "asked for the token again after a reload"
     );
     b.close().await;
 }
+
+/// Credentials for the child's standard AWS chain, so that an upload fails where it
+/// meets the network (nothing listens), not while looking for credentials; instance
+/// metadata off, so the chain never waits for a cloud that is not there.
+const AWS_ENV: &[(&str, &str)] = &[
+    ("AWS_ACCESS_KEY_ID", "CARENCOBROWSERKEY"),
+    ("AWS_SECRET_ACCESS_KEY", "carenco-browser-secret-0123456789"),
+    ("AWS_EC2_METADATA_DISABLED", "true"),
+];
+
+/// The bucket `simulated_service` uploads to.
+const BUCKET: &str = "kiosk-test";
 
 /// The real binary on its built-in simulated mat (`serve --simulate`: empty 2 s, steps
 /// on 1 s, stands 5 s weighing 70 kg, steps off 1 s, again), with uploads aimed at a
@@ -200,14 +191,14 @@ fn simulated_service(dir: &std::path::Path) -> common::ChildService {
     std::fs::write(
         &config,
         format!(
-            "[s3]\nbucket = \"kiosk-test\"\nregion = \"us-east-1\"\n\
+            "[s3]\nbucket = \"{BUCKET}\"\nregion = \"us-east-1\"\n\
              endpoint = \"http://127.0.0.1:{closed_port}\"\nforce_path_style = true\n\
              upload_wait_ms = 200\n"
         ),
     )
     .expect("write config");
     let data = dir.join("data");
-    let mut service = common::ChildService::spawn(
+    let mut service = common::ChildService::spawn_with_env(
         &data,
         common::free_port(),
         &[
@@ -215,9 +206,31 @@ fn simulated_service(dir: &std::path::Path) -> common::ChildService {
             config.to_str().expect("utf-8 path"),
             "--simulate",
         ],
+        AWS_ENV,
     );
     service.wait_healthy(Duration::from_secs(30));
     service
+}
+
+/// [`simulated_service`] started off the async workers (its readiness wait is
+/// blocking HTTP).
+async fn start_simulated_service(dir: &std::path::Path) -> common::ChildService {
+    let path = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || simulated_service(&path))
+        .await
+        .expect("start the service")
+}
+
+/// Waits until the live view is connected to the mat's stream.
+async fn wait_for_live(b: &Browser) {
+    eventually(
+        "the live stream connected",
+        Duration::from_secs(30),
+        || async {
+            (b.attr("live-state", "data-state").await.as_deref() == Some("live")).then_some(())
+        },
+    )
+    .await;
 }
 
 /// The weight the live view shows now, if it shows one.
@@ -250,22 +263,11 @@ async fn has_class(b: &Browser, id: &str, class: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_the_simulated_mat_the_live_view_moves_and_the_wizard_calibrates() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().to_path_buf();
-    // Its readiness wait is blocking HTTP: off the async workers.
-    let service = tokio::task::spawn_blocking(move || simulated_service(&path))
-        .await
-        .expect("start the service");
+    let service = start_simulated_service(dir.path()).await;
     let b = Browser::start().await;
     b.client.goto(&service.url("/")).await.expect("open /");
 
-    eventually(
-        "the live stream connected",
-        Duration::from_secs(30),
-        || async {
-            (b.attr("live-state", "data-state").await.as_deref() == Some("live")).then_some(())
-        },
-    )
-    .await;
+    wait_for_live(&b).await;
     // The simulated person steps on, stands (swaying) and steps off: the weight shown
     // changes, reaches the standing weight and goes back to about zero.
     let mut seen = std::collections::BTreeSet::new();
@@ -374,6 +376,185 @@ async fn on_the_simulated_mat_the_live_view_moves_and_the_wizard_calibrates() {
     let exported: Value = serde_json::from_str(&exported).expect("calibration JSON");
     assert_eq!(exported["source"], "known_weight");
     assert_eq!(exported["known_kg"], 70.0);
+    b.close().await;
+}
+
+/// Waits until the result line `id` says the work is done (class `ok`); fails at once
+/// with its text when it says the work failed (class `bad`).
+async fn wait_for_result(b: &Browser, id: &str, what: &str, timeout: Duration) {
+    eventually(what, timeout, || async {
+        if has_class(b, id, "bad").await {
+            panic!("{what} failed: {}", b.text(id).await);
+        }
+        has_class(b, id, "ok").await.then_some(())
+    })
+    .await;
+}
+
+/// The text of the capture panel's metrics row `key` (e.g. `weight_kg`).
+async fn capture_metric(b: &Browser, key: &str) -> String {
+    b.eval(
+        "const td = document.querySelector(`#capture-metrics tr[data-metric=${arguments[0]}] td`);\
+         return td ? td.textContent : null;",
+        vec![json!(key)],
+    )
+    .await
+    .as_str()
+    .unwrap_or_else(|| panic!("no metrics row {key}"))
+    .to_string()
+}
+
+/// The width of a PNG, from its IHDR chunk.
+fn png_width(png: &[u8]) -> u32 {
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    u32::from_be_bytes(png[16..20].try_into().expect("4 bytes"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_simulated_mat_a_capture_shows_its_picture_and_its_weight() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = start_simulated_service(dir.path()).await;
+    let b = Browser::start().await;
+    b.client
+        .goto(&service.url("/technician/"))
+        .await
+        .expect("open");
+    // As a technician would: first see that the mat is live.
+    wait_for_live(&b).await;
+    b.tab("capture").await;
+    b.type_into("#capture-id", "browser-capture").await;
+    // Pressed at whatever moment: the service waits for the next still stance itself
+    // (the simulated person is back within 9 s, inside the 15 s capture timeout).
+    b.click("#capture-btn").await;
+    wait_for_result(&b, "capture-state", "the capture", Duration::from_secs(40)).await;
+
+    // The picture shown is the stored scan's, loaded from its local URL.
+    let scan_id = b
+        .attr("capture-img", "data-scan-id")
+        .await
+        .filter(|id| !id.is_empty())
+        .expect("the capture names its scan");
+    let local_url = format!("/scans/{scan_id}/image");
+    assert_eq!(
+        b.attr("capture-img", "data-source").await.as_deref(),
+        Some(local_url.as_str())
+    );
+    let shown_width = eventually("the picture loaded", Duration::from_secs(20), || async {
+        b.eval(
+            "const i = document.getElementById('capture-img');\
+             return !i.hidden && i.complete ? i.naturalWidth : 0;",
+            vec![],
+        )
+        .await
+        .as_u64()
+        .filter(|&w| w > 0)
+    })
+    .await;
+    let stored = reqwest::get(service.url(&local_url)).await.unwrap();
+    assert_eq!(stored.status(), 200);
+    let stored = stored.bytes().await.unwrap();
+    assert_eq!(shown_width, u64::from(png_width(&stored)));
+
+    // The metrics: the weight of the simulated person (70 kg, factory calibration),
+    // as stored, and the upload still queued (nothing listens at the bucket).
+    let shown_kg: f64 = capture_metric(&b, "weight_kg")
+        .await
+        .parse()
+        .expect("the weight is a number");
+    assert!((60.0..80.0).contains(&shown_kg), "{shown_kg} kg");
+    let scan: Value = reqwest::get(service.url(&format!("/scans/{scan_id}")))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let stored_kg = scan["weight_kg"].as_f64().expect("stored weight");
+    assert!(
+        (shown_kg - stored_kg).abs() < 0.051,
+        "{shown_kg} vs {stored_kg}"
+    );
+    assert_eq!(scan["user_id"], "browser-capture");
+    assert_eq!(capture_metric(&b, "upload").await, "queued");
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_bucket_unreachable_the_queue_panel_shows_the_pending_upload() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = start_simulated_service(dir.path()).await;
+    // A capture through the API, as the kiosk's own app makes it, once the simulated
+    // mat is connected (a capture before that is refused with scanner_not_connected).
+    let client = reqwest::Client::new();
+    eventually("the mat connected", Duration::from_secs(30), || async {
+        let check: Value = client
+            .get(service.url("/check"))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        (check["scanner"]["ok"] == true).then_some(())
+    })
+    .await;
+    let answer = client
+        .put(service.url("/image"))
+        .json(&json!({"id": "browser-queue"}))
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status();
+    let answer: Value = answer.json().await.unwrap();
+    assert_eq!(status, 200, "the capture: {answer}");
+    assert_eq!(answer["upload"], "queued");
+
+    let b = Browser::start().await;
+    b.client
+        .goto(&service.url("/technician/#status"))
+        .await
+        .expect("open");
+    let pending_and_error = || async {
+        let pending: u64 = b.text("sync-pending").await.parse().ok()?;
+        let error = b.text("sync-last-error").await;
+        (pending >= 1 && error != "–" && !error.is_empty()).then_some((pending, error))
+    };
+    let (pending, error) = eventually(
+        "pending uploads and the last error shown",
+        Duration::from_secs(30),
+        pending_and_error,
+    )
+    .await;
+    // The picture and the record of the scan.
+    assert!(pending >= 2, "{pending} pending");
+    assert!(has_class(&b, "sync-last-error", "bad").await, "{error}");
+    assert!(b.text("sync-mode").await.contains(BUCKET));
+
+    // "Sync now" tries at once; the bucket is still unreachable, so the panel goes on
+    // showing the queue and the error instead of breaking.
+    b.click("#sync-now").await;
+    wait_for_result(&b, "sync-result", "sync now", Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_secs(4)).await; // one more periodic refresh
+    let (after, _) = eventually(
+        "the queue still shown after sync now",
+        Duration::from_secs(20),
+        pending_and_error,
+    )
+    .await;
+    assert!(
+        after >= pending,
+        "{after} pending after sync now, {pending} before"
+    );
+    let status: Value = reqwest::get(service.url("/sync"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["pending"].as_u64(), Some(after));
+    assert!(
+        status["failed_attempts_total"].as_u64() >= Some(2),
+        "{status}"
+    );
     b.close().await;
 }
 

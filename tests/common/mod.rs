@@ -107,6 +107,17 @@ pub struct ChildService {
 
 impl ChildService {
     pub fn spawn(data_dir: &Path, port: u16, extra: &[&str]) -> ChildService {
+        Self::spawn_with_env(data_dir, port, extra, &[])
+    }
+
+    /// As [`ChildService::spawn`], with extra environment variables for the child
+    /// (e.g. the AWS credential chain's), leaving this test process's own untouched.
+    pub fn spawn_with_env(
+        data_dir: &Path,
+        port: u16,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> ChildService {
         let child = Command::new(binary())
             .arg("serve")
             .arg("--listen")
@@ -115,6 +126,7 @@ impl ChildService {
             .arg(data_dir)
             .args(extra)
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

@@ -622,7 +622,8 @@ function footText(foot) {
 function renderMetrics(table, result) {
   table.replaceChildren();
   const m = result.metrics || {};
-  const row = (key, value) => table.append(el('tr', {}, el('th', {}, t(key)), el('td', {}, value)));
+  const row = (key, value) => table.append(
+    el('tr', { 'data-metric': key.replace(/^m\./, '') }, el('th', {}, t(key)), el('td', {}, value)));
   row('m.scan_id', fmt(result.scan_id));
   row('m.type', fmt(lang === 'ko' && result.description ? result.description : result.type));
   for (const k of METRIC_KEYS) if (m[k] !== undefined) row(`m.${k}`, fmt(m[k]));
@@ -644,6 +645,8 @@ async function capture() {
     if (picture) {
       if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
       img.src = await pictureUrl(picture);
+      // The blob URL hides where the picture came from; say it for whoever checks.
+      img.dataset.source = picture;
       img.alt = result.scan_id || '';
       img.hidden = false;
     }
