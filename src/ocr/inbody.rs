@@ -425,7 +425,13 @@ fn parse_range_as(text: &str, printed: Option<usize>) -> Option<[f64; 2]> {
     let inner = t
         .trim_start_matches(['(', '['])
         .trim_end_matches([')', ']']);
-    let (a, b) = inner.split_once('~')?;
+    // `~` as printed; OCR also reads it as a dash, or drops it (`(1 9)` after the
+    // words are joined with spaces).
+    let (a, b) = inner.split_once('~').or_else(|| {
+        inner
+            .trim_start_matches(['-', '+'])
+            .split_once(['-', '–', '—', '−'])
+    })?;
     let (lo, dl) = read_figure(a.trim_start_matches('('), false)?;
     let (hi, dh) = read_figure(b.trim_end_matches(')'), false)?;
     let (lo, hi) = (repair(lo, dl, printed), repair(hi, dh, printed));
@@ -443,6 +449,15 @@ struct Num {
     read_decimals: usize,
 }
 
+/// A sign printed apart from its figure, as OCR reads it: Korean models often take a
+/// minus for a Hangul vowel (ㅡ), the CJK "one" (一) or a middle dot.
+fn is_sign(text: &str) -> bool {
+    matches!(
+        text.trim(),
+        "-" | "+" | "—" | "–" | "‒" | "−" | "ㅡ" | "一" | "ㆍ" | "·"
+    )
+}
+
 fn numbers(words: &[Word]) -> Vec<Num> {
     let mut out: Vec<Num> = Vec::new();
     for (i, w) in words.iter().enumerate() {
@@ -454,12 +469,12 @@ fn numbers(words: &[Word]) -> Vec<Num> {
         if !w.text.starts_with(['+', '-']) {
             if let Some(sign) = words.iter().enumerate().find(|(j, s)| {
                 *j != i
-                    && matches!(s.text.as_str(), "-" | "+" | "—" | "–")
+                    && is_sign(&s.text)
                     && (s.bbox.cy() - w.bbox.cy()).abs() < w.bbox.h * 0.6
                     && w.bbox.x - s.bbox.right() < w.bbox.h * 1.2
                     && w.bbox.x - s.bbox.right() > -2.0
             }) {
-                if sign.1.text != "+" {
+                if sign.1.text.trim() != "+" {
                     value = -value;
                 }
                 bbox = bbox.union(&sign.1.bbox);
@@ -522,7 +537,12 @@ fn sections(page: &Page<'_>) -> BTreeMap<&'static str, BBox> {
             heads.push((name, h.bbox));
         }
     }
-    let same_row = |a: &BBox, b: &BBox| (a.cy() - b.cy()).abs() < a.h.max(b.h) * 2.0;
+    // Side by side: about the same row, or (for the right-hand column, whose first
+    // heading may start a little higher) a heading beside and just above this one.
+    let same_row = |o: &BBox, b: &BBox| {
+        let h = o.h.max(b.h);
+        (o.cy() - b.cy()).abs() < h * 2.0 || (o.y < b.y && b.y - o.y < h * 4.0)
+    };
     let mut out = BTreeMap::new();
     for (name, b) in &heads {
         // Left and right edges: the neighbouring headings on about the same row
@@ -892,6 +912,8 @@ pub fn parse(words: &[Word]) -> Report {
     let mut fields: BTreeMap<String, Field> = BTreeMap::new();
     // Figures already given to a field, so a column rule does not reuse them.
     let mut used: Vec<BBox> = Vec::new();
+    // Where each field's figure was found.
+    let mut placed: BTreeMap<&'static str, BBox> = BTreeMap::new();
 
     for spec in SPECS {
         for region in ctx.regions(spec.sections) {
@@ -918,12 +940,14 @@ pub fn parse(words: &[Word]) -> Report {
             if let Some((_, num)) = best {
                 fields.insert(spec.name.to_string(), ctx.field(spec.name, num));
                 used.push(num.bbox);
+                placed.insert(spec.name, num.bbox);
                 break;
             }
         }
     }
 
     body_composition_columns(&ctx, &mut fields, &used);
+    weight_control_rows(&ctx, &mut fields, &placed, &used);
     segmental(&ctx, &mut fields, "seg_lean", "segmental_lean");
     segmental(&ctx, &mut fields, "seg_fat", "segmental_fat");
     header_text_fields(&ctx, &mut fields);
@@ -990,6 +1014,69 @@ fn body_composition_columns(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>,
             }
             Some(_) => {}
         }
+    }
+}
+
+/// The weight-control list prints target weight, weight control, fat control and
+/// muscle control in this order, one row each, figures in one column (both layouts).
+/// A label OCR garbled beyond matching (근육조절 split into the tops and bottoms of its
+/// syllables) leaves its figure unclaimed: when exactly one of the four is missing
+/// and the other three fix the column and the row pitch, the figure at the missing
+/// row's place is taken.
+fn weight_control_rows(
+    ctx: &Ctx<'_>,
+    fields: &mut BTreeMap<String, Field>,
+    placed: &BTreeMap<&'static str, BBox>,
+    used: &[BBox],
+) {
+    const ROWS: [&str; 4] = [
+        "target_weight_kg",
+        "weight_control_kg",
+        "fat_control_kg",
+        "muscle_control_kg",
+    ];
+    let found: Vec<(usize, BBox)> = ROWS
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| placed.get(f).map(|b| (i, *b)))
+        .collect();
+    let Some(missing) = (0..ROWS.len()).find(|i| !fields.contains_key(ROWS[*i])) else {
+        return;
+    };
+    if found.len() != 3 || fields.contains_key(ROWS[missing]) {
+        return;
+    }
+    // Rows must be in order and evenly spaced, or this is not the list.
+    let (first, last) = (found[0], found[2]);
+    let pitch = (last.1.cy() - first.1.cy()) / (last.0 - first.0) as f32;
+    let h = found.iter().map(|(_, b)| b.h).fold(1.0, f32::max);
+    if pitch < h
+        || found.iter().any(|(i, b)| {
+            (first.1.cy() + pitch * (i - first.0) as f32 - b.cy()).abs() > 0.3 * pitch
+        })
+    {
+        return;
+    }
+    let want_y = first.1.cy() + pitch * (missing as f32 - first.0 as f32);
+    let col_x = found.iter().map(|(_, b)| b.right()).fold(0.0, f32::max);
+    let region = ctx
+        .sections
+        .get("weight_control")
+        .copied()
+        .unwrap_or(ctx.all);
+    let best = ctx
+        .nums
+        .iter()
+        .filter(|n| inside(&region, &n.bbox) && !used.iter().any(|u| u == &n.bbox))
+        .filter(|n| (n.bbox.cy() - want_y).abs() < 0.35 * pitch)
+        .filter(|n| (n.bbox.right() - col_x).abs() < 4.0 * h)
+        .min_by(|a, b| {
+            (a.bbox.cy() - want_y)
+                .abs()
+                .total_cmp(&(b.bbox.cy() - want_y).abs())
+        });
+    if let Some(num) = best {
+        fields.insert(ROWS[missing].to_string(), ctx.field(ROWS[missing], num));
     }
 }
 
@@ -1082,7 +1169,9 @@ fn header_text_fields(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) {
             .filter(|w| {
                 w.bbox.x >= hit.bbox.right() - 1.0
                     && (w.bbox.cy() - hit.bbox.cy()).abs() < 0.6 * h
-                    && w.bbox.x - hit.bbox.right() < 12.0 * h
+                    // Far enough for a date and time after a long label; the join
+                    // below stops at the next column.
+                    && w.bbox.x - hit.bbox.right() < 24.0 * h
             })
             .collect();
         right.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
@@ -1106,7 +1195,9 @@ fn header_text_fields(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) {
             let mut last: Option<&BBox> = None;
             for w in ws {
                 if let Some(l) = last {
-                    if w.bbox.x - l.right() > 2.5 * h {
+                    // A wide gap ends the value, but only once a value has begun: the
+                    // label may go on first (`Test Date / Time      2017.10.21.`).
+                    if w.bbox.x - l.right() > 2.5 * h && s.chars().any(|c| c.is_ascii_digit()) {
                         break;
                     }
                     s.push(' ');
@@ -1495,6 +1586,90 @@ mod tests {
         assert_eq!(r.number("weight_kg"), Some(59.1));
         assert_eq!(r.number("target_weight_kg"), Some(52.9));
         assert_eq!(r.number("weight_control_kg"), Some(-6.2));
+    }
+
+    #[test]
+    fn a_range_whose_tilde_was_read_as_a_dash_is_still_a_range() {
+        assert_eq!(parse_range("(1-9)"), Some([1.0, 9.0]));
+        assert_eq!(parse_range("(0.75 — 0.85)"), Some([0.75, 0.85]));
+        assert_eq!(parse_range("(1 9)"), None, "two figures need a separator");
+    }
+
+    #[test]
+    fn a_minus_read_as_a_hangul_stroke_or_a_dot_still_makes_the_figure_negative() {
+        for sign in ["ㅡ", "一", "ㆍ", "—"] {
+            let words = vec![
+                w("체중조절", 500.0, 60.0, 80.0, 20.0),
+                w("Fat", 500.0, 130.0, 30.0, 20.0),
+                w("Control", 535.0, 130.0, 60.0, 20.0),
+                w(sign, 640.0, 138.0, 8.0, 3.0),
+                w("6.8", 652.0, 130.0, 30.0, 20.0),
+            ];
+            assert_eq!(parse(&words).number("fat_control_kg"), Some(-6.8), "{sign}");
+        }
+    }
+
+    #[test]
+    fn a_weight_control_row_whose_label_is_garbled_is_found_by_its_place_in_the_list() {
+        // 근육조절 read as the tops of its syllables: no label matches, but the list's
+        // order and pitch say where its figure is.
+        let words = vec![
+            w("체중조절", 500.0, 60.0, 80.0, 20.0),
+            w("적정체중", 500.0, 100.0, 80.0, 20.0),
+            w("52.9", 650.0, 100.0, 40.0, 20.0),
+            w("체중조절", 500.0, 140.0, 80.0, 20.0),
+            w("-6.2", 650.0, 140.0, 40.0, 20.0),
+            w("지방조절", 500.0, 180.0, 80.0, 20.0),
+            w("-9.9", 650.0, 180.0, 40.0, 20.0),
+            w("그", 500.0, 220.0, 18.0, 10.0),
+            w("유", 520.0, 220.0, 18.0, 10.0),
+            w("+3.7", 650.0, 220.0, 40.0, 20.0),
+        ];
+        let r = parse(&words);
+        assert_eq!(r.number("muscle_control_kg"), Some(3.7));
+        // Without three anchors the list's place is unknown: no guess.
+        let r = parse(&words[..6]);
+        assert_eq!(r.number("fat_control_kg"), None);
+        assert_eq!(r.number("muscle_control_kg"), None);
+    }
+
+    #[test]
+    fn the_test_date_is_read_after_a_long_label_and_a_wide_gap() {
+        let words = vec![
+            w("Test", 61.0, 190.0, 40.0, 16.0),
+            w("Date", 107.0, 190.0, 44.0, 16.0),
+            w("/", 157.0, 189.0, 8.0, 18.0),
+            w("Time", 171.0, 189.0, 45.0, 17.0),
+            w("2017.10.21.", 281.0, 190.0, 110.0, 18.0),
+            w("15:26", 419.0, 190.0, 50.0, 18.0),
+        ];
+        let r = parse(&words);
+        assert_eq!(
+            r.fields.get("tested_at").map(|f| f.value.clone()),
+            Some(Value::Text("2017-10-21T15:26".into()))
+        );
+    }
+
+    #[test]
+    fn a_heading_of_the_right_column_set_a_little_higher_bounds_the_left_section() {
+        // InBody570: `Weight Control` starts the right column above `Body Composition
+        // Analysis`; its `Weight Control` row must not be taken for the weight.
+        let words = vec![
+            w("Weight", 820.0, 234.0, 80.0, 22.0),
+            w("Control", 904.0, 234.0, 90.0, 22.0),
+            w("Body", 62.0, 284.0, 60.0, 26.0),
+            w("Composition", 128.0, 285.0, 150.0, 25.0),
+            w("Analysis", 288.0, 284.0, 100.0, 26.0),
+            w("Weight", 822.0, 317.0, 60.0, 18.0),
+            w("Control", 891.0, 317.0, 60.0, 18.0),
+            w("-10.0", 1021.0, 317.0, 50.0, 18.0),
+            w("Weight", 81.0, 578.0, 70.0, 21.0),
+            w("(kg)", 159.0, 578.0, 40.0, 21.0),
+            w("81.7", 521.0, 580.0, 45.0, 18.0),
+        ];
+        let r = parse(&words);
+        assert_eq!(r.number("weight_kg"), Some(81.7));
+        assert_eq!(r.number("weight_control_kg"), Some(-10.0));
     }
 
     #[test]

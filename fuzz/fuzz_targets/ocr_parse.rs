@@ -1,0 +1,32 @@
+//! Arbitrary text through the OCR readers: Tesseract's TSV, Google's `images:annotate`
+//! answer, and the InBody parser over the words they yield. None may panic, and the
+//! report always accounts for every field (found or missing).
+#![no_main]
+
+use carenco_edge::ocr::{google, inbody, tesseract};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let mut words = tesseract::parse_tsv(&text);
+    if let Ok(more) = google::parse_response(&text) {
+        words.extend(more);
+    }
+    // Also as whitespace-separated "x y w h text" lines (what a page's words look like).
+    for line in text.lines() {
+        let p: Vec<&str> = line.splitn(5, ' ').collect();
+        if let [x, y, w, h, t] = p[..] {
+            let num = |s: &str| s.parse::<f32>().unwrap_or(0.0);
+            words.push(carenco_edge::ocr::Word {
+                text: t.to_string(),
+                bbox: carenco_edge::ocr::BBox { x: num(x), y: num(y), w: num(w), h: num(h) },
+                confidence: None,
+            });
+        }
+    }
+    let report = inbody::parse(&words);
+    assert_eq!(report.fields.len() + report.missing.len(), inbody::FIELDS.len());
+    let _ = inbody::parse_number(&text);
+    let _ = inbody::parse_range(&text);
+    let _ = inbody::parse_datetime(&text);
+});
