@@ -74,13 +74,16 @@ async fn the_real_sample_is_read_by_tesseract_and_every_transcribed_field_compar
     );
 }
 
-/// What the pipeline reaches on the real sample today (a regression guard).
-const REAL_SAMPLE_FLOOR: f64 = 0.2;
+/// Just below what the pipeline reaches on the real sample today (10/32 fields, a
+/// regression guard; the goal of 95 % is not reached).
+const REAL_SAMPLE_FLOOR: f64 = 0.3;
 
 #[tokio::test]
 async fn generated_sheets_of_both_layouts_are_read_by_tesseract_field_by_field() {
     let g = generator();
-    for (layout, seed, floor) in [(Layout::InBody370S, 7, 0.5), (Layout::InBody570, 8, 0.85)] {
+    // Just below what the pipeline reaches (370S 31/32, 570 32/32): one more miss
+    // fails.
+    for (layout, seed, floor) in [(Layout::InBody370S, 7, 0.95), (Layout::InBody570, 8, 0.96)] {
         let sheet = g.sheet(layout, seed);
         let (ratio, misses) = read_and_score(&sheet.png().expect("png"), &sheet.truth).await;
         eprintln!("{layout:?} clean: {:.1} %", ratio * 100.0);
@@ -102,7 +105,8 @@ async fn a_degraded_photo_of_a_generated_sheet_is_still_read() {
     let jpeg = degrade(&sheet.image, &d).expect("jpeg");
     let (ratio, misses) = read_and_score(&jpeg, &sheet.truth).await;
     eprintln!("degraded: {:.1} %", ratio * 100.0);
-    assert!(ratio >= 0.6, "degraded: {ratio:.3}: {misses:#?}");
+    // Just below what the pipeline reaches (26/32): one more miss fails.
+    assert!(ratio >= 0.8, "degraded: {ratio:.3}: {misses:#?}");
 }
 
 // ---------------------------------------------------------------------------------
