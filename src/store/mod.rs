@@ -122,6 +122,17 @@ impl Store {
         })
     }
 
+    /// A second connection to the same database, with its own mutex: for a task whose
+    /// reads must not queue behind the writes on this one (WAL lets a reader run
+    /// alongside a writer). Blocking, like [`Store::open`].
+    pub fn another_connection(&self) -> Result<Store, StoreError> {
+        let conn = Connection::open_with_flags(
+            &self.inner.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        Self::from_connection(conn, self.inner.path.clone())
+    }
+
     /// Path of the database file.
     pub fn path(&self) -> &Path {
         &self.inner.path

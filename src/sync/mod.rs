@@ -169,18 +169,19 @@ impl SyncHandle {
         self.wake();
         let deadline = tokio::time::Instant::now() + timeout;
         let mut progress = self.shared.progress.subscribe();
-        let ids: Arc<Vec<i64>> = Arc::new(ids.to_vec());
+        // Done is final, so each look only asks about the ids still pending.
+        let mut pending: Vec<i64> = ids.to_vec();
         loop {
             progress.mark_unchanged();
-            let check = ids.clone();
-            let pending = self
+            let check = std::mem::take(&mut pending);
+            let still = self
                 .shared
                 .store
                 .call(move |conn| {
                     let mut stmt =
                         conn.prepare_cached("SELECT done_at IS NULL FROM outbox WHERE id = ?1")?;
-                    let mut pending = 0;
-                    for id in check.iter() {
+                    let mut still = Vec::new();
+                    for id in check {
                         let not_done: Option<bool> = stmt
                             .query_row([id], |r| r.get(0))
                             .map(Some)
@@ -189,15 +190,15 @@ impl SyncHandle {
                             e => Err(e),
                         })?;
                         if not_done.unwrap_or(true) {
-                            pending += 1;
+                            still.push(id);
                         }
                     }
-                    Ok(pending)
+                    Ok(still)
                 })
                 .await;
-            match pending {
-                Ok(0) => return true,
-                Ok(_) => {}
+            match still {
+                Ok(still) if still.is_empty() => return true,
+                Ok(still) => pending = still,
                 Err(_) => return false,
             }
             tokio::select! {

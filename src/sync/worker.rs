@@ -387,6 +387,16 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
 
 /// The worker loop; returns when `stop` turns true. Also prunes uploaded pictures
 /// past the retention period, hourly.
+///
+/// # Why acks do not pause the uploads
+/// Recording results is a write transaction, and with `synchronous=FULL` its commit
+/// waits for the disk (about 8 ms here, more on an SD card). The loop therefore hands
+/// the results to one background commit at a time ([`AckQueue`]) and goes straight
+/// back to claiming: results that come in meanwhile are committed together by the next
+/// one. Claims and record documents are read on a connection of the worker's own, so
+/// they do not queue behind that commit either. An item whose result is not yet
+/// committed stays out of the claims (it is still `done_at IS NULL` in the database),
+/// so it is never started twice.
 pub async fn run(
     shared: Arc<SyncShared>,
     objects: Arc<dyn ObjectStore>,
@@ -400,10 +410,26 @@ pub async fn run(
             max_ms: s3.retry_max_ms,
         },
     );
+    let reader = {
+        let store = shared.store.clone();
+        match tokio::task::spawn_blocking(move || store.another_connection()).await {
+            Ok(Ok(reader)) => reader,
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "no second connection for the sync worker; sharing one");
+                shared.store.clone()
+            }
+            Err(error) => {
+                tracing::warn!(%error, "no second connection for the sync worker; sharing one");
+                shared.store.clone()
+            }
+        }
+    };
     let data_dir = shared.config.storage.data_dir.clone();
     let mut uploads: JoinSet<(Item, Result<(), String>, Duration)> = JoinSet::new();
-    let mut in_flight_ids: HashSet<i64> = HashSet::new();
+    // Uploading, or finished with the result not yet committed: not to be claimed.
+    let mut busy_ids: HashSet<i64> = HashSet::new();
     let mut tasks: HashMap<tokio::task::Id, i64> = HashMap::new();
+    let mut acks = AckQueue::default();
     let retention_days = shared.config.storage.retention_days;
     let mut next_prune = Instant::now();
     loop {
@@ -423,10 +449,9 @@ pub async fn run(
         }
         let mut next_due: Option<i64> = None;
         if machine.free_slots() > 0 {
-            let skip = in_flight_ids.clone();
+            let skip = busy_ids.clone();
             let limit = machine.free_slots();
-            match shared
-                .store
+            match reader
                 .call(move |conn| claim_due(conn, now_ms(), limit, &skip))
                 .await
             {
@@ -434,8 +459,8 @@ pub async fn run(
                     next_due = next;
                     for action in machine.claimed(items) {
                         if let Action::Upload(item) = action {
-                            in_flight_ids.insert(item.id);
-                            let store = shared.store.clone();
+                            busy_ids.insert(item.id);
+                            let store = reader.clone();
                             let objects = objects.clone();
                             let data_dir = data_dir.clone();
                             let id = item.id;
@@ -466,7 +491,6 @@ pub async fn run(
                 while let Some(more) = uploads.try_join_next_with_id() {
                     done.push(more);
                 }
-                let mut actions = Vec::with_capacity(done.len());
                 for joined in done {
                     let (item, outcome, elapsed) = match joined {
                         Ok((task, v)) => {
@@ -478,23 +502,23 @@ pub async fn run(
                             // becomes claimable again.
                             tracing::error!(%error, "upload task failed");
                             if let Some(item) = tasks.remove(&error.id()) {
-                                in_flight_ids.remove(&item);
+                                busy_ids.remove(&item);
                                 machine.forget(item);
                             }
                             continue;
                         }
                     };
-                    in_flight_ids.remove(&item.id);
                     shared.record_outcome(&item, &outcome, elapsed);
-                    actions.push(machine.finished(item, outcome, now_ms(), rand::random::<f64>()));
+                    acks.push(machine.finished(item, outcome, now_ms(), rand::random::<f64>()));
                 }
-                let to_apply = actions.clone();
-                let applied = shared.store.call(move |conn| apply(conn, &to_apply)).await;
-                if let Err(error) = applied {
-                    // Not acked means uploaded again later, to the same key: safe.
-                    tracing::error!(%error, "cannot record upload results; they will be retried");
+                acks.start(&shared.store);
+            }
+            committed = acks.committed(), if acks.is_committing() => {
+                for id in committed {
+                    busy_ids.remove(&id);
                 }
                 shared.progress();
+                acks.start(&shared.store);
             }
             _ = shared.wake.notified() => {}
             _ = tokio::time::sleep(sleep_for) => {}
@@ -508,8 +532,72 @@ pub async fn run(
             break;
         }
     }
-    // In-flight uploads are dropped: their items stay queued (rule 3).
+    // In-flight uploads are dropped: their items stay queued (rule 3). Results already
+    // in hand are committed, so that those items are not uploaded again.
     uploads.abort_all();
+    while acks.is_committing() {
+        acks.committed().await;
+        acks.start(&shared.store);
+    }
+    shared.progress();
+}
+
+/// Upload results waiting to be committed, and the one commit running in the
+/// background (with the ids of its items).
+#[derive(Default)]
+struct AckQueue {
+    waiting: Vec<Action>,
+    running: Option<(Vec<i64>, tokio::task::JoinHandle<()>)>,
+}
+
+impl AckQueue {
+    fn push(&mut self, action: Action) {
+        self.waiting.push(action);
+    }
+
+    fn is_committing(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// Starts committing the waiting results, unless a commit is running (then they
+    /// go with the next one).
+    fn start(&mut self, store: &Store) {
+        if self.running.is_some() || self.waiting.is_empty() {
+            return;
+        }
+        let actions = std::mem::take(&mut self.waiting);
+        let ids = actions.iter().filter_map(Action::item_id).collect();
+        let store = store.clone();
+        let task = tokio::spawn(async move {
+            if let Err(error) = store.call(move |conn| apply(conn, &actions)).await {
+                // Not acked means uploaded again later, to the same key: safe.
+                tracing::error!(%error, "cannot record upload results; they will be retried");
+            }
+        });
+        self.running = Some((ids, task));
+    }
+
+    /// Waits for the running commit and returns the ids of its items: written or not,
+    /// they may be claimed again (a done item no longer is). Pending forever when no
+    /// commit runs.
+    async fn committed(&mut self) -> Vec<i64> {
+        let Some((_, task)) = self.running.as_mut() else {
+            return futures::future::pending().await;
+        };
+        if let Err(error) = task.await {
+            tracing::error!(%error, "the upload-result commit failed");
+        }
+        self.running.take().map(|(ids, _)| ids).unwrap_or_default()
+    }
+}
+
+impl Action {
+    fn item_id(&self) -> Option<i64> {
+        match self {
+            Action::Upload(_) => None,
+            Action::Ack { item } | Action::Retry { item, .. } => Some(item.id),
+        }
+    }
 }
 
 async fn upload(
