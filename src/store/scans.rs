@@ -212,7 +212,37 @@ impl ScanWriter {
     }
 }
 
+/// How long the writer trusts its running total of the storage used before it asks
+/// the database again (other writers, OCR records and upload acks, change it too).
+const USAGE_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The writer's running total of the storage used (what [`crate::sync::budget::usage`]
+/// would answer), so that a batch does not sum every row of `scans` (a full scan that
+/// grows with the table) when the budget is far from full.
+///
+/// It is trusted only while fresh and while the batch leaves a tenth of the budget
+/// free; near the limit every batch asks the database, so the 507 decision is exact
+/// where it matters. Between refreshes, acks and pruning only lower the real figure
+/// (the total errs towards full), and other writers (OCR) are far from adding a tenth
+/// of the budget within a second.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UsageCache {
+    known: Option<(u64, std::time::Instant)>,
+}
+
+impl UsageCache {
+    /// The cached total when it may stand in for the database's, given `incoming`.
+    fn trusted(&self, incoming: u64, budget: u64) -> Option<u64> {
+        let (used, at) = self.known?;
+        let margin = budget / 10;
+        (at.elapsed() < USAGE_FRESH_FOR
+            && used.saturating_add(incoming).saturating_add(margin) <= budget)
+            .then_some(used)
+    }
+}
+
 async fn run(store: Store, data_dir: PathBuf, budget: Budget, mut rx: mpsc::Receiver<Job>) {
+    let mut usage = UsageCache::default();
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -223,10 +253,20 @@ async fn run(store: Store, data_dir: PathBuf, budget: Budget, mut rx: mpsc::Rece
         }
         let scans: Vec<NewScan> = jobs.iter().map(|j| j.scan.clone()).collect();
         let dir = data_dir.clone();
-        let results = store
-            .call(move |conn| Ok(commit_batch(conn, &dir, budget, &scans)))
+        let mut cache = usage;
+        let (results, cache) = store
+            .call(move |conn| {
+                let results = commit_batch(conn, &dir, budget, &scans, &mut cache);
+                Ok((results, cache))
+            })
             .await
-            .unwrap_or_else(|e| vec![Err(WriteError::Failed(e.to_string())); jobs.len()]);
+            .unwrap_or_else(|e| {
+                (
+                    vec![Err(WriteError::Failed(e.to_string())); jobs.len()],
+                    UsageCache::default(),
+                )
+            });
+        usage = cache;
         for (job, result) in jobs.into_iter().zip(results) {
             // The caller may have gone (client hung up); the scan is stored anyway.
             let _ = job.reply.send(result);
@@ -241,6 +281,7 @@ fn commit_batch(
     data_dir: &Path,
     budget: Budget,
     scans: &[NewScan],
+    usage: &mut UsageCache,
 ) -> Vec<Result<OutboxIds, WriteError>> {
     let failed = |e: &dyn std::fmt::Display| WriteError::Failed(e.to_string());
     let dirs: BTreeSet<PathBuf> = scans
@@ -252,8 +293,8 @@ fn commit_batch(
             return vec![Err(failed(&format!("fsync {}: {e}", dir.display()))); scans.len()];
         }
     }
-    let fits = match admit(conn, data_dir, budget, scans) {
-        Ok(fits) => fits,
+    let (fits, used_after) = match admit(conn, data_dir, budget, scans, usage) {
+        Ok(admitted) => admitted,
         Err(e) => return vec![Err(failed(&e)); scans.len()],
     };
     let admitted: Vec<&NewScan> = scans
@@ -271,6 +312,12 @@ fn commit_batch(
         tx.commit()?;
         Ok(ids)
     })();
+    // The running total counts what was admitted; if nothing could be stored the
+    // next batch asks the database again.
+    usage.known = match &together {
+        Ok(_) => usage.known.map(|(_, at)| (used_after, at)),
+        Err(_) => None,
+    };
     let mut stored: Vec<Result<OutboxIds, WriteError>> = match together {
         Ok(ids) => ids.into_iter().map(Ok).collect(),
         Err(error) if admitted.len() > 1 => {
@@ -303,17 +350,26 @@ fn commit_batch(
         .collect()
 }
 
-/// For each scan, `None` when it fits in the budget (in order), else why not. Prunes
-/// uploaded pictures past retention once when the budget is short.
+/// For each scan, `None` when it fits in the budget (in order), else why not; and the
+/// storage used once the admitted ones are stored. Prunes uploaded pictures past
+/// retention once when the budget is short.
 fn admit(
     conn: &Connection,
     data_dir: &Path,
     budget: Budget,
     scans: &[NewScan],
-) -> Result<Vec<Option<String>>, StoreError> {
+    cache: &mut UsageCache,
+) -> Result<(Vec<Option<String>>, u64), StoreError> {
     use crate::sync::budget;
     let incoming: u64 = scans.iter().map(|s| s.image_bytes + s.record_bytes).sum();
-    let mut used = budget::usage(conn)?.total();
+    let mut used = match cache.trusted(incoming, budget.bytes) {
+        Some(used) => used,
+        None => {
+            let used = budget::usage(conn)?.total();
+            cache.known = Some((used, std::time::Instant::now()));
+            used
+        }
+    };
     if used.saturating_add(incoming) > budget.bytes && budget.retention_days > 0 {
         budget::prune_uploaded(
             conn,
@@ -322,8 +378,9 @@ fn admit(
             &budget::cutoff(budget.retention_days),
         )?;
         used = budget::usage(conn)?.total();
+        cache.known = Some((used, std::time::Instant::now()));
     }
-    Ok(scans
+    let fits = scans
         .iter()
         .map(|s| {
             let size = s.image_bytes + s.record_bytes;
@@ -341,7 +398,8 @@ fn admit(
                 None
             }
         })
-        .collect())
+        .collect();
+    Ok((fits, used))
 }
 
 /// A stored scan as the API shows it.
@@ -532,7 +590,16 @@ mod tests {
         }
         let data_dir = dir.path().to_path_buf();
         let results = store
-            .call(move |c| Ok(commit_batch(c, &data_dir, BIG, &[a.clone(), a, b])))
+            .call(move |c| {
+                let mut usage = UsageCache::default();
+                Ok(commit_batch(
+                    c,
+                    &data_dir,
+                    BIG,
+                    &[a.clone(), a, b],
+                    &mut usage,
+                ))
+            })
             .await
             .unwrap();
         // The batch as a whole fails (the same primary key twice); one by one, only
@@ -557,7 +624,10 @@ mod tests {
         }
         let data_dir = dir.path().to_path_buf();
         let results = store
-            .call(move |c| Ok(commit_batch(c, &data_dir, budget, &scans)))
+            .call(move |c| {
+                let mut usage = UsageCache::default();
+                Ok(commit_batch(c, &data_dir, budget, &scans, &mut usage))
+            })
             .await
             .unwrap();
         assert!(results[0].is_ok() && results[1].is_ok());
@@ -565,5 +635,49 @@ mod tests {
             panic!("{results:?}");
         };
         assert!(message.contains("budget"), "{message}");
+    }
+
+    /// The writer's running total saves the full-table sum while the budget is far
+    /// from full, but near the limit (or once stale, or after a failed batch) the
+    /// database is asked again, so a 507 is decided on exact figures.
+    #[tokio::test]
+    async fn the_running_total_is_trusted_only_far_from_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        // Each scan takes 3 + 100 bytes. A tenth of 1030 is 103: one scan's worth.
+        let budget = Budget {
+            bytes: 1_030,
+            retention_days: 0,
+        };
+        let scans: Vec<NewScan> = (0..10).map(|i| scan(&format!("00{i:02}"), "a")).collect();
+        for s in &scans {
+            write_picture(dir.path(), &s.image_file, b"png").unwrap();
+        }
+        let data_dir = dir.path().to_path_buf();
+        let (results, usage) = store
+            .call(move |c| {
+                let mut usage = UsageCache::default();
+                let mut results = Vec::new();
+                for s in scans {
+                    results.extend(commit_batch(c, &data_dir, budget, &[s], &mut usage));
+                }
+                Ok((results, usage))
+            })
+            .await
+            .unwrap();
+        // Ten scans of 103 bytes fill 1,030 exactly: all fit, none over.
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        let (used, _) = usage.known.unwrap();
+        assert_eq!(used, 1_030);
+        assert_eq!(usage.trusted(0, budget.bytes), None, "at the limit: ask");
+        let far = UsageCache {
+            known: Some((100, std::time::Instant::now())),
+        };
+        assert_eq!(far.trusted(103, budget.bytes), Some(100));
+        assert_eq!(far.trusted(900, budget.bytes), None, "within a tenth: ask");
+        let stale = UsageCache {
+            known: Some((100, std::time::Instant::now() - 2 * USAGE_FRESH_FOR)),
+        };
+        assert_eq!(stale.trusted(103, budget.bytes), None);
     }
 }
