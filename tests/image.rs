@@ -4,6 +4,7 @@
 
 mod common;
 
+use carenco_edge::scanner::simulator::SimOptions;
 use common::TestService;
 use serde_json::{json, Value};
 
@@ -11,17 +12,6 @@ const SAMPLE: &str = include_str!("fixtures/frames/legacy_sample_data.json");
 
 fn client() -> reqwest::Client {
     reqwest::Client::new()
-}
-
-async fn put_json(service: &TestService, body: &Value) -> (u16, Value) {
-    let r = client()
-        .put(service.url("/image"))
-        .json(body)
-        .send()
-        .await
-        .expect("request");
-    let status = r.status().as_u16();
-    (status, r.json().await.expect("JSON answer"))
 }
 
 #[tokio::test]
@@ -46,7 +36,8 @@ async fn put_and_post_with_the_legacy_fixture_store_a_scan_with_the_load_cell_we
             "footprints/1/{}.png",
             body["scan_id"].as_str().unwrap()
         )));
-        assert_eq!(body["upload"], "queued");
+        // No bucket configured: the scan stays on this device, and the answer says so.
+        assert_eq!(body["upload"], "local");
         for side in ["left", "right"] {
             let foot = &body["metrics"][side];
             for key in [
@@ -84,14 +75,9 @@ async fn put_and_post_with_the_legacy_fixture_store_a_scan_with_the_load_cell_we
         assert_eq!(&bytes[..4], b"\x89PNG");
 
         // The scan row is there with the same metrics.
-        let scan: Value = client()
-            .get(service.url(&format!("/scans/{}", body["scan_id"].as_str().unwrap())))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let scan: Value = service
+            .get_json(&format!("/scans/{}", body["scan_id"].as_str().unwrap()))
+            .await;
         assert_eq!(scan["metrics"], body["metrics"]);
         assert_eq!(scan["user_id"], "1");
         assert_eq!(scan["wire_format"], "legacy");
@@ -120,41 +106,90 @@ async fn a_matrix_and_a_grid_object_of_another_mat_size_are_accepted() {
             }
         }
     }
-    let (status, body) = put_json(&service, &json!({"id": 42, "data": m, "pitch_mm": 10})).await;
+    let (status, body) = service
+        .put_json("/image", &json!({"id": 42, "data": m, "pitch_mm": 10}))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["id"], 42);
     assert_eq!(body["metrics"]["weight_source"], "pressure");
     assert_eq!(body["metrics"]["feet"], 2);
     let cells: Vec<u16> = m.concat();
-    let (status, grid) = put_json(
-        &service,
-        &json!({"id": "42", "data": {"rows": 32, "cols": 20, "cells": cells}, "pitch_mm": 10}),
-    )
-    .await;
+    let (status, grid) = service
+        .put_json(
+            "/image",
+            &json!({"id": "42", "data": {"rows": 32, "cols": 20, "cells": cells}, "pitch_mm": 10}),
+        )
+        .await;
     assert_eq!(status, 200, "{grid}");
     assert_eq!(grid["metrics"], body["metrics"]);
 
     // Both are listed for the user, newest first, and pages link with `before`.
-    let list: Value = client()
-        .get(service.url("/scans?id=42&limit=1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = service.get_json("/scans?id=42&limit=1").await;
     assert_eq!(list["scans"][0]["scan_id"], grid["scan_id"]);
     let next = list["next_before"].as_str().unwrap();
-    let page2: Value = client()
-        .get(service.url(&format!("/scans?id=42&limit=5&before={next}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page2: Value = service
+        .get_json(&format!("/scans?id=42&limit=5&before={next}"))
+        .await;
     assert_eq!(page2["scans"][0]["scan_id"], body["scan_id"]);
     assert!(page2["next_before"].is_null());
+}
+
+/// The service on its built-in simulated mat (`scanner.simulate`, as `serve
+/// --simulate`: the legacy wire format through the real codec and transport; a 70 kg
+/// person with normal arches steps on after 2 s, stands 5 s, steps off, again).
+/// `PUT /image` without `data` waits for the stable stance and stores that capture.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_put_without_data_captures_the_simulated_person_and_weighs_them_within_1_percent() {
+    let simulated_kg = SimOptions::default().weight_kg;
+    let service = TestService::start_with(|c| {
+        c.scanner.enabled = true;
+        c.scanner.simulate = true;
+    })
+    .await;
+    // The simulated port opens just after start: until then a capture is a 503.
+    let body = common::poll_until(
+        "a capture on the simulated mat",
+        std::time::Duration::from_secs(30),
+        || async {
+            match service.put_json("/image", &json!({"id": "sim-7"})).await {
+                (200, body) => Ok(body),
+                (503, body) if body["error"] == "scanner_not_connected" => Err(body.to_string()),
+                (status, body) => panic!("{status}: {body}"),
+            }
+        },
+    )
+    .await;
+    let weight = body["weight"].as_f64().unwrap();
+    eprintln!("live capture: {weight} kg for a simulated {simulated_kg} kg");
+    assert!(
+        (weight - f64::from(simulated_kg)).abs() <= 0.01 * f64::from(simulated_kg),
+        "captured {weight} kg, the simulated person weighs {simulated_kg} kg"
+    );
+    assert_eq!(body["metrics"]["weight_source"], "load_cell");
+    assert_eq!(body["metrics"]["feet"], 2, "{body}");
+    let (left, right) = (
+        body["metrics"]["left_pct"].as_f64().unwrap(),
+        body["metrics"]["right_pct"].as_f64().unwrap(),
+    );
+    assert!(
+        (left - 50.0).abs() < 5.0 && (right - 50.0).abs() < 5.0,
+        "{left}/{right}"
+    );
+
+    // Stored as a capture, with the wire format it came in, and its picture served.
+    let scan: Value = service
+        .get_json(&format!("/scans/{}", body["scan_id"].as_str().unwrap()))
+        .await;
+    assert_eq!(scan["source"], "capture", "{scan}");
+    assert_eq!(scan["wire_format"], "legacy");
+    assert_eq!(scan["user_id"], "sim-7");
+    let picture = client()
+        .get(service.url(body["local_url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(picture.status(), 200);
+    assert_eq!(&picture.bytes().await.unwrap()[..4], b"\x89PNG");
 }
 
 #[tokio::test]
@@ -166,60 +201,138 @@ async fn twenty_kinds_of_bad_input_are_4xx_json_never_5xx() {
         "fixtures/frames/legacy_sample_data_truncated.json"
     ))
     .unwrap();
-    let json_cases: Vec<(Value, &str)> = vec![
-        (json!({"data": hex}), "missing_id"),
-        (json!({"id": null, "data": hex}), "missing_id"),
-        (json!({"id": "../../etc/passwd", "data": hex}), "invalid_id"),
-        (json!({"id": -5, "data": hex}), "invalid_id"),
-        (json!({"id": "a".repeat(65), "data": hex}), "invalid_id"),
-        (json!({"id": 1, "data": "nothex!"}), "invalid_data"),
-        (json!({"id": 1, "data": truncated["data"]}), "invalid_data"),
+    // Each case is a different mistake; the labels are checked to be distinct.
+    let json_cases: Vec<(&str, Value, &str)> = vec![
+        ("no id", json!({"data": hex}), "missing_id"),
+        ("null id", json!({"id": null, "data": hex}), "missing_id"),
         (
+            "id with a path",
+            json!({"id": "../../etc/passwd", "data": hex}),
+            "invalid_id",
+        ),
+        ("negative id", json!({"id": -5, "data": hex}), "invalid_id"),
+        (
+            "id of 65 characters",
+            json!({"id": "a".repeat(65), "data": hex}),
+            "invalid_id",
+        ),
+        ("empty id", json!({"id": "", "data": hex}), "invalid_id"),
+        (
+            "fractional id",
+            json!({"id": 1.5, "data": hex}),
+            "invalid_id",
+        ),
+        ("boolean id", json!({"id": true, "data": hex}), "invalid_id"),
+        (
+            "id with a space and Hangul",
+            json!({"id": "홍 길동", "data": hex}),
+            "invalid_id",
+        ),
+        (
+            "not hex",
+            json!({"id": 1, "data": "nothex!"}),
+            "invalid_data",
+        ),
+        (
+            "the 1159-byte legacy frame",
+            json!({"id": 1, "data": truncated["data"]}),
+            "invalid_data",
+        ),
+        (
+            "half a frame",
             json!({"id": 1, "data": &hex[..hex.len() / 2]}),
             "invalid_data",
         ),
-        (json!({"id": 1, "data": []}), "invalid_data"),
-        (json!({"id": 1, "data": [[1, 2], [3]]}), "invalid_data"),
-        (json!({"id": 1, "data": [["a"]]}), "invalid_data"),
-        (json!({"id": 1, "data": [[65536]]}), "invalid_data"),
+        ("empty matrix", json!({"id": 1, "data": []}), "invalid_data"),
         (
+            "ragged matrix",
+            json!({"id": 1, "data": [[1, 2], [3]]}),
+            "invalid_data",
+        ),
+        (
+            "a row that is no array",
+            json!({"id": 1, "data": [1, 2]}),
+            "invalid_data",
+        ),
+        (
+            "text in a cell",
+            json!({"id": 1, "data": [["a"]]}),
+            "invalid_data",
+        ),
+        (
+            "count over u16",
+            json!({"id": 1, "data": [[65536]]}),
+            "invalid_data",
+        ),
+        (
+            "negative count",
+            json!({"id": 1, "data": [[3, -1]]}),
+            "invalid_data",
+        ),
+        (
+            "fractional count",
+            json!({"id": 1, "data": [[2.5]]}),
+            "invalid_data",
+        ),
+        (
+            "too few cells",
             json!({"id": 1, "data": {"rows": 2, "cols": 2, "cells": [1, 2, 3]}}),
             "invalid_data",
         ),
         (
+            "257 rows",
             json!({"id": 1, "data": {"rows": 257, "cols": 1, "cells": [0]}}),
             "invalid_data",
         ),
-        (json!({"id": 1, "data": 12}), "invalid_data"),
         (
+            "rows as text",
+            json!({"id": 1, "data": {"rows": "2", "cols": 1, "cells": [0, 0]}}),
+            "invalid_data",
+        ),
+        (
+            "data a number",
+            json!({"id": 1, "data": 12}),
+            "invalid_data",
+        ),
+        (
+            "negative pitch",
             json!({"id": 1, "data": [[1]], "pitch_mm": -3}),
             "invalid_pitch",
         ),
-        (json!([1, 2, 3]), "invalid_json"),
-    ];
-    let mut kinds = 0;
-    for (body, code) in &json_cases {
-        let (status, answer) = put_json(&service, body).await;
-        assert_eq!(status, 400, "{body} -> {answer}");
-        assert_eq!(answer["error"], *code, "{body}");
-        assert!(answer["message_ko"].is_string());
-        kinds += 1;
-    }
-    // Raw bodies: not JSON, too large, not a JSON content type, and a bad query.
-    let raw: Vec<(reqwest::RequestBuilder, u16)> = vec![
         (
+            "pitch as text",
+            json!({"id": 1, "data": [[1]], "pitch_mm": "16.9"}),
+            "invalid_pitch",
+        ),
+        ("an array body", json!([1, 2, 3]), "invalid_json"),
+    ];
+    let mut kinds = std::collections::BTreeSet::new();
+    for (kind, body, code) in &json_cases {
+        let (status, answer) = service.put_json("/image", body).await;
+        assert_eq!(status, 400, "{kind}: {body} -> {answer}");
+        assert_eq!(answer["error"], *code, "{kind}: {body}");
+        assert!(answer["message_ko"].is_string(), "{kind}");
+        assert!(kinds.insert(*kind), "{kind} twice");
+    }
+    // Raw bodies and queries: not JSON, too large, not a JSON content type, not UTF-8,
+    // empty, and bad picture options.
+    let raw: Vec<(&str, reqwest::RequestBuilder, u16)> = vec![
+        (
+            "truncated JSON",
             client()
                 .put(service.url("/image"))
                 .body("{\"id\": 1, \"data\": "),
             400,
         ),
         (
+            "a body over the limit",
             client()
                 .post(service.url("/image"))
                 .body(vec![b' '; 70 * 1024]),
             413,
         ),
         (
+            "a picture content type",
             client()
                 .put(service.url("/image"))
                 .header("content-type", "image/png")
@@ -227,28 +340,53 @@ async fn twenty_kinds_of_bad_input_are_4xx_json_never_5xx() {
             415,
         ),
         (
-            client().put(service.url("/image?format=gif")).body(SAMPLE),
-            400,
-        ),
-        (
+            "bytes that are not UTF-8",
             client()
                 .put(service.url("/image"))
                 .body(vec![0xFFu8, 0xFE, 0x00]),
             400,
         ),
+        ("an empty body", client().put(service.url("/image")), 400),
+        (
+            "an unknown picture format",
+            client().put(service.url("/image?format=gif")).body(SAMPLE),
+            400,
+        ),
+        (
+            "a picture size out of range",
+            client().put(service.url("/image?size=10")).body(SAMPLE),
+            400,
+        ),
+        (
+            "an unknown background",
+            client()
+                .put(service.url("/image?background=pink"))
+                .body(SAMPLE),
+            400,
+        ),
+        (
+            "overlays not a boolean",
+            client()
+                .put(service.url("/image?overlays=maybe"))
+                .body(SAMPLE),
+            400,
+        ),
     ];
-    for (request, expected) in raw {
+    for (kind, request, expected) in raw {
         let r = request.send().await.unwrap();
-        assert_eq!(r.status().as_u16(), expected);
+        assert_eq!(r.status().as_u16(), expected, "{kind}");
         let answer: Value = r.json().await.expect("JSON error body");
-        assert!(answer["error"].is_string());
-        kinds += 1;
+        assert!(answer["error"].is_string(), "{kind}: {answer}");
+        assert!(answer["message_ko"].is_string(), "{kind}: {answer}");
+        assert!(kinds.insert(kind), "{kind} twice");
     }
-    // Without data and without a scanner: 503, not a hang or a 500.
-    let (status, answer) = put_json(&service, &json!({"id": 1})).await;
+    assert!(kinds.len() >= 20, "only {} kinds: {kinds:?}", kinds.len());
+
+    // Not bad input, but no frame either: without data and without a scanner the
+    // answer is the documented 503 (API.md), not a hang or a 500.
+    let (status, answer) = service.put_json("/image", &json!({"id": 1})).await;
     assert_eq!(status, 503, "{answer}");
-    kinds += 1;
-    assert!(kinds >= 20, "{kinds}");
+    assert_eq!(answer["error"], "scanner_not_connected");
 
     // Scans API: bad ids are 400, unknown ones 404.
     for (path, expected) in [
@@ -263,14 +401,7 @@ async fn twenty_kinds_of_bad_input_are_4xx_json_never_5xx() {
         assert_eq!(r.status().as_u16(), expected, "{path}");
     }
     // Nothing was stored by any of it.
-    let list: Value = client()
-        .get(service.url("/scans"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = service.get_json("/scans").await;
     assert_eq!(list["scans"].as_array().unwrap().len(), 0);
 }
 
@@ -295,14 +426,7 @@ async fn the_storage_budget_refuses_new_scans_with_507_and_keeps_the_old_ones() 
     }
     assert_eq!(statuses[0], 200, "{statuses:?}");
     assert_eq!(*statuses.last().unwrap(), 507, "{statuses:?}");
-    let list: Value = client()
-        .get(service.url("/scans"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = service.get_json("/scans").await;
     let stored = statuses.iter().filter(|s| **s == 200).count();
     assert_eq!(list["scans"].as_array().unwrap().len(), stored);
 }
@@ -349,14 +473,7 @@ async fn concurrent_requests_are_all_stored() {
     for t in tasks {
         assert_eq!(t.await.unwrap(), 200);
     }
-    let list: Value = client()
-        .get(service.url("/scans?limit=100"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = service.get_json("/scans?limit=100").await;
     assert_eq!(list["scans"].as_array().unwrap().len(), 24);
 }
 

@@ -81,12 +81,7 @@ impl Kiosk {
     }
 
     async fn get(&self, path: &str) -> Value {
-        reqwest::get(self.service.url(path))
-            .await
-            .expect("GET")
-            .json()
-            .await
-            .expect("json")
+        self.service.get_json(path).await
     }
 
     async fn sync(&self) -> Value {
@@ -95,15 +90,15 @@ impl Kiosk {
 
     /// Polls `/sync` until `done` holds; panics with the last status after `within`.
     async fn wait_sync(&self, within: Duration, done: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + within;
-        loop {
+        common::poll_until("the queue state", within, || async {
             let s = self.sync().await;
             if done(&s) {
-                return s;
+                Ok(s)
+            } else {
+                Err(format!("/sync is {s:#}"))
             }
-            assert!(Instant::now() < deadline, "timed out; /sync is {s:#}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        })
+        .await
     }
 }
 
@@ -475,6 +470,92 @@ async fn wait_uploaded_is_true_when_the_upload_lands_in_time_and_false_when_s3_i
     assert!(started.elapsed() >= Duration::from_millis(500));
     stop_tx.send(true).unwrap();
     worker.await.unwrap();
+}
+
+/// `PUT /image` against the real S3 server: with S3 up it answers "uploaded" within
+/// the default `s3.upload_wait_ms`, and the bucket has the picture (the bytes the kiosk
+/// stored) and the record under the documented keys; with S3 down it answers "queued"
+/// after about that wait, and the scan arrives, once, when S3 is back.
+#[tokio::test]
+async fn put_image_answers_uploaded_when_s3_confirms_in_time_and_queued_while_s3_is_down() {
+    const SAMPLE: &str = include_str!("fixtures/frames/legacy_sample_data.json");
+    let wait = Duration::from_millis(carenco_edge::config::DEFAULT_S3_UPLOAD_WAIT_MS);
+    let mut server = S3Server::start().await;
+    let kiosk = Kiosk::start(s3_config(&server)).await;
+    let sample: Value = serde_json::from_str(SAMPLE).expect("fixture");
+    let put = |method: reqwest::Method| {
+        let (service, sample) = (&kiosk.service, &sample);
+        async move {
+            let started = Instant::now();
+            let (status, body) = service.send_json(method, "/image", sample).await;
+            assert_eq!(status, 200, "{body}");
+            (body, started.elapsed())
+        }
+    };
+    let local_picture = |body: &Value| {
+        let url = kiosk
+            .service
+            .url(body["local_url"].as_str().expect("local_url"));
+        async move {
+            reqwest::get(url)
+                .await
+                .expect("GET picture")
+                .bytes()
+                .await
+                .expect("bytes")
+                .to_vec()
+        }
+    };
+    let keys = |body: &Value| {
+        let scan_id = body["scan_id"].as_str().expect("scan_id");
+        (
+            format!("carenco/kiosk-test/footprints/1/{scan_id}.png"),
+            format!("carenco/kiosk-test/records/scan/{scan_id}.json"),
+        )
+    };
+
+    // S3 up: both methods.
+    for method in [reqwest::Method::PUT, reqwest::Method::POST] {
+        let (body, elapsed) = put(method.clone()).await;
+        assert_eq!(body["upload"], "uploaded", "{method}: {body}");
+        assert!(elapsed < wait, "{method}: {elapsed:?}");
+        let (image_key, record_key) = keys(&body);
+        assert!(
+            body["url"].as_str().unwrap().ends_with(&image_key),
+            "{body}"
+        );
+        let picture = local_picture(&body).await;
+        assert_eq!(&picture[..4], b"\x89PNG");
+        assert_eq!(server.object(&image_key), Some(picture), "{image_key}");
+        let record: Value =
+            serde_json::from_slice(&server.object(&record_key).expect("record in S3")).unwrap();
+        assert_eq!(record["scan_id"], body["scan_id"]);
+        assert_eq!(record["metrics"], body["metrics"]);
+    }
+
+    // S3 down: "queued" after about the wait, nothing in the bucket yet.
+    server.stop().await;
+    let (body, elapsed) = put(reqwest::Method::PUT).await;
+    assert_eq!(body["upload"], "queued", "{body}");
+    assert!(
+        elapsed >= wait && elapsed < wait + Duration::from_millis(1_500),
+        "answered after {elapsed:?}, the wait is {wait:?}"
+    );
+    let (image_key, record_key) = keys(&body);
+    assert_eq!(server.object(&image_key), None);
+    let s = kiosk.sync().await;
+    assert_eq!(pending(&s), 2, "{s:#}");
+
+    // S3 back: the queued scan arrives with the stored bytes, each key PUT once.
+    server.restart().await;
+    kiosk
+        .wait_sync(Duration::from_secs(20), |s| pending(s) == 0)
+        .await;
+    assert_eq!(server.object(&image_key), Some(local_picture(&body).await));
+    assert!(server.object(&record_key).is_some());
+    let puts = server.successful_puts();
+    assert_eq!(puts.len(), 6);
+    assert!(puts.values().all(|p| p.len() == 1), "each key PUT once");
 }
 
 /// Rule 3 under fire: the real binary is SIGKILLed at random moments while batches

@@ -4,7 +4,10 @@
 //! array of raw counts, `{rows, cols, cells}`), or no `data` to capture from the live
 //! mat. The frame is calibrated with the calibration in force, analysed, drawn, and
 //! stored (picture file fsynced, scan row and its outbox items committed) before the
-//! 200, through the group-committing [`crate::store::scans::ScanWriter`].
+//! 200, through the group-committing [`crate::store::scans::ScanWriter`]. Then it waits
+//! up to `s3.upload_wait_ms` for the sync worker to upload the picture and its record
+//! ([`crate::sync::SyncHandle::wait_uploaded`]), so that the answer can say
+//! `"uploaded"`; a slow or unreachable S3 only turns it into `"queued"`.
 //!
 //! [`parse_request`] is the pure part (fuzzed in `fuzz/`, property-tested here): every
 //! bad input is a 400 with a code and a Korean message, never a panic.
@@ -35,6 +38,13 @@ pub const MAX_RAW_COUNT: u64 = u16::MAX as u64;
 /// Cell pitch accepted in `pitch_mm`, mm.
 pub const MIN_PITCH_MM: f64 = 0.5;
 pub const MAX_PITCH_MM: f64 = 100.0;
+
+/// `upload` when S3 confirmed the picture and its record within `s3.upload_wait_ms`.
+pub const UPLOAD_DONE: &str = "uploaded";
+/// `upload` when the scan is stored and its uploads are still queued.
+pub const UPLOAD_QUEUED: &str = "queued";
+/// `upload` when no bucket is configured: the scan stays on this device.
+pub const UPLOAD_LOCAL: &str = "local";
 
 /// What `/image` needs beyond the store: the scan writer and the calibration for
 /// frames sent in `data`.
@@ -327,8 +337,11 @@ pub struct ImageResponse {
     pub description: String,
     /// UUID v7 of the stored scan.
     pub scan_id: String,
-    /// `uploaded` (S3 confirmed within `s3.upload_wait_ms`) or `queued`.
-    #[schema(example = "queued")]
+    /// `uploaded` (S3 confirmed the picture and its record within
+    /// `s3.upload_wait_ms`), `queued` (stored here, the upload is still to come: S3
+    /// slow or unreachable), or `local` (no `s3.bucket` configured: uploads are off and
+    /// the scan stays on this device).
+    #[schema(example = "uploaded")]
     pub upload: String,
     /// The picture on this device.
     #[schema(example = "/scans/0193a4b2-7c1e-7d2a-9f3e-2b1c4d5e6f70/image")]
@@ -496,7 +509,7 @@ fn check_content_type(content_type: Option<&str>) -> Result<(), ApiError> {
         example = json!({"id": 1, "data": [[0, 0, 0], [0, 812, 640], [0, 700, 0]], "pitch_mm": 16.9})
     ),
     responses(
-        (status = 200, description = "Stored; the picture is on disk and queued for S3", body = ImageResponse),
+        (status = 200, description = "Stored: the picture is on disk, the row and its uploads committed; `upload` says whether S3 already has it", body = ImageResponse),
         (status = 400, description = "Missing/invalid `id` or `data`", body = super::error::ErrorBody),
         (status = 413, description = "Body over `api.max_frame_body_bytes`", body = super::error::ErrorBody),
         (status = 415, description = "Not a JSON body", body = super::error::ErrorBody),
@@ -614,13 +627,22 @@ async fn handle(
             });
         }
     };
-    let uploaded = state
+    // Without a bucket nothing will upload: say "local" rather than a "queued" that
+    // suggests the picture is on its way.
+    let upload = if !state.sync.enabled() {
+        UPLOAD_LOCAL
+    } else if state
         .sync
         .wait_uploaded(
             &outbox_ids,
             std::time::Duration::from_millis(config.s3.upload_wait_ms),
         )
-        .await;
+        .await
+    {
+        UPLOAD_DONE
+    } else {
+        UPLOAD_QUEUED
+    };
     let response = ImageResponse {
         id: request.id,
         image_url: url.clone(),
@@ -630,7 +652,7 @@ async fn handle(
         description,
         local_url: format!("/scans/{scan_id}/image"),
         scan_id,
-        upload: if uploaded { "uploaded" } else { "queued" }.to_string(),
+        upload: upload.to_string(),
         metrics,
     };
     Ok(warp::reply::with_status(warp::reply::json(&response), StatusCode::OK).into_response())

@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use carenco_edge::config::Config;
+use serde_json::Value;
 
 /// A service running in this test process; stopped (gracefully) on drop.
 pub struct TestService {
@@ -49,6 +50,42 @@ impl TestService {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    /// `GET path`, answered with JSON (any status); panics when it is not JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let r = reqwest::get(self.url(path))
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        r.json()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: not JSON: {e}"))
+    }
+
+    /// `PUT path` with a JSON body; the status and the JSON answer.
+    pub async fn put_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.send_json(reqwest::Method::PUT, path, body).await
+    }
+
+    /// `method path` with a JSON body; the status and the JSON answer.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &Value,
+    ) -> (u16, Value) {
+        let r = reqwest::Client::new()
+            .request(method.clone(), self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = r.status().as_u16();
+        let answer = r
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: not JSON: {e}"));
+        (status, answer)
     }
 
     async fn wait_healthy(&self) {
@@ -166,5 +203,25 @@ impl ChildService {
 impl Drop for ChildService {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// Polls `probe` every 50 ms until it answers `Ok`; after `within`, panics naming
+/// `what` and the last `Err` (what the state was instead).
+pub async fn poll_until<T, F, Fut>(what: &str, within: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let deadline = Instant::now() + within;
+    loop {
+        match probe().await {
+            Ok(done) => return done,
+            Err(last) => assert!(
+                Instant::now() < deadline,
+                "waited {within:?} for {what}; last: {last}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
