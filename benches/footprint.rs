@@ -3,6 +3,13 @@
 //!
 //! `cargo bench --bench footprint -- --warm-up-time 1 --measurement-time 3`
 //!
+//! Frames: the real legacy capture (the one `PUT /image` load tests send) and
+//! synthetic feet on a 24 x 24 and a 48 x 48 mat, each drawn at the default 512 px.
+//! The PERFORMANCE.md ratio is `render_and_analysis / encode_png`: the whole path
+//! (encoding included, since `render` yields the PNG) against encoding that picture
+//! alone, the floor of any renderer; `(analysis + rasterise) / encode_png` is the
+//! share of the work beyond that floor.
+//!
 //! - `analysis`: [`analyse`] of one frame.
 //! - `rasterise`: interpolation, colour, overlays (no encoding).
 //! - `encode_png`: PNG encoding of that same raster (the floor).
@@ -11,10 +18,22 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
+use carenco_edge::api::image::{calibration_for, frame_from_file};
 use carenco_edge::footprint::analysis::analyse;
+use carenco_edge::footprint::calibration::Calibration;
 use carenco_edge::footprint::render::{encode_png, rasterise, render, RenderOptions};
 use carenco_edge::footprint::synth::{generate, MatGeometry, Stance};
 use carenco_edge::footprint::{ArchType, PressureGrid};
+use carenco_edge::scanner::WireFormat;
+
+/// The real legacy capture (`tests/fixtures/frames/legacy_sample_data.json`),
+/// calibrated as `PUT /image` calibrates it (factory line, legacy load cell).
+fn legacy_sample() -> PressureGrid {
+    let bytes = include_bytes!("../tests/fixtures/frames/legacy_sample_data.json");
+    let (frame, wire, pitch) = frame_from_file(bytes, None).expect("the fixture parses");
+    let current = Calibration::factory(WireFormat::Legacy, frame.rows, frame.cols);
+    calibration_for(&current, wire).apply(&frame, pitch.unwrap_or(16.9))
+}
 
 fn frames() -> Vec<(&'static str, PressureGrid)> {
     let legacy = MatGeometry {
@@ -28,6 +47,7 @@ fn frames() -> Vec<(&'static str, PressureGrid)> {
         pitch_mm: 8.45,
     };
     vec![
+        ("legacy_sample_24x24", legacy_sample()),
         (
             "synthetic_24x24",
             generate(&legacy, &Stance::pair(ArchType::Normal)).grid,
