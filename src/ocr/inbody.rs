@@ -447,6 +447,8 @@ struct Num {
     decimal: bool,
     /// Digits after the point as read.
     read_decimals: usize,
+    /// The sign was a separate word (`- 6.2`) and was applied to `value`.
+    detached_sign: bool,
 }
 
 /// A sign printed apart from its figure, as OCR reads it: Korean models often take a
@@ -465,6 +467,7 @@ fn numbers(words: &[Word]) -> Vec<Num> {
             continue;
         };
         let mut bbox = w.bbox;
+        let mut detached_sign = false;
         // A sign printed apart (`- 6.2`): the nearest word just left of the figure.
         if !w.text.starts_with(['+', '-']) {
             if let Some(sign) = words.iter().enumerate().find(|(j, s)| {
@@ -476,6 +479,7 @@ fn numbers(words: &[Word]) -> Vec<Num> {
             }) {
                 if sign.1.text.trim() != "+" {
                     value = -value;
+                    detached_sign = true;
                 }
                 bbox = bbox.union(&sign.1.bbox);
             }
@@ -485,6 +489,7 @@ fn numbers(words: &[Word]) -> Vec<Num> {
             bbox,
             decimal: w.text.contains(['.', ',']),
             read_decimals,
+            detached_sign,
         });
     }
     out
@@ -842,8 +847,15 @@ impl Ctx<'_> {
     /// A field's figure and range, in the field's print format.
     fn field(&self, name: &str, num: &Num) -> Field {
         let printed = decimals(name);
+        // Only the control figures print a sign; a mark OCR put before any other
+        // figure is not one.
+        let value = if num.detached_sign && !name.ends_with("_control_kg") {
+            -num.value
+        } else {
+            num.value
+        };
         Field {
-            value: Value::Number(repair(num.value, num.read_decimals, printed)),
+            value: Value::Number(repair(value, num.read_decimals, printed)),
             range: self.range_for(num, printed),
         }
     }
@@ -866,23 +878,27 @@ impl Ctx<'_> {
                 below || right
             })
             .collect();
-        candidates.sort_by(|a, b| {
-            (a.bbox.cy() / h)
-                .round()
-                .total_cmp(&(b.bbox.cy() / h).round())
-                .then(a.bbox.x.total_cmp(&b.bbox.x))
-        });
-        // Join the words of each row and look for `(a ~ b)`.
-        let mut rows: Vec<(f32, String)> = Vec::new();
+        // Rows first (by height on the page), then each row left to right: sorting by
+        // a rounded height put a `~` a pixel lower after the figure it separates.
+        candidates.sort_by(|a, b| a.bbox.cy().total_cmp(&b.bbox.cy()));
+        let mut rows: Vec<(f32, Vec<&Word>)> = Vec::new();
         for w in candidates {
             match rows
                 .iter_mut()
                 .find(|(cy, _)| (cy - w.bbox.cy()).abs() < 0.5 * h)
             {
-                Some((_, text)) => text.push_str(&w.text),
-                None => rows.push((w.bbox.cy(), w.text.clone())),
+                Some((_, row)) => row.push(w),
+                None => rows.push((w.bbox.cy(), vec![w])),
             }
         }
+        // Join the words of each row and look for `(a ~ b)`.
+        let rows: Vec<(f32, String)> = rows
+            .into_iter()
+            .map(|(cy, mut row)| {
+                row.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
+                (cy, row.iter().map(|w| w.text.as_str()).collect())
+            })
+            .collect();
         rows.iter().find_map(|(_, text)| {
             let start = text.find('(')?;
             let end = text[start..]
@@ -1670,6 +1686,30 @@ mod tests {
         let r = parse(&words);
         assert_eq!(r.number("weight_kg"), Some(81.7));
         assert_eq!(r.number("weight_control_kg"), Some(-10.0));
+    }
+
+    #[test]
+    fn a_range_is_read_left_to_right_even_when_its_tilde_sits_a_little_lower() {
+        let words = vec![
+            w("Minerals", 55.0, 284.0, 55.0, 13.0),
+            w("3.10", 353.6, 284.7, 32.5, 13.6),
+            w("(2.80", 463.1, 285.8, 68.3, 10.8),
+            w("~", 494.6, 283.6, 4.9, 18.4),
+            w("3.42)", 505.4, 285.8, 26.0, 10.8),
+        ];
+        let r = parse(&words);
+        assert_eq!(r.fields["minerals_kg"].range, Some([2.8, 3.42]));
+    }
+
+    #[test]
+    fn a_mark_before_a_figure_that_prints_no_sign_is_not_a_minus() {
+        let words = vec![
+            w("비만분석", 0.0, 0.0, 80.0, 20.0),
+            w("체지방률", 0.0, 100.0, 80.0, 20.0),
+            w("ㆍ", 288.0, 108.0, 6.0, 3.0),
+            w("20.2", 300.0, 100.0, 40.0, 20.0),
+        ];
+        assert_eq!(parse(&words).number("percent_body_fat"), Some(20.2));
     }
 
     #[test]
