@@ -9,7 +9,8 @@
 # Usage: bench/image_load.sh [DURATION_S]   (DATA_DIR=... to choose the disk; default a
 #        temp dir under target/, i.e. the same disk as the build; PROFILE=bench builds
 #        the service with the bench profile, thin LTO, instead of the release profile's
-#        fat LTO: same opt-level, quicker to build, and shares `cargo bench`'s deps)
+#        fat LTO: same opt-level, quicker to build, and shares `cargo bench`'s deps;
+#        EDGE_BIN=path runs that binary without building)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${1:-10}"
@@ -20,10 +21,16 @@ BASE="${DATA_DIR:-$TARGET_DIR/image-load}"
 rm -rf "$BASE"; mkdir -p "$BASE/edge" "$BASE/seed"
 
 PROFILE="${PROFILE:-release}"
-cargo build --profile "$PROFILE" --locked --bin carenco-edge >&2
-# Both the release and the bench profile build into target/release.
-BIN="$TARGET_DIR/release/carenco-edge"
-echo "carenco-edge built with the $PROFILE profile" >&2
+if [ -n "${EDGE_BIN:-}" ]; then
+  # A binary built already (e.g. by `cargo bench`, bench profile): no build here.
+  BIN="$EDGE_BIN"
+  echo "carenco-edge: $BIN (not rebuilt)" >&2
+else
+  cargo build --profile "$PROFILE" --locked --bin carenco-edge >&2
+  # Both the release and the bench profile build into target/release.
+  BIN="$TARGET_DIR/release/carenco-edge"
+  echo "carenco-edge built with the $PROFILE profile" >&2
+fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 EDGE_PORT=$(free_port); SEED_PORT=$(free_port)
 
