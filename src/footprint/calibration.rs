@@ -290,7 +290,7 @@ impl Calibration {
     /// deviations of the frame-to-frame noise) and load-cell zero. The gain stays.
     pub fn tare(&self, frames: &[Frame]) -> Result<Calibration, CalibrationError> {
         let (mean, load) = average(frames)?;
-        let first = &frames[0];
+        let first = frames.first().ok_or(CalibrationError::NoFrames)?;
         let mut var_sum = 0f64;
         for frame in frames {
             for (&v, &m) in frame.cells.iter().zip(&mean) {
@@ -327,7 +327,7 @@ impl Calibration {
             return Err(CalibrationError::BadKnownWeight(known_kg));
         }
         let (mean, load) = average(frames)?;
-        let first = &frames[0];
+        let first = frames.first().ok_or(CalibrationError::NoFrames)?;
         let zero: Option<&[f32]> =
             (first.rows == self.rows && first.cols == self.cols && self.zero.len() == mean.len())
                 .then_some(self.zero.as_slice());
