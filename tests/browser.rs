@@ -14,6 +14,16 @@ use webdriver::{eventually, Browser};
 
 const TOKEN: &str = "technician-test-token-0123";
 
+/// GETs `url` and parses the answer as JSON, whatever its status.
+async fn get_json(url: &str) -> Value {
+    reqwest::get(url)
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: not JSON: {e}"))
+}
+
 fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -462,12 +472,7 @@ async fn on_the_simulated_mat_a_capture_shows_its_picture_and_its_weight() {
         .parse()
         .expect("the weight is a number");
     assert!((60.0..80.0).contains(&shown_kg), "{shown_kg} kg");
-    let scan: Value = reqwest::get(service.url(&format!("/scans/{scan_id}")))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let scan = get_json(&service.url(&format!("/scans/{scan_id}"))).await;
     let stored_kg = scan["weight_kg"].as_f64().expect("stored weight");
     assert!(
         (shown_kg - stored_kg).abs() < 0.051,
@@ -544,12 +549,7 @@ async fn with_the_bucket_unreachable_the_queue_panel_shows_the_pending_upload() 
         after >= pending,
         "{after} pending after sync now, {pending} before"
     );
-    let status: Value = reqwest::get(service.url("/sync"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status = get_json(&service.url("/sync")).await;
     assert_eq!(status["pending"].as_u64(), Some(after));
     assert!(
         status["failed_attempts_total"].as_u64() >= Some(2),
@@ -612,12 +612,7 @@ async fn the_ocr_panel_reads_an_uploaded_sheet_and_history_lists_the_record() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_chromium_the_swagger_ui_renders_every_path_of_the_api_document() {
     let s = TestService::start().await;
-    let doc: Value = reqwest::get(s.url("/api-doc/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = get_json(&s.url("/api-doc/openapi.json")).await;
     let mut expected: Vec<String> = doc["paths"]
         .as_object()
         .expect("paths")
