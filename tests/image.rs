@@ -36,8 +36,9 @@ async fn put_and_post_with_the_legacy_fixture_store_a_scan_with_the_load_cell_we
             "footprints/1/{}.png",
             body["scan_id"].as_str().unwrap()
         )));
-        // No bucket configured: the scan stays on this device, and the answer says so.
-        assert_eq!(body["upload"], "local");
+        // No bucket configured: the uploads wait in the outbox (API.md has only
+        // "uploaded" and "queued").
+        assert_eq!(body["upload"], "queued");
         for side in ["left", "right"] {
             let foot = &body["metrics"][side];
             for key in [

@@ -43,8 +43,6 @@ pub const MAX_PITCH_MM: f64 = 100.0;
 pub const UPLOAD_DONE: &str = "uploaded";
 /// `upload` when the scan is stored and its uploads are still queued.
 pub const UPLOAD_QUEUED: &str = "queued";
-/// `upload` when no bucket is configured: the scan stays on this device.
-pub const UPLOAD_LOCAL: &str = "local";
 
 /// What `/image` needs beyond the store: the scan writer and the calibration for
 /// frames sent in `data`.
@@ -338,9 +336,8 @@ pub struct ImageResponse {
     /// UUID v7 of the stored scan.
     pub scan_id: String,
     /// `uploaded` (S3 confirmed the picture and its record within
-    /// `s3.upload_wait_ms`), `queued` (stored here, the upload is still to come: S3
-    /// slow or unreachable), or `local` (no `s3.bucket` configured: uploads are off and
-    /// the scan stays on this device).
+    /// `s3.upload_wait_ms`) or `queued` (stored here, the upload is still to come: S3
+    /// slow or unreachable, or no `s3.bucket` configured yet).
     #[schema(example = "uploaded")]
     pub upload: String,
     /// The picture on this device.
@@ -627,17 +624,16 @@ async fn handle(
             });
         }
     };
-    // Without a bucket nothing will upload: say "local" rather than a "queued" that
-    // suggests the picture is on its way.
-    let upload = if !state.sync.enabled() {
-        UPLOAD_LOCAL
-    } else if state
-        .sync
-        .wait_uploaded(
-            &outbox_ids,
-            std::time::Duration::from_millis(config.s3.upload_wait_ms),
-        )
-        .await
+    // API.md's contract has two values. Without a bucket the uploads wait in the outbox
+    // until one is configured: answer "queued" at once.
+    let upload = if state.sync.enabled()
+        && state
+            .sync
+            .wait_uploaded(
+                &outbox_ids,
+                std::time::Duration::from_millis(config.s3.upload_wait_ms),
+            )
+            .await
     {
         UPLOAD_DONE
     } else {
