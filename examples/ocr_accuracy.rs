@@ -1,8 +1,15 @@
 //! Field-level OCR accuracy with the real Tesseract, and its latency.
 //!
 //! ```text
-//! cargo run --release --example ocr_accuracy -- [SHEETS_PER_SET] [SEED]
+//! cargo run --profile dev \
+//!   --config 'profile.dev.package.carenco-edge.opt-level=3' \
+//!   --config 'profile.dev.package.carenco-edge.debug-assertions=false' \
+//!   --config 'profile.dev.package.carenco-edge.overflow-checks=false' \
+//!   --example ocr_accuracy -- [SHEETS_PER_SET] [SEED]
 //! ```
+//! (Our crate optimised, dependencies as the tests build them: no release build of
+//! every dependency just to time a child process. `--release` works too, slower to
+//! build.) Defaults: 6 sheets per set, seed 1000.
 //! Sets: the real InBody370S sample (`../shared/fixtures/inbody/`), clean generated
 //! sheets (both layouts, alternating), and the same sheets degraded like phone photos.
 //! Prints accuracy (fields read exactly / fields on the sheet) per set, the misses,

@@ -4,7 +4,7 @@
 //! `images:annotate` in Google's documented format (built from the generated words).
 //!
 //! Tesseract takes seconds per sheet here, so this file reads only a handful of
-//! sheets; the full measurement is `cargo run --release --example ocr_accuracy`.
+//! sheets; the full measurement is the `ocr_accuracy` example (README, InBody OCR).
 
 mod common;
 
@@ -105,8 +105,8 @@ async fn a_degraded_photo_of_a_generated_sheet_is_still_read() {
     let jpeg = degrade(&sheet.image, &d).expect("jpeg");
     let (ratio, misses) = read_and_score(&jpeg, &sheet.truth).await;
     eprintln!("degraded: {:.1} %", ratio * 100.0);
-    // Just below what the pipeline reaches (26/32): one more miss fails.
-    assert!(ratio >= 0.8, "degraded: {ratio:.3}: {misses:#?}");
+    // Just below what the pipeline reaches (27/32): one more miss fails.
+    assert!(ratio >= 0.83, "degraded: {ratio:.3}: {misses:#?}");
 }
 
 // ---------------------------------------------------------------------------------
