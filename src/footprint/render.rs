@@ -309,29 +309,100 @@ pub fn rasterise(
         0.0
     };
     let inv_edge = if hi > lo { 1.0 / (hi - lo) } else { 0.0 };
+    // Where each interpolated row can reach the soft edge. Catmull-Rom weights sum to
+    // at most 1.25 in absolute value, so where all four source rows stay within a
+    // quarter of the edge's low end the pixel is background (alpha exactly 0), white
+    // whatever its colour; only the span between is interpolated and coloured (feet
+    // cover a small part of the mat). Transparent pictures keep every colour, so
+    // there only exact zeros are skipped.
+    let near_zero = if transparent { 0.0 } else { 0.25 * lo };
+    let spans: Vec<(usize, usize)> = horizontal
+        .chunks_exact(w)
+        .map(|row| match row.iter().position(|v| v.abs() > near_zero) {
+            Some(first) => (
+                first,
+                row.iter()
+                    .rposition(|v| v.abs() > near_zero)
+                    .unwrap_or(first)
+                    + 1,
+            ),
+            None => (0, 0),
+        })
+        .collect();
+    // A zero pressure's pixel: white, or the table's first colour at alpha 0.
+    let zero = lut[0];
+    let transparent_zero = [zero[0], zero[1], zero[2], 0];
+    let background: &[u8] = if transparent {
+        &transparent_zero
+    } else {
+        &WHITE
+    };
     let mut line = vec![0.0f32; w];
     for (y, taps) in ys.iter().enumerate() {
+        let (mut x0, mut x1) = (w, 0);
+        for k in 0..4 {
+            if let Some(r) = taps.index(k, rows) {
+                let (a, b) = spans[r];
+                if a < b {
+                    (x0, x1) = (x0.min(a), x1.max(b));
+                }
+            }
+        }
+        let out = &mut data[y * w * channels..(y + 1) * w * channels];
+        if x0 >= x1 {
+            for px in out.chunks_exact_mut(channels) {
+                px.copy_from_slice(background);
+            }
+            continue;
+        }
+        let (left, rest) = out.split_at_mut(x0 * channels);
+        let (out, right) = rest.split_at_mut((x1 - x0) * channels);
+        for px in left
+            .chunks_exact_mut(channels)
+            .chain(right.chunks_exact_mut(channels))
+        {
+            px.copy_from_slice(background);
+        }
+        let line = &mut line[x0..x1];
         line.iter_mut().for_each(|v| *v = 0.0);
         for k in 0..4 {
             let weight = taps.weights[k];
             let Some(r) = taps.index(k, rows) else {
                 continue;
             };
-            let src = &horizontal[r * w..(r + 1) * w];
+            let src = &horizontal[r * w + x0..r * w + x1];
             for (v, s) in line.iter_mut().zip(src) {
                 *v += weight * s;
             }
         }
-        let out = &mut data[y * w * channels..(y + 1) * w * channels];
-        for (px, &v) in out.chunks_exact_mut(channels).zip(&line) {
-            let v = v.max(0.0);
-            let t = ((v - lo) * inv_edge).clamp(0.0, 1.0);
-            let alpha = t * t * (3.0 - 2.0 * t);
-            let c = lut[((v * inv_scale) as usize).min(LUT_SIZE - 1)];
-            if transparent {
-                px[..3].copy_from_slice(&c);
+        // One loop per pixel layout (a constant chunk size lets the compiler unroll),
+        // and outside the soft edge the blend is skipped: most pixels are background
+        // (alpha 0 gives exactly white) or fully inside a foot (alpha 1 gives exactly
+        // the table colour), so the bytes are those of the full blend.
+        let colour = |v: f32| lut[((v * inv_scale) as usize).min(LUT_SIZE - 1)];
+        let edge = |v: f32| ((v - lo) * inv_edge).clamp(0.0, 1.0);
+        if transparent {
+            for (px, &v) in out.chunks_exact_mut(4).zip(line.iter()) {
+                let v = v.max(0.0);
+                let t = edge(v);
+                let alpha = t * t * (3.0 - 2.0 * t);
+                px[..3].copy_from_slice(&colour(v));
                 px[3] = (alpha * 255.0 + 0.5) as u8;
-            } else {
+            }
+        } else {
+            for (px, &v) in out.chunks_exact_mut(3).zip(line.iter()) {
+                let v = v.max(0.0);
+                let t = edge(v);
+                if t <= 0.0 {
+                    px.copy_from_slice(&WHITE);
+                    continue;
+                }
+                let c = colour(v);
+                if t >= 1.0 {
+                    px.copy_from_slice(&c);
+                    continue;
+                }
+                let alpha = t * t * (3.0 - 2.0 * t);
                 for i in 0..3 {
                     px[i] = (f32::from(c[i]) * alpha + 255.0 * (1.0 - alpha) + 0.5) as u8;
                 }
