@@ -543,6 +543,14 @@ mod tests {
         }
     }
 
+    /// `scan(id, user)`, with its 3-byte picture written under `dir` as the writer
+    /// expects before it commits.
+    fn scan_on_disk(dir: &Path, id: &str, user: &str) -> NewScan {
+        let s = scan(id, user);
+        write_picture(dir, &s.image_file, b"png").unwrap();
+        s
+    }
+
     #[tokio::test]
     async fn concurrent_scans_are_committed_with_their_outbox_items_and_listed_newest_first() {
         let dir = tempfile::tempdir().unwrap();
@@ -550,8 +558,11 @@ mod tests {
         let writer = ScanWriter::spawn(store.clone(), dir.path().to_path_buf(), BIG);
         let mut tasks = Vec::new();
         for i in 0..20 {
-            let s = scan(&format!("01{i:02}"), if i % 2 == 0 { "a" } else { "b" });
-            write_picture(dir.path(), &s.image_file, b"png").unwrap();
+            let s = scan_on_disk(
+                dir.path(),
+                &format!("01{i:02}"),
+                if i % 2 == 0 { "a" } else { "b" },
+            );
             let w = writer.clone();
             tasks.push(tokio::spawn(async move { w.insert(s).await }));
         }
@@ -584,10 +595,10 @@ mod tests {
     async fn a_duplicate_in_a_batch_fails_alone() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let (a, b) = (scan("0001", "a"), scan("0002", "a"));
-        for s in [&a, &b] {
-            write_picture(dir.path(), &s.image_file, b"png").unwrap();
-        }
+        let (a, b) = (
+            scan_on_disk(dir.path(), "0001", "a"),
+            scan_on_disk(dir.path(), "0002", "a"),
+        );
         let data_dir = dir.path().to_path_buf();
         let results = store
             .call(move |c| {
@@ -618,10 +629,9 @@ mod tests {
             bytes: 250,
             retention_days: 0,
         };
-        let scans: Vec<NewScan> = (0..3).map(|i| scan(&format!("000{i}"), "a")).collect();
-        for s in &scans {
-            write_picture(dir.path(), &s.image_file, b"png").unwrap();
-        }
+        let scans: Vec<NewScan> = (0..3)
+            .map(|i| scan_on_disk(dir.path(), &format!("000{i}"), "a"))
+            .collect();
         let data_dir = dir.path().to_path_buf();
         let results = store
             .call(move |c| {
@@ -649,10 +659,9 @@ mod tests {
             bytes: 1_030,
             retention_days: 0,
         };
-        let scans: Vec<NewScan> = (0..10).map(|i| scan(&format!("00{i:02}"), "a")).collect();
-        for s in &scans {
-            write_picture(dir.path(), &s.image_file, b"png").unwrap();
-        }
+        let scans: Vec<NewScan> = (0..10)
+            .map(|i| scan_on_disk(dir.path(), &format!("00{i:02}"), "a"))
+            .collect();
         let data_dir = dir.path().to_path_buf();
         let (results, usage) = store
             .call(move |c| {
