@@ -4,7 +4,7 @@
 mod common;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use carenco_edge::footprint::calibration::Calibration;
 use carenco_edge::scanner::capture::CaptureSettings;
@@ -12,7 +12,8 @@ use carenco_edge::scanner::simulator::{SimOptions, Simulator};
 use carenco_edge::scanner::{CaptureError, Frame, ScannerHandle, WireFormat};
 use carenco_edge::store::Store;
 use common::TestService;
-use serde_json::Value;
+use reqwest::Method;
+use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 use tokio_serial::{SerialPort, SerialStream};
 
@@ -57,26 +58,20 @@ async fn start_on(link: &Path, format: WireFormat) -> TestService {
 }
 
 async fn scanner_check(service: &TestService) -> Value {
-    let check: Value = reqwest::get(service.url("/check"))
-        .await
-        .expect("GET /check")
-        .json()
-        .await
-        .expect("JSON");
-    check["scanner"].clone()
+    service.get_json("/check").await["scanner"].clone()
 }
 
 /// Polls `/check` until `done(scanner)` holds; panics with the last answer after 20 s.
 async fn wait_for(service: &TestService, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    common::poll_until(what, Duration::from_secs(20), || async {
         let scanner = scanner_check(service).await;
         if done(&scanner) {
-            return scanner;
+            Ok(scanner)
+        } else {
+            Err(scanner.to_string())
         }
-        assert!(Instant::now() < deadline, "waiting for {what}: {scanner}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await
 }
 
 fn simulator(format: WireFormat, garbage_pct: f32, seed: u64) -> Simulator {
@@ -230,25 +225,21 @@ async fn tare_and_known_weight_calibration_through_the_api_survive_a_restart() {
             ..SimOptions::default()
         },
     );
-    let client = reqwest::Client::new();
-    let tare = client
-        .post(service.url("/scanner/tare"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(tare.status(), 200);
-    let tared: Value = tare.json().await.unwrap();
+    let (status, tared) = service
+        .send_json(Method::POST, "/scanner/tare", &Value::Null)
+        .await;
+    assert_eq!(status, 200);
     assert_eq!(tared["source"], "tare");
     assert_eq!(tared["zero"].as_array().unwrap().len(), 576);
 
-    let calibrated = client
-        .post(service.url("/scanner/calibrate"))
-        .json(&serde_json::json!({"known_kg": 80.0}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(calibrated.status(), 200);
-    let calibrated: Value = calibrated.json().await.unwrap();
+    let (status, calibrated) = service
+        .send_json(
+            Method::POST,
+            "/scanner/calibrate",
+            &json!({"known_kg": 80.0}),
+        )
+        .await;
+    assert_eq!(status, 200);
     assert_eq!(calibrated["source"], "known_weight");
     assert_eq!(calibrated["known_kg"], 80.0);
     // The tare's zero map stays; the load cell now goes through both readings.
@@ -256,28 +247,17 @@ async fn tare_and_known_weight_calibration_through_the_api_survive_a_restart() {
     let slope = calibrated["load_cell"]["kg_per_count"].as_f64().unwrap();
     assert!((slope + 0.231).abs() < 0.01, "slope {slope}");
 
-    let bad = client
-        .post(service.url("/scanner/calibrate"))
-        .json(&serde_json::json!({"known_kg": -3}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad.status(), 400);
-    let bad: Value = bad.json().await.unwrap();
+    let (status, bad) = service
+        .send_json(Method::POST, "/scanner/calibrate", &json!({"known_kg": -3}))
+        .await;
+    assert_eq!(status, 400);
     assert!(bad["message_ko"].as_str().is_some_and(|m| !m.is_empty()));
 
     writer.abort();
     let data = service.stop().await;
     let path = data.path().to_path_buf();
     let service = TestService::start_with(move |c| c.storage.data_dir = path).await;
-    let after: Value = client
-        .get(service.url("/scanner/calibration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after = service.get_json("/scanner/calibration").await;
     assert_eq!(
         after, calibrated,
         "the newest calibration is in force after a restart"
@@ -290,31 +270,12 @@ async fn tare_and_known_weight_calibration_through_the_api_survive_a_restart() {
 async fn a_calibration_exported_from_one_kiosk_imports_into_another_and_garbage_is_refused() {
     let a = TestService::start().await;
     let client = reqwest::Client::new();
-    let mut exported: Value = client
-        .get(a.url("/scanner/calibration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mut exported = a.get_json("/scanner/calibration").await;
     assert_eq!(exported["source"], "factory");
     exported["gain_n_per_count"] = 0.02.into();
-    let put = client
-        .put(a.url("/scanner/calibration"))
-        .json(&exported)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(put.status(), 200);
-    let now: Value = client
-        .get(a.url("/scanner/calibration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, _) = a.put_json("/scanner/calibration", &exported).await;
+    assert_eq!(status, 200);
+    let now = a.get_json("/scanner/calibration").await;
     assert_eq!(now["source"], "import");
     assert_eq!(now["gain_n_per_count"], 0.02);
 
@@ -330,9 +291,10 @@ async fn a_calibration_exported_from_one_kiosk_imports_into_another_and_garbage_
         assert_eq!(e["error"], "invalid_calibration");
     }
     // With the scanner disabled, the steps that need the mat say so in Korean too.
-    let tare = client.post(a.url("/scanner/tare")).send().await.unwrap();
-    assert_eq!(tare.status(), 503);
-    let e: Value = tare.json().await.unwrap();
+    let (status, e) = a
+        .send_json(Method::POST, "/scanner/tare", &Value::Null)
+        .await;
+    assert_eq!(status, 503);
     assert_eq!(e["error"], "scanner_disabled");
     assert!(e["message_ko"].as_str().is_some_and(|m| !m.is_empty()));
     a.stop().await;
