@@ -87,6 +87,28 @@ async fn the_swagger_ui_is_served_from_the_binary_and_points_at_the_document() {
         .await
         .unwrap();
     assert_eq!(bundle.status(), 200);
+    assert!(bundle.headers().get("content-encoding").is_none());
+    let plain = bundle.bytes().await.unwrap();
+    // Browsers ask for gzip and get the embedded gzip as it is; it inflates to the same.
+    let gz = client
+        .get(s.url("/swagger-ui/swagger-ui-bundle.js"))
+        .header("accept-encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.status(), 200);
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    assert_eq!(gz.headers()["vary"], "accept-encoding");
+    let gz = gz.bytes().await.unwrap();
+    assert!(
+        gz.len() * 2 < plain.len(),
+        "{} vs {}",
+        gz.len(),
+        plain.len()
+    );
+    let mut inflated = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut inflated).unwrap();
+    assert_eq!(inflated, plain);
 }
 
 #[tokio::test]
