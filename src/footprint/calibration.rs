@@ -581,3 +581,48 @@ mod tests {
         assert_eq!(load_current(&store).await.unwrap(), Some(tared));
     }
 }
+
+/// Calibration files are untrusted input (`PUT /scanner/calibration`, another kiosk's
+/// export): properties over arbitrary text and over exports with a field changed.
+#[cfg(test)]
+mod import_properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text is either refused with an error or a calibration that validates.
+        #[test]
+        fn any_text_imports_as_a_valid_calibration_or_an_error(text in "\\PC{0,200}") {
+            if let Ok(cal) = Calibration::from_json(&text) {
+                prop_assert!(cal.validate().is_ok());
+            }
+        }
+
+        /// A valid export with one field replaced by any JSON scalar is refused or still
+        /// valid, and what is accepted exports and imports again to the same file.
+        #[test]
+        fn an_export_with_one_field_changed_is_refused_or_round_trips(
+            rows in 1u16..40,
+            cols in 1u16..40,
+            field in 0usize..6,
+            value in prop_oneof![
+                proptest::num::f64::ANY.prop_map(serde_json::Value::from),
+                any::<i64>().prop_map(serde_json::Value::from),
+                "\\PC{0,8}".prop_map(serde_json::Value::from),
+                Just(serde_json::Value::Null),
+            ],
+        ) {
+            let mut json: serde_json::Value =
+                serde_json::from_str(&Calibration::factory(WireFormat::Legacy, rows, cols).to_json())
+                    .unwrap();
+            let key = ["gain_n_per_count", "noise_floor", "rows", "version", "zero", "quadratic_n_per_count2"][field];
+            json[key] = value;
+            if let Ok(cal) = Calibration::from_json(&json.to_string()) {
+                prop_assert!(cal.validate().is_ok());
+                let again = Calibration::from_json(&cal.to_json());
+                prop_assert!(again.is_ok(), "{:?} from {}", again, cal.to_json());
+                prop_assert_eq!(again.unwrap().to_json(), cal.to_json());
+            }
+        }
+    }
+}
