@@ -286,128 +286,77 @@ pub fn rasterise(
     let (width, height) = picture_size(rows, cols, options.long_side_px);
     let (w, h) = (width as usize, height as usize);
 
-    // Separable Catmull-Rom: rows first (rows x w), then columns.
+    // Separable Catmull-Rom: rows first, then columns. The horizontal pass has
+    // `PAD` rows of zeros above and below the mat (outside the mat is no pressure),
+    // so every output row reads four stored rows without a branch per tap.
     let xs = kernel_taps(cols, w);
     let ys = kernel_taps(rows, h);
-    let mut horizontal = vec![0.0f32; rows * w];
-    for r in 0..rows {
-        let src = &kpa[r * cols..(r + 1) * cols];
-        let dst = &mut horizontal[r * w..(r + 1) * w];
-        for (x, taps) in xs.iter().enumerate() {
-            dst[x] = taps.apply(src);
+    let mut horizontal = vec![0.0f32; (rows + 2 * PAD) * w];
+    for (src, dst) in kpa
+        .chunks_exact(cols)
+        .zip(horizontal.chunks_exact_mut(w).skip(PAD))
+    {
+        for (d, taps) in dst.iter_mut().zip(&xs) {
+            *d = taps.apply(src);
         }
     }
 
     let transparent = options.background == Background::Transparent;
     let channels = if transparent { 4 } else { 3 };
-    let mut data = vec![0u8; w * h * channels];
     let lut = colour_table(options.colour_map);
-    let (lo, hi) = (EDGE_LOW * peak, EDGE_HIGH * peak);
-    let inv_scale = if scale_max > 0.0 {
-        (LUT_SIZE - 1) as f32 / scale_max
-    } else {
-        0.0
-    };
-    let inv_edge = if hi > lo { 1.0 / (hi - lo) } else { 0.0 };
+    let table = PixelTable::new(lut, scale_max, peak, transparent);
     // Where each interpolated row can reach the soft edge. Catmull-Rom weights sum to
     // at most 1.25 in absolute value, so where all four source rows stay within a
     // quarter of the edge's low end the pixel is background (alpha exactly 0), white
-    // whatever its colour; only the span between is interpolated and coloured (feet
-    // cover a small part of the mat). Transparent pictures keep every colour, so
-    // there only exact zeros are skipped.
-    let near_zero = if transparent { 0.0 } else { 0.25 * lo };
-    let spans: Vec<(usize, usize)> = horizontal
-        .chunks_exact(w)
-        .map(|row| match row.iter().position(|v| v.abs() > near_zero) {
-            Some(first) => (
-                first,
-                row.iter()
-                    .rposition(|v| v.abs() > near_zero)
-                    .unwrap_or(first)
-                    + 1,
-            ),
-            None => (0, 0),
-        })
-        .collect();
-    // A zero pressure's pixel: white, or the table's first colour at alpha 0.
-    let zero = lut[0];
-    let transparent_zero = [zero[0], zero[1], zero[2], 0];
-    let background: &[u8] = if transparent {
-        &transparent_zero
+    // whatever its colour; only the runs of columns between are interpolated and
+    // coloured (feet cover a small part of the mat, and the gap between them is
+    // skipped too). Transparent pictures keep every colour, so there only exact zeros
+    // are skipped.
+    let near_zero = if transparent {
+        0.0
     } else {
-        &WHITE
+        0.25 * EDGE_LOW * peak
     };
-    let mut line = vec![0.0f32; w];
-    for (y, taps) in ys.iter().enumerate() {
-        let (mut x0, mut x1) = (w, 0);
-        for k in 0..4 {
-            if let Some(r) = taps.index(k, rows) {
-                let (a, b) = spans[r];
-                if a < b {
-                    (x0, x1) = (x0.min(a), x1.max(b));
-                }
+    let row_runs: Vec<Vec<(usize, usize)>> = horizontal
+        .chunks_exact(w)
+        .map(|row| runs_above(row, near_zero))
+        .collect();
+    // Output rows come in bands that read the same four stored rows (`top`).
+    let band_runs: Vec<Vec<(usize, usize)>> = row_runs.windows(4).map(union).collect();
+    // Background (white, or the table's first colour at alpha 0, which is what a
+    // zero pressure gives) outside the runs; every byte is written once.
+    let zero = lut[0];
+    let background_row: Vec<u8> = if transparent {
+        [zero[0], zero[1], zero[2], 0].repeat(w)
+    } else {
+        WHITE.repeat(w)
+    };
+    let mut data = Vec::with_capacity(w * h * channels);
+    let mut index = vec![0u32; w];
+    for taps in &ys {
+        // The four stored rows of this output row (`first >= -PAD` by construction
+        // of the taps; the clamp only keeps the slicing total).
+        let top = (taps.first + PAD as isize).clamp(0, band_runs.len() as isize - 1) as usize;
+        let [wa, wb, wc, wd] = taps.weights.map(|weight| weight * table.per_kpa);
+        let mut done = 0;
+        for &(x0, x1) in &band_runs[top] {
+            data.extend_from_slice(&background_row[done * channels..x0 * channels]);
+            let row = |k: usize| &horizontal[(top + k) * w + x0..(top + k) * w + x1];
+            // Vertical pass and table index of the whole run in one vectorised loop.
+            let index = &mut index[..x1 - x0];
+            for ((((i, a), b), c), d) in index
+                .iter_mut()
+                .zip(row(0))
+                .zip(row(1))
+                .zip(row(2))
+                .zip(row(3))
+            {
+                *i = table.index(wa * a + wb * b + wc * c + wd * d);
             }
+            table.extend(&mut data, index, transparent);
+            done = x1;
         }
-        let out = &mut data[y * w * channels..(y + 1) * w * channels];
-        if x0 >= x1 {
-            for px in out.chunks_exact_mut(channels) {
-                px.copy_from_slice(background);
-            }
-            continue;
-        }
-        let (left, rest) = out.split_at_mut(x0 * channels);
-        let (out, right) = rest.split_at_mut((x1 - x0) * channels);
-        for px in left
-            .chunks_exact_mut(channels)
-            .chain(right.chunks_exact_mut(channels))
-        {
-            px.copy_from_slice(background);
-        }
-        let line = &mut line[x0..x1];
-        line.iter_mut().for_each(|v| *v = 0.0);
-        for k in 0..4 {
-            let weight = taps.weights[k];
-            let Some(r) = taps.index(k, rows) else {
-                continue;
-            };
-            let src = &horizontal[r * w + x0..r * w + x1];
-            for (v, s) in line.iter_mut().zip(src) {
-                *v += weight * s;
-            }
-        }
-        // One loop per pixel layout (a constant chunk size lets the compiler unroll),
-        // and outside the soft edge the blend is skipped: most pixels are background
-        // (alpha 0 gives exactly white) or fully inside a foot (alpha 1 gives exactly
-        // the table colour), so the bytes are those of the full blend.
-        let colour = |v: f32| lut[((v * inv_scale) as usize).min(LUT_SIZE - 1)];
-        let edge = |v: f32| ((v - lo) * inv_edge).clamp(0.0, 1.0);
-        if transparent {
-            for (px, &v) in out.chunks_exact_mut(4).zip(line.iter()) {
-                let v = v.max(0.0);
-                let t = edge(v);
-                let alpha = t * t * (3.0 - 2.0 * t);
-                px[..3].copy_from_slice(&colour(v));
-                px[3] = (alpha * 255.0 + 0.5) as u8;
-            }
-        } else {
-            for (px, &v) in out.chunks_exact_mut(3).zip(line.iter()) {
-                let v = v.max(0.0);
-                let t = edge(v);
-                if t <= 0.0 {
-                    px.copy_from_slice(&WHITE);
-                    continue;
-                }
-                let c = colour(v);
-                if t >= 1.0 {
-                    px.copy_from_slice(&c);
-                    continue;
-                }
-                let alpha = t * t * (3.0 - 2.0 * t);
-                for i in 0..3 {
-                    px[i] = (f32::from(c[i]) * alpha + 255.0 * (1.0 - alpha) + 0.5) as u8;
-                }
-            }
-        }
+        data.extend_from_slice(&background_row[done * channels..]);
     }
     let mut raster = Raster {
         width,
@@ -420,6 +369,148 @@ pub fn rasterise(
         draw_overlays(&mut raster, metrics, rows, cols, pitch, lut);
     }
     Ok(raster)
+}
+
+/// Zero rows stored above and below the mat for the vertical pass (Catmull-Rom reads
+/// one row before and two after the output position, which lies within half a cell
+/// of the mat).
+const PAD: usize = 2;
+/// Entries of the pixel table per colour-table entry: the soft edge spans at least
+/// 4 % of the scale (8 % of the peak, the scale is at most twice the peak), so it gets
+/// over 300 alpha steps, finer than the 8-bit output.
+const SUBSTEPS: usize = 8;
+/// Entries of the pixel table (a power of two, so a masked index needs no check).
+const TABLE_LEN: usize = LUT_SIZE * SUBSTEPS;
+const TABLE_MASK: u32 = TABLE_LEN as u32 - 1;
+/// 2^23: added to a float in 0..2^23, the sum's low mantissa bits are its integer part.
+const MANTISSA_ROUND: f32 = 8_388_608.0;
+
+/// Interpolated pressure straight to the finished pixel: colour, soft edge and
+/// background in one lookup, built once per picture (the edge depends on its peak).
+/// Entry `i` holds the pixel of the pressures in `[i, i + 1) / per_kpa`, the edge's
+/// alpha taken at the middle of that interval; the colour is the colour table's
+/// entry of those pressures, as without the table.
+struct PixelTable {
+    /// Little-endian RGBA; opaque tables keep the fourth byte 0 (see `extend`).
+    pixels: Box<[u32; TABLE_LEN]>,
+    /// Table entries per kPa.
+    per_kpa: f32,
+    /// The last index, as a float (the clamp of the per-pixel loop).
+    last: f32,
+}
+
+impl PixelTable {
+    fn new(lut: &[[u8; 3]; LUT_SIZE], scale_max: f32, peak: f32, transparent: bool) -> Self {
+        let per_kpa = if scale_max > 0.0 {
+            (SUBSTEPS * (LUT_SIZE - 1)) as f32 / scale_max
+        } else {
+            0.0
+        };
+        let (lo, hi) = (EDGE_LOW * peak, EDGE_HIGH * peak);
+        let inv_edge = if hi > lo { 1.0 / (hi - lo) } else { 0.0 };
+        let mut pixels = Box::new([0u32; TABLE_LEN]);
+        for (i, entry) in pixels.iter_mut().enumerate() {
+            let c = lut[i / SUBSTEPS];
+            let t = if per_kpa > 0.0 {
+                let v = (i as f32 + 0.5) / per_kpa;
+                ((v - lo) * inv_edge).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let alpha = t * t * (3.0 - 2.0 * t);
+            let rgba = if transparent {
+                [c[0], c[1], c[2], (alpha * 255.0 + 0.5) as u8]
+            } else if t <= 0.0 {
+                [255, 255, 255, 0]
+            } else if t >= 1.0 {
+                [c[0], c[1], c[2], 0]
+            } else {
+                let mix = |c: u8| (f32::from(c) * alpha + 255.0 * (1.0 - alpha) + 0.5) as u8;
+                [mix(c[0]), mix(c[1]), mix(c[2]), 0]
+            };
+            *entry = u32::from_le_bytes(rgba);
+        }
+        PixelTable {
+            pixels,
+            per_kpa,
+            last: (TABLE_LEN - 1) as f32,
+        }
+    }
+
+    /// The entry of `x` = pressure x `per_kpa`. Adding 2^23 leaves the integer part
+    /// in the float's low mantissa bits: a conversion that vectorises, where a
+    /// saturating `as` costs a branch a pixel. `- 0.5` makes its rounding a floor; the
+    /// clamp keeps the kernel's negative overshoot at entry 0.
+    #[inline(always)]
+    fn index(&self, x: f32) -> u32 {
+        ((x - 0.5).clamp(0.0, self.last) + MANTISSA_ROUND).to_bits() & TABLE_MASK
+    }
+
+    fn pixel(&self, i: u32) -> u32 {
+        self.pixels[(i & TABLE_MASK) as usize]
+    }
+
+    /// Appends the pixels of table indices `index` to `data` (RGB, or RGBA when
+    /// `transparent`).
+    fn extend(&self, data: &mut Vec<u8>, index: &[u32], transparent: bool) {
+        if transparent {
+            for &i in index {
+                data.extend_from_slice(&self.pixel(i).to_le_bytes());
+            }
+            return;
+        }
+        // Four RGB pixels are three words: no 3-byte copies (the fourth byte is 0).
+        let mut quads = index.chunks_exact(4);
+        for q in &mut quads {
+            let [a, b, c, d] = [q[0], q[1], q[2], q[3]].map(|i| self.pixel(i));
+            let mut bytes = [0u8; 12];
+            for (dst, word) in
+                bytes
+                    .chunks_exact_mut(4)
+                    .zip([a | b << 24, b >> 8 | c << 16, c >> 16 | d << 8])
+            {
+                dst.copy_from_slice(&word.to_le_bytes());
+            }
+            data.extend_from_slice(&bytes);
+        }
+        for &i in quads.remainder() {
+            data.extend_from_slice(&self.pixel(i).to_le_bytes()[..3]);
+        }
+    }
+}
+
+/// The runs `[start, end)` of `row` where its magnitude exceeds `threshold`.
+fn runs_above(row: &[f32], threshold: f32) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut start = None;
+    for (x, v) in row.iter().enumerate() {
+        match (v.abs() > threshold, start) {
+            (true, None) => start = Some(x),
+            (false, Some(s)) => {
+                runs.push((s, x));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        runs.push((s, row.len()));
+    }
+    runs
+}
+
+/// The union of sets of runs, as sorted disjoint runs.
+fn union(sets: &[Vec<(usize, usize)>]) -> Vec<(usize, usize)> {
+    let mut all: Vec<(usize, usize)> = sets.iter().flatten().copied().collect();
+    all.sort_unstable();
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(all.len());
+    for (a, b) in all {
+        match out.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    out
 }
 
 /// Four Catmull-Rom taps of one output position.
@@ -581,29 +672,37 @@ fn text(r: &mut Raster, x: f32, y: f32, size: f32, s: &str, rgb: [u8; 3], halo: 
     };
     let scaled = font.as_scaled(PxScale::from(size));
     let baseline = y + scaled.ascent();
+    // Each glyph is rasterised once: the halo is the same coverage moved by a pixel.
+    let mut glyphs = Vec::with_capacity(s.len());
+    let mut pen = x;
+    for c in s.chars() {
+        let id = scaled.glyph_id(c);
+        let glyph = id.with_scale_and_position(size, ab_glyph::point(pen, baseline));
+        pen += scaled.h_advance(id);
+        if let Some(outlined) = font.outline_glyph(glyph) {
+            let bounds = outlined.px_bounds();
+            let width = bounds.width() as usize;
+            let mut coverage = vec![0.0f32; width * bounds.height() as usize];
+            outlined.draw(|gx, gy, c| {
+                if let Some(v) = coverage.get_mut(gy as usize * width + gx as usize) {
+                    *v = c;
+                }
+            });
+            glyphs.push((bounds.min.x as i64, bounds.min.y as i64, width, coverage));
+        }
+    }
     for (dx, dy, colour) in [
-        (-1.0, 0.0, halo),
-        (1.0, 0.0, halo),
-        (0.0, -1.0, halo),
-        (0.0, 1.0, halo),
-        (0.0, 0.0, rgb),
+        (-1, 0, halo),
+        (1, 0, halo),
+        (0, -1, halo),
+        (0, 1, halo),
+        (0, 0, rgb),
     ] {
-        let mut pen = x + dx;
-        for c in s.chars() {
-            let id = scaled.glyph_id(c);
-            let glyph = id.with_scale_and_position(size, ab_glyph::point(pen, baseline + dy));
-            pen += scaled.h_advance(id);
-            if let Some(outlined) = font.outline_glyph(glyph) {
-                let bounds = outlined.px_bounds();
-                outlined.draw(|gx, gy, coverage| {
-                    blend(
-                        r,
-                        bounds.min.x as i64 + i64::from(gx),
-                        bounds.min.y as i64 + i64::from(gy),
-                        colour,
-                        coverage,
-                    );
-                });
+        for (left, top, width, coverage) in &glyphs {
+            for (row, line) in coverage.chunks_exact((*width).max(1)).enumerate() {
+                for (col, &c) in line.iter().enumerate() {
+                    blend(r, left + dx + col as i64, top + dy + row as i64, colour, c);
+                }
             }
         }
     }
@@ -791,6 +890,42 @@ mod tests {
             "synthetic_viridis_transparent_128.png",
             &render(&grid, &metrics, &plain).unwrap().bytes,
         );
+    }
+
+    #[test]
+    fn the_pixel_table_gives_the_colour_and_soft_edge_of_each_pressure() {
+        let lut = colour_table(ColourMap::Turbo);
+        let (scale_max, peak) = (200.0f32, 182.0f32);
+        let table = PixelTable::new(lut, scale_max, peak, false);
+        let (lo, hi) = (EDGE_LOW * peak, EDGE_HIGH * peak);
+        for k in -100..22_000 {
+            let v = k as f32 * 0.01;
+            // The picture as a per-pixel blend would draw it.
+            let c =
+                lut[((v.max(0.0) * (LUT_SIZE - 1) as f32 / scale_max) as usize).min(LUT_SIZE - 1)];
+            let t = ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
+            let alpha = t * t * (3.0 - 2.0 * t);
+            let direct = c.map(|c| f32::from(c) * alpha + 255.0 * (1.0 - alpha));
+            let got = table.pixel(table.index(v * table.per_kpa)).to_le_bytes();
+            for ch in 0..3 {
+                assert!(
+                    (f32::from(got[ch]) - direct[ch]).abs() <= 1.5,
+                    "{v} kPa: {got:?} against {direct:?}"
+                );
+            }
+            if v <= lo {
+                assert_eq!(got[..3], WHITE, "{v} kPa is background");
+            }
+        }
+    }
+
+    #[test]
+    fn runs_cover_every_column_above_the_threshold_and_merge_across_rows() {
+        let row = [0.0, 2.0, 3.0, 0.5, -4.0, 0.0, 1.5];
+        assert_eq!(runs_above(&row, 1.0), vec![(1, 3), (4, 5), (6, 7)]);
+        assert_eq!(runs_above(&row, 10.0), vec![]);
+        let merged = union(&[vec![(1, 3), (6, 7)], vec![(2, 5)], vec![], vec![(9, 12)]]);
+        assert_eq!(merged, vec![(1, 5), (6, 7), (9, 12)]);
     }
 
     #[test]
