@@ -411,6 +411,42 @@ fn repair(value: f64, read_decimals: usize, printed: Option<usize>) -> f64 {
     }
 }
 
+/// Whether a figure can be this field's at all: a chart tick (`0`) or a fragment of a
+/// figure (`1` of `51`) next to a label is not a weight or an age. The bounds are far
+/// wider than any person's values (the consistency checks judge the rest), so this only
+/// chooses among figures, it never "fixes" one. Fields without bounds take anything.
+fn could_be(name: &str, n: &Num) -> bool {
+    const BOUNDS: &[(&str, f64, f64)] = &[
+        ("weight_kg", 10.0, 300.0),
+        ("target_weight_kg", 10.0, 300.0),
+        ("total_body_water_l", 3.0, 200.0),
+        ("protein_kg", 0.5, 60.0),
+        ("minerals_kg", 0.2, 20.0),
+        ("body_fat_mass_kg", 0.3, 250.0),
+        ("fat_free_mass_kg", 5.0, 250.0),
+        ("muscle_mass_kg", 3.0, 250.0),
+        ("skeletal_muscle_mass_kg", 2.0, 150.0),
+        ("bmi", 8.0, 80.0),
+        ("percent_body_fat", 1.0, 80.0),
+        ("height_cm", 50.0, 250.0),
+        ("age", 3.0, 120.0),
+        ("basal_metabolic_rate_kcal", 300.0, 6000.0),
+        ("waist_hip_ratio", 0.3, 2.0),
+        ("visceral_fat_level", 1.0, 30.0),
+        ("inbody_score", 1.0, 100.0),
+    ];
+    let Some((_, lo, hi)) = BOUNDS.iter().find(|(f, _, _)| *f == name) else {
+        return true;
+    };
+    // As `Ctx::field` reads it: a detached mark is a sign only for the control figures.
+    let value = if n.detached_sign && !name.ends_with("_control_kg") {
+        -n.value
+    } else {
+        n.value
+    };
+    (*lo..=*hi).contains(&repair(value, n.read_decimals, decimals(name)))
+}
+
 /// A `(lo ~ hi)` range in a piece of text.
 pub fn parse_range(text: &str) -> Option<[f64; 2]> {
     parse_range_as(text, None)
@@ -573,12 +609,23 @@ fn sections(page: &Page<'_>) -> BTreeMap<&'static str, BBox> {
             );
         // Bottom edge: the nearest heading below in the same column (a heading of the
         // other column does not end this section).
+        // A section beside another on its left (segmental fat beside segmental lean)
+        // also ends where that one does: at the next heading of the left one's column,
+        // which may be printed across both (신체변화 under the two body figures).
+        // Only the segmental figures are printed this way; a right-hand column (weight
+        // control beside a section of the left column) runs on past the left one's end.
+        let left_cols: Vec<f32> = heads
+            .iter()
+            .filter(|(_, o)| *name == "seg_fat" && o.right() < b.x && same_row(o, b))
+            .map(|(_, o)| o.x)
+            .collect();
         let bottom = heads
             .iter()
             .filter(|(_, o)| {
                 o.y > b.bottom()
                     && ((o.x - b.x).abs() < 4.0 * b.h
-                        || (o.x < b.right() + b.h && o.right() > b.x - b.h))
+                        || (o.x < b.right() + b.h && o.right() > b.x - b.h)
+                        || left_cols.iter().any(|x| (o.x - x).abs() < 4.0 * b.h))
             })
             .map(|(_, o)| o.y - 2.0)
             .fold(page.height, f32::min);
@@ -787,7 +834,7 @@ impl Ctx<'_> {
 
     /// The figure belonging to a label: same row to the right (nearest, skipping chart
     /// scales), else directly below.
-    fn value_for(&self, hit: &Hit, look: Look, region: &BBox) -> Option<&Num> {
+    fn value_for(&self, name: &str, hit: &Hit, look: Look, region: &BBox) -> Option<&Num> {
         let h = hit.h;
         // A bar chart prints its figure a little below the label's line; a header
         // prints the next field's value on the next line, so only `Right` looks low.
@@ -817,6 +864,9 @@ impl Ctx<'_> {
                     .count()
                     < 4
             })
+            // After the scale test: a scale's ticks stay a scale even when some of
+            // them could not be this field's figure.
+            .filter(|n| could_be(name, n))
             .collect();
         // Nearest to the right, but a figure on the label's own line beats one a
         // little lower (the next row of a list); a bar chart's figure, lower but much
@@ -832,7 +882,8 @@ impl Ctx<'_> {
         self.nums
             .iter()
             .filter(|n| {
-                n.bbox.y > hit.bbox.cy()
+                could_be(name, n)
+                    && n.bbox.y > hit.bbox.cy()
                     && n.bbox.y - hit.bbox.bottom() < 2.5 * h
                     && n.bbox.x < hit.bbox.right() + 2.0 * h
                     && n.bbox.right() > hit.bbox.x - 1.0 * h
@@ -941,14 +992,14 @@ pub fn parse(words: &[Word]) -> Report {
                 .iter()
                 .filter(|h| Some(h.dist) == best_dist)
                 .filter_map(|h| {
-                    ctx.value_for(h, spec.look, &region)
+                    ctx.value_for(spec.name, h, spec.look, &region)
                         .map(|n| (cost(h, n), n))
                 })
                 .min_by(|a, b| a.0.total_cmp(&b.0))
                 .or_else(|| {
                     hits.iter()
                         .filter_map(|h| {
-                            ctx.value_for(h, spec.look, &region)
+                            ctx.value_for(spec.name, h, spec.look, &region)
                                 .map(|n| (cost(h, n), n))
                         })
                         .min_by(|a, b| a.0.total_cmp(&b.0))
@@ -1010,6 +1061,8 @@ fn body_composition_columns(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>,
         return;
     }
     cols.sort_by(|a, b| b.0.bbox.x.total_cmp(&a.0.bbox.x));
+    // Figures no column field could have (a header bar read as `20099`) are no column.
+    cols.retain(|(n, _)| could_be("muscle_mass_kg", n) || could_be("weight_kg", n));
     for (name, (num, range)) in ["weight_kg", "fat_free_mass_kg", "muscle_mass_kg"]
         .iter()
         .zip(cols)
@@ -1036,9 +1089,9 @@ fn body_composition_columns(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>,
 /// The weight-control list prints target weight, weight control, fat control and
 /// muscle control in this order, one row each, figures in one column (both layouts).
 /// A label OCR garbled beyond matching (근육조절 split into the tops and bottoms of its
-/// syllables) leaves its figure unclaimed: when exactly one of the four is missing
-/// and the other three fix the column and the row pitch, the figure at the missing
-/// row's place is taken.
+/// syllables) leaves its figure unclaimed: when the rows found fix the column and the
+/// row pitch (three evenly spaced rows, or two rows a list's line apart), the figure at
+/// each missing row's place is taken.
 fn weight_control_rows(
     ctx: &Ctx<'_>,
     fields: &mut BTreeMap<String, Field>,
@@ -1056,43 +1109,48 @@ fn weight_control_rows(
         .enumerate()
         .filter_map(|(i, f)| placed.get(f).map(|b| (i, *b)))
         .collect();
-    let Some(missing) = (0..ROWS.len()).find(|i| !fields.contains_key(ROWS[*i])) else {
-        return;
-    };
-    if found.len() != 3 || fields.contains_key(ROWS[missing]) {
+    let missing: Vec<usize> = (0..ROWS.len())
+        .filter(|i| !fields.contains_key(ROWS[*i]))
+        .collect();
+    if missing.is_empty() || found.len() < 2 {
         return;
     }
     // Rows must be in order and evenly spaced, or this is not the list.
-    let (first, last) = (found[0], found[2]);
+    let (first, last) = (found[0], found[found.len() - 1]);
     let pitch = (last.1.cy() - first.1.cy()) / (last.0 - first.0) as f32;
     let h = found.iter().map(|(_, b)| b.h).fold(1.0, f32::max);
+    // Two rows fix a pitch too, but nothing checks it: only a list's tight one.
+    let max_pitch = if found.len() == 2 { 3.0 * h } else { f32::MAX };
     if pitch < h
+        || pitch > max_pitch
         || found.iter().any(|(i, b)| {
             (first.1.cy() + pitch * (i - first.0) as f32 - b.cy()).abs() > 0.3 * pitch
         })
     {
         return;
     }
-    let want_y = first.1.cy() + pitch * (missing as f32 - first.0 as f32);
     let col_x = found.iter().map(|(_, b)| b.right()).fold(0.0, f32::max);
     let region = ctx
         .sections
         .get("weight_control")
         .copied()
         .unwrap_or(ctx.all);
-    let best = ctx
-        .nums
-        .iter()
-        .filter(|n| inside(&region, &n.bbox) && !used.iter().any(|u| u == &n.bbox))
-        .filter(|n| (n.bbox.cy() - want_y).abs() < 0.35 * pitch)
-        .filter(|n| (n.bbox.right() - col_x).abs() < 4.0 * h)
-        .min_by(|a, b| {
-            (a.bbox.cy() - want_y)
-                .abs()
-                .total_cmp(&(b.bbox.cy() - want_y).abs())
-        });
-    if let Some(num) = best {
-        fields.insert(ROWS[missing].to_string(), ctx.field(ROWS[missing], num));
+    for row in missing {
+        let want_y = first.1.cy() + pitch * (row as f32 - first.0 as f32);
+        let best = ctx
+            .nums
+            .iter()
+            .filter(|n| inside(&region, &n.bbox) && !used.iter().any(|u| u == &n.bbox))
+            .filter(|n| (n.bbox.cy() - want_y).abs() < 0.35 * pitch)
+            .filter(|n| (n.bbox.right() - col_x).abs() < 4.0 * h)
+            .min_by(|a, b| {
+                (a.bbox.cy() - want_y)
+                    .abs()
+                    .total_cmp(&(b.bbox.cy() - want_y).abs())
+            });
+        if let Some(num) = best {
+            fields.insert(ROWS[row].to_string(), ctx.field(ROWS[row], num));
+        }
     }
 }
 
@@ -1104,8 +1162,8 @@ fn segmental(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>, section: &str,
     };
     for (seg, aliases) in SEGMENTS {
         for hit in ctx.page.find_label(aliases, region) {
-            if let Some(num) = ctx.value_for(&hit, Look::Right, region) {
-                let name = format!("{prefix}_{seg}_kg");
+            let name = format!("{prefix}_{seg}_kg");
+            if let Some(num) = ctx.value_for(&name, &hit, Look::Right, region) {
                 let field = ctx.field(&name, num);
                 fields.insert(name, field);
                 break;
@@ -1643,10 +1701,62 @@ mod tests {
         ];
         let r = parse(&words);
         assert_eq!(r.number("muscle_control_kg"), Some(3.7));
-        // Without three anchors the list's place is unknown: no guess.
+        // Where the list has no figure, nothing is guessed.
         let r = parse(&words[..6]);
         assert_eq!(r.number("fat_control_kg"), None);
         assert_eq!(r.number("muscle_control_kg"), None);
+    }
+
+    #[test]
+    fn two_weight_control_rows_a_line_apart_place_the_two_garbled_ones() {
+        // The real sample: 체중조절 read as 체증 (the weight's label) and 근육조절 cut
+        // to 근육; 적정체중 and 지방조절, two rows apart, fix the pitch.
+        let mut words = vec![
+            w("적정체중", 500.0, 100.0, 80.0, 20.0),
+            w("52.9", 650.0, 100.0, 40.0, 20.0),
+            w("체증", 500.0, 125.0, 40.0, 20.0),
+            w("-6.2", 650.0, 125.0, 40.0, 20.0),
+            w("지방조절", 500.0, 150.0, 80.0, 20.0),
+            w("-9.9", 650.0, 150.0, 40.0, 20.0),
+            w("근육.", 500.0, 175.0, 40.0, 20.0),
+            w("+3.7", 650.0, 175.0, 40.0, 20.0),
+        ];
+        let r = parse(&words);
+        assert_eq!(r.number("weight_control_kg"), Some(-6.2));
+        assert_eq!(r.number("muscle_control_kg"), Some(3.7));
+        // Two rows far apart are not one list: no guess.
+        for word in &mut words[4..] {
+            word.bbox.y += 300.0;
+        }
+        let r = parse(&words);
+        assert_eq!(r.number("muscle_control_kg"), None);
+    }
+
+    #[test]
+    fn a_chart_tick_or_a_fragment_is_not_taken_for_a_weight() {
+        let words = vec![
+            w("체성분분석", 0.0, 0.0, 100.0, 20.0),
+            w("체중", 0.0, 100.0, 40.0, 20.0),
+            w("0", 100.0, 100.0, 10.0, 20.0),
+            w("59.1", 300.0, 105.0, 40.0, 20.0),
+        ];
+        assert_eq!(parse(&words).number("weight_kg"), Some(59.1));
+    }
+
+    #[test]
+    fn a_section_beside_another_ends_where_the_left_one_does() {
+        // 부위별체지방분석 stands right of 부위별근육분석; 신체변화 below spans only the
+        // left part, yet the fat figures end above it: the history's 19.7 is no leg.
+        let words = vec![
+            w("부위별근육분석", 50.0, 900.0, 120.0, 20.0),
+            w("부위별체지방분석", 380.0, 900.0, 140.0, 20.0),
+            w("신체변화", 50.0, 1290.0, 80.0, 20.0),
+            w("19.7", 420.0, 1380.0, 40.0, 20.0),
+        ];
+        let page = Page::new(&words);
+        let s = sections(&page);
+        let fat = s.get("seg_fat").expect("the fat section");
+        assert!(fat.bottom() < 1290.0, "{fat:?}");
     }
 
     #[test]
