@@ -8,7 +8,8 @@
 //! Speed: Tesseract's OpenMP threading costs more than it gains on a 2-core machine
 //! (CRATES.md: 23 s vs 3.6 s per page), so every child gets `OMP_THREAD_LIMIT=1`, and
 //! the page is cut at blank rows into strips that run as parallel single-threaded
-//! children, one per core.
+//! children, one per core. Beside them, a second, much faster pass (English model,
+//! figure characters only) reads the figures, and [`merge_figures`] combines the two.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -46,7 +47,10 @@ impl Tesseract {
         }
     }
 
-    /// Reads an already prepared grey page (coordinates of that page).
+    /// Reads an already prepared grey page (coordinates of that page): the label pass
+    /// in strips, one child per core, and the figure pass over the whole page beside
+    /// it (it is several times faster than the Korean pass), merged by
+    /// [`merge_figures`].
     pub async fn recognize_grey(&self, page: &GrayImage) -> Result<Vec<Word>, OcrError> {
         let cuts = strip_cuts(page, self.strips);
         let mut jobs = Vec::new();
@@ -54,22 +58,34 @@ impl Tesseract {
             let (y0, y1) = (pair[0], pair[1]);
             let strip = image::imageops::crop_imm(page, 0, y0, page.width(), y1 - y0).to_image();
             jobs.push(async move {
-                let words = self.run_child(&strip).await?;
+                let words = self.run_child(&strip, Pass::Labels).await?;
                 Ok::<_, OcrError>(words.into_iter().map(move |mut w| {
                     w.bbox.y += y0 as f32;
                     w
                 }))
             });
         }
-        let parts = futures::future::try_join_all(jobs).await?;
-        Ok(parts.into_iter().flatten().collect())
+        let (labels, figures) = tokio::join!(
+            futures::future::try_join_all(jobs),
+            self.run_child(page, Pass::Figures)
+        );
+        let labels: Vec<Word> = labels?.into_iter().flatten().collect();
+        Ok(merge_figures(labels, figures?))
     }
 
-    async fn run_child(&self, page: &GrayImage) -> Result<Vec<Word>, OcrError> {
-        let mut child = tokio::process::Command::new(&self.bin)
-            .args([
-                "stdin", "stdout", "-l", LANGUAGES, "--dpi", "300", "--psm", PSM,
-            ])
+    async fn run_child(&self, page: &GrayImage, pass: Pass) -> Result<Vec<Word>, OcrError> {
+        let mut cmd = tokio::process::Command::new(&self.bin);
+        cmd.args(["stdin", "stdout", "--dpi", "300", "--psm", PSM]);
+        match pass {
+            Pass::Labels => cmd.args(["-l", LANGUAGES]),
+            Pass::Figures => cmd.args([
+                "-l",
+                "eng",
+                "-c",
+                &format!("tessedit_char_whitelist={FIGURE_CHARS}"),
+            ]),
+        };
+        let mut child = cmd
             .args(["-c", "preserve_interword_spaces=1", "tsv"])
             .env("OMP_THREAD_LIMIT", "1")
             .stdin(Stdio::piped())
@@ -105,6 +121,15 @@ impl Tesseract {
                 ms: self.timeout.as_millis() as u64,
             })?
     }
+}
+
+/// The two Tesseract passes over a page (see [`merge_figures`]).
+#[derive(Debug, Clone, Copy)]
+enum Pass {
+    /// `kor+eng`, everything: labels, headings, text.
+    Labels,
+    /// English model restricted to [`FIGURE_CHARS`]: the figures.
+    Figures,
 }
 
 fn failed(reason: &str) -> OcrError {
@@ -208,6 +233,85 @@ pub fn strip_cuts(page: &GrayImage, n: usize) -> Vec<u32> {
     cuts
 }
 
+/// Characters of the figure pass: digits and what figures, ranges, signs and the
+/// date are printed with.
+pub const FIGURE_CHARS: &str = "0123456789.()~-+:/";
+
+/// The area two boxes share.
+fn overlap_area(a: &BBox, b: &BBox) -> f32 {
+    let w = a.right().min(b.right()) - a.x.max(b.x);
+    let h = a.bottom().min(b.bottom()) - a.y.max(b.y);
+    if w <= 0.0 || h <= 0.0 {
+        0.0
+    } else {
+        w * h
+    }
+}
+
+/// A word without the unit printed after a figure (`1.6kg`, `156.9em`).
+fn strip_unit(s: &str) -> &str {
+    let lower = s.to_ascii_lowercase();
+    for unit in ["kcal", "keal", "kg", "ke", "cm", "em", "%"] {
+        if lower.ends_with(unit) && s.is_char_boundary(s.len() - unit.len()) {
+            return &s[..s.len() - unit.len()];
+        }
+    }
+    s
+}
+
+fn has_hangul(s: &str) -> bool {
+    s.chars()
+        .any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c) || ('\u{3131}'..='\u{318E}').contains(&c))
+}
+
+/// Merges the figure pass (English model, digits only) into the label pass (`kor+eng`).
+///
+/// Why two passes: with Korean loaded, Tesseract reads small printed figures as
+/// Hangul or Latin look-alikes (`$9.1`, `S.1S`, `2016.05.01` for `.04`) and drops
+/// some altogether; restricted to figure characters it reads them far better, but it
+/// turns every label into digit noise. So labels come from the first pass and figures
+/// from the second: a figure fills a gap or replaces a misread figure it covers, unless
+/// what it covers holds Hangul (then the "figure" is a label read as digits) or is
+/// already a clean figure.
+pub fn merge_figures(mut words: Vec<Word>, figures: Vec<Word>) -> Vec<Word> {
+    for f in figures {
+        if !f.text.chars().any(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let area = (f.bbox.w * f.bbox.h).max(1.0);
+        let on_label = words
+            .iter()
+            .any(|w| has_hangul(&w.text) && overlap_area(&w.bbox, &f.bbox) > 0.3 * area);
+        if on_label {
+            continue;
+        }
+        let covers = |w: &Word| {
+            let wa = (w.bbox.w * w.bbox.h).max(1.0);
+            overlap_area(&w.bbox, &f.bbox) > 0.3 * wa.min(area)
+        };
+        // The figure pass sometimes drops a digit the label pass kept (`1` for `51`):
+        // a figure shorter than what it would replace (units aside) loses.
+        let covered: usize = words
+            .iter()
+            .filter(|w| covers(w))
+            .map(|w| strip_unit(&w.text).chars().count())
+            .sum();
+        // A figure the label pass already read cleanly stays: the figure pass turns a
+        // unit into digits (`4.4kg` → `44.9`).
+        let clean = words.iter().filter(|w| covers(w)).any(|w| {
+            let t = strip_unit(&w.text);
+            t.chars().any(|c| c.is_ascii_digit())
+                && t.chars().all(|c| c.is_ascii_digit() || ".+-".contains(c))
+        });
+        if clean || f.text.chars().count() < covered {
+            continue;
+        }
+        words.retain(|w| !covers(w));
+        words.push(f);
+    }
+    words
+}
+
 /// Words from Tesseract's TSV (level 5 rows with text).
 pub fn parse_tsv(tsv: &str) -> Vec<Word> {
     tsv.lines()
@@ -253,6 +357,40 @@ mod tests {
         assert_eq!(words[0].text, "체중");
         assert_eq!(words[0].bbox.x, 10.0);
         assert_eq!(words[0].confidence, Some(91.5));
+    }
+
+    fn word(text: &str, x: f32, y: f32, w: f32) -> Word {
+        Word {
+            text: text.into(),
+            bbox: BBox { x, y, w, h: 20.0 },
+            confidence: None,
+        }
+    }
+
+    #[test]
+    fn the_figure_pass_replaces_misread_figures_but_keeps_labels_and_longer_reads() {
+        let labels = vec![
+            word("체중", 0.0, 0.0, 40.0),
+            word("$9.1", 100.0, 0.0, 40.0),
+            word("51", 200.0, 0.0, 20.0),
+            word("4.4kg", 300.0, 0.0, 50.0),
+        ];
+        let figures = vec![
+            // A label read as digits: dropped.
+            word("7", 5.0, 0.0, 30.0),
+            word("59.1", 101.0, 0.0, 40.0),
+            // Shorter than the label pass's read: the label pass's stays.
+            word("1", 210.0, 0.0, 10.0),
+            // A clean read with its unit turned into a digit: the label pass's stays.
+            word("44.9", 300.0, 0.0, 40.0),
+            // A figure the label pass missed.
+            word("12", 400.0, 0.0, 20.0),
+        ];
+        let texts: Vec<String> = merge_figures(labels, figures)
+            .into_iter()
+            .map(|w| w.text)
+            .collect();
+        assert_eq!(texts, ["체중", "51", "4.4kg", "59.1", "12"]);
     }
 
     #[test]
