@@ -5,10 +5,11 @@
 //!
 //! Frames: the real legacy capture (the one `PUT /image` load tests send) and
 //! synthetic feet on a 24 x 24 and a 48 x 48 mat, each drawn at the default 512 px.
-//! The PERFORMANCE.md ratio is `render_and_analysis / encode_png`: the whole path
-//! (encoding included, since `render` yields the PNG) against encoding that picture
-//! alone, the floor of any renderer; `(analysis + rasterise) / encode_png` is the
-//! share of the work beyond that floor.
+//! PERFORMANCE.md asks for "render + analysis <= 2x the PNG encode". Both readings are
+//! measured: `(analysis + rasterise) / encode_png` (the drawing and the analysis against
+//! the encode) and `render_and_analysis / encode_png` (the whole path, encoding
+//! included since `render` yields the PNG, against encoding alone: the floor of any
+//! renderer). The README quotes both.
 //!
 //! - `analysis`: [`analyse`] of one frame.
 //! - `rasterise`: interpolation, colour, overlays (no encoding).
