@@ -203,34 +203,66 @@ fn to_pgm(page: &GrayImage) -> Vec<u8> {
     out
 }
 
-/// Where to cut the page into `n` strips: at the blank row nearest to each even split,
-/// so no line of text is cut in half. Returns `n + 1` increasing y values (fewer when
-/// the page is too small to split).
+/// Where to cut the page into `n` strips: in the middle of the widest blank band
+/// within `h / (2n)` of each even split, so a cut falls between sections rather than
+/// between two lines of a list (a list cut in half loses its fields: Tesseract reads
+/// a few lines at the edge of a strip badly). Returns `n + 1` increasing y values
+/// (fewer when the page is too small to split).
 pub fn strip_cuts(page: &GrayImage, n: usize) -> Vec<u32> {
     let h = page.height();
     let w = page.width();
     let mut cuts = vec![0u32];
     if n > 1 && h > 400 {
-        // Ink per row, counting only dark pixels.
+        // Ink per row, counting only dark pixels; computed once for all cuts.
         let ink: Vec<u32> = (0..h)
             .map(|y| (0..w).filter(|&x| page.get_pixel(x, y)[0] < 140).count() as u32)
             .collect();
         for k in 1..n {
             let target = h as usize * k / n;
-            let window = h as usize / (n * 4);
+            let window = h as usize / (n * 2);
             let lo = target.saturating_sub(window);
             let hi = (target + window).min(h as usize - 1);
-            // The least inky row near the even split; ties go to the nearest.
-            let best = (lo..=hi)
-                .min_by_key(|&y| (ink[y], (y as i64 - target as i64).unsigned_abs()))
-                .unwrap_or(target) as u32;
-            if best > *cuts.last().unwrap_or(&0) + 50 {
-                cuts.push(best);
+            let cut = widest_blank_band(&ink[lo..=hi], w, target - lo).map_or(target, |y| lo + y);
+            let cut = cut as u32;
+            if cut > *cuts.last().unwrap_or(&0) + 50 {
+                cuts.push(cut);
             }
         }
     }
     cuts.push(h);
     cuts
+}
+
+/// The middle of the widest run of blank rows in `ink` (ink per row of a window, rows
+/// `width` pixels wide), ties going to the run nearest `target`. A row is blank when
+/// it holds hardly more ink than the cleanest row of the window: table borders, a
+/// shadow or speckle may leave no row of a scan perfectly clean.
+fn widest_blank_band(ink: &[u32], width: u32, target: usize) -> Option<usize> {
+    let clean = *ink.iter().min()?;
+    let blank = clean + (width / 200).max(1);
+    let mut best: Option<(usize, usize)> = None; // (start, length)
+    let mut run_start = None;
+    for (y, &row) in ink.iter().chain(std::iter::once(&u32::MAX)).enumerate() {
+        match (row <= blank, run_start) {
+            (true, None) => run_start = Some(y),
+            (false, Some(start)) => {
+                run_start = None;
+                let len = y - start;
+                let mid = start + len / 2;
+                let better = match best {
+                    None => true,
+                    Some((s, l)) => {
+                        len > l || (len == l && mid.abs_diff(target) < (s + l / 2).abs_diff(target))
+                    }
+                };
+                if better {
+                    best = Some((start, len));
+                }
+            }
+            _ => {}
+        }
+    }
+    best.map(|(start, len)| start + len / 2)
 }
 
 /// Characters of the figure pass: digits and what figures, ranges, signs and the
@@ -405,5 +437,34 @@ mod tests {
         let cuts = strip_cuts(&page, 2);
         assert_eq!(cuts.len(), 3);
         assert_eq!(page.get_pixel(0, cuts[1])[0], 255, "cut on paper, not ink");
+    }
+
+    #[test]
+    fn strips_are_cut_in_the_widest_blank_band_not_between_list_lines() {
+        // A list of lines 12 rows apart around the even split (500), and a 60-row
+        // blank band between sections further away (y 640..700).
+        let page = GrayImage::from_fn(400, 1000, |_, y| {
+            let in_list = (380..640).contains(&y) && y % 12 < 8;
+            let elsewhere = !(380..700).contains(&y) && y % 30 < 20;
+            image::Luma([if in_list || elsewhere { 0 } else { 255 }])
+        });
+        let cuts = strip_cuts(&page, 2);
+        assert_eq!(cuts.len(), 3);
+        assert!(
+            (655..=685).contains(&cuts[1]),
+            "cut in the middle of the wide band, not between list lines: {cuts:?}"
+        );
+    }
+
+    #[test]
+    fn a_faint_shadow_does_not_hide_a_blank_band() {
+        // Every row holds a little ink (a table border), so no row is perfectly
+        // clean; the wide band still wins.
+        let page = GrayImage::from_fn(400, 1000, |x, y| {
+            let text = !(560..620).contains(&y) && y % 14 < 9 && x > 10;
+            image::Luma([if text || x < 1 { 0 } else { 255 }])
+        });
+        let cuts = strip_cuts(&page, 2);
+        assert!((575..=605).contains(&cuts[1]), "{cuts:?}");
     }
 }
