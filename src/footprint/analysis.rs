@@ -588,26 +588,32 @@ fn interpolate(force: &[f32], mask: &[bool], rows: usize, cols: usize, pitch: f3
     // Samples cover the bounding box plus half a cell on each side.
     let (sr0, sc0) = (r0 * k, c0 * k);
     let (h, w) = ((r1 + 1 - r0) * k + k, (c1 + 1 - c0) * k + k);
-    let occ = |r: isize, c: isize| -> f32 {
-        if r < 0 || c < 0 || r >= rows as isize || c >= cols as isize {
-            0.0
-        } else {
-            occupancy[r as usize * cols + c as usize]
-        }
+    // Occupancy with a border of zeros, so that the four neighbours of every sample
+    // (cells r0 - 1 ..= r1 + 1, likewise columns) are read without bounds tests.
+    let pw = cols + 2;
+    let mut padded = vec![0.0f32; (rows + 2) * pw];
+    for r in 0..rows {
+        padded[(r + 1) * pw + 1..(r + 1) * pw + 1 + cols]
+            .copy_from_slice(&occupancy[r * cols..(r + 1) * cols]);
+    }
+    // Sample centres in cell units (cell centres sit at i + 0.5), with the cell to
+    // their upper left and the fraction past it; the same for every row.
+    let axis = |s: usize, s0: usize| {
+        let v = (s0 as f32 + s as f32 + 0.5) / k as f32 - 0.5 - 0.5;
+        let i = v.floor();
+        // i >= -1 and i + 1 <= rows/cols by the bounding box: +1 for the border.
+        (v, (i as isize + 1) as usize, v - i)
     };
+    let columns: Vec<(f32, usize, f32)> = (0..w).map(|sx| axis(sx, sc0)).collect();
     let mut inside = vec![usize::MAX; h * w];
     for sy in 0..h {
-        // Sample centre in cell units; cell centres sit at i + 0.5.
-        let y = (sr0 as f32 + sy as f32 + 0.5) / k as f32 - 0.5 - 0.5;
-        let (yi, fy) = (y.floor(), y - y.floor());
-        for sx in 0..w {
-            let x = (sc0 as f32 + sx as f32 + 0.5) / k as f32 - 0.5 - 0.5;
-            let (xi, fx) = (x.floor(), x - x.floor());
-            let (yi, xi) = (yi as isize, xi as isize);
-            let v = occ(yi, xi) * (1.0 - fx) * (1.0 - fy)
-                + occ(yi, xi + 1) * fx * (1.0 - fy)
-                + occ(yi + 1, xi) * (1.0 - fx) * fy
-                + occ(yi + 1, xi + 1) * fx * fy;
+        let (y, yi, fy) = axis(sy, sr0);
+        let (top, bottom) = (&padded[yi * pw..], &padded[(yi + 1) * pw..]);
+        for (sx, &(x, xi, fx)) in columns.iter().enumerate() {
+            let v = top[xi] * (1.0 - fx) * (1.0 - fy)
+                + top[xi + 1] * fx * (1.0 - fy)
+                + bottom[xi] * (1.0 - fx) * fy
+                + bottom[xi + 1] * fx * fy;
             if v >= OCCUPANCY_THRESHOLD {
                 inside[sy * w + sx] = points.len();
                 grid_index.push(sy * w + sx);
