@@ -21,43 +21,17 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use carenco_edge::config::Config;
 use carenco_edge::scanner::simulator::{SimOptions, Simulator};
 use carenco_edge::scanner::WireFormat;
-use common::TestService;
+use common::{Mat, TestService};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 use serde_json::{json, Value};
-use tokio::io::AsyncWriteExt;
-use tokio_serial::{SerialPort, SerialStream};
 
 /// Empty-mat lead-in before the person steps on, s (the capture is waiting by then).
 const EMPTY_S: f32 = 0.5;
-
-/// The pseudo-terminal the service reads; its slave end is published as a symlink.
-struct Mat {
-    master: SerialStream,
-    _slave: SerialStream,
-}
-
-impl Mat {
-    fn plug(link: &Path) -> Mat {
-        let (master, slave) = SerialStream::pair().expect("pty pair");
-        let target = slave.name().expect("pty name");
-        std::os::unix::fs::symlink(&target, link).expect("symlink");
-        Mat {
-            master,
-            _slave: slave,
-        }
-    }
-
-    async fn send(&mut self, bytes: &[u8]) {
-        self.master.write_all(bytes).await.expect("write to pty");
-        self.master.flush().await.expect("flush pty");
-    }
-}
 
 /// The two figures of one capture.
 struct Timing {

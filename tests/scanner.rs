@@ -11,40 +11,9 @@ use carenco_edge::scanner::capture::CaptureSettings;
 use carenco_edge::scanner::simulator::{SimOptions, Simulator};
 use carenco_edge::scanner::{CaptureError, Frame, ScannerHandle, WireFormat};
 use carenco_edge::store::Store;
-use common::TestService;
+use common::{Mat, TestService};
 use reqwest::Method;
 use serde_json::{json, Value};
-use tokio::io::AsyncWriteExt;
-use tokio_serial::{SerialPort, SerialStream};
-
-/// One end of a pseudo-terminal for the test to write to, the other end's path
-/// published through a symlink that the service opens.
-struct Mat {
-    master: SerialStream,
-    /// Kept open so the pty is not hung up between the service's reads.
-    _slave: SerialStream,
-}
-
-impl Mat {
-    /// Plugs in a new pty and points `link` at it (atomically, like udev).
-    fn plug(link: &Path) -> Mat {
-        let (master, slave) = SerialStream::pair().expect("pty pair");
-        let target = slave.name().expect("pty name");
-        let tmp = link.with_extension("new");
-        let _ = std::fs::remove_file(&tmp);
-        std::os::unix::fs::symlink(&target, &tmp).expect("symlink");
-        std::fs::rename(&tmp, link).expect("move symlink");
-        Mat {
-            master,
-            _slave: slave,
-        }
-    }
-
-    async fn send(&mut self, bytes: &[u8]) {
-        self.master.write_all(bytes).await.expect("write to pty");
-        self.master.flush().await.expect("flush pty");
-    }
-}
 
 async fn start_on(link: &Path, format: WireFormat) -> TestService {
     let port = link.to_string_lossy().to_string();

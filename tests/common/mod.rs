@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use carenco_edge::config::Config;
 use serde_json::Value;
+use tokio::io::AsyncWriteExt;
+use tokio_serial::{SerialPort, SerialStream};
 
 /// A service running in this test process; stopped (gracefully) on drop.
 pub struct TestService {
@@ -223,5 +225,34 @@ where
             ),
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// One end of a pseudo-terminal for the test to write to, the other end's path
+/// published through a symlink that the service opens.
+pub struct Mat {
+    master: SerialStream,
+    /// Kept open so the pty is not hung up between the service's reads.
+    _slave: SerialStream,
+}
+
+impl Mat {
+    /// Plugs in a new pty and points `link` at it (atomically, like udev).
+    pub fn plug(link: &Path) -> Mat {
+        let (master, slave) = SerialStream::pair().expect("pty pair");
+        let target = slave.name().expect("pty name");
+        let tmp = link.with_extension("new");
+        let _ = std::fs::remove_file(&tmp);
+        std::os::unix::fs::symlink(&target, &tmp).expect("symlink");
+        std::fs::rename(&tmp, link).expect("move symlink");
+        Mat {
+            master,
+            _slave: slave,
+        }
+    }
+
+    pub async fn send(&mut self, bytes: &[u8]) {
+        self.master.write_all(bytes).await.expect("write to pty");
+        self.master.flush().await.expect("flush pty");
     }
 }
