@@ -146,7 +146,7 @@ fn levenshtein(a: &[u32], b: &[u32]) -> usize {
     prev[b.len()]
 }
 
-fn is_hangul(c: char) -> bool {
+pub(crate) fn is_hangul(c: char) -> bool {
     ('\u{AC00}'..='\u{D7A3}').contains(&c) || ('\u{3131}'..='\u{318E}').contains(&c)
 }
 

@@ -51,6 +51,16 @@ impl BBox {
     pub fn cy(&self) -> f32 {
         self.y + self.h / 2.0
     }
+    /// The area both boxes cover (0 when they do not meet).
+    pub fn overlap_area(&self, o: &BBox) -> f32 {
+        let w = self.right().min(o.right()) - self.x.max(o.x);
+        let h = self.bottom().min(o.bottom()) - self.y.max(o.y);
+        if w <= 0.0 || h <= 0.0 {
+            0.0
+        } else {
+            w * h
+        }
+    }
     /// The smallest box holding both.
     pub fn union(&self, o: &BBox) -> BBox {
         let x = self.x.min(o.x);

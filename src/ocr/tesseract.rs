@@ -18,6 +18,7 @@ use futures::future::BoxFuture;
 use image::GrayImage;
 use tokio::io::AsyncWriteExt;
 
+use super::inbody::is_hangul;
 use super::preprocess;
 use super::{BBox, OcrEngine, OcrError, Word};
 use crate::config::OcrConfig;
@@ -269,17 +270,6 @@ fn widest_blank_band(ink: &[u32], width: u32, target: usize) -> Option<usize> {
 /// date are printed with.
 pub const FIGURE_CHARS: &str = "0123456789.()~-+:/";
 
-/// The area two boxes share.
-fn overlap_area(a: &BBox, b: &BBox) -> f32 {
-    let w = a.right().min(b.right()) - a.x.max(b.x);
-    let h = a.bottom().min(b.bottom()) - a.y.max(b.y);
-    if w <= 0.0 || h <= 0.0 {
-        0.0
-    } else {
-        w * h
-    }
-}
-
 /// A word without the unit printed after a figure (`1.6kg`, `156.9em`).
 fn strip_unit(s: &str) -> &str {
     let lower = s.to_ascii_lowercase();
@@ -289,11 +279,6 @@ fn strip_unit(s: &str) -> &str {
         }
     }
     s
-}
-
-fn has_hangul(s: &str) -> bool {
-    s.chars()
-        .any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c) || ('\u{3131}'..='\u{318E}').contains(&c))
 }
 
 /// Merges the figure pass (English model, digits only) into the label pass (`kor+eng`).
@@ -313,29 +298,29 @@ pub fn merge_figures(mut words: Vec<Word>, figures: Vec<Word>) -> Vec<Word> {
         let area = (f.bbox.w * f.bbox.h).max(1.0);
         let on_label = words
             .iter()
-            .any(|w| has_hangul(&w.text) && overlap_area(&w.bbox, &f.bbox) > 0.3 * area);
+            .any(|w| w.text.chars().any(is_hangul) && w.bbox.overlap_area(&f.bbox) > 0.3 * area);
         if on_label {
             continue;
         }
         let covers = |w: &Word| {
             let wa = (w.bbox.w * w.bbox.h).max(1.0);
-            overlap_area(&w.bbox, &f.bbox) > 0.3 * wa.min(area)
+            w.bbox.overlap_area(&f.bbox) > 0.3 * wa.min(area)
         };
-        // The figure pass sometimes drops a digit the label pass kept (`1` for `51`):
-        // a figure shorter than what it would replace (units aside) loses.
-        let covered: usize = words
+        let covered: Vec<&str> = words
             .iter()
             .filter(|w| covers(w))
-            .map(|w| strip_unit(&w.text).chars().count())
-            .sum();
+            .map(|w| strip_unit(&w.text))
+            .collect();
+        // The figure pass sometimes drops a digit the label pass kept (`1` for `51`):
+        // a figure shorter than what it would replace (units aside) loses.
+        let covered_len: usize = covered.iter().map(|t| t.chars().count()).sum();
         // A figure the label pass already read cleanly stays: the figure pass turns a
         // unit into digits (`4.4kg` → `44.9`).
-        let clean = words.iter().filter(|w| covers(w)).any(|w| {
-            let t = strip_unit(&w.text);
+        let clean = covered.iter().any(|t| {
             t.chars().any(|c| c.is_ascii_digit())
                 && t.chars().all(|c| c.is_ascii_digit() || ".+-".contains(c))
         });
-        if clean || f.text.chars().count() < covered {
+        if clean || f.text.chars().count() < covered_len {
             continue;
         }
         words.retain(|w| !covers(w));
