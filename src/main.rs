@@ -61,6 +61,10 @@ enum Command {
         /// Print the report as JSON (the `/ocr` answer without `record_id`).
         #[arg(long)]
         json: bool,
+        /// Also print every word the engine read, with its box and confidence (to see
+        /// why a field was missed).
+        #[arg(long)]
+        words: bool,
         #[arg(long, env = "CARENCO_CONFIG")]
         config: Option<PathBuf>,
     },
@@ -448,6 +452,7 @@ fn ocr(
     image: &std::path::Path,
     engine: Option<EngineArg>,
     json: bool,
+    words: bool,
     config: Option<&PathBuf>,
 ) -> anyhow::Result<()> {
     use carenco_edge::config::OcrEngineChoice;
@@ -466,6 +471,21 @@ fn ocr(
         .build()
         .context("starting the async runtime")?;
     let recognized = runtime.block_on(engines.recognize(&bytes))?;
+    if words {
+        // To standard error, so `--json` output stays one document.
+        for w in &recognized.words {
+            let b = &w.bbox;
+            eprintln!(
+                "{:6.0} {:6.0} {:5.0} {:4.0} {:>4} {}",
+                b.x,
+                b.y,
+                b.w,
+                b.h,
+                w.confidence.map_or("-".into(), |c| format!("{c:.0}")),
+                w.text
+            );
+        }
+    }
     let report = carenco_edge::ocr::inbody::parse(&recognized.words);
     let sheet = report.is_inbody_sheet();
     let report = carenco_edge::api::ocr::OcrReport::new(recognized.engine, report);
@@ -505,8 +525,9 @@ fn main() -> ExitCode {
             image,
             engine,
             json,
+            words,
             config,
-        }) => ocr(&image, engine, json, config.as_ref()),
+        }) => ocr(&image, engine, json, words, config.as_ref()),
         Some(Command::Render(args)) => render(args),
         Some(Command::GenerateConfig) => {
             print!("{DEFAULT_CONFIG_TOML}");

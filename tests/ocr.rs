@@ -74,9 +74,9 @@ async fn the_real_sample_is_read_by_tesseract_and_every_transcribed_field_compar
     );
 }
 
-/// Just below what the pipeline reaches on the real sample today (13/32 fields with two
+/// Just below what the pipeline reaches on the real sample today (17/32 fields with two
 /// strips, i.e. on 2 cores; a regression guard; the goal of 95 % is not reached).
-const REAL_SAMPLE_FLOOR: f64 = 0.4;
+const REAL_SAMPLE_FLOOR: f64 = 0.5;
 
 #[tokio::test]
 async fn generated_sheets_of_both_layouts_are_read_by_tesseract_field_by_field() {
@@ -105,8 +105,8 @@ async fn a_degraded_photo_of_a_generated_sheet_is_still_read() {
     let jpeg = degrade(&sheet.image, &d).expect("jpeg");
     let (ratio, misses) = read_and_score(&jpeg, &sheet.truth).await;
     eprintln!("degraded: {:.1} %", ratio * 100.0);
-    // Just below what the pipeline reaches (28/32): one more miss fails.
-    assert!(ratio >= 0.87, "degraded: {ratio:.3}: {misses:#?}");
+    // What the pipeline reaches (29/32): one more miss fails.
+    assert!(ratio >= 0.9, "degraded: {ratio:.3}: {misses:#?}");
 }
 
 // ---------------------------------------------------------------------------------

@@ -227,7 +227,21 @@ impl<'a> Page<'a> {
     /// `region`. A match must be complete: the chain may not continue with more
     /// Hangul (so `체중` does not match the start of `체중조절`).
     fn find_label(&self, aliases: &[&str], region: &BBox) -> Vec<Hit> {
+        self.find_text(aliases, region, true)
+    }
+
+    /// [`Page::find_label`], and with `complete` false a match may also be followed
+    /// by more Hangul: a section heading is followed by its English subtitle in small
+    /// print, which OCR often reads as Hangul syllables.
+    fn find_text(&self, aliases: &[&str], region: &BBox, complete: bool) -> Vec<Hit> {
         let targets: Vec<Vec<u32>> = aliases.iter().map(|a| jamo(a)).collect();
+        // Only a short Korean label can be the head of another (`체중` of `체중조절`);
+        // a label of four or more syllables followed by Hangul is itself followed by
+        // something else (a misread subtitle, `인바디점수` before `InBody Score`).
+        let short: Vec<bool> = aliases
+            .iter()
+            .map(|a| a.chars().filter(|c| is_hangul(*c)).count() < 4)
+            .collect();
         let mut hits = Vec::new();
         for start in 0..self.words.len() {
             if !inside(region, &self.words[start].bbox) {
@@ -264,9 +278,10 @@ impl<'a> Page<'a> {
                     .map(|n| self.words[n].text.chars().next().is_some_and(is_hangul))
                     .unwrap_or(false);
                 let j = jamo(&text);
-                for t in &targets {
+                for (t, short) in targets.iter().zip(&short) {
                     let d = levenshtein(&j, t);
-                    if d <= tolerance(t.len()) && !(continues_hangul && t_is_hangul(t)) {
+                    let cut_short = complete && *short && continues_hangul && t_is_hangul(t);
+                    if d <= tolerance(t.len()) && !cut_short {
                         hits.push(Hit {
                             bbox,
                             h: self.words[start].bbox.h.max(1.0),
@@ -565,7 +580,7 @@ fn sections(page: &Page<'_>) -> BTreeMap<&'static str, BBox> {
     // line, the leftmost part, so that headings of one column line up.
     let mut heads: Vec<(&'static str, BBox)> = Vec::new();
     for (name, aliases) in SECTIONS {
-        let mut hits = page.find_label(aliases, &all);
+        let mut hits = page.find_text(aliases, &all, false);
         hits.retain(|h| h.dist <= 1);
         let Some(top) = hits.iter().map(|h| h.bbox.y).min_by(f32::total_cmp) else {
             continue;
@@ -588,12 +603,7 @@ fn sections(page: &Page<'_>) -> BTreeMap<&'static str, BBox> {
     for (name, b) in &heads {
         // Left and right edges: the neighbouring headings on about the same row
         // (the segmental lean and fat figures sit side by side).
-        let right = heads
-            .iter()
-            .filter(|(_, o)| o.x > b.right() && same_row(o, b))
-            .map(|(_, o)| o.x - b.h)
-            .fold(page.width, f32::min);
-        let x0 = heads
+        let mut x0 = heads
             .iter()
             .filter(|(_, o)| o.right() < b.x && same_row(o, b))
             .map(|(_, o)| o.right() + b.h)
@@ -629,6 +639,24 @@ fn sections(page: &Page<'_>) -> BTreeMap<&'static str, BBox> {
             })
             .map(|(_, o)| o.y - 2.0)
             .fold(page.height, f32::min);
+        // A right-hand column's section (a heading in the right half of the page,
+        // with headings of another column left of it) starts at its own heading: the
+        // left column's figures are not its own. (The segmental figures side by side
+        // both lie in the left half.)
+        if b.x > 0.5 * page.width && heads.iter().any(|(_, o)| o.right() < b.x - b.h) {
+            x0 = x0.max(b.x - 1.5 * b.h);
+        }
+        // Right edge: the neighbouring headings on about the same row, or a heading of
+        // the column to the right that starts before this section ends (a left-hand
+        // section's figures never run into the right-hand column's lists).
+        let right = heads
+            .iter()
+            .filter(|(_, o)| {
+                o.x > b.right()
+                    && (same_row(o, b) || (o.x > 0.5 * page.width && o.y > b.y && o.y < bottom))
+            })
+            .map(|(_, o)| o.x - b.h)
+            .fold(page.width, f32::min);
         out.insert(
             *name,
             BBox {
@@ -951,7 +979,8 @@ impl Ctx<'_> {
             })
             .collect();
         rows.iter().find_map(|(_, text)| {
-            let start = text.find('(')?;
+            // A range whose `(` was lost still has its `~`.
+            let start = text.find('(').or_else(|| text.contains('~').then_some(0))?;
             let end = text[start..]
                 .find(')')
                 .map_or(text.len(), |e| start + e + 1);
@@ -1015,6 +1044,7 @@ pub fn parse(words: &[Word]) -> Report {
 
     body_composition_columns(&ctx, &mut fields, &used);
     weight_control_rows(&ctx, &mut fields, &placed, &used);
+    rows_in_order(&ctx, &mut fields, &mut used);
     segmental(&ctx, &mut fields, "seg_lean", "segmental_lean");
     segmental(&ctx, &mut fields, "seg_fat", "segmental_fat");
     header_text_fields(&ctx, &mut fields);
@@ -1034,6 +1064,223 @@ pub fn parse(words: &[Word]) -> Report {
         missing,
         warnings,
         body_type,
+    }
+}
+
+/// The fields each section prints (the header band above the first section prints the
+/// subject's fields).
+const SECTION_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "body_comp",
+        &[
+            "total_body_water_l",
+            "protein_kg",
+            "minerals_kg",
+            "body_fat_mass_kg",
+            "muscle_mass_kg",
+            "fat_free_mass_kg",
+            "weight_kg",
+        ],
+    ),
+    (
+        "muscle_fat",
+        &["skeletal_muscle_mass_kg", "weight_kg", "body_fat_mass_kg"],
+    ),
+    ("obesity", &["bmi", "percent_body_fat"]),
+    (
+        "seg_lean",
+        &[
+            "segmental_lean_left_arm_kg",
+            "segmental_lean_right_arm_kg",
+            "segmental_lean_trunk_kg",
+            "segmental_lean_left_leg_kg",
+            "segmental_lean_right_leg_kg",
+        ],
+    ),
+    (
+        "seg_fat",
+        &[
+            "segmental_fat_left_arm_kg",
+            "segmental_fat_right_arm_kg",
+            "segmental_fat_trunk_kg",
+            "segmental_fat_left_leg_kg",
+            "segmental_fat_right_leg_kg",
+        ],
+    ),
+    ("score", &["inbody_score"]),
+    (
+        "weight_control",
+        &[
+            "target_weight_kg",
+            "weight_control_kg",
+            "fat_control_kg",
+            "muscle_control_kg",
+        ],
+    ),
+    (
+        "research",
+        &[
+            "basal_metabolic_rate_kcal",
+            "waist_hip_ratio",
+            "visceral_fat_level",
+        ],
+    ),
+    ("", &["height_cm", "age", "tested_at"]),
+];
+
+/// Where a closer look could recover what the first reading of a page missed: the
+/// region of every found section one of whose fields is missing or named in a
+/// consistency warning, and the band above the first section (the subject header)
+/// when one of its fields is. Page coordinates of `words`; empty when no section
+/// heading was read (then there is nothing to place a closer look by).
+///
+/// The engine reads these regions again at a larger scale (see
+/// `tesseract::Tesseract::recognize_grey`): the work is in proportion to what went
+/// wrong, so a clean sheet costs nothing more.
+/// The section headings found and the regions they govern (diagnostics).
+pub fn section_regions(words: &[Word]) -> BTreeMap<&'static str, BBox> {
+    sections(&Page::new(words))
+}
+
+pub fn reread_regions(words: &[Word], report: &Report) -> Vec<BBox> {
+    let page = Page::new(words);
+    let found = sections(&page);
+    let Some(first_heading) = found.values().map(|b| b.y).min_by(f32::total_cmp) else {
+        return Vec::new();
+    };
+    let doubtful = |field: &str| {
+        !report.fields.contains_key(field) || report.warnings.iter().any(|w| w.contains(field))
+    };
+    let mut out = Vec::new();
+    for (section, fields) in SECTION_FIELDS {
+        if !fields.iter().any(|f| doubtful(f)) {
+            continue;
+        }
+        let region = if section.is_empty() {
+            BBox {
+                x: 0.0,
+                y: 0.0,
+                w: page.width,
+                h: first_heading.max(0.0),
+            }
+        } else if let Some(b) = found.get(section) {
+            *b
+        } else {
+            continue;
+        };
+        if region.w >= 1.0 && region.h >= 1.0 {
+            out.push(region);
+        }
+    }
+    out
+}
+
+/// Lists every InBody layout prints in the same order, one figure per row, the figure
+/// in the largest print of the list (chart scales and ranges are smaller).
+const ROW_ORDER: &[(&str, &[&str])] = &[
+    (
+        "muscle_fat",
+        &["weight_kg", "skeletal_muscle_mass_kg", "body_fat_mass_kg"],
+    ),
+    ("obesity", &["bmi", "percent_body_fat"]),
+    (
+        "weight_control",
+        &[
+            "target_weight_kg",
+            "weight_control_kg",
+            "fat_control_kg",
+            "muscle_control_kg",
+        ],
+    ),
+];
+
+/// Row labels OCR could not read (a Korean label beside a chart, small print on a grey
+/// band) leave their figures unclaimed. When a list's section was found and its figures
+/// stand in exactly as many rows as the list has, each missing field takes the figure
+/// of its row — provided the fields that were found by label sit in their own rows
+/// (else the order does not hold here and nothing is taken). The body-composition
+/// table's first column (water, protein, minerals, fat: each figure with its range
+/// under it) is such a list too.
+fn rows_in_order(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>, used: &mut Vec<BBox>) {
+    for (section, rows) in ROW_ORDER {
+        let Some(region) = ctx.sections.get(section) else {
+            continue;
+        };
+        let cands: Vec<&Num> = ctx
+            .nums
+            .iter()
+            .filter(|n| n.read_decimals > 0 && inside(region, &n.bbox))
+            .collect();
+        let top = cands.iter().map(|n| n.bbox.h).fold(0.0, f32::max);
+        let large: Vec<&Num> = cands
+            .into_iter()
+            .filter(|n| n.bbox.h >= 0.8 * top)
+            .collect();
+        assign_rows(ctx, fields, used, rows, large);
+    }
+    if let Some(region) = ctx.sections.get("body_comp") {
+        let with_range: Vec<&Num> = ctx
+            .nums
+            .iter()
+            .filter(|n| n.decimal && inside(region, &n.bbox))
+            .filter(|n| ctx.range_for(n, Some(1)).is_some())
+            .collect();
+        let left = with_range.iter().map(|n| n.bbox.x).fold(f32::MAX, f32::min);
+        let first_col: Vec<&Num> = with_range
+            .into_iter()
+            .filter(|n| n.bbox.x - left < 2.0 * n.bbox.h)
+            .collect();
+        assign_rows(
+            ctx,
+            fields,
+            used,
+            &[
+                "total_body_water_l",
+                "protein_kg",
+                "minerals_kg",
+                "body_fat_mass_kg",
+            ],
+            first_col,
+        );
+    }
+}
+
+/// Gives `rows` (top to bottom) the figures of `nums` row by row, when there are
+/// exactly as many rows, one figure each, and every field already found is its row's
+/// figure.
+fn assign_rows(
+    ctx: &Ctx<'_>,
+    fields: &mut BTreeMap<String, Field>,
+    used: &mut Vec<BBox>,
+    rows: &[&str],
+    mut nums: Vec<&Num>,
+) {
+    if rows.iter().all(|f| fields.contains_key(*f)) || nums.len() != rows.len() {
+        return;
+    }
+    nums.sort_by(|a, b| a.bbox.cy().total_cmp(&b.bbox.cy()));
+    // One figure per row: each lower than the last by at least a line.
+    if nums
+        .windows(2)
+        .any(|p| p[1].bbox.cy() - p[0].bbox.cy() < 0.8 * p[0].bbox.h.max(p[1].bbox.h))
+    {
+        return;
+    }
+    let agrees = rows
+        .iter()
+        .zip(&nums)
+        .all(|(name, n)| match fields.get(*name) {
+            Some(f) => f.value.as_f64() == ctx.field(name, n).value.as_f64(),
+            None => could_be(name, n),
+        });
+    if !agrees {
+        return;
+    }
+    for (name, n) in rows.iter().zip(nums) {
+        if !fields.contains_key(*name) && !used.contains(&n.bbox) {
+            fields.insert(name.to_string(), ctx.field(name, n));
+            used.push(n.bbox);
+        }
     }
 }
 
@@ -1849,5 +2096,153 @@ mod tests {
             let _ = parse_range(&s);
             let _ = parse_datetime(&s);
         }
+    }
+
+    #[test]
+    fn a_long_heading_followed_by_a_misread_subtitle_is_found() {
+        // `인바디점수` and its subtitle `InBody Score` in small print read as Hangul.
+        let words = vec![
+            w("인바디점수", 700.0, 100.0, 100.0, 20.0),
+            w("니사", 805.0, 104.0, 30.0, 14.0),
+            w("66/100점", 760.0, 140.0, 90.0, 40.0),
+            w("체성분분석", 50.0, 100.0, 100.0, 20.0),
+            w("단백질", 50.0, 150.0, 60.0, 20.0),
+            w("10.2", 200.0, 150.0, 40.0, 20.0),
+        ];
+        let r = parse(&words);
+        assert_eq!(r.number("inbody_score"), Some(66.0));
+        assert!(section_regions(&words).contains_key("score"));
+        // A short label keeps needing a complete match: `체중` is not `체중조절`.
+        let words = vec![
+            w("체중조절", 50.0, 100.0, 80.0, 20.0),
+            w("-6.2", 200.0, 100.0, 40.0, 20.0),
+        ];
+        assert_eq!(parse(&words).number("weight_kg"), None);
+    }
+
+    #[test]
+    fn a_right_hand_column_section_starts_at_its_heading() {
+        // Left column: body composition, then muscle-fat; right column: score, then
+        // weight control, whose heading lies beside the left column's sections.
+        let words = vec![
+            w("체성분분석", 50.0, 100.0, 100.0, 20.0),
+            w("인바디점수", 700.0, 100.0, 100.0, 20.0),
+            w("체중조절", 700.0, 300.0, 80.0, 20.0),
+            w("골격근지방분석", 50.0, 400.0, 140.0, 20.0),
+            w("연구항목", 700.0, 600.0, 80.0, 20.0),
+            w("x", 1000.0, 900.0, 10.0, 10.0),
+        ];
+        let s = section_regions(&words);
+        for right in ["score", "weight_control", "research"] {
+            assert!(
+                s[right].x > 600.0,
+                "{right} starts at its heading: {:?}",
+                s[right]
+            );
+        }
+        for left in ["body_comp", "muscle_fat"] {
+            assert!(
+                s[left].right() < 700.0,
+                "{left} ends before the right column: {:?}",
+                s[left]
+            );
+        }
+        // The segmental figures side by side stay one beside the other.
+        let words = vec![
+            w("부위별근육분석", 50.0, 100.0, 140.0, 20.0),
+            w("부위별체지방분석", 400.0, 100.0, 160.0, 20.0),
+            w("x", 1000.0, 900.0, 10.0, 10.0),
+        ];
+        let s = section_regions(&words);
+        assert!(
+            s["seg_lean"].right() < 400.0 && s["seg_fat"].x < 400.0,
+            "{s:?}"
+        );
+    }
+
+    #[test]
+    fn rows_whose_labels_were_not_read_take_their_figures_in_order() {
+        // A muscle-fat chart: labels unreadable, chart scales in small print, one
+        // figure per row at the end of its bar.
+        let mut words = vec![
+            w("Muscle-Fat", 50.0, 100.0, 120.0, 20.0),
+            w("Analysis", 180.0, 100.0, 90.0, 20.0),
+            w("xq", 50.0, 150.0, 40.0, 20.0),
+            w("Mane", 50.0, 200.0, 40.0, 20.0),
+            w("WIV", 50.0, 250.0, 40.0, 20.0),
+            w("70.1", 400.0, 158.0, 40.0, 20.0),
+            w("30.2", 300.0, 208.0, 40.0, 20.0),
+            w("15.3", 250.0, 258.0, 40.0, 20.0),
+        ];
+        for (i, y) in [145.0, 195.0, 245.0].iter().enumerate() {
+            for k in 0..8 {
+                let tick = format!("{}", 40 + 20 * k + i);
+                words.push(w(&tick, 150.0 + 60.0 * k as f32, *y, 20.0, 10.0));
+            }
+        }
+        let r = parse(&words);
+        assert_eq!(r.number("weight_kg"), Some(70.1));
+        assert_eq!(r.number("skeletal_muscle_mass_kg"), Some(30.2));
+        assert_eq!(r.number("body_fat_mass_kg"), Some(15.3));
+        // One row's figure missing: the order cannot be trusted, nothing is taken.
+        words.retain(|x| x.text != "30.2");
+        let r = parse(&words);
+        assert_eq!(r.number("weight_kg"), None);
+        assert_eq!(r.number("body_fat_mass_kg"), None);
+    }
+
+    #[test]
+    fn only_sections_with_missing_or_doubtful_fields_are_read_again() {
+        let words = vec![
+            w("체성분분석", 50.0, 100.0, 100.0, 20.0),
+            w("비만분석", 50.0, 400.0, 80.0, 20.0),
+            w("x", 1000.0, 900.0, 10.0, 10.0),
+        ];
+        let mut report = parse(&[]);
+        report.warnings.clear();
+        for f in FIELDS {
+            report.fields.insert(
+                f.to_string(),
+                Field {
+                    value: Value::Number(1.0),
+                    range: None,
+                },
+            );
+        }
+        assert!(
+            reread_regions(&words, &report).is_empty(),
+            "nothing missing"
+        );
+        report.fields.remove("bmi");
+        let regions = reread_regions(&words, &report);
+        assert_eq!(regions.len(), 1);
+        assert!(regions[0].y > 300.0, "the obesity section: {regions:?}");
+        report.fields.insert(
+            "bmi".into(),
+            Field {
+                value: Value::Number(1.0),
+                range: None,
+            },
+        );
+        report
+            .warnings
+            .push("weight_kg - body_fat_mass_kg = 3, but fat_free_mass_kg = 1".into());
+        let regions = reread_regions(&words, &report);
+        assert_eq!(
+            regions.len(),
+            1,
+            "body composition (weight, fat, fat-free): {regions:?}"
+        );
+        assert!(regions[0].y < 300.0);
+        report.fields.remove("tested_at");
+        let regions = reread_regions(&words, &report);
+        assert!(
+            regions.iter().any(|r| r.y == 0.0 && r.h <= 100.0),
+            "the header band"
+        );
+        assert!(
+            reread_regions(&[], &report).is_empty(),
+            "no heading, no regions"
+        );
     }
 }

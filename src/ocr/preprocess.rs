@@ -217,6 +217,82 @@ fn bilinear(img: &GrayImage, x: f32, y: f32) -> u8 {
     (top * (1.0 - ty) + bot * ty).round() as u8
 }
 
+/// Pixels darker than this are ink for [`erase_rules`].
+const RULE_INK: u8 = 200;
+
+/// Whitens table rules and chart bars: every horizontal or vertical run of ink at least
+/// `min_len` pixels long, and a 2-pixel margin around it (a blurred scan leaves grey
+/// edges). Figures printed against a rule or at the end of a bar (`▬▬▬59.1`) are then
+/// read as figures, not as part of one blob with the bar. Glyph strokes are shorter
+/// than `min_len` when it is a few text heights.
+pub fn erase_rules(img: &GrayImage, min_len: u32) -> GrayImage {
+    let (w, h) = img.dimensions();
+    let (wu, hu) = (w as usize, h as usize);
+    let min_len = min_len.max(2) as usize;
+    let ink: Vec<bool> = img.as_raw().iter().map(|&v| v < RULE_INK).collect();
+    let mut rule = vec![false; ink.len()];
+    // Horizontal runs.
+    for y in 0..hu {
+        let row = &ink[y * wu..(y + 1) * wu];
+        let mut x = 0;
+        while x < wu {
+            if !row[x] {
+                x += 1;
+                continue;
+            }
+            let start = x;
+            while x < wu && row[x] {
+                x += 1;
+            }
+            if x - start >= min_len {
+                rule[y * wu + start..y * wu + x].fill(true);
+            }
+        }
+    }
+    // Vertical runs.
+    for x in 0..wu {
+        let mut y = 0;
+        while y < hu {
+            if !ink[y * wu + x] {
+                y += 1;
+                continue;
+            }
+            let start = y;
+            while y < hu && ink[y * wu + x] {
+                y += 1;
+            }
+            if y - start >= min_len {
+                for yy in start..y {
+                    rule[yy * wu + x] = true;
+                }
+            }
+        }
+    }
+    // Grow by 2 pixels (horizontally, then vertically) and paint white.
+    const GROW: usize = 2;
+    let mut wide = vec![false; rule.len()];
+    for y in 0..hu {
+        for x in 0..wu {
+            if rule[y * wu + x] {
+                let (a, b) = (x.saturating_sub(GROW), (x + GROW).min(wu - 1));
+                wide[y * wu + a..=y * wu + b].fill(true);
+            }
+        }
+    }
+    let mut out = img.clone();
+    for x in 0..wu {
+        for y in 0..hu {
+            if wide[y * wu + x] {
+                let (a, b) = (y.saturating_sub(GROW), (y + GROW).min(hu - 1));
+                for yy in a..=b {
+                    out.as_mut()[yy * wu + x] = 255;
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +320,33 @@ mod tests {
             let found = estimate_skew(&rotated);
             assert!((found - deg).abs() <= 0.3, "rotated {deg}, found {found}");
         }
+    }
+
+    #[test]
+    fn rules_and_bars_are_erased_and_glyphs_kept() {
+        // A table rule (row 10), a chart bar (rows 40..50, x 20..300) with a "figure"
+        // right after it (a 12x20 block at x 306), and a vertical rule at x 500.
+        let img = GrayImage::from_fn(600, 120, |x, y| {
+            let rule = y == 10 && x < 580;
+            let bar = (40..50).contains(&y) && (20..300).contains(&x);
+            let glyph = (35..55).contains(&y) && (306..318).contains(&x);
+            let vertical = x == 500 && (5..115).contains(&y);
+            Luma([if rule || bar || glyph || vertical {
+                10
+            } else {
+                240
+            }])
+        });
+        let out = erase_rules(&img, 60);
+        let p = |x: u32, y: u32| out.get_pixel(x, y)[0];
+        assert_eq!(p(100, 10), 255, "rule erased");
+        assert_eq!(p(150, 45), 255, "bar erased");
+        assert_eq!(p(500, 60), 255, "vertical rule erased");
+        assert!(
+            (308..318).all(|x| (36..55).all(|y| p(x, y) == 10)),
+            "the figure stays"
+        );
+        assert_eq!(p(450, 80), 240, "paper untouched");
     }
 
     #[test]

@@ -10,6 +10,13 @@
 //! the page is cut at blank rows into strips that run as parallel single-threaded
 //! children, one per core. Beside them, a second, much faster pass (English model,
 //! figure characters only) reads the figures, and [`merge_figures`] combines the two.
+//!
+//! A closer look follows where that first look failed: the sections of the sheet with
+//! a missing or inconsistent field ([`inbody::reread_regions`]) are cut out, their
+//! rules and chart bars erased, scaled up and binarised, and read again for figures
+//! ([`merge_reread`]). A low-resolution scan loses decimal points, ranges and the
+//! figures printed against a bar in the first look; a clean sheet never needs the
+//! second one.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -18,7 +25,7 @@ use futures::future::BoxFuture;
 use image::GrayImage;
 use tokio::io::AsyncWriteExt;
 
-use super::inbody::is_hangul;
+use super::inbody::{self, is_hangul};
 use super::preprocess;
 use super::{BBox, OcrEngine, OcrError, Word};
 use crate::config::OcrConfig;
@@ -53,6 +60,24 @@ impl Tesseract {
     /// it (it is several times faster than the Korean pass), merged by
     /// [`merge_figures`].
     pub async fn recognize_grey(&self, page: &GrayImage) -> Result<Vec<Word>, OcrError> {
+        let words = self.first_look(page).await?;
+        // A closer look where the first one failed: the sections with a missing or
+        // inconsistent field, read again larger (figures only). A clean sheet has
+        // none, so it costs nothing there.
+        let report = inbody::parse(&words);
+        let regions = inbody::reread_regions(&words, &report);
+        if regions.is_empty() {
+            return Ok(words);
+        }
+        let (scale, text_h) = reread_scale(&words, &regions);
+        let figures = self.read_regions(page, &regions, scale, text_h).await?;
+        Ok(merge_reread(words, figures))
+    }
+
+    /// The first look: the label pass in strips, one child per core, and the figure
+    /// pass over the whole page beside it (it is several times faster than the Korean
+    /// pass), merged by [`merge_figures`].
+    async fn first_look(&self, page: &GrayImage) -> Result<Vec<Word>, OcrError> {
         let cuts = strip_cuts(page, self.strips);
         let mut jobs = Vec::new();
         for pair in cuts.windows(2) {
@@ -74,11 +99,37 @@ impl Tesseract {
         Ok(merge_figures(labels, figures?))
     }
 
+    /// Reads `regions` of `page` again with the figure pass, each scaled by `scale`:
+    /// the regions are stacked into one sheet per core (one child each rather than
+    /// one per region: a child costs its start-up) and the words are mapped back to
+    /// page coordinates.
+    async fn read_regions(
+        &self,
+        page: &GrayImage,
+        regions: &[BBox],
+        scale: f32,
+        text_h: f32,
+    ) -> Result<Vec<Word>, OcrError> {
+        let sheets = mosaics(page, regions, scale, text_h, self.strips);
+        let jobs = sheets.iter().map(|m| async move {
+            let words = self.run_child(&m.image, Pass::Closer).await?;
+            Ok::<_, OcrError>(m.to_page(words))
+        });
+        let read = futures::future::try_join_all(jobs).await?;
+        Ok(read.into_iter().flatten().collect())
+    }
+
     async fn run_child(&self, page: &GrayImage, pass: Pass) -> Result<Vec<Word>, OcrError> {
         let mut cmd = tokio::process::Command::new(&self.bin);
         cmd.args(["stdin", "stdout", "--dpi", "300", "--psm", PSM]);
         match pass {
             Pass::Labels => cmd.args(["-l", LANGUAGES]),
+            Pass::Closer => cmd.args([
+                "-l",
+                "eng",
+                "-c",
+                &format!("tessedit_char_whitelist={FIGURE_CHARS}{LOOKALIKES}"),
+            ]),
             Pass::Figures => cmd.args([
                 "-l",
                 "eng",
@@ -131,6 +182,10 @@ enum Pass {
     Labels,
     /// English model restricted to [`FIGURE_CHARS`]: the figures.
     Figures,
+    /// English model, every character: the closer look. A whitelist makes Tesseract
+    /// drop a character it reads as an outside one (`$2.9` for `52.9` becomes `2.9`);
+    /// unrestricted, the look-alike is kept and [`figure_lookalikes`] maps it back.
+    Closer,
 }
 
 fn failed(reason: &str) -> OcrError {
@@ -270,6 +325,11 @@ fn widest_blank_band(ink: &[u32], width: u32, target: usize) -> Option<usize> {
 /// date are printed with.
 pub const FIGURE_CHARS: &str = "0123456789.()~-+:/";
 
+/// Letters the closer look may read for digits of a blurred print (see
+/// [`figure_lookalikes`]): allowed, so the digit is kept as its look-alike instead of
+/// being dropped.
+pub const LOOKALIKES: &str = "$SOQDIlB";
+
 /// A word without the unit printed after a figure (`1.6kg`, `156.9em`).
 fn strip_unit(s: &str) -> &str {
     let lower = s.to_ascii_lowercase();
@@ -353,6 +413,239 @@ pub fn parse_tsv(tsv: &str) -> Vec<Word> {
                 },
                 confidence: num(10).filter(|c| *c >= 0.0),
             })
+        })
+        .collect()
+}
+
+/// The height figures are scaled to for the closer look, in pixels: the first look
+/// reads a page at Tesseract's usual ~25 px text, where the small figures of a
+/// low-resolution scan lose their decimal points and ranges; at about twice that they
+/// are read whole.
+pub const REREAD_TEXT_PX: f32 = 50.0;
+
+/// The factor that brings the figures in `regions` to [`REREAD_TEXT_PX`]: from the
+/// median height of the figures the first look found there, between 1 and 3; and that
+/// height.
+fn reread_scale(words: &[Word], regions: &[BBox]) -> (f32, f32) {
+    let mut heights: Vec<f32> = words
+        .iter()
+        .filter(|w| w.text.chars().filter(|c| c.is_ascii_digit()).count() >= 2)
+        .filter(|w| regions.iter().any(|r| r.overlap_area(&w.bbox) > 0.0))
+        .map(|w| w.bbox.h)
+        .collect();
+    if heights.is_empty() {
+        return (2.0, REREAD_TEXT_PX / 2.0);
+    }
+    heights.sort_by(f32::total_cmp);
+    let median = heights[heights.len() / 2].max(1.0);
+    ((REREAD_TEXT_PX / median).clamp(1.0, 3.0), median)
+}
+
+/// Grey levels below this are ink in the closer look's binarised regions (the page
+/// has been flattened to white paper by `preprocess::flatten_light`).
+pub const CLOSER_INK: u8 = 200;
+
+/// A run of ink this many text heights long is a rule or a bar, not a glyph stroke.
+pub const RULE_TEXT_HEIGHTS: f32 = 2.5;
+
+/// Regions of a page stacked into one image, and where each one went.
+struct Mosaic {
+    image: GrayImage,
+    /// (region on the page, its top in the mosaic, its height in the mosaic)
+    placed: Vec<(BBox, u32, u32)>,
+    scale: f32,
+}
+
+/// White margin around and between the stacked regions, in mosaic pixels.
+const MOSAIC_GAP: u32 = 40;
+
+impl Mosaic {
+    /// Words read on the mosaic, in page coordinates; words between regions are dropped.
+    fn to_page(&self, words: Vec<Word>) -> Vec<Word> {
+        words
+            .into_iter()
+            .filter_map(|mut w| {
+                let cy = w.bbox.cy();
+                let (region, top, _) = self
+                    .placed
+                    .iter()
+                    .find(|(_, top, h)| cy >= *top as f32 && cy < (*top + *h) as f32)?;
+                w.bbox = BBox {
+                    x: region.x + (w.bbox.x - MOSAIC_GAP as f32) / self.scale,
+                    y: region.y + (w.bbox.y - *top as f32) / self.scale,
+                    w: w.bbox.w / self.scale,
+                    h: w.bbox.h / self.scale,
+                };
+                Some(w)
+            })
+            .collect()
+    }
+}
+
+/// Crops `regions` from `page` (clipped to it), erases their rules and bars (runs
+/// longer than [`RULE_TEXT_HEIGHTS`] × `text_h`), scales them by `scale` and stacks
+/// them into at most `n` images of about equal area.
+fn mosaics(page: &GrayImage, regions: &[BBox], scale: f32, text_h: f32, n: usize) -> Vec<Mosaic> {
+    let (pw, ph) = (page.width() as f32, page.height() as f32);
+    let mut crops: Vec<(BBox, GrayImage)> = regions
+        .iter()
+        .filter_map(|r| {
+            let x0 = r.x.clamp(0.0, pw).floor();
+            let y0 = r.y.clamp(0.0, ph).floor();
+            let x1 = r.right().clamp(0.0, pw).ceil();
+            let y1 = r.bottom().clamp(0.0, ph).ceil();
+            if x1 - x0 < 2.0 || y1 - y0 < 2.0 {
+                return None;
+            }
+            let clip = BBox {
+                x: x0,
+                y: y0,
+                w: x1 - x0,
+                h: y1 - y0,
+            };
+            let crop =
+                image::imageops::crop_imm(page, x0 as u32, y0 as u32, clip.w as u32, clip.h as u32)
+                    .to_image();
+            let crop = preprocess::erase_rules(&crop, (RULE_TEXT_HEIGHTS * text_h) as u32);
+            let (w, h) = (
+                ((clip.w * scale).round() as u32).max(1),
+                ((clip.h * scale).round() as u32).max(1),
+            );
+            let mut big =
+                image::imageops::resize(&crop, w, h, image::imageops::FilterType::CatmullRom);
+            // Binarised here: Tesseract's own (Otsu) threshold fails on a chart
+            // printed on a grey panel and leaves its figures as blobs.
+            for p in big.pixels_mut() {
+                p[0] = if p[0] < CLOSER_INK { 0 } else { 255 };
+            }
+            Some((clip, big))
+        })
+        .collect();
+    // Largest first, each to the sheet with the least area so far.
+    crops.sort_by_key(|c| std::cmp::Reverse(c.1.width() * c.1.height()));
+    let n = n.clamp(1, crops.len().max(1));
+    let mut groups: Vec<(u64, Vec<(BBox, GrayImage)>)> = (0..n).map(|_| (0, Vec::new())).collect();
+    for crop in crops {
+        if let Some(g) = groups.iter_mut().min_by_key(|g| g.0) {
+            g.0 += crop.1.width() as u64 * crop.1.height() as u64;
+            g.1.push(crop);
+        }
+    }
+    groups
+        .into_iter()
+        .filter(|g| !g.1.is_empty())
+        .map(|(_, group)| {
+            let width = group.iter().map(|c| c.1.width()).max().unwrap_or(1) + 2 * MOSAIC_GAP;
+            let height = group.iter().map(|c| c.1.height() + MOSAIC_GAP).sum::<u32>() + MOSAIC_GAP;
+            let mut image = GrayImage::from_pixel(width, height, image::Luma([255]));
+            let mut placed = Vec::new();
+            let mut top = MOSAIC_GAP;
+            for (region, crop) in group {
+                image::imageops::replace(&mut image, &crop, MOSAIC_GAP as i64, top as i64);
+                placed.push((region, top, crop.height()));
+                top += crop.height() + MOSAIC_GAP;
+            }
+            Mosaic {
+                image,
+                placed,
+                scale,
+            }
+        })
+        .collect()
+}
+
+/// A word that names something rather than a figure: Hangul, or three or more Latin
+/// letters without a digit (`BMI`, `Weight`).
+fn is_label_word(text: &str) -> bool {
+    text.chars().any(is_hangul)
+        || (!text.chars().any(|c| c.is_ascii_digit())
+            && text.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 3)
+}
+
+/// Merges the closer look's figures into the first look's words: a re-read figure
+/// replaces whatever non-label words it covers (the first look's misreads), and is
+/// dropped where it lies on a label (a label read as digits).
+pub fn merge_reread(mut words: Vec<Word>, figures: Vec<Word>) -> Vec<Word> {
+    for mut f in figures {
+        // The `~` of a range may stand apart (`27.0 ~ 33.0`).
+        let tilde = !f.text.is_empty() && f.text.chars().all(|c| c == '~');
+        let Some(text) = figure_lookalikes(&f.text).or_else(|| tilde.then(|| "~".to_string()))
+        else {
+            continue;
+        };
+        f.text = text;
+        if tilde {
+            // Only into a gap: a flat `~` would make every word it touches look tall.
+            if !words.iter().any(|w| w.bbox.overlap_area(&f.bbox) > 0.0) {
+                words.push(f);
+            }
+            continue;
+        }
+        let area = (f.bbox.w * f.bbox.h).max(1.0);
+        // A word over two lines of figures is a misread blob, neither label nor figure.
+        let blob = |w: &Word| w.bbox.h > 1.6 * f.bbox.h;
+        let on_label = words.iter().any(|w| {
+            is_label_word(&w.text) && !blob(w) && w.bbox.overlap_area(&f.bbox) > 0.3 * area
+        });
+        if on_label {
+            continue;
+        }
+        let covers = |w: &Word| {
+            let wa = (w.bbox.w * w.bbox.h).max(1.0);
+            (blob(w) || !is_label_word(&w.text))
+                && w.bbox.overlap_area(&f.bbox) > 0.3 * wa.min(area)
+        };
+        // What the first look read cleanly (a figure or a whole range) stays: the
+        // closer look repairs misreads and fills gaps, it does not overrule.
+        // (Unless the closer look read more of it: `27.3` for `7.3`, `(27.0~33.0)` for
+        // `27.0~33.0`.)
+        let clean = words.iter().filter(|w| covers(w) && !blob(w)).any(|w| {
+            let t = strip_unit(&w.text);
+            let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+            let (fd, td) = (digits(&f.text), digits(t));
+            let extended = fd.len() > td.len() && fd.contains(&td);
+            !extended && (inbody::parse_number(t).is_some() || inbody::parse_range(t).is_some())
+        });
+        if clean {
+            continue;
+        }
+        words.retain(|w| !covers(w));
+        words.push(f);
+    }
+    words
+}
+
+/// A word of the closer look as the figure it shows, or `None` when it is no figure:
+/// a unit after it is dropped (`1.6kg`, `156.9¢m`, `100%`), quotes around it too, and
+/// the letters Tesseract's English model reads for digits in a blurred print are mapped
+/// back (`$9.1` → `59.1`, `S.1S` → `5.15`, `(Q7$~OS8S)` → `(075~0585)`). The word must
+/// hold a digit of its own and nothing that is neither a figure character nor such a
+/// look-alike.
+pub fn figure_lookalikes(word: &str) -> Option<String> {
+    let trimmed = word.trim_matches(|c: char| "“”\"'‘’«»,;`".contains(c));
+    let mut core = trimmed;
+    for unit in ["kcal", "keal", "kg", "ke", "cm", "¢m", "em", "%"] {
+        if let Some(stripped) = core.strip_suffix(unit) {
+            core = stripped;
+            break;
+        }
+    }
+    if !core.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    core.chars()
+        .map(|c| match c {
+            '0'..='9' | '.' | '(' | ')' | '~' | '-' | '+' | ':' | '/' => Some(c),
+            '$' | 'S' | 's' => Some('5'),
+            'O' | 'o' | 'Q' | 'D' => Some('0'),
+            'I' | 'l' | '|' | 'i' | '!' => Some('1'),
+            'B' => Some('8'),
+            'A' => Some('4'),
+            'Z' | 'z' => Some('2'),
+            'G' => Some('6'),
+            'g' => Some('9'),
+            ',' => Some('.'),
+            _ => None,
         })
         .collect()
 }
@@ -451,5 +744,132 @@ mod tests {
         });
         let cuts = strip_cuts(&page, 2);
         assert!((575..=605).contains(&cuts[1]), "{cuts:?}");
+    }
+
+    fn boxed(text: &str, x: f32, y: f32, w: f32, h: f32) -> Word {
+        Word {
+            text: text.into(),
+            bbox: BBox { x, y, w, h },
+            confidence: None,
+        }
+    }
+
+    #[test]
+    fn look_alikes_are_read_as_the_figures_they_are() {
+        let f = |s: &str| figure_lookalikes(s);
+        assert_eq!(f("$9.1").as_deref(), Some("59.1"));
+        assert_eq!(f("S.1S").as_deref(), Some("5.15"));
+        assert_eq!(f("(Q7$~OS8S)").as_deref(), Some("(075~0585)"));
+        assert_eq!(f("1.6kg").as_deref(), Some("1.6"));
+        assert_eq!(f("156.9¢m").as_deref(), Some("156.9"));
+        assert_eq!(f("“50").as_deref(), Some("50"));
+        assert_eq!(f("Weight"), None, "a word without a digit is no figure");
+        assert_eq!(f("SOS"), None, "look-alikes alone are no figure");
+        assert_eq!(f("XB2AY"), None, "letters that are no look-alike");
+    }
+
+    #[test]
+    fn the_closer_look_repairs_misreads_and_fills_gaps_but_does_not_overrule() {
+        let first = vec![
+            boxed("체수분", 0.0, 0.0, 60.0, 20.0),
+            // Read without its first digit: the closer look's longer read replaces it.
+            boxed("7.3", 110.0, 0.0, 30.0, 20.0),
+            // A clean figure: a shorter closer read does not replace it.
+            boxed("37.0", 200.0, 0.0, 40.0, 20.0),
+            // A blob over two lines (a Hangul misread of a figure and its range).
+            boxed("스오", 300.0, 0.0, 80.0, 45.0),
+            // Garbage of the first look.
+            boxed("ow", 400.0, 0.0, 30.0, 20.0),
+        ];
+        let closer = vec![
+            boxed("27.3", 100.0, 0.0, 40.0, 20.0),
+            boxed("3.0", 205.0, 0.0, 30.0, 20.0),
+            boxed("7.2", 305.0, 0.0, 30.0, 20.0),
+            boxed("$2.9", 400.0, 0.0, 40.0, 20.0),
+            // On the label: a label read as digits.
+            boxed("44", 5.0, 0.0, 50.0, 20.0),
+            // A lone `~` fills a gap only.
+            boxed("~", 500.0, 5.0, 10.0, 4.0),
+            boxed("~", 210.0, 5.0, 10.0, 4.0),
+            boxed("kg", 600.0, 0.0, 20.0, 20.0),
+        ];
+        let mut texts: Vec<String> = merge_reread(first, closer)
+            .into_iter()
+            .map(|w| w.text)
+            .collect();
+        texts.sort();
+        assert_eq!(texts, ["27.3", "37.0", "52.9", "7.2", "~", "체수분"]);
+    }
+
+    #[test]
+    fn mosaic_words_map_back_to_the_page() {
+        let page = GrayImage::from_pixel(400, 300, image::Luma([255]));
+        let regions = [
+            BBox {
+                x: 10.0,
+                y: 20.0,
+                w: 100.0,
+                h: 50.0,
+            },
+            BBox {
+                x: 200.0,
+                y: 150.0,
+                w: 80.0,
+                h: 40.0,
+            },
+        ];
+        let sheets = mosaics(&page, &regions, 2.0, 10.0, 1);
+        assert_eq!(sheets.len(), 1, "one sheet for one core");
+        let m = &sheets[0];
+        assert_eq!(m.placed.len(), 2);
+        // Stacked with a gap around and between them, at twice the size.
+        assert_eq!(m.image.width(), 200 + 2 * MOSAIC_GAP);
+        assert_eq!(m.image.height(), 100 + 80 + 3 * MOSAIC_GAP);
+        for (region, top, h) in &m.placed {
+            // A word 10 px into the region at the mosaic's scale.
+            let word = boxed(
+                "12.5",
+                MOSAIC_GAP as f32 + 20.0,
+                *top as f32 + 20.0,
+                40.0,
+                20.0,
+            );
+            let back = m.to_page(vec![word]);
+            assert_eq!(back.len(), 1);
+            let b = back[0].bbox;
+            assert_eq!(
+                (b.x, b.y, b.w, b.h),
+                (region.x + 10.0, region.y + 10.0, 20.0, 10.0)
+            );
+            assert_eq!(*h, (region.h * 2.0) as u32);
+        }
+        // A word in the gap between regions belongs to none.
+        let gap = boxed("9", 50.0, 2.0, 10.0, 10.0);
+        assert!(m.to_page(vec![gap]).is_empty());
+        // Two cores: two sheets, the larger region first.
+        let two = mosaics(&page, &regions, 2.0, 10.0, 2);
+        assert_eq!(two.len(), 2);
+        assert_eq!(two[0].placed[0].0, regions[0]);
+    }
+
+    #[test]
+    fn closer_regions_are_binarised_and_their_bars_erased() {
+        // A grey panel (225) with a bar (ink 40, 200 px) and a glyph after it.
+        let page = GrayImage::from_fn(300, 60, |x, y| {
+            let bar = (20..30).contains(&y) && (10..210).contains(&x);
+            let glyph = (15..35).contains(&y) && (220..232).contains(&x);
+            image::Luma([if bar || glyph { 40 } else { 225 }])
+        });
+        let region = [BBox {
+            x: 0.0,
+            y: 0.0,
+            w: 300.0,
+            h: 60.0,
+        }];
+        let m = &mosaics(&page, &region, 1.0, 20.0, 1)[0];
+        let p = |x: u32, y: u32| m.image.get_pixel(x + MOSAIC_GAP, y + MOSAIC_GAP)[0];
+        assert_eq!(p(100, 25), 255, "bar erased");
+        assert_eq!(p(5, 5), 255, "grey panel turned white");
+        assert_eq!(p(226, 25), 0, "glyph kept, black");
     }
 }
