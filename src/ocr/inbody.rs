@@ -1499,7 +1499,9 @@ fn header_text_fields(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) {
         let mut below: Vec<&Word> = words
             .iter()
             .filter(|w| {
-                w.bbox.y > hit.bbox.cy()
+                // Centred below the label: a word beside it that starts a little lower
+                // (the telephone line right of the header) is not the next row.
+                w.bbox.cy() > hit.bbox.bottom()
                     && w.bbox.y - hit.bbox.bottom() < 2.0 * h
                     && w.bbox.right() > hit.bbox.x - h
                     && w.bbox.x < hit.bbox.right() + 12.0 * h
@@ -2243,6 +2245,25 @@ mod tests {
         assert!(
             reread_regions(&[], &report).is_empty(),
             "no heading, no regions"
+        );
+    }
+
+    #[test]
+    fn the_test_date_below_its_label_is_read_past_a_line_beside_it() {
+        // The 370S header: the date under 검사일시, and the telephone line right of it
+        // starting a little lower than the label.
+        let words = vec![
+            w("검", 520.0, 129.0, 15.0, 18.0),
+            w("사", 538.0, 126.0, 15.0, 29.0),
+            w("일시", 555.0, 129.0, 30.0, 18.0),
+            w("TEL:", 758.0, 143.0, 30.0, 12.0),
+            w(":02-501-3939", 790.0, 142.0, 90.0, 13.0),
+            w("2016.05.04.09:46", 518.0, 155.0, 130.0, 18.0),
+        ];
+        let r = parse(&words);
+        assert_eq!(
+            r.fields.get("tested_at").map(|f| &f.value),
+            Some(&Value::Text("2016-05-04T09:46".into()))
         );
     }
 }

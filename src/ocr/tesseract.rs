@@ -442,7 +442,8 @@ fn reread_scale(words: &[Word], regions: &[BBox]) -> (f32, f32) {
 }
 
 /// Grey levels below this are ink in the closer look's binarised regions (the page
-/// has been flattened to white paper by `preprocess::flatten_light`).
+/// has been flattened to white paper by `preprocess::flatten_light`; a grey panel is
+/// lighter, a blurred print's grey strokes are darker).
 pub const CLOSER_INK: u8 = 200;
 
 /// A run of ink this many text heights long is a rule or a bar, not a glyph stroke.
@@ -573,6 +574,8 @@ pub fn merge_reread(mut words: Vec<Word>, figures: Vec<Word>) -> Vec<Word> {
         else {
             continue;
         };
+        // Only the digits Tesseract printed as digits (not look-alikes).
+        let printed: String = f.text.chars().filter(char::is_ascii_digit).collect();
         f.text = text;
         if tilde {
             // Only into a gap: a flat `~` would make every word it touches look tall.
@@ -597,13 +600,15 @@ pub fn merge_reread(mut words: Vec<Word>, figures: Vec<Word>) -> Vec<Word> {
         };
         // What the first look read cleanly (a figure or a whole range) stays: the
         // closer look repairs misreads and fills gaps, it does not overrule.
-        // (Unless the closer look read more of it: `27.3` for `7.3`, `(27.0~33.0)` for
-        // `27.0~33.0`.)
+        // (Unless the closer look read more of it: `27.3` for `7.3` (a digit lost next
+        // to a label or a bar), `2.54` for `2.5`. A tail of look-alikes does not count:
+        // it is more often a unit read as a digit, `1170l` for `1170 kcal`.)
         let clean = words.iter().filter(|w| covers(w) && !blob(w)).any(|w| {
             let t = strip_unit(&w.text);
             let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
             let (fd, td) = (digits(&f.text), digits(t));
-            let extended = fd.len() > td.len() && fd.contains(&td);
+            let extended = (fd.len() > td.len() && fd.ends_with(&td))
+                || (printed.len() > td.len() && printed.contains(&td));
             !extended && (inbody::parse_number(t).is_some() || inbody::parse_range(t).is_some())
         });
         if clean {
@@ -780,6 +785,8 @@ mod tests {
             boxed("스오", 300.0, 0.0, 80.0, 45.0),
             // Garbage of the first look.
             boxed("ow", 400.0, 0.0, 30.0, 20.0),
+            boxed("1170", 700.0, 0.0, 50.0, 20.0),
+            boxed("2.5", 800.0, 0.0, 30.0, 20.0),
         ];
         let closer = vec![
             boxed("27.3", 100.0, 0.0, 40.0, 20.0),
@@ -792,13 +799,20 @@ mod tests {
             boxed("~", 500.0, 5.0, 10.0, 4.0),
             boxed("~", 210.0, 5.0, 10.0, 4.0),
             boxed("kg", 600.0, 0.0, 20.0, 20.0),
+            // A unit read as a look-alike digit does not extend a clean figure...
+            boxed("1170l", 700.0, 0.0, 60.0, 20.0),
+            // ...printed digits do.
+            boxed("2.54", 800.0, 0.0, 40.0, 20.0),
         ];
         let mut texts: Vec<String> = merge_reread(first, closer)
             .into_iter()
             .map(|w| w.text)
             .collect();
         texts.sort();
-        assert_eq!(texts, ["27.3", "37.0", "52.9", "7.2", "~", "체수분"]);
+        assert_eq!(
+            texts,
+            ["1170", "2.54", "27.3", "37.0", "52.9", "7.2", "~", "체수분"]
+        );
     }
 
     #[test]
