@@ -1067,8 +1067,8 @@ pub fn parse(words: &[Word]) -> Report {
     }
 }
 
-/// The fields each section prints (the header band above the first section prints the
-/// subject's fields).
+/// The fields each section prints, in the order it prints them (the header band above
+/// the first section prints the subject's fields).
 const SECTION_FIELDS: &[(&str, &[&str])] = &[
     (
         "body_comp",
@@ -1084,7 +1084,7 @@ const SECTION_FIELDS: &[(&str, &[&str])] = &[
     ),
     (
         "muscle_fat",
-        &["skeletal_muscle_mass_kg", "weight_kg", "body_fat_mass_kg"],
+        &["weight_kg", "skeletal_muscle_mass_kg", "body_fat_mass_kg"],
     ),
     ("obesity", &["bmi", "percent_body_fat"]),
     (
@@ -1175,24 +1175,10 @@ pub fn reread_regions(words: &[Word], report: &Report) -> Vec<BBox> {
     out
 }
 
-/// Lists every InBody layout prints in the same order, one figure per row, the figure
-/// in the largest print of the list (chart scales and ranges are smaller).
-const ROW_ORDER: &[(&str, &[&str])] = &[
-    (
-        "muscle_fat",
-        &["weight_kg", "skeletal_muscle_mass_kg", "body_fat_mass_kg"],
-    ),
-    ("obesity", &["bmi", "percent_body_fat"]),
-    (
-        "weight_control",
-        &[
-            "target_weight_kg",
-            "weight_control_kg",
-            "fat_control_kg",
-            "muscle_control_kg",
-        ],
-    ),
-];
+/// Lists every InBody layout prints in the order of [`SECTION_FIELDS`], one figure per
+/// row, the figure in the largest print of the list (chart scales and ranges are
+/// smaller).
+const ROW_LISTS: &[&str] = &["muscle_fat", "obesity", "weight_control"];
 
 /// Row labels OCR could not read (a Korean label beside a chart, small print on a grey
 /// band) leave their figures unclaimed. When a list's section was found and its figures
@@ -1202,7 +1188,10 @@ const ROW_ORDER: &[(&str, &[&str])] = &[
 /// table's first column (water, protein, minerals, fat: each figure with its range
 /// under it) is such a list too.
 fn rows_in_order(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>, used: &mut Vec<BBox>) {
-    for (section, rows) in ROW_ORDER {
+    for (section, rows) in SECTION_FIELDS
+        .iter()
+        .filter(|(name, _)| ROW_LISTS.contains(name))
+    {
         let Some(region) = ctx.sections.get(section) else {
             continue;
         };
@@ -1801,11 +1790,7 @@ mod tests {
     use super::*;
 
     fn w(text: &str, x: f32, y: f32, w: f32, h: f32) -> Word {
-        Word {
-            text: text.into(),
-            bbox: BBox { x, y, w, h },
-            confidence: None,
-        }
+        Word::at(text, x, y, w, h)
     }
 
     #[test]

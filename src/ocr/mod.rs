@@ -83,6 +83,18 @@ pub struct Word {
     pub confidence: Option<f32>,
 }
 
+impl Word {
+    /// A word at `(x, y)`, `w` × `h` pixels, without a confidence (tests build pages
+    /// of words with it).
+    pub fn at(text: &str, x: f32, y: f32, w: f32, h: f32) -> Word {
+        Word {
+            text: text.into(),
+            bbox: BBox { x, y, w, h },
+            confidence: None,
+        }
+    }
+}
+
 /// Errors of the OCR engines.
 #[derive(Debug, thiserror::Error)]
 pub enum OcrError {

@@ -675,11 +675,7 @@ mod tests {
     }
 
     fn word(text: &str, x: f32, y: f32, w: f32) -> Word {
-        Word {
-            text: text.into(),
-            bbox: BBox { x, y, w, h: 20.0 },
-            confidence: None,
-        }
+        Word::at(text, x, y, w, 20.0)
     }
 
     #[test]
@@ -752,11 +748,7 @@ mod tests {
     }
 
     fn boxed(text: &str, x: f32, y: f32, w: f32, h: f32) -> Word {
-        Word {
-            text: text.into(),
-            bbox: BBox { x, y, w, h },
-            confidence: None,
-        }
+        Word::at(text, x, y, w, h)
     }
 
     #[test]
