@@ -1,6 +1,7 @@
 //! Arbitrary text through the OCR readers: Tesseract's TSV, Google's `images:annotate`
-//! answer, and the InBody parser over the words they yield. None may panic, and the
-//! report always accounts for every field (found or missing).
+//! answer, the InBody parser over the words they yield, and the closer look's region
+//! choice and merge. None may panic, and the report always accounts for every field
+//! (found or missing).
 #![no_main]
 
 use carenco_edge::ocr::{google, inbody, tesseract};
@@ -19,13 +20,27 @@ fuzz_target!(|data: &[u8]| {
             let num = |s: &str| s.parse::<f32>().unwrap_or(0.0);
             words.push(carenco_edge::ocr::Word {
                 text: t.to_string(),
-                bbox: carenco_edge::ocr::BBox { x: num(x), y: num(y), w: num(w), h: num(h) },
+                bbox: carenco_edge::ocr::BBox {
+                    x: num(x),
+                    y: num(y),
+                    w: num(w),
+                    h: num(h),
+                },
                 confidence: None,
             });
         }
     }
     let report = inbody::parse(&words);
-    assert_eq!(report.fields.len() + report.missing.len(), inbody::FIELDS.len());
+    assert_eq!(
+        report.fields.len() + report.missing.len(),
+        inbody::FIELDS.len()
+    );
+    // The closer look: where it would read again, and its words merged back.
+    for region in inbody::reread_regions(&words, &report) {
+        assert!(region.w >= 1.0 && region.h >= 1.0);
+    }
+    let _ = tesseract::figure_lookalikes(&text);
+    let _ = tesseract::merge_reread(words.clone(), words);
     let _ = inbody::parse_number(&text);
     let _ = inbody::parse_range(&text);
     let _ = inbody::parse_datetime(&text);

@@ -2075,6 +2075,9 @@ mod tests {
             let words: Vec<Word> = words.into_iter().map(|(t, x, y, ww, h)| w(&t, x, y, ww, h)).collect();
             let r = parse(&words);
             proptest::prop_assert_eq!(r.missing.len() + r.fields.len(), FIELDS.len());
+            for region in reread_regions(&words, &r) {
+                proptest::prop_assert!(region.w >= 1.0 && region.h >= 1.0, "{region:?}");
+            }
         }
 
         #[test]

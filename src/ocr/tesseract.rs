@@ -491,6 +491,9 @@ fn mosaics(page: &GrayImage, regions: &[BBox], scale: f32, text_h: f32, n: usize
     let mut crops: Vec<(BBox, GrayImage)> = regions
         .iter()
         .filter_map(|r| {
+            if ![r.x, r.y, r.w, r.h].iter().all(|v| v.is_finite()) {
+                return None;
+            }
             let x0 = r.x.clamp(0.0, pw).floor();
             let y0 = r.y.clamp(0.0, ph).floor();
             let x1 = r.right().clamp(0.0, pw).ceil();
@@ -877,5 +880,44 @@ mod tests {
         assert_eq!(p(100, 25), 255, "bar erased");
         assert_eq!(p(5, 5), 255, "grey panel turned white");
         assert_eq!(p(226, 25), 0, "glyph kept, black");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn look_alikes_yield_only_figure_characters(s in "\\PC{0,16}") {
+            if let Some(t) = figure_lookalikes(&s) {
+                proptest::prop_assert!(t.chars().all(|c| FIGURE_CHARS.contains(c)), "{t}");
+                proptest::prop_assert!(t.chars().any(|c| c.is_ascii_digit()));
+            }
+        }
+
+        #[test]
+        fn merging_and_stacking_any_words_never_panics(
+            first in proptest::collection::vec(
+                ("\\PC{0,8}", -1e4f32..1e4, -1e4f32..1e4, 0f32..500.0, 0f32..200.0), 0..30),
+            closer in proptest::collection::vec(
+                ("[0-9$S.~()]{0,6}", -1e4f32..1e4, -1e4f32..1e4, 0f32..500.0, 0f32..200.0), 0..30),
+            regions in proptest::collection::vec(
+                (-1e3f32..1e4, -1e3f32..1e4, -10f32..2e3, -10f32..2e3), 0..6),
+            scale in 0.5f32..3.0,
+        ) {
+            let to_words = |v: Vec<(String, f32, f32, f32, f32)>| -> Vec<Word> {
+                v.into_iter().map(|(t, x, y, w, h)| Word::at(&t, x, y, w, h)).collect()
+            };
+            let n_first = first.len();
+            let merged = merge_reread(to_words(first), to_words(closer));
+            // Every word that came in is still there or replaced by a closer one.
+            proptest::prop_assert!(merged.len() <= n_first + 30);
+            let page = GrayImage::from_pixel(300, 200, image::Luma([255]));
+            let regions: Vec<BBox> = regions
+                .into_iter()
+                .map(|(x, y, w, h)| BBox { x, y, w, h })
+                .chain([BBox { x: f32::NAN, y: 0.0, w: 10.0, h: 10.0 }])
+                .collect();
+            for m in mosaics(&page, &regions, scale, 20.0, 2) {
+                proptest::prop_assert!(m.image.width() > 0 && m.image.height() > 0);
+                proptest::prop_assert!(m.placed.iter().all(|(r, _, _)| r.x >= 0.0 && r.right() <= 300.0));
+            }
+        }
     }
 }
