@@ -657,6 +657,14 @@ fn sections(page: &Page<'_>) -> BTreeMap<&'static str, BBox> {
             })
             .map(|(_, o)| o.x - b.h)
             .fold(page.width, f32::min);
+        // And any heading below that starts within this section's width ends it too
+        // (the segmental fat heading under the obesity chart, when the segmental lean
+        // one beside it was not read).
+        let bottom = heads
+            .iter()
+            .filter(|(_, o)| o.y > b.bottom() + b.h && o.x > x0 && o.x < right)
+            .map(|(_, o)| o.y - 2.0)
+            .fold(bottom, f32::min);
         out.insert(
             *name,
             BBox {
@@ -2148,6 +2156,15 @@ mod tests {
             s["seg_lean"].right() < 400.0 && s["seg_fat"].x < 400.0,
             "{s:?}"
         );
+        // A chart above the segmental figures ends at the fat heading even when the
+        // lean one beside it was not read.
+        let words = vec![
+            w("비만분석", 50.0, 100.0, 80.0, 20.0),
+            w("부위별체지방분석", 400.0, 400.0, 160.0, 20.0),
+            w("x", 1000.0, 900.0, 10.0, 10.0),
+        ];
+        let s = section_regions(&words);
+        assert!(s["obesity"].bottom() <= 400.0, "{s:?}");
     }
 
     #[test]

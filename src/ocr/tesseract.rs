@@ -441,10 +441,24 @@ fn reread_scale(words: &[Word], regions: &[BBox]) -> (f32, f32) {
     ((REREAD_TEXT_PX / median).clamp(1.0, 3.0), median)
 }
 
-/// Grey levels below this are ink in the closer look's binarised regions (the page
-/// has been flattened to white paper by `preprocess::flatten_light`; a grey panel is
-/// lighter, a blurred print's grey strokes are darker).
-pub const CLOSER_INK: u8 = 200;
+/// Where the closer look cuts ink from paper (the page has been flattened to white
+/// paper by `preprocess::flatten_light`). A print with dark cores (a bold, blurred
+/// scan: at least a tenth of its ink darker than 100) is cut at 140, so the grey halo
+/// around its strokes does not fuse a figure with the chart scale above it; a faint
+/// print (a thin font photographed soft, hardly any pixel below 100) is cut at 200, so
+/// its grey strokes are kept.
+fn ink_cut(img: &GrayImage) -> u8 {
+    let (mut core, mut ink) = (0u64, 0u64);
+    for p in img.pixels() {
+        core += u64::from(p[0] < 100);
+        ink += u64::from(p[0] < 200);
+    }
+    if core * 10 >= ink && ink > 0 {
+        140
+    } else {
+        200
+    }
+}
 
 /// A run of ink this many text heights long is a rule or a bar, not a glyph stroke.
 pub const RULE_TEXT_HEIGHTS: f32 = 2.5;
@@ -519,8 +533,9 @@ fn mosaics(page: &GrayImage, regions: &[BBox], scale: f32, text_h: f32, n: usize
                 image::imageops::resize(&crop, w, h, image::imageops::FilterType::CatmullRom);
             // Binarised here: Tesseract's own (Otsu) threshold fails on a chart
             // printed on a grey panel and leaves its figures as blobs.
+            let cut = ink_cut(&big);
             for p in big.pixels_mut() {
-                p[0] = if p[0] < CLOSER_INK { 0 } else { 255 };
+                p[0] = if p[0] < cut { 0 } else { 255 };
             }
             Some((clip, big))
         })
@@ -880,6 +895,27 @@ mod tests {
         assert_eq!(p(100, 25), 255, "bar erased");
         assert_eq!(p(5, 5), 255, "grey panel turned white");
         assert_eq!(p(226, 25), 0, "glyph kept, black");
+    }
+
+    #[test]
+    fn a_bold_print_is_cut_darker_than_a_faint_one() {
+        // Bold: a black core with a grey halo as wide; faint: grey strokes only.
+        let bold = GrayImage::from_fn(100, 10, |x, _| {
+            image::Luma([match x % 10 {
+                0..=1 => 20,
+                2..=3 => 170,
+                _ => 250,
+            }])
+        });
+        let faint = GrayImage::from_fn(100, 10, |x, _| {
+            image::Luma([if x % 10 < 3 { 160 } else { 250 }])
+        });
+        assert_eq!(ink_cut(&bold), 140);
+        assert_eq!(ink_cut(&faint), 200);
+        assert_eq!(
+            ink_cut(&GrayImage::from_pixel(10, 10, image::Luma([255]))),
+            200
+        );
     }
 
     proptest::proptest! {
