@@ -74,9 +74,9 @@ async fn the_real_sample_is_read_by_tesseract_and_every_transcribed_field_compar
     );
 }
 
-/// Just below what the pipeline reaches on the real sample today (19/32 fields with two
+/// Just below what the pipeline reaches on the real sample today (20/32 fields with two
 /// strips, i.e. on 2 cores; a regression guard; the goal of 95 % is not reached).
-const REAL_SAMPLE_FLOOR: f64 = 0.56;
+const REAL_SAMPLE_FLOOR: f64 = 0.59;
 
 #[tokio::test]
 async fn generated_sheets_of_both_layouts_are_read_by_tesseract_field_by_field() {

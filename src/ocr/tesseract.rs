@@ -605,9 +605,14 @@ pub fn merge_reread(mut words: Vec<Word>, figures: Vec<Word>) -> Vec<Word> {
         let area = (f.bbox.w * f.bbox.h).max(1.0);
         // A word over two lines of figures is a misread blob, neither label nor figure.
         let blob = |w: &Word| w.bbox.h > 1.6 * f.bbox.h;
-        let on_label = words.iter().any(|w| {
-            is_label_word(&w.text) && !blob(w) && w.bbox.overlap_area(&f.bbox) > 0.3 * area
-        });
+        // Labels it lies on, together: a label read syllable by syllable (`골 격 근`)
+        // read as one row of digits overlaps each syllable only a little.
+        let on_labels: f32 = words
+            .iter()
+            .filter(|w| is_label_word(&w.text) && !blob(w))
+            .map(|w| w.bbox.overlap_area(&f.bbox))
+            .sum();
+        let on_label = on_labels > 0.3 * area;
         if on_label {
             continue;
         }
@@ -797,6 +802,9 @@ mod tests {
             boxed("ow", 400.0, 0.0, 30.0, 20.0),
             boxed("1170", 700.0, 0.0, 50.0, 20.0),
             boxed("2.5", 800.0, 0.0, 30.0, 20.0),
+            boxed("골", 1000.0, 0.0, 25.0, 20.0),
+            boxed("격", 1030.0, 0.0, 25.0, 20.0),
+            boxed("근", 1060.0, 0.0, 25.0, 20.0),
         ];
         let closer = vec![
             boxed("27.3", 100.0, 0.0, 40.0, 20.0),
@@ -809,6 +817,8 @@ mod tests {
             boxed("~", 500.0, 5.0, 10.0, 4.0),
             boxed("~", 210.0, 5.0, 10.0, 4.0),
             boxed("kg", 600.0, 0.0, 20.0, 20.0),
+            // A heading read syllable by syllable, read again as one row of digits.
+            boxed("845188", 1000.0, 0.0, 100.0, 20.0),
             // A unit read as a look-alike digit does not extend a clean figure...
             boxed("1170l", 700.0, 0.0, 60.0, 20.0),
             // ...printed digits do.
@@ -821,7 +831,19 @@ mod tests {
         texts.sort();
         assert_eq!(
             texts,
-            ["1170", "2.54", "27.3", "37.0", "52.9", "7.2", "~", "체수분"]
+            [
+                "1170",
+                "2.54",
+                "27.3",
+                "37.0",
+                "52.9",
+                "7.2",
+                "~",
+                "격",
+                "골",
+                "근",
+                "체수분"
+            ]
         );
     }
 
