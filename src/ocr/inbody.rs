@@ -947,6 +947,19 @@ impl Ctx<'_> {
         }
     }
 
+    /// Whether `w` is printed directly under a figure other than `num` (a table prints
+    /// each column's range under its figure: the range beside a row's figure may be
+    /// the next column's).
+    fn under_another(&self, w: &Word, num: &Num) -> bool {
+        self.nums.iter().any(|m| {
+            m.bbox != num.bbox
+                && m.bbox.bottom() <= w.bbox.y + 0.3 * m.bbox.h
+                && w.bbox.y - m.bbox.bottom() < 1.2 * m.bbox.h
+                && m.bbox.x < w.bbox.right()
+                && m.bbox.right() > w.bbox.x
+        })
+    }
+
     /// A `(lo ~ hi)` printed right after (to the right of, or under) a figure.
     fn range_for(&self, num: &Num, printed: Option<usize>) -> Option<[f64; 2]> {
         let h = num.bbox.h.max(1.0);
@@ -961,7 +974,8 @@ impl Ctx<'_> {
                     && w.bbox.x < num.bbox.right() + 2.5 * h;
                 let right = (w.bbox.cy() - num.bbox.cy()).abs() < 0.7 * h
                     && w.bbox.x >= num.bbox.right() - 1.0
-                    && w.bbox.x - num.bbox.right() < 12.0 * h;
+                    && w.bbox.x - num.bbox.right() < 12.0 * h
+                    && !self.under_another(w, num);
                 below || right
             })
             .collect();
@@ -2270,5 +2284,25 @@ mod tests {
             r.fields.get("tested_at").map(|f| &f.value),
             Some(&Value::Text("2016-05-04T09:46".into()))
         );
+    }
+
+    #[test]
+    fn a_range_under_another_columns_figure_is_not_this_rows() {
+        // The 370S table: protein's own range was not read; beside its figure lies the
+        // muscle-mass column's range, printed under 34.8.
+        let words = vec![
+            w("체성분분석", 50.0, 100.0, 100.0, 20.0),
+            w("단백질", 50.0, 220.0, 60.0, 20.0),
+            w("7.2", 200.0, 222.0, 30.0, 18.0),
+            w("34.8", 400.0, 200.0, 40.0, 18.0),
+            w("(34.7~42.3)", 380.0, 222.0, 90.0, 15.0),
+        ];
+        let r = parse(&words);
+        assert_eq!(r.number("protein_kg"), Some(7.2));
+        assert_eq!(r.fields["protein_kg"].range, None);
+        // Its own range under it is still taken.
+        let mut words = words;
+        words.push(w("(7.2~8.8)", 190.0, 243.0, 70.0, 15.0));
+        assert_eq!(parse(&words).fields["protein_kg"].range, Some([7.2, 8.8]));
     }
 }
