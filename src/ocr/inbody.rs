@@ -333,6 +333,24 @@ pub fn parse_number(raw: &str) -> Option<f64> {
 
 /// The figure and how many decimals it was printed with. `strict` refuses `07`-like
 /// words (a misread unit or tick as a figure); inside a range they are a misread `( 1`.
+/// The digit (or decimal point) OCR reads a blurred print's character as: `O` for 0,
+/// `l` for 1, `$` for 5, `,` for `.`, ...; `None` for anything else.
+pub fn lookalike(c: char) -> Option<char> {
+    Some(match c {
+        'O' | 'o' | 'D' | 'Q' => '0',
+        'l' | 'I' | '|' | 'i' | '!' => '1',
+        'S' | 's' | '$' => '5',
+        'B' => '8',
+        'A' => '4',
+        'Z' | 'z' => '2',
+        'g' => '9',
+        'G' | 'b' => '6',
+        'T' => '7',
+        ',' => '.',
+        _ => return None,
+    })
+}
+
 fn read_figure(raw: &str, strict: bool) -> Option<(f64, usize)> {
     let mut s: String = raw.trim().to_string();
     if s.starts_with('(') || s.ends_with(')') || s.contains('~') {
@@ -358,22 +376,7 @@ fn read_figure(raw: &str, strict: bool) -> Option<(f64, usize)> {
     if !s.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
-    let mapped: String = s
-        .chars()
-        .map(|c| match c {
-            'O' | 'o' | 'D' | 'Q' => '0',
-            'l' | 'I' | '|' | 'i' | '!' => '1',
-            'S' | 's' | '$' => '5',
-            'B' => '8',
-            'A' => '4',
-            'Z' | 'z' => '2',
-            'g' => '9',
-            'G' | 'b' => '6',
-            'T' => '7',
-            ',' => '.',
-            c => c,
-        })
-        .collect();
+    let mapped: String = s.chars().map(|c| lookalike(c).unwrap_or(c)).collect();
     let body = mapped.strip_prefix(['+', '-']).unwrap_or(&mapped);
     if strict && body.len() > 1 && body.starts_with('0') && !body.starts_with("0.") {
         return None;
@@ -1159,11 +1162,6 @@ const SECTION_FIELDS: &[(&str, &[&str])] = &[
 /// The engine reads these regions again at a larger scale (see
 /// `tesseract::Tesseract::recognize_grey`): the work is in proportion to what went
 /// wrong, so a clean sheet costs nothing more.
-/// The section headings found and the regions they govern (diagnostics).
-pub fn section_regions(words: &[Word]) -> BTreeMap<&'static str, BBox> {
-    sections(&Page::new(words))
-}
-
 pub fn reread_regions(words: &[Word], report: &Report) -> Vec<BBox> {
     let page = Page::new(words);
     let found = sections(&page);
@@ -1813,6 +1811,10 @@ mod tests {
 
     fn w(text: &str, x: f32, y: f32, w: f32, h: f32) -> Word {
         Word::at(text, x, y, w, h)
+    }
+
+    fn section_regions(words: &[Word]) -> BTreeMap<&'static str, BBox> {
+        sections(&Page::new(words))
     }
 
     #[test]

@@ -110,7 +110,12 @@ impl Tesseract {
         scale: f32,
         text_h: f32,
     ) -> Result<Vec<Word>, OcrError> {
-        let sheets = mosaics(page, regions, scale, text_h, self.strips);
+        // Cropping, erasing and scaling whole sections is CPU work: off the runtime.
+        let (page, regions, strips) = (page.clone(), regions.to_vec(), self.strips);
+        let sheets =
+            tokio::task::spawn_blocking(move || mosaics(&page, &regions, scale, text_h, strips))
+                .await
+                .map_err(|e| failed(&e.to_string()))?;
         let jobs = sheets.iter().map(|m| async move {
             let words = self.run_child(&m.image, Pass::Closer).await?;
             Ok::<_, OcrError>(m.to_page(words))
@@ -585,6 +590,7 @@ fn is_label_word(text: &str) -> bool {
 /// replaces whatever non-label words it covers (the first look's misreads), and is
 /// dropped where it lies on a label (a label read as digits).
 pub fn merge_reread(mut words: Vec<Word>, figures: Vec<Word>) -> Vec<Word> {
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
     for mut f in figures {
         // The `~` of a range may stand apart (`27.0 ~ 33.0`).
         let tilde = !f.text.is_empty() && f.text.chars().all(|c| c == '~');
@@ -593,7 +599,7 @@ pub fn merge_reread(mut words: Vec<Word>, figures: Vec<Word>) -> Vec<Word> {
             continue;
         };
         // Only the digits Tesseract printed as digits (not look-alikes).
-        let printed: String = f.text.chars().filter(char::is_ascii_digit).collect();
+        let printed = digits(&f.text);
         f.text = text;
         if tilde {
             // Only into a gap: a flat `~` would make every word it touches look tall.
@@ -626,10 +632,10 @@ pub fn merge_reread(mut words: Vec<Word>, figures: Vec<Word>) -> Vec<Word> {
         // (Unless the closer look read more of it: `27.3` for `7.3` (a digit lost next
         // to a label or a bar), `2.54` for `2.5`. A tail of look-alikes does not count:
         // it is more often a unit read as a digit, `1170l` for `1170 kcal`.)
+        let fd = digits(&f.text);
         let clean = words.iter().filter(|w| covers(w) && !blob(w)).any(|w| {
             let t = strip_unit(&w.text);
-            let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
-            let (fd, td) = (digits(&f.text), digits(t));
+            let td = digits(t);
             let extended = (fd.len() > td.len() && fd.ends_with(&td))
                 || (printed.len() > td.len() && printed.contains(&td));
             !extended && (inbody::parse_number(t).is_some() || inbody::parse_range(t).is_some())
@@ -662,18 +668,12 @@ pub fn figure_lookalikes(word: &str) -> Option<String> {
         return None;
     }
     core.chars()
-        .map(|c| match c {
-            '0'..='9' | '.' | '(' | ')' | '~' | '-' | '+' | ':' | '/' => Some(c),
-            '$' | 'S' | 's' => Some('5'),
-            'O' | 'o' | 'Q' | 'D' => Some('0'),
-            'I' | 'l' | '|' | 'i' | '!' => Some('1'),
-            'B' => Some('8'),
-            'A' => Some('4'),
-            'Z' | 'z' => Some('2'),
-            'G' => Some('6'),
-            'g' => Some('9'),
-            ',' => Some('.'),
-            _ => None,
+        .map(|c| {
+            if FIGURE_CHARS.contains(c) {
+                Some(c)
+            } else {
+                inbody::lookalike(c)
+            }
         })
         .collect()
 }
