@@ -503,6 +503,8 @@ struct Num {
     read_decimals: usize,
     /// The sign was a separate word (`- 6.2`) and was applied to `value`.
     detached_sign: bool,
+    /// A sign (`+` or `-`) was read, in the word or apart from it.
+    signed: bool,
 }
 
 /// A sign printed apart from its figure, as OCR reads it: Korean models often take a
@@ -522,6 +524,7 @@ fn numbers(words: &[Word]) -> Vec<Num> {
         };
         let mut bbox = w.bbox;
         let mut detached_sign = false;
+        let mut signed = w.text.starts_with(['+', '-']);
         // A sign printed apart (`- 6.2`): the nearest word just left of the figure.
         if !w.text.starts_with(['+', '-']) {
             if let Some(sign) = words.iter().enumerate().find(|(j, s)| {
@@ -536,6 +539,7 @@ fn numbers(words: &[Word]) -> Vec<Num> {
                     detached_sign = true;
                 }
                 bbox = bbox.union(&sign.1.bbox);
+                signed = true;
             }
         }
         out.push(Num {
@@ -544,6 +548,7 @@ fn numbers(words: &[Word]) -> Vec<Num> {
             decimal: w.text.contains(['.', ',']),
             read_decimals,
             detached_sign,
+            signed,
         });
     }
     out
@@ -1073,6 +1078,7 @@ pub fn parse(words: &[Word]) -> Report {
     segmental(&ctx, &mut fields, "seg_lean", "segmental_lean");
     segmental(&ctx, &mut fields, "seg_fat", "segmental_fat");
     header_text_fields(&ctx, &mut fields);
+    control_signs(&ctx, &mut fields);
 
     let model = detect_model(words);
     let mut warnings = Vec::new();
@@ -1193,6 +1199,62 @@ pub fn reread_regions(words: &[Word], report: &Report) -> Vec<BBox> {
         }
     }
     out
+}
+
+/// The right-hand column of a two-column sheet — the lists of score, weight control and
+/// research figures on the 370S — when a field that may be printed in it is missing or
+/// doubtful: one of its sections names such a field, or a section that names one was
+/// not found at all (its heading unread, it could be anywhere). `None` for a sheet
+/// without a right-hand column or with nothing to recover there.
+///
+/// The engine reads this column again line by line (see
+/// `tesseract::Tesseract::recognize_grey`): a column of one-line rows is read far
+/// better as a block than as the scattered words of a whole page, while the tables
+/// and charts of the left-hand column are not.
+pub fn list_column(words: &[Word], report: &Report) -> Option<BBox> {
+    let page = Page::new(words);
+    let found = sections(&page);
+    // Right-hand sections start at their heading (see `sections`): right of the middle.
+    let right: Vec<&BBox> = found.values().filter(|b| b.x > 0.45 * page.width).collect();
+    let x0 = right.iter().map(|b| b.x).min_by(f32::total_cmp)?;
+    let y0 = right.iter().map(|b| b.y).min_by(f32::total_cmp)?;
+    let column = BBox {
+        x: x0,
+        y: y0,
+        w: page.width - x0,
+        h: page.height - y0,
+    };
+    let doubtful = |field: &str| {
+        !report.fields.contains_key(field) || report.warnings.iter().any(|w| w.contains(field))
+    };
+    let wanted = SECTION_FIELDS.iter().any(|(section, fields)| {
+        !section.is_empty()
+            && fields.iter().any(|f| doubtful(f))
+            && found.get(section).is_none_or(|b| b.x >= x0)
+    });
+    (wanted && column.w >= 1.0 && column.h >= 1.0).then_some(column)
+}
+
+/// The printed Korean label or heading `text` is nearest to, and how many jamo apart
+/// they are, when within the tolerance the parser matches labels with; `None` when
+/// `text` is no label. Used to decide between two readings of the same place.
+pub fn nearest_label(text: &str) -> Option<(&'static str, usize)> {
+    let t = jamo(text);
+    SECTIONS
+        .iter()
+        .flat_map(|(_, a)| a.iter())
+        .chain(SPECS.iter().flat_map(|s| s.aliases.iter()))
+        .chain(SEGMENTS.iter().flat_map(|(_, a)| a.iter()))
+        .filter(|a| a.chars().any(is_hangul))
+        .map(|a| (*a, levenshtein(&t, &jamo(a))))
+        .filter(|(a, d)| *d <= tolerance(jamo(a).len()))
+        .min_by_key(|(_, d)| *d)
+}
+
+/// How many jamo apart `text` is from the label `label` (spaces and punctuation
+/// ignored).
+pub fn label_distance(text: &str, label: &str) -> usize {
+    levenshtein(&jamo(text), &jamo(label))
 }
 
 /// Lists every InBody layout prints in the order of [`SECTION_FIELDS`], one figure per
@@ -1406,6 +1468,72 @@ fn weight_control_rows(
             });
         if let Some(num) = best {
             fields.insert(ROWS[row].to_string(), ctx.field(ROWS[row], num));
+        }
+    }
+}
+
+/// The weight-control figures always print a sign (`-6.2`, `+3.7`), but OCR loses a
+/// minus more often than any other mark. A control figure read without one could be
+/// either; the sheet's own arithmetic tells which: weight control is target weight
+/// minus weight, and the sum of fat and muscle control. The sign is taken only when
+/// exactly one of the two readings agrees (to within rounding); the magnitude is never
+/// changed.
+fn control_signs(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) {
+    const CONTROLS: [&str; 3] = ["weight_control_kg", "fat_control_kg", "muscle_control_kg"];
+    fn value(fields: &BTreeMap<String, Field>, k: &str) -> Option<f64> {
+        fields.get(k)?.value.as_f64()
+    }
+    // A field whose figure was read with no sign: no signed figure of its magnitude on
+    // the page.
+    let unsigned = |v: f64| {
+        v != 0.0
+            && !ctx
+                .nums
+                .iter()
+                .any(|n| n.signed && (n.value.abs() - v.abs()).abs() < 1e-6)
+    };
+    let mut unsure: Vec<&str> = CONTROLS
+        .iter()
+        .copied()
+        .filter(|k| value(fields, k).is_some_and(unsigned))
+        .collect();
+    // One at a time: a sign settled may settle another.
+    while !unsure.is_empty() {
+        let sure = |o: &str| value(fields, o).filter(|_| !unsure.contains(&o));
+        let expected = |k: &str| -> Option<f64> {
+            match k {
+                "weight_control_kg" => sure("target_weight_kg")
+                    .zip(sure("weight_kg"))
+                    .map(|(t, w)| t - w)
+                    .or_else(|| {
+                        sure("fat_control_kg")
+                            .zip(sure("muscle_control_kg"))
+                            .map(|(f, m)| f + m)
+                    }),
+                "fat_control_kg" => sure("weight_control_kg")
+                    .zip(sure("muscle_control_kg"))
+                    .map(|(w, m)| w - m),
+                _ => sure("weight_control_kg")
+                    .zip(sure("fat_control_kg"))
+                    .map(|(w, f)| w - f),
+            }
+        };
+        let settled = unsure.iter().enumerate().find_map(|(i, k)| {
+            let v = value(fields, k)?.abs();
+            let e = expected(k)?;
+            let agrees = |c: f64| (c - e).abs() < 0.15;
+            match (agrees(v), agrees(-v)) {
+                (true, false) => Some((i, v)),
+                (false, true) => Some((i, -v)),
+                _ => None,
+            }
+        });
+        let Some((i, v)) = settled else {
+            break;
+        };
+        let k = unsure.remove(i);
+        if let Some(f) = fields.get_mut(k) {
+            f.value = Value::Number(v);
         }
     }
 }
@@ -1684,6 +1812,18 @@ fn check(fields: &BTreeMap<String, Field>, warnings: &mut Vec<String>) {
             warnings.push(format!(
                 "weight_kg - body_fat_mass_kg = {:.1}, but fat_free_mass_kg = {ffm}",
                 w - bfm
+            ));
+        }
+    }
+    if let (Some(w), Some(t), Some(wc)) = (
+        n("weight_kg"),
+        n("target_weight_kg"),
+        n("weight_control_kg"),
+    ) {
+        if (t - w - wc).abs() > 0.2 {
+            warnings.push(format!(
+                "target_weight_kg - weight_kg = {:.1}, but weight_control_kg = {wc}",
+                t - w
             ));
         }
     }
@@ -2267,6 +2407,106 @@ mod tests {
             reread_regions(&[], &report).is_empty(),
             "no heading, no regions"
         );
+    }
+
+    #[test]
+    fn a_control_figure_whose_sign_was_lost_takes_the_sign_the_sheet_adds_up_to() {
+        let list = |wc: &str, fc: &str| {
+            vec![
+                w("체중", 50.0, 100.0, 40.0, 20.0),
+                w("59.1", 150.0, 100.0, 40.0, 20.0),
+                w("체중조절", 500.0, 60.0, 80.0, 20.0),
+                w("적정체중", 500.0, 100.0, 80.0, 20.0),
+                w("52.9", 650.0, 100.0, 40.0, 20.0),
+                w("체중조절", 500.0, 140.0, 80.0, 20.0),
+                w(wc, 650.0, 140.0, 40.0, 20.0),
+                w("지방조절", 500.0, 180.0, 80.0, 20.0),
+                w(fc, 650.0, 180.0, 40.0, 20.0),
+                w("근육조절", 500.0, 220.0, 80.0, 20.0),
+                w("+3.7", 650.0, 220.0, 40.0, 20.0),
+            ]
+        };
+        // 52.9 - 59.1 = -6.2; then -6.2 - 3.7 = -9.9.
+        let r = parse(&list("6.2", "9.9"));
+        assert_eq!(r.number("weight_control_kg"), Some(-6.2));
+        assert_eq!(r.number("fat_control_kg"), Some(-9.9));
+        assert_eq!(r.number("muscle_control_kg"), Some(3.7));
+        assert!(
+            !r.warnings.iter().any(|w| w.contains("control")),
+            "{:?}",
+            r.warnings
+        );
+        // A sign that was read is never changed, even when the sheet disagrees: that is
+        // a warning.
+        let r = parse(&list("+6.2", "-9.9"));
+        assert_eq!(r.number("weight_control_kg"), Some(6.2));
+        assert!(
+            r.warnings.iter().any(|w| w.contains("weight_control_kg")),
+            "{:?}",
+            r.warnings
+        );
+        // A magnitude that fits neither sign is left as read.
+        let r = parse(&list("7.0", "-9.9"));
+        assert_eq!(r.number("weight_control_kg"), Some(7.0));
+        // Without the figures to add up, nothing is decided.
+        let r = parse(&list("6.2", "9.9")[2..]);
+        assert_eq!(r.number("weight_control_kg"), Some(6.2));
+        assert_eq!(r.number("fat_control_kg"), Some(9.9));
+    }
+
+    #[test]
+    fn the_right_hand_column_is_read_again_only_for_a_field_it_may_print() {
+        let words = vec![
+            w("체성분분석", 50.0, 100.0, 100.0, 20.0),
+            w("비만분석", 50.0, 400.0, 80.0, 20.0),
+            w("인바디점수", 700.0, 90.0, 100.0, 20.0),
+            w("연구항목", 700.0, 500.0, 80.0, 20.0),
+            w("x", 1000.0, 900.0, 10.0, 10.0),
+        ];
+        let mut report = parse(&[]);
+        report.warnings.clear();
+        for f in FIELDS {
+            report.fields.insert(
+                f.to_string(),
+                Field {
+                    value: Value::Number(1.0),
+                    range: None,
+                },
+            );
+        }
+        assert_eq!(list_column(&words, &report), None, "nothing missing");
+        report.fields.remove("bmi");
+        assert_eq!(list_column(&words, &report), None, "bmi: the left column");
+        report.fields.remove("waist_hip_ratio");
+        let column = list_column(&words, &report).expect("research is on the right");
+        assert!(column.x > 600.0 && column.x < 700.0, "{column:?}");
+        assert!(column.y < 100.0 && column.bottom() >= 910.0, "{column:?}");
+        // A section whose heading was not read at all may be in either column.
+        report.fields.insert(
+            "waist_hip_ratio".into(),
+            Field {
+                value: Value::Number(1.0),
+                range: None,
+            },
+        );
+        report.fields.remove("fat_control_kg");
+        assert!(
+            list_column(&words, &report).is_some(),
+            "weight control unfound"
+        );
+        // A one-column sheet has no right-hand column.
+        assert_eq!(list_column(&words[..2], &report), None);
+    }
+
+    #[test]
+    fn a_reading_is_compared_with_the_label_it_is_nearest_to() {
+        assert_eq!(nearest_label("적정세중"), Some(("적정체중", 1)));
+        assert_eq!(nearest_label("근육조접").map(|l| l.0), Some("근육조절"));
+        assert_eq!(nearest_label("복무지방를").map(|l| l.0), Some("복부지방률"));
+        assert_eq!(nearest_label("NHS"), None, "Latin is not a Korean label");
+        assert_eq!(nearest_label("아태"), None);
+        assert_eq!(label_distance("체중.", "체중조절"), 5);
+        assert_eq!(label_distance("적 정 체중", "적정체중"), 0);
     }
 
     #[test]

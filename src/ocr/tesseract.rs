@@ -62,16 +62,28 @@ impl Tesseract {
     pub async fn recognize_grey(&self, page: &GrayImage) -> Result<Vec<Word>, OcrError> {
         let words = self.first_look(page).await?;
         // A closer look where the first one failed: the sections with a missing or
-        // inconsistent field, read again larger (figures only). A clean sheet has
-        // none, so it costs nothing there.
+        // inconsistent field, read again larger (figures only); and the right-hand
+        // column of lists read again line by line when one of its fields is missing.
+        // A clean sheet has neither, so it costs nothing there.
         let report = inbody::parse(&words);
         let regions = inbody::reread_regions(&words, &report);
-        if regions.is_empty() {
-            return Ok(words);
-        }
-        let (scale, text_h) = reread_scale(&words, &regions);
-        let figures = self.read_regions(page, &regions, scale, text_h).await?;
-        Ok(merge_reread(words, figures))
+        let column = inbody::list_column(&words, &report);
+        let closer = async {
+            if regions.is_empty() {
+                return Ok(Vec::new());
+            }
+            let (scale, text_h) = reread_scale(&words, &regions);
+            self.read_regions(page, &regions, scale, text_h).await
+        };
+        let lines = async {
+            match column {
+                Some(column) => self.read_column(page, &column).await,
+                None => Ok(Vec::new()),
+            }
+        };
+        let (figures, lines) = tokio::join!(closer, lines);
+        let words = merge_reread(words, figures?);
+        Ok(merge_lines(words, lines?))
     }
 
     /// The first look: the label pass in strips, one child per core, and the figure
@@ -124,11 +136,40 @@ impl Tesseract {
         Ok(read.into_iter().flatten().collect())
     }
 
+    /// Reads `column` of `page` as one block of lines (`kor+eng`, `--psm 6`), in page
+    /// coordinates.
+    async fn read_column(&self, page: &GrayImage, column: &BBox) -> Result<Vec<Word>, OcrError> {
+        let Some(clip) = clip(page, column) else {
+            return Ok(Vec::new());
+        };
+        let crop = image::imageops::crop_imm(
+            page,
+            clip.x as u32,
+            clip.y as u32,
+            clip.w as u32,
+            clip.h as u32,
+        )
+        .to_image();
+        let words = self.run_child(&crop, Pass::Lines).await?;
+        Ok(words
+            .into_iter()
+            .map(|mut w| {
+                w.bbox.x += clip.x;
+                w.bbox.y += clip.y;
+                w
+            })
+            .collect())
+    }
+
     async fn run_child(&self, page: &GrayImage, pass: Pass) -> Result<Vec<Word>, OcrError> {
         let mut cmd = tokio::process::Command::new(&self.bin);
-        cmd.args(["stdin", "stdout", "--dpi", "300", "--psm", PSM]);
+        let psm = match pass {
+            Pass::Lines => "6",
+            _ => PSM,
+        };
+        cmd.args(["stdin", "stdout", "--dpi", "300", "--psm", psm]);
         match pass {
-            Pass::Labels => cmd.args(["-l", LANGUAGES]),
+            Pass::Labels | Pass::Lines => cmd.args(["-l", LANGUAGES]),
             Pass::Closer => cmd.args([
                 "-l",
                 "eng",
@@ -187,6 +228,9 @@ enum Pass {
     Labels,
     /// English model restricted to [`FIGURE_CHARS`]: the figures.
     Figures,
+    /// `kor+eng` on one column as a block of lines (`--psm 6`): see
+    /// [`merge_lines`].
+    Lines,
     /// English model, every character: the closer look. A whitelist makes Tesseract
     /// drop a character it reads as an outside one (`$2.9` for `52.9` becomes `2.9`);
     /// unrestricted, the look-alike is kept and [`figure_lookalikes`] maps it back.
@@ -506,29 +550,18 @@ impl Mosaic {
 /// longer than [`RULE_TEXT_HEIGHTS`] × `text_h`), scales them by `scale` and stacks
 /// them into at most `n` images of about equal area.
 fn mosaics(page: &GrayImage, regions: &[BBox], scale: f32, text_h: f32, n: usize) -> Vec<Mosaic> {
-    let (pw, ph) = (page.width() as f32, page.height() as f32);
     let mut crops: Vec<(BBox, GrayImage)> = regions
         .iter()
         .filter_map(|r| {
-            if ![r.x, r.y, r.w, r.h].iter().all(|v| v.is_finite()) {
-                return None;
-            }
-            let x0 = r.x.clamp(0.0, pw).floor();
-            let y0 = r.y.clamp(0.0, ph).floor();
-            let x1 = r.right().clamp(0.0, pw).ceil();
-            let y1 = r.bottom().clamp(0.0, ph).ceil();
-            if x1 - x0 < 2.0 || y1 - y0 < 2.0 {
-                return None;
-            }
-            let clip = BBox {
-                x: x0,
-                y: y0,
-                w: x1 - x0,
-                h: y1 - y0,
-            };
-            let crop =
-                image::imageops::crop_imm(page, x0 as u32, y0 as u32, clip.w as u32, clip.h as u32)
-                    .to_image();
+            let clip = clip(page, r)?;
+            let crop = image::imageops::crop_imm(
+                page,
+                clip.x as u32,
+                clip.y as u32,
+                clip.w as u32,
+                clip.h as u32,
+            )
+            .to_image();
             let crop = preprocess::erase_rules(&crop, (RULE_TEXT_HEIGHTS * text_h) as u32);
             let (w, h) = (
                 ((clip.w * scale).round() as u32).max(1),
@@ -576,6 +609,99 @@ fn mosaics(page: &GrayImage, regions: &[BBox], scale: f32, text_h: f32, n: usize
             }
         })
         .collect()
+}
+
+/// `region` clipped to `page` and widened to whole pixels; `None` when it is not finite
+/// or less than two pixels wide or high.
+fn clip(page: &GrayImage, r: &BBox) -> Option<BBox> {
+    if ![r.x, r.y, r.w, r.h].iter().all(|v| v.is_finite()) {
+        return None;
+    }
+    let (pw, ph) = (page.width() as f32, page.height() as f32);
+    let x0 = r.x.clamp(0.0, pw).floor();
+    let y0 = r.y.clamp(0.0, ph).floor();
+    let x1 = r.right().clamp(0.0, pw).ceil();
+    let y1 = r.bottom().clamp(0.0, ph).ceil();
+    if x1 - x0 < 2.0 || y1 - y0 < 2.0 {
+        return None;
+    }
+    Some(BBox {
+        x: x0,
+        y: y0,
+        w: x1 - x0,
+        h: y1 - y0,
+    })
+}
+
+/// Merges a column read line by line (`--psm 6`, see [`inbody::list_column`]) into the
+/// page's words.
+///
+/// Labels: each run of Hangul words on one line that reads as a printed label (the
+/// best-matching run of its words) replaces the page's label words under it when it is
+/// nearer to that label than they are together (`적 정 체중` over the page's `NHS`);
+/// a label the page read as well or better stays. Figures: merged as the closer look's
+/// are ([`merge_reread`]): they repair and fill gaps, they do not overrule.
+pub fn merge_lines(mut words: Vec<Word>, lines: Vec<Word>) -> Vec<Word> {
+    let (mut hangul, figures): (Vec<Word>, Vec<Word>) = lines
+        .into_iter()
+        .partition(|w| w.text.chars().any(is_hangul));
+    // Runs of Hangul words on one line, left to right.
+    hangul.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
+    let mut runs: Vec<Vec<Word>> = Vec::new();
+    for w in hangul {
+        let joins = |run: &Vec<Word>| {
+            run.last().is_some_and(|l| {
+                let overlap = l.bbox.bottom().min(w.bbox.bottom()) - l.bbox.y.max(w.bbox.y);
+                let h = l.bbox.h.max(w.bbox.h);
+                overlap > 0.4 * l.bbox.h.min(w.bbox.h) && w.bbox.x - l.bbox.right() < 1.2 * h
+            })
+        };
+        match runs.iter_mut().find(|r| joins(r)) {
+            Some(run) => run.push(w),
+            None => runs.push(vec![w]),
+        }
+    }
+    let mut taken = Vec::new();
+    for run in runs {
+        // The part of the run that is nearest to a label (a label may be followed by
+        // a misread subtitle on the same line).
+        let mut best: Option<(usize, usize, &'static str, usize)> = None;
+        for i in 0..run.len() {
+            let mut text = String::new();
+            for (j, w) in run.iter().enumerate().skip(i) {
+                text.push_str(&w.text);
+                if let Some((label, d)) = inbody::nearest_label(&text) {
+                    if best.is_none_or(|b| d < b.3 || (d == b.3 && j - i > b.1 - b.0)) {
+                        best = Some((i, j, label, d));
+                    }
+                }
+            }
+        }
+        let Some((i, j, label, d)) = best else {
+            continue;
+        };
+        let new = &run[i..=j];
+        let under = |w: &Word| {
+            let area = (w.bbox.w * w.bbox.h).max(1.0);
+            !w.text.chars().any(|c| c.is_ascii_digit())
+                && new
+                    .iter()
+                    .map(|n| n.bbox.overlap_area(&w.bbox))
+                    .sum::<f32>()
+                    > 0.3 * area
+        };
+        let mut old: Vec<&Word> = words.iter().filter(|w| under(w)).collect();
+        old.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
+        let old_text: String = old.iter().map(|w| w.text.as_str()).collect();
+        if old.is_empty() || inbody::label_distance(&old_text, label) > d {
+            words.retain(|w| !under(w));
+            taken.extend(new.iter().cloned());
+        }
+    }
+    // Added after all runs are placed: a tall syllable of one run may reach into the
+    // next line, and must not count as that line's old reading.
+    words.extend(taken);
+    merge_reread(words, figures)
 }
 
 /// A word that names something rather than a figure: Hangul, or three or more Latin
@@ -630,14 +756,16 @@ pub fn merge_reread(mut words: Vec<Word>, figures: Vec<Word>) -> Vec<Word> {
         // What the first look read cleanly (a figure or a whole range) stays: the
         // closer look repairs misreads and fills gaps, it does not overrule.
         // (Unless the closer look read more of it: `27.3` for `7.3` (a digit lost next
-        // to a label or a bar), `2.54` for `2.5`. A tail of look-alikes does not count:
+        // to a label or a bar), `2.54` for `2.5`, `-9.9` for `9.9`. A tail of look-alikes does not count:
         // it is more often a unit read as a digit, `1170l` for `1170 kcal`.)
         let fd = digits(&f.text);
         let clean = words.iter().filter(|w| covers(w) && !blob(w)).any(|w| {
             let t = strip_unit(&w.text);
             let td = digits(t);
             let extended = (fd.len() > td.len() && fd.ends_with(&td))
-                || (printed.len() > td.len() && printed.contains(&td));
+                || (printed.len() > td.len() && printed.contains(&td))
+                // A sign the first look lost (`9.9` for `-9.9`).
+                || (f.text.starts_with(['-', '+']) && !t.starts_with(['-', '+']) && fd == td);
             !extended && (inbody::parse_number(t).is_some() || inbody::parse_range(t).is_some())
         });
         if clean {
@@ -802,6 +930,7 @@ mod tests {
             boxed("ow", 400.0, 0.0, 30.0, 20.0),
             boxed("1170", 700.0, 0.0, 50.0, 20.0),
             boxed("2.5", 800.0, 0.0, 30.0, 20.0),
+            boxed("9.9", 900.0, 0.0, 30.0, 20.0),
             boxed("골", 1000.0, 0.0, 25.0, 20.0),
             boxed("격", 1030.0, 0.0, 25.0, 20.0),
             boxed("근", 1060.0, 0.0, 25.0, 20.0),
@@ -823,6 +952,8 @@ mod tests {
             boxed("1170l", 700.0, 0.0, 60.0, 20.0),
             // ...printed digits do.
             boxed("2.54", 800.0, 0.0, 40.0, 20.0),
+            // A sign the first look lost.
+            boxed("-9.9", 895.0, 0.0, 38.0, 20.0),
         ];
         let mut texts: Vec<String> = merge_reread(first, closer)
             .into_iter()
@@ -832,6 +963,7 @@ mod tests {
         assert_eq!(
             texts,
             [
+                "-9.9",
                 "1170",
                 "2.54",
                 "27.3",
@@ -845,6 +977,60 @@ mod tests {
                 "체수분"
             ]
         );
+    }
+
+    #[test]
+    fn a_column_read_line_by_line_replaces_garbled_labels_but_not_good_ones() {
+        let page = vec![
+            // The weight-control rows as the whole page's pass read them.
+            boxed("NHS", 725.0, 771.0, 62.0, 18.0),
+            boxed("$2.9", 889.0, 770.0, 56.0, 18.0),
+            boxed("체중.", 725.0, 793.0, 31.0, 18.0),
+            boxed("지방.", 725.0, 816.0, 31.0, 18.0),
+            boxed("9.9", 897.0, 818.0, 48.0, 17.0),
+            // Read right by the page, worse by the column.
+            boxed("기초대사량", 725.0, 1100.0, 90.0, 18.0),
+        ];
+        let column = vec![
+            boxed("적", 722.0, 768.0, 22.0, 27.0),
+            boxed("정", 743.0, 771.0, 18.0, 18.0),
+            boxed("체중", 761.0, 768.0, 29.0, 27.0),
+            boxed("$2.9", 888.0, 770.0, 56.0, 18.0),
+            boxed("ke", 928.0, 765.0, 18.0, 27.0),
+            boxed("체", 725.0, 793.0, 19.0, 18.0),
+            boxed("중", 743.0, 790.0, 15.0, 26.0),
+            boxed("조절", 758.0, 793.0, 28.0, 17.0),
+            boxed("지", 725.0, 816.0, 17.0, 18.0),
+            boxed("방", 741.0, 808.0, 18.0, 31.0),
+            boxed("조절", 759.0, 816.0, 27.0, 17.0),
+            boxed("-9.9", 886.0, 817.0, 58.0, 17.0),
+            // A label followed by a misread subtitle on its line.
+            boxed("비", 726.0, 868.0, 16.0, 18.0),
+            boxed("안", 748.0, 868.0, 13.0, 19.0),
+            boxed("평가", 766.0, 868.0, 31.0, 19.0),
+            boxed("아태", 817.0, 876.0, 70.0, 11.0),
+            boxed("기초대사랑의", 725.0, 1100.0, 110.0, 18.0),
+            // No label at all.
+            boxed("임피", 725.0, 1300.0, 40.0, 18.0),
+        ];
+        let merged = merge_lines(page, column);
+        let text_at = |y: f32| {
+            let mut row: Vec<&Word> = merged
+                .iter()
+                .filter(|w| (w.bbox.cy() - y).abs() < 8.0)
+                .collect();
+            row.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
+            row.iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(text_at(780.0), "적 정 체중 52.9");
+        assert_eq!(text_at(802.0), "체 중 조절");
+        assert_eq!(text_at(825.0), "지 방 조절 -9.9");
+        assert_eq!(text_at(877.0), "비 안 평가");
+        assert_eq!(text_at(1109.0), "기초대사량");
+        assert_eq!(text_at(1309.0), "", "no label, nothing taken");
     }
 
     #[test]
@@ -963,7 +1149,8 @@ mod tests {
                 v.into_iter().map(|(t, x, y, w, h)| Word::at(&t, x, y, w, h)).collect()
             };
             let n_first = first.len();
-            let merged = merge_reread(to_words(first), to_words(closer));
+            let merged = merge_reread(to_words(first.clone()), to_words(closer.clone()));
+            let _ = merge_lines(to_words(first), to_words(closer));
             // Every word that came in is still there or replaced by a closer one.
             proptest::prop_assert!(merged.len() <= n_first + 30);
             let page = GrayImage::from_pixel(300, 200, image::Luma([255]));
