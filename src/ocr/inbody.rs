@@ -1381,10 +1381,17 @@ fn body_composition_columns(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>,
     cols.sort_by(|a, b| b.0.bbox.x.total_cmp(&a.0.bbox.x));
     // Figures no column field could have (a header bar read as `20099`) are no column.
     cols.retain(|(n, _)| could_be("muscle_mass_kg", n) || could_be("weight_kg", n));
-    for (name, (num, range)) in ["weight_kg", "fat_free_mass_kg", "muscle_mass_kg"]
-        .iter()
-        .zip(cols)
-    {
+    // The weight is printed elsewhere too (the muscle-fat chart). When it is known and
+    // the rightmost figure is not it, the weight column's figure was not read: the
+    // columns start one further left.
+    let mut names: &[&str] = &["weight_kg", "fat_free_mass_kg", "muscle_mass_kg"];
+    if let (Some(w), Some((num, _))) = (fields.get("weight_kg"), cols.first()) {
+        let first = repair(num.value, num.read_decimals, decimals("weight_kg"));
+        if w.value.as_f64() != Some(first) {
+            names = &names[1..];
+        }
+    }
+    for (name, (num, range)) in names.iter().zip(cols) {
         let value = repair(num.value, num.read_decimals, decimals(name));
         match fields.get_mut(*name) {
             None => {
@@ -2352,6 +2359,37 @@ mod tests {
         let r = parse(&words);
         assert_eq!(r.number("weight_kg"), None);
         assert_eq!(r.number("body_fat_mass_kg"), None);
+    }
+
+    #[test]
+    fn body_composition_columns_start_left_of_a_weight_column_that_was_not_read() {
+        // The real sample: the table's column figures with their ranges, the weight's
+        // range misread, the weight itself read in the muscle-fat chart below.
+        let mut words = vec![
+            w("체성분분석", 50.0, 200.0, 100.0, 20.0),
+            w("단백질", 50.0, 320.0, 50.0, 20.0),
+            w("7.2", 210.0, 320.0, 30.0, 17.0),
+            w("(7.2~8.8)", 190.0, 340.0, 80.0, 13.0),
+            w("34.8", 410.0, 296.0, 36.0, 17.0),
+            w("(34.7~42.3)", 390.0, 318.0, 87.0, 13.0),
+            w("37.0", 515.0, 316.0, 38.0, 17.0),
+            w("(36.7~44.8)", 493.0, 341.0, 87.0, 13.0),
+            w("59.1", 617.0, 339.0, 33.0, 17.0),
+            w("골격근지방분석", 50.0, 500.0, 140.0, 20.0),
+            w("체중", 50.0, 545.0, 32.0, 18.0),
+            w("59.1", 385.0, 545.0, 35.0, 17.0),
+        ];
+        let r = parse(&words);
+        assert_eq!(r.number("weight_kg"), Some(59.1));
+        assert_eq!(r.number("fat_free_mass_kg"), Some(37.0));
+        assert_eq!(r.fields["fat_free_mass_kg"].range, Some([36.7, 44.8]));
+        assert_eq!(r.number("muscle_mass_kg"), Some(34.8));
+        // With the weight column's range read, the columns start at the weight.
+        words.push(w("(45.0~60.8)", 592.0, 360.0, 87.0, 13.0));
+        let r = parse(&words);
+        assert_eq!(r.fields["weight_kg"].range, Some([45.0, 60.8]));
+        assert_eq!(r.number("fat_free_mass_kg"), Some(37.0));
+        assert_eq!(r.number("muscle_mass_kg"), Some(34.8));
     }
 
     #[test]

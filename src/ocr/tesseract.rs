@@ -717,7 +717,19 @@ fn is_label_word(text: &str) -> bool {
 /// dropped where it lies on a label (a label read as digits).
 pub fn merge_reread(mut words: Vec<Word>, figures: Vec<Word>) -> Vec<Word> {
     let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    // The height of the re-read figures (of two digits or more): a "figure" under half
+    // of it is a fragment of smaller print (a digit of a range read alone).
+    let mut heights: Vec<f32> = figures
+        .iter()
+        .filter(|f| digits(&f.text).len() >= 2)
+        .map(|f| f.bbox.h)
+        .collect();
+    heights.sort_by(f32::total_cmp);
+    let min_h = heights.get(heights.len() / 2).map_or(0.0, |h| 0.5 * h);
     for mut f in figures {
+        if f.bbox.h < min_h && f.text.chars().any(|c| c.is_ascii_digit()) {
+            continue;
+        }
         // The `~` of a range may stand apart (`27.0 ~ 33.0`).
         let tilde = !f.text.is_empty() && f.text.chars().all(|c| c == '~');
         let Some(text) = figure_lookalikes(&f.text).or_else(|| tilde.then(|| "~".to_string()))
@@ -954,6 +966,8 @@ mod tests {
             boxed("2.54", 800.0, 0.0, 40.0, 20.0),
             // A sign the first look lost.
             boxed("-9.9", 895.0, 0.0, 38.0, 20.0),
+            // A digit of a range's small print read alone: a fragment, not a figure.
+            boxed("2", 1200.0, 0.0, 8.0, 6.0),
         ];
         let mut texts: Vec<String> = merge_reread(first, closer)
             .into_iter()
