@@ -65,12 +65,17 @@ impl Tesseract {
         // inconsistent field, read again larger (figures only); and the right-hand
         // column of lists read again line by line when one of its fields is missing.
         // A clean sheet has neither, so it costs nothing there.
+        //
+        // A bold scan's sections are read at two cuts: cut dark, a chart's figures
+        // stay apart from the scale above them; cut light, a table's small ranges keep
+        // their thin strokes. The dark reading is merged first, the light one repairs
+        // and fills what is left.
         let report = inbody::parse(&words);
         let regions = inbody::reread_regions(&words, &report);
         let column = inbody::list_column(&words, &report);
         let closer = async {
             if regions.is_empty() {
-                return Ok(Vec::new());
+                return Ok((Vec::new(), Vec::new()));
             }
             let (scale, text_h) = reread_scale(&words, &regions);
             self.read_regions(page, &regions, scale, text_h).await
@@ -82,7 +87,9 @@ impl Tesseract {
             }
         };
         let (figures, lines) = tokio::join!(closer, lines);
-        let words = merge_reread(words, figures?);
+        let (figures, light) = figures?;
+        let words = merge_reread(words, figures);
+        let words = merge_reread(words, light);
         Ok(merge_lines(words, lines?))
     }
 
@@ -114,26 +121,41 @@ impl Tesseract {
     /// Reads `regions` of `page` again with the figure pass, each scaled by `scale`:
     /// the regions are stacked into one sheet per core (one child each rather than
     /// one per region: a child costs its start-up) and the words are mapped back to
-    /// page coordinates.
+    /// page coordinates. Returns the words read at [`ink_cut`]'s cut and those read on
+    /// the bold regions cut lighter.
     async fn read_regions(
         &self,
         page: &GrayImage,
         regions: &[BBox],
         scale: f32,
         text_h: f32,
-    ) -> Result<Vec<Word>, OcrError> {
+    ) -> Result<(Vec<Word>, Vec<Word>), OcrError> {
         // Cropping, erasing and scaling whole sections is CPU work: off the runtime.
         let (page, regions, strips) = (page.clone(), regions.to_vec(), self.strips);
-        let sheets =
-            tokio::task::spawn_blocking(move || mosaics(&page, &regions, scale, text_h, strips))
-                .await
-                .map_err(|e| failed(&e.to_string()))?;
+        let sheets = tokio::task::spawn_blocking(move || {
+            let mut all = mosaics(&page, &regions, scale, text_h, strips, false);
+            let n = all.len();
+            all.extend(mosaics(&page, &regions, scale, text_h, strips, true));
+            (all, n)
+        })
+        .await
+        .map_err(|e| failed(&e.to_string()))?;
+        let (sheets, n_first) = sheets;
         let jobs = sheets.iter().map(|m| async move {
             let words = self.run_child(&m.image, Pass::Closer).await?;
             Ok::<_, OcrError>(m.to_page(words))
         });
         let read = futures::future::try_join_all(jobs).await?;
-        Ok(read.into_iter().flatten().collect())
+        let mut first = Vec::new();
+        let mut light = Vec::new();
+        for (i, r) in read.into_iter().enumerate() {
+            if i < n_first {
+                first.extend(r);
+            } else {
+                light.extend(r);
+            }
+        }
+        Ok((first, light))
     }
 
     /// Reads `column` of `page` as one block of lines (`kor+eng`, `--psm 6`), in page
@@ -548,8 +570,17 @@ impl Mosaic {
 
 /// Crops `regions` from `page` (clipped to it), erases their rules and bars (runs
 /// longer than [`RULE_TEXT_HEIGHTS`] × `text_h`), scales them by `scale` and stacks
-/// them into at most `n` images of about equal area.
-fn mosaics(page: &GrayImage, regions: &[BBox], scale: f32, text_h: f32, n: usize) -> Vec<Mosaic> {
+/// them into at most `n` images of about equal area. With `lighter`, only the regions
+/// [`ink_cut`] cuts at 140 (a bold print) are stacked, cut at 200 instead (see
+/// [`Tesseract::recognize_grey`]).
+fn mosaics(
+    page: &GrayImage,
+    regions: &[BBox],
+    scale: f32,
+    text_h: f32,
+    n: usize,
+    lighter: bool,
+) -> Vec<Mosaic> {
     let mut crops: Vec<(BBox, GrayImage)> = regions
         .iter()
         .filter_map(|r| {
@@ -572,6 +603,10 @@ fn mosaics(page: &GrayImage, regions: &[BBox], scale: f32, text_h: f32, n: usize
             // Binarised here: Tesseract's own (Otsu) threshold fails on a chart
             // printed on a grey panel and leaves its figures as blobs.
             let cut = ink_cut(&big);
+            if lighter && cut >= 200 {
+                return None;
+            }
+            let cut = if lighter { 200 } else { cut };
             for p in big.pixels_mut() {
                 p[0] = if p[0] < cut { 0 } else { 255 };
             }
@@ -777,7 +812,9 @@ pub fn merge_reread(mut words: Vec<Word>, figures: Vec<Word>) -> Vec<Word> {
             let extended = (fd.len() > td.len() && fd.ends_with(&td))
                 || (printed.len() > td.len() && printed.contains(&td))
                 // A sign the first look lost (`9.9` for `-9.9`).
-                || (f.text.starts_with(['-', '+']) && !t.starts_with(['-', '+']) && fd == td);
+                || (f.text.starts_with(['-', '+']) && !t.starts_with(['-', '+']) && fd == td)
+                // A decimal point it lost (`+554` for `2.54`).
+                || (f.text.contains('.') && !t.contains(['.', ',']) && fd.len() == td.len());
             !extended && (inbody::parse_number(t).is_some() || inbody::parse_range(t).is_some())
         });
         if clean {
@@ -943,6 +980,8 @@ mod tests {
             boxed("1170", 700.0, 0.0, 50.0, 20.0),
             boxed("2.5", 800.0, 0.0, 30.0, 20.0),
             boxed("9.9", 900.0, 0.0, 30.0, 20.0),
+            // A lost decimal point (and a stray sign).
+            boxed("+554", 1300.0, 0.0, 40.0, 20.0),
             boxed("골", 1000.0, 0.0, 25.0, 20.0),
             boxed("격", 1030.0, 0.0, 25.0, 20.0),
             boxed("근", 1060.0, 0.0, 25.0, 20.0),
@@ -968,6 +1007,7 @@ mod tests {
             boxed("-9.9", 895.0, 0.0, 38.0, 20.0),
             // A digit of a range's small print read alone: a fragment, not a figure.
             boxed("2", 1200.0, 0.0, 8.0, 6.0),
+            boxed("2.54", 1300.0, 0.0, 40.0, 20.0),
         ];
         let mut texts: Vec<String> = merge_reread(first, closer)
             .into_iter()
@@ -979,6 +1019,7 @@ mod tests {
             [
                 "-9.9",
                 "1170",
+                "2.54",
                 "2.54",
                 "27.3",
                 "37.0",
@@ -1064,7 +1105,7 @@ mod tests {
                 h: 40.0,
             },
         ];
-        let sheets = mosaics(&page, &regions, 2.0, 10.0, 1);
+        let sheets = mosaics(&page, &regions, 2.0, 10.0, 1, false);
         assert_eq!(sheets.len(), 1, "one sheet for one core");
         let m = &sheets[0];
         assert_eq!(m.placed.len(), 2);
@@ -1093,7 +1134,7 @@ mod tests {
         let gap = boxed("9", 50.0, 2.0, 10.0, 10.0);
         assert!(m.to_page(vec![gap]).is_empty());
         // Two cores: two sheets, the larger region first.
-        let two = mosaics(&page, &regions, 2.0, 10.0, 2);
+        let two = mosaics(&page, &regions, 2.0, 10.0, 2, false);
         assert_eq!(two.len(), 2);
         assert_eq!(two[0].placed[0].0, regions[0]);
     }
@@ -1112,7 +1153,7 @@ mod tests {
             w: 300.0,
             h: 60.0,
         }];
-        let m = &mosaics(&page, &region, 1.0, 20.0, 1)[0];
+        let m = &mosaics(&page, &region, 1.0, 20.0, 1, false)[0];
         let p = |x: u32, y: u32| m.image.get_pixel(x + MOSAIC_GAP, y + MOSAIC_GAP)[0];
         assert_eq!(p(100, 25), 255, "bar erased");
         assert_eq!(p(5, 5), 255, "grey panel turned white");
@@ -1138,6 +1179,33 @@ mod tests {
             ink_cut(&GrayImage::from_pixel(10, 10, image::Luma([255]))),
             200
         );
+        // The light reading of a bold print keeps its halo; a faint print, read at
+        // 200 already, is not read twice.
+        let mut page = GrayImage::from_pixel(300, 40, image::Luma([255]));
+        image::imageops::replace(&mut page, &bold, 0, 0);
+        image::imageops::replace(&mut page, &faint, 200, 0);
+        let regions = [
+            BBox {
+                x: 0.0,
+                y: 0.0,
+                w: 100.0,
+                h: 10.0,
+            },
+            BBox {
+                x: 200.0,
+                y: 0.0,
+                w: 100.0,
+                h: 10.0,
+            },
+        ];
+        let ink = |m: &Mosaic| m.image.pixels().filter(|p| p[0] == 0).count();
+        let dark = mosaics(&page, &regions[..1], 1.0, 20.0, 1, false);
+        let light = mosaics(&page, &regions, 1.0, 20.0, 1, true);
+        assert_eq!(light.len(), 1);
+        assert_eq!(light[0].placed.len(), 1, "only the bold region");
+        assert_eq!(light[0].placed[0].0, regions[0]);
+        assert_eq!(ink(&dark[0]), 200, "cores only");
+        assert_eq!(ink(&light[0]), 400, "cores and halo");
     }
 
     proptest::proptest! {
@@ -1173,7 +1241,7 @@ mod tests {
                 .map(|(x, y, w, h)| BBox { x, y, w, h })
                 .chain([BBox { x: f32::NAN, y: 0.0, w: 10.0, h: 10.0 }])
                 .collect();
-            for m in mosaics(&page, &regions, scale, 20.0, 2) {
+            for m in mosaics(&page, &regions, scale, 20.0, 2, false) {
                 proptest::prop_assert!(m.image.width() > 0 && m.image.height() > 0);
                 proptest::prop_assert!(m.placed.iter().all(|(r, _, _)| r.x >= 0.0 && r.right() <= 300.0));
             }
