@@ -1073,7 +1073,7 @@ pub fn parse(words: &[Word]) -> Report {
     }
 
     body_composition_columns(&ctx, &mut fields, &used);
-    weight_control_rows(&ctx, &mut fields, &placed, &used);
+    pitched_rows(&ctx, &mut fields, &placed, &used);
     rows_in_order(&ctx, &mut fields, &mut used);
     segmental(&ctx, &mut fields, "seg_lean", "segmental_lean");
     segmental(&ctx, &mut fields, "seg_fat", "segmental_fat");
@@ -1411,31 +1411,65 @@ fn body_composition_columns(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>,
     }
 }
 
-/// The weight-control list prints target weight, weight control, fat control and
-/// muscle control in this order, one row each, figures in one column (both layouts).
-/// A label OCR garbled beyond matching (근육조절 split into the tops and bottoms of its
-/// syllables) leaves its figure unclaimed: when the rows found fix the column and the
-/// row pitch (three evenly spaced rows, or two rows a list's line apart), the figure at
-/// each missing row's place is taken.
-fn weight_control_rows(
+/// Lists whose rows are evenly spaced, one figure per row in one column: the
+/// weight-control list (target weight, weight control, fat control, muscle control;
+/// both layouts) and the 370S body-composition table's first column (water, protein,
+/// minerals, fat, each figure with its range under it).
+const PITCHED_LISTS: &[(&str, &[&str])] = &[
+    (
+        "weight_control",
+        &[
+            "target_weight_kg",
+            "weight_control_kg",
+            "fat_control_kg",
+            "muscle_control_kg",
+        ],
+    ),
+    (
+        "body_comp",
+        &[
+            "total_body_water_l",
+            "protein_kg",
+            "minerals_kg",
+            "body_fat_mass_kg",
+        ],
+    ),
+];
+
+/// A row label OCR garbled beyond matching (근육조절 split into the tops and bottoms of
+/// its syllables, 체수분 on a grey band) leaves its figure unclaimed: when the rows
+/// found by label fix the column and the row pitch (three evenly spaced rows, or two
+/// rows a list's line apart), the figure at each missing row's place is taken (see
+/// [`PITCHED_LISTS`]).
+fn pitched_rows(
     ctx: &Ctx<'_>,
     fields: &mut BTreeMap<String, Field>,
     placed: &BTreeMap<&'static str, BBox>,
     used: &[BBox],
 ) {
-    const ROWS: [&str; 4] = [
-        "target_weight_kg",
-        "weight_control_kg",
-        "fat_control_kg",
-        "muscle_control_kg",
-    ];
-    let found: Vec<(usize, BBox)> = ROWS
+    for (section, rows) in PITCHED_LISTS {
+        pitched_list(ctx, fields, placed, used, section, rows);
+    }
+}
+
+fn pitched_list(
+    ctx: &Ctx<'_>,
+    fields: &mut BTreeMap<String, Field>,
+    placed: &BTreeMap<&'static str, BBox>,
+    used: &[BBox],
+    section: &str,
+    rows: &[&'static str],
+) {
+    let region = ctx.sections.get(section).copied().unwrap_or(ctx.all);
+    // Rows found by label in this list (the fat mass may have been found in a chart).
+    let found: Vec<(usize, BBox)> = rows
         .iter()
         .enumerate()
         .filter_map(|(i, f)| placed.get(f).map(|b| (i, *b)))
+        .filter(|(_, b)| inside(&region, b))
         .collect();
-    let missing: Vec<usize> = (0..ROWS.len())
-        .filter(|i| !fields.contains_key(ROWS[*i]))
+    let missing: Vec<usize> = (0..rows.len())
+        .filter(|i| !fields.contains_key(rows[*i]))
         .collect();
     if missing.is_empty() || found.len() < 2 {
         return;
@@ -1455,11 +1489,6 @@ fn weight_control_rows(
         return;
     }
     let col_x = found.iter().map(|(_, b)| b.right()).fold(0.0, f32::max);
-    let region = ctx
-        .sections
-        .get("weight_control")
-        .copied()
-        .unwrap_or(ctx.all);
     for row in missing {
         let want_y = first.1.cy() + pitch * (row as f32 - first.0 as f32);
         let best = ctx
@@ -1468,13 +1497,14 @@ fn weight_control_rows(
             .filter(|n| inside(&region, &n.bbox) && !used.iter().any(|u| u == &n.bbox))
             .filter(|n| (n.bbox.cy() - want_y).abs() < 0.35 * pitch)
             .filter(|n| (n.bbox.right() - col_x).abs() < 4.0 * h)
+            .filter(|n| could_be(rows[row], n))
             .min_by(|a, b| {
                 (a.bbox.cy() - want_y)
                     .abs()
                     .total_cmp(&(b.bbox.cy() - want_y).abs())
             });
         if let Some(num) = best {
-            fields.insert(ROWS[row].to_string(), ctx.field(ROWS[row], num));
+            fields.insert(rows[row].to_string(), ctx.field(rows[row], num));
         }
     }
 }
@@ -2390,6 +2420,34 @@ mod tests {
         assert_eq!(r.fields["weight_kg"].range, Some([45.0, 60.8]));
         assert_eq!(r.number("fat_free_mass_kg"), Some(37.0));
         assert_eq!(r.number("muscle_mass_kg"), Some(34.8));
+    }
+
+    #[test]
+    fn a_body_composition_row_whose_label_was_not_read_is_found_by_the_row_pitch() {
+        // The real sample: 체수분 on its grey band is never read; protein and minerals
+        // are, and fix the rows' pitch; the fat mass is found in the chart below.
+        let words = vec![
+            w("체성분분석", 50.0, 200.0, 100.0, 20.0),
+            w("27.3", 210.0, 277.0, 38.0, 18.0),
+            w("(27.0~33.0)", 189.0, 297.0, 87.0, 13.0),
+            w("27.3", 316.0, 283.0, 38.0, 17.0),
+            w("단백질", 60.0, 323.0, 53.0, 20.0),
+            w("7.2", 217.0, 320.0, 25.0, 17.0),
+            w("무기질", 59.0, 366.0, 53.0, 20.0),
+            w("2.54", 210.0, 362.0, 38.0, 18.0),
+            w("골격근지방분석", 50.0, 480.0, 140.0, 20.0),
+            w("체지방량", 60.0, 600.0, 63.0, 17.0),
+            w("22.1", 385.0, 600.0, 35.0, 17.0),
+        ];
+        let r = parse(&words);
+        assert_eq!(r.number("total_body_water_l"), Some(27.3));
+        assert_eq!(r.fields["total_body_water_l"].range, Some([27.0, 33.0]));
+        assert_eq!(r.number("body_fat_mass_kg"), Some(22.1));
+        // Rows that are not evenly spaced are no list: nothing is taken.
+        let mut uneven = words.clone();
+        uneven[7].bbox.y = 400.0;
+        uneven[6].bbox.y = 404.0;
+        assert_eq!(parse(&uneven).number("total_body_water_l"), None);
     }
 
     #[test]
