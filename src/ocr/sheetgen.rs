@@ -370,7 +370,8 @@ impl Generator {
             ("체지방", "(kg)", "body_fat_mass_kg", p.bfm, 1),
         ];
         for (i, (l, unit, name, v, d)) in rows.iter().enumerate() {
-            let y = top + 95.0 + i as f32 * 70.0;
+            // A pitch that leaves the last range clear of the next heading, as printed.
+            let y = top + 95.0 + i as f32 * 62.0;
             c.text(70.0, y, label, l, 30);
             c.text(150.0, y + 4.0, 18.0, unit, 30);
             c.text(210.0, y, value, &fmt(*v, *d), 20);
