@@ -452,6 +452,9 @@ fn could_be(name: &str, n: &Num) -> bool {
         ("waist_hip_ratio", 0.3, 2.0),
         ("visceral_fat_level", 1.0, 30.0),
         ("inbody_score", 1.0, 100.0),
+        ("weight_control_kg", -100.0, 100.0),
+        ("fat_control_kg", -100.0, 100.0),
+        ("muscle_control_kg", -100.0, 100.0),
     ];
     let Some((_, lo, hi)) = BOUNDS.iter().find(|(f, _, _)| *f == name) else {
         return true;

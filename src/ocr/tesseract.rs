@@ -809,8 +809,18 @@ pub fn merge_reread(mut words: Vec<Word>, figures: Vec<Word>) -> Vec<Word> {
         let clean = words.iter().filter(|w| covers(w) && !blob(w)).any(|w| {
             let t = strip_unit(&w.text);
             let td = digits(t);
-            let extended = (fd.len() > td.len() && fd.ends_with(&td))
-                || (printed.len() > td.len() && printed.contains(&td))
+            // Read more of it means around it: with its decimal point where it was
+            // (`-7.2` read `-729`, its unit taken for a 9, is not more of `-7.2`), and
+            // with a decimal point at all for digits added at the end (`+269` is not
+            // more of `+26`: both lost the point, the closer look also read the unit).
+            let as_figure = figure_lookalikes(t).unwrap_or_default();
+            let around =
+                !t.contains('.') || f.text.contains(as_figure.trim_start_matches(['-', '+']));
+            let extended = (around
+                && ((fd.len() > td.len() && fd.ends_with(&td))
+                    || (printed.len() > td.len()
+                        && printed.contains(&td)
+                        && f.text.contains('.'))))
                 // A sign the first look lost (`9.9` for `-9.9`).
                 || (f.text.starts_with(['-', '+']) && !t.starts_with(['-', '+']) && fd == td)
                 // A decimal point it lost (`+554` for `2.54`).
@@ -982,6 +992,9 @@ mod tests {
             boxed("9.9", 900.0, 0.0, 30.0, 20.0),
             // A lost decimal point (and a stray sign).
             boxed("+554", 1300.0, 0.0, 40.0, 20.0),
+            // Clean reads the closer look spoils with the unit read as a 9.
+            boxed("-7.2", 1400.0, 0.0, 40.0, 20.0),
+            boxed("+26kg", 1500.0, 0.0, 50.0, 20.0),
             boxed("골", 1000.0, 0.0, 25.0, 20.0),
             boxed("격", 1030.0, 0.0, 25.0, 20.0),
             boxed("근", 1060.0, 0.0, 25.0, 20.0),
@@ -1008,6 +1021,8 @@ mod tests {
             // A digit of a range's small print read alone: a fragment, not a figure.
             boxed("2", 1200.0, 0.0, 8.0, 6.0),
             boxed("2.54", 1300.0, 0.0, 40.0, 20.0),
+            boxed("-729", 1400.0, 0.0, 50.0, 20.0),
+            boxed("+269", 1500.0, 0.0, 50.0, 20.0),
         ];
         let mut texts: Vec<String> = merge_reread(first, closer)
             .into_iter()
@@ -1017,6 +1032,8 @@ mod tests {
         assert_eq!(
             texts,
             [
+                "+26kg",
+                "-7.2",
                 "-9.9",
                 "1170",
                 "2.54",
