@@ -1043,6 +1043,8 @@ pub fn parse(words: &[Word]) -> Report {
     let mut used: Vec<BBox> = Vec::new();
     // Where each field's figure was found.
     let mut placed: BTreeMap<&'static str, BBox> = BTreeMap::new();
+    // How far each field's figure is from its label (see [`cost`]).
+    let mut costs: BTreeMap<&'static str, f32> = BTreeMap::new();
 
     for spec in SPECS {
         for region in ctx.regions(spec.sections) {
@@ -1066,11 +1068,26 @@ pub fn parse(words: &[Word]) -> Report {
                         })
                         .min_by(|a, b| a.0.total_cmp(&b.0))
                 });
-            if let Some((_, num)) = best {
+            if let Some((c, num)) = best {
                 fields.insert(spec.name.to_string(), ctx.field(spec.name, num));
                 used.push(num.bbox);
                 placed.insert(spec.name, num.bbox);
+                costs.insert(spec.name, c);
                 break;
+            }
+        }
+    }
+    // One printed figure is one field's. Two labels that took the same figure (a row
+    // whose own figure was unreadable took the next row's) leave it to the nearer one.
+    let names: Vec<&'static str> = placed.keys().copied().collect();
+    for a in &names {
+        for b in &names {
+            let (Some(pa), Some(pb)) = (placed.get(a), placed.get(b)) else {
+                continue;
+            };
+            if a != b && pa == pb && costs.get(a) > costs.get(b) {
+                fields.remove(*a);
+                placed.remove(a);
             }
         }
     }
@@ -2451,6 +2468,28 @@ mod tests {
         uneven[7].bbox.y = 400.0;
         uneven[6].bbox.y = 404.0;
         assert_eq!(parse(&uneven).number("total_body_water_l"), None);
+    }
+
+    #[test]
+    fn a_figure_taken_by_two_labels_stays_with_the_nearer_one() {
+        // 570 layout, degraded: `+7.0 kg` read `TOK`, so the weight-control row's
+        // nearest figure is the fat-control row's, a line lower.
+        let words = vec![
+            w("Weight", 557.0, 159.0, 52.0, 15.0),
+            w("Control", 614.0, 158.0, 53.0, 14.0),
+            w("Target", 557.0, 189.0, 39.0, 13.0),
+            w("Weight", 600.0, 189.0, 44.0, 14.0),
+            w("60.4", 694.0, 189.0, 27.0, 11.0),
+            w("Weight", 555.0, 213.0, 47.0, 20.0),
+            w("Control", 607.0, 213.0, 46.0, 20.0),
+            w("TOK", 694.0, 215.0, 50.0, 13.0),
+            w("Fat", 558.0, 241.0, 18.0, 11.0),
+            w("Control", 580.0, 241.0, 44.0, 11.0),
+            w("-3.4", 694.0, 241.0, 27.0, 11.0),
+        ];
+        let r = parse(&words);
+        assert_eq!(r.number("fat_control_kg"), Some(-3.4));
+        assert_eq!(r.number("weight_control_kg"), None, "missing, not wrong");
     }
 
     #[test]
