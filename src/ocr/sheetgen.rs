@@ -600,7 +600,10 @@ impl Generator {
         let section = |c: &mut Canvas<'_>, y: &mut f32, title: &str| {
             *y += 20.0;
             c.text(60.0, *y, 30.0, title, 30);
-            c.hline(60.0, *y + 40.0, 1100.0, 120);
+            // Beside the right-hand box (score, weight control) a rule stops short of
+            // it, as printed; it does not strike through the box's rows.
+            let w = if *y < 440.0 { 740.0 } else { 1100.0 };
+            c.hline(60.0, *y + 40.0, w, 120);
             *y += 55.0;
         };
         let row = |c: &mut Canvas<'_>, y: &mut f32, l: &str, v: String, r: Option<String>| {
