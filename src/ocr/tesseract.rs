@@ -16,7 +16,10 @@
 //! rules and chart bars erased, scaled up and binarised, and read again for figures
 //! ([`merge_reread`]). A low-resolution scan loses decimal points, ranges and the
 //! figures printed against a bar in the first look; a clean sheet never needs the
-//! second one.
+//! second one. Beside it, when a field of the right-hand column of lists is missing
+//! ([`inbody::list_column`]), that column is read again as a block of lines, whose
+//! labels replace the page's where they match a printed label better
+//! ([`merge_lines`]).
 
 use std::process::Stdio;
 use std::time::Duration;
