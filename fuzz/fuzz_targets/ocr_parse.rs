@@ -1,6 +1,6 @@
 //! Arbitrary text through the OCR readers: Tesseract's TSV, Google's `images:annotate`
-//! answer, the InBody parser over the words they yield, and the closer look's region
-//! choice and merge. None may panic, and the report always accounts for every field
+//! answer, the InBody parser over the words they yield, the closer look's region
+//! choice and merge, and the column pass's choice and label merge. None may panic, and the report always accounts for every field
 //! (found or missing).
 #![no_main]
 
@@ -39,7 +39,12 @@ fuzz_target!(|data: &[u8]| {
     for region in inbody::reread_regions(&words, &report) {
         assert!(region.w >= 1.0 && region.h >= 1.0);
     }
+    if let Some(column) = inbody::list_column(&words, &report) {
+        assert!(column.w >= 1.0 && column.h >= 1.0);
+    }
+    let _ = inbody::nearest_label(&text);
     let _ = tesseract::figure_lookalikes(&text);
+    let _ = tesseract::merge_lines(words.clone(), words.clone());
     let _ = tesseract::merge_reread(words.clone(), words);
     let _ = inbody::parse_number(&text);
     let _ = inbody::parse_range(&text);

@@ -2299,10 +2299,14 @@ mod tests {
             for region in reread_regions(&words, &r) {
                 proptest::prop_assert!(region.w >= 1.0 && region.h >= 1.0, "{region:?}");
             }
+            if let Some(column) = list_column(&words, &r) {
+                proptest::prop_assert!(column.w >= 1.0 && column.h >= 1.0, "{column:?}");
+            }
         }
 
         #[test]
         fn numbers_and_ranges_never_panic(s in "\\PC{0,20}") {
+            let _ = nearest_label(&s);
             let _ = parse_number(&s);
             let _ = parse_range(&s);
             let _ = parse_datetime(&s);
