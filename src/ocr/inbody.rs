@@ -2496,13 +2496,8 @@ mod tests {
         assert_eq!(r.number("weight_control_kg"), None, "missing, not wrong");
     }
 
-    #[test]
-    fn only_sections_with_missing_or_doubtful_fields_are_read_again() {
-        let words = vec![
-            w("체성분분석", 50.0, 100.0, 100.0, 20.0),
-            w("비만분석", 50.0, 400.0, 80.0, 20.0),
-            w("x", 1000.0, 900.0, 10.0, 10.0),
-        ];
+    /// A report with every field found and no warning.
+    fn complete_report() -> Report {
         let mut report = parse(&[]);
         report.warnings.clear();
         for f in FIELDS {
@@ -2514,6 +2509,17 @@ mod tests {
                 },
             );
         }
+        report
+    }
+
+    #[test]
+    fn only_sections_with_missing_or_doubtful_fields_are_read_again() {
+        let words = vec![
+            w("체성분분석", 50.0, 100.0, 100.0, 20.0),
+            w("비만분석", 50.0, 400.0, 80.0, 20.0),
+            w("x", 1000.0, 900.0, 10.0, 10.0),
+        ];
+        let mut report = complete_report();
         assert!(
             reread_regions(&words, &report).is_empty(),
             "nothing missing"
@@ -2605,17 +2611,7 @@ mod tests {
             w("연구항목", 700.0, 500.0, 80.0, 20.0),
             w("x", 1000.0, 900.0, 10.0, 10.0),
         ];
-        let mut report = parse(&[]);
-        report.warnings.clear();
-        for f in FIELDS {
-            report.fields.insert(
-                f.to_string(),
-                Field {
-                    value: Value::Number(1.0),
-                    range: None,
-                },
-            );
-        }
+        let mut report = complete_report();
         assert_eq!(list_column(&words, &report), None, "nothing missing");
         report.fields.remove("bmi");
         assert_eq!(list_column(&words, &report), None, "bmi: the left column");
