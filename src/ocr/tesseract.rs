@@ -135,15 +135,12 @@ impl Tesseract {
     ) -> Result<(Vec<Word>, Vec<Word>), OcrError> {
         // Cropping, erasing and scaling whole sections is CPU work: off the runtime.
         let (page, regions, strips) = (page.clone(), regions.to_vec(), self.strips);
-        let sheets = tokio::task::spawn_blocking(move || {
-            let mut all = mosaics(&page, &regions, scale, text_h, strips, false);
-            let n = all.len();
-            all.extend(mosaics(&page, &regions, scale, text_h, strips, true));
-            (all, n)
-        })
-        .await
-        .map_err(|e| failed(&e.to_string()))?;
-        let (sheets, n_first) = sheets;
+        let (dark, light) =
+            tokio::task::spawn_blocking(move || mosaics(&page, &regions, scale, text_h, strips))
+                .await
+                .map_err(|e| failed(&e.to_string()))?;
+        let n_first = dark.len();
+        let sheets: Vec<Mosaic> = dark.into_iter().chain(light).collect();
         let jobs = sheets.iter().map(|m| async move {
             let words = self.run_child(&m.image, Pass::Closer).await?;
             Ok::<_, OcrError>(m.to_page(words))
@@ -572,51 +569,59 @@ impl Mosaic {
 }
 
 /// Crops `regions` from `page` (clipped to it), erases their rules and bars (runs
-/// longer than [`RULE_TEXT_HEIGHTS`] × `text_h`), scales them by `scale` and stacks
-/// them into at most `n` images of about equal area. With `lighter`, only the regions
-/// [`ink_cut`] cuts at 140 (a bold print) are stacked, cut at 200 instead (see
-/// [`Tesseract::recognize_grey`]).
+/// longer than [`RULE_TEXT_HEIGHTS`] × `text_h`), scales them by `scale`, binarises
+/// them at [`ink_cut`]'s cut and stacks them into at most `n` images of about equal
+/// area: the dark reading. And the light one: the regions cut at 140 (a bold print)
+/// cut at 200 instead, stacked likewise (empty for a faint print; see
+/// [`Tesseract::recognize_grey`]). Each region is cropped and scaled once.
 fn mosaics(
     page: &GrayImage,
     regions: &[BBox],
     scale: f32,
     text_h: f32,
     n: usize,
-    lighter: bool,
-) -> Vec<Mosaic> {
-    let mut crops: Vec<(BBox, GrayImage)> = regions
-        .iter()
-        .filter_map(|r| {
-            let clip = clip(page, r)?;
-            let crop = image::imageops::crop_imm(
-                page,
-                clip.x as u32,
-                clip.y as u32,
-                clip.w as u32,
-                clip.h as u32,
-            )
-            .to_image();
-            let crop = preprocess::erase_rules(&crop, (RULE_TEXT_HEIGHTS * text_h) as u32);
-            let (w, h) = (
-                ((clip.w * scale).round() as u32).max(1),
-                ((clip.h * scale).round() as u32).max(1),
-            );
-            let mut big =
-                image::imageops::resize(&crop, w, h, image::imageops::FilterType::CatmullRom);
-            // Binarised here: Tesseract's own (Otsu) threshold fails on a chart
-            // printed on a grey panel and leaves its figures as blobs.
-            let cut = ink_cut(&big);
-            if lighter && cut >= 200 {
-                return None;
-            }
-            let cut = if lighter { 200 } else { cut };
-            for p in big.pixels_mut() {
+) -> (Vec<Mosaic>, Vec<Mosaic>) {
+    let mut dark = Vec::new();
+    let mut light = Vec::new();
+    for r in regions {
+        let Some(clip) = clip(page, r) else {
+            continue;
+        };
+        let crop = image::imageops::crop_imm(
+            page,
+            clip.x as u32,
+            clip.y as u32,
+            clip.w as u32,
+            clip.h as u32,
+        )
+        .to_image();
+        let crop = preprocess::erase_rules(&crop, (RULE_TEXT_HEIGHTS * text_h) as u32);
+        let (w, h) = (
+            ((clip.w * scale).round() as u32).max(1),
+            ((clip.h * scale).round() as u32).max(1),
+        );
+        let big = image::imageops::resize(&crop, w, h, image::imageops::FilterType::CatmullRom);
+        // Binarised here: Tesseract's own (Otsu) threshold fails on a chart printed on
+        // a grey panel and leaves its figures as blobs.
+        let binarised = |cut: u8| {
+            let mut b = big.clone();
+            for p in b.pixels_mut() {
                 p[0] = if p[0] < cut { 0 } else { 255 };
             }
-            Some((clip, big))
-        })
-        .collect();
-    // Largest first, each to the sheet with the least area so far.
+            b
+        };
+        let cut = ink_cut(&big);
+        if cut < 200 {
+            light.push((clip, binarised(200)));
+        }
+        dark.push((clip, binarised(cut)));
+    }
+    (stack(dark, scale, n), stack(light, scale, n))
+}
+
+/// Stacks scaled regions into at most `n` mosaics of about equal area: largest first,
+/// each to the mosaic with the least area so far.
+fn stack(mut crops: Vec<(BBox, GrayImage)>, scale: f32, n: usize) -> Vec<Mosaic> {
     crops.sort_by_key(|c| std::cmp::Reverse(c.1.width() * c.1.height()));
     let n = n.clamp(1, crops.len().max(1));
     let mut groups: Vec<(u64, Vec<(BBox, GrayImage)>)> = (0..n).map(|_| (0, Vec::new())).collect();
@@ -1125,7 +1130,7 @@ mod tests {
                 h: 40.0,
             },
         ];
-        let sheets = mosaics(&page, &regions, 2.0, 10.0, 1, false);
+        let sheets = mosaics(&page, &regions, 2.0, 10.0, 1).0;
         assert_eq!(sheets.len(), 1, "one sheet for one core");
         let m = &sheets[0];
         assert_eq!(m.placed.len(), 2);
@@ -1154,7 +1159,7 @@ mod tests {
         let gap = boxed("9", 50.0, 2.0, 10.0, 10.0);
         assert!(m.to_page(vec![gap]).is_empty());
         // Two cores: two sheets, the larger region first.
-        let two = mosaics(&page, &regions, 2.0, 10.0, 2, false);
+        let two = mosaics(&page, &regions, 2.0, 10.0, 2).0;
         assert_eq!(two.len(), 2);
         assert_eq!(two[0].placed[0].0, regions[0]);
     }
@@ -1173,7 +1178,7 @@ mod tests {
             w: 300.0,
             h: 60.0,
         }];
-        let m = &mosaics(&page, &region, 1.0, 20.0, 1, false)[0];
+        let m = &mosaics(&page, &region, 1.0, 20.0, 1).0[0];
         let p = |x: u32, y: u32| m.image.get_pixel(x + MOSAIC_GAP, y + MOSAIC_GAP)[0];
         assert_eq!(p(100, 25), 255, "bar erased");
         assert_eq!(p(5, 5), 255, "grey panel turned white");
@@ -1219,12 +1224,16 @@ mod tests {
             },
         ];
         let ink = |m: &Mosaic| m.image.pixels().filter(|p| p[0] == 0).count();
-        let dark = mosaics(&page, &regions[..1], 1.0, 20.0, 1, false);
-        let light = mosaics(&page, &regions, 1.0, 20.0, 1, true);
+        let (dark, light) = mosaics(&page, &regions, 1.0, 20.0, 1);
         assert_eq!(light.len(), 1);
         assert_eq!(light[0].placed.len(), 1, "only the bold region");
         assert_eq!(light[0].placed[0].0, regions[0]);
-        assert_eq!(ink(&dark[0]), 200, "cores only");
+        assert_eq!(dark[0].placed.len(), 2, "both regions");
+        assert_eq!(
+            ink(&dark[0]),
+            200 + 300,
+            "the bold one's cores, the faint strokes"
+        );
         assert_eq!(ink(&light[0]), 400, "cores and halo");
     }
 
@@ -1261,7 +1270,8 @@ mod tests {
                 .map(|(x, y, w, h)| BBox { x, y, w, h })
                 .chain([BBox { x: f32::NAN, y: 0.0, w: 10.0, h: 10.0 }])
                 .collect();
-            for m in mosaics(&page, &regions, scale, 20.0, 2, false) {
+            let (dark, light) = mosaics(&page, &regions, scale, 20.0, 2);
+            for m in dark.iter().chain(&light) {
                 proptest::prop_assert!(m.image.width() > 0 && m.image.height() > 0);
                 proptest::prop_assert!(m.placed.iter().all(|(r, _, _)| r.x >= 0.0 && r.right() <= 300.0));
             }
