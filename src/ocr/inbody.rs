@@ -1540,19 +1540,18 @@ fn control_signs(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) {
     fn value(fields: &BTreeMap<String, Field>, k: &str) -> Option<f64> {
         fields.get(k)?.value.as_f64()
     }
-    // A field whose figure was read with no sign: no signed figure of its magnitude on
-    // the page.
-    let unsigned = |v: f64| {
-        v != 0.0
-            && !ctx
-                .nums
-                .iter()
-                .any(|n| n.signed && (n.value.abs() - v.abs()).abs() < 1e-6)
+    // A field whose figure was read with no sign: positive (a minus read is applied),
+    // and no signed figure of its magnitude (in its print format) on the page.
+    let unsigned = |k: &str, v: f64| {
+        v > 0.0
+            && !ctx.nums.iter().any(|n| {
+                n.signed && (repair(n.value.abs(), n.read_decimals, decimals(k)) - v).abs() < 1e-6
+            })
     };
     let mut unsure: Vec<&str> = CONTROLS
         .iter()
         .copied()
-        .filter(|k| value(fields, k).is_some_and(unsigned))
+        .filter(|k| value(fields, k).is_some_and(|v| unsigned(k, v)))
         .collect();
     // One at a time: a sign settled may settle another.
     while !unsure.is_empty() {
@@ -2593,6 +2592,9 @@ mod tests {
             "{:?}",
             r.warnings
         );
+        // Also when the decimal point was lost with it (`+62`).
+        let r = parse(&list("+62", "-9.9"));
+        assert_eq!(r.number("weight_control_kg"), Some(6.2));
         // A magnitude that fits neither sign is left as read.
         let r = parse(&list("7.0", "-9.9"));
         assert_eq!(r.number("weight_control_kg"), Some(7.0));
