@@ -1,7 +1,7 @@
 //! Arbitrary text through the OCR readers: Tesseract's TSV, Google's `images:annotate`
 //! answer, the InBody parser over the words they yield, the closer look's region
-//! choice and merge, and the column pass's choice and label merge. None may panic, and the report always accounts for every field
-//! (found or missing).
+//! choice and merge, the column pass's choice and label merge, and the range pass's.
+//! None may panic, and the report always accounts for every field (found or missing).
 #![no_main]
 
 use carenco_edge::ocr::{google, inbody, tesseract};
@@ -45,6 +45,8 @@ fuzz_target!(|data: &[u8]| {
     let _ = inbody::nearest_label(&text);
     let _ = tesseract::figure_lookalikes(&text);
     let _ = tesseract::merge_lines(words.clone(), words.clone());
+    let spots = tesseract::range_spots(&words);
+    let _ = tesseract::merge_ranges(words.clone(), &spots, words.clone());
     let _ = tesseract::merge_reread(words.clone(), words);
     let _ = inbody::parse_number(&text);
     let _ = inbody::parse_range(&text);

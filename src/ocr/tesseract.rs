@@ -19,7 +19,9 @@
 //! second one. Beside it, when a field of the right-hand column of lists is missing
 //! ([`inbody::list_column`]), that column is read again as a block of lines, whose
 //! labels replace the page's where they match a printed label better
-//! ([`merge_lines`]).
+//! ([`merge_lines`]). Last, a normal range still not read whole (small print) is read
+//! again on its own line at about four times its size ([`range_spots`],
+//! [`merge_ranges`]).
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -93,7 +95,70 @@ impl Tesseract {
         let (figures, light) = figures?;
         let words = merge_reread(words, figures);
         let words = merge_reread(words, light);
-        Ok(merge_lines(words, lines?))
+        let words = merge_lines(words, lines?);
+        // Last, the normal ranges in small print that are still unreadable: each line
+        // read again on its own, much larger.
+        let spots = range_spots(&words);
+        if spots.is_empty() {
+            return Ok(words);
+        }
+        let ranges = self.read_ranges(page, &spots).await?;
+        Ok(merge_ranges(words, &spots, ranges))
+    }
+
+    /// Reads the range lines `spots` (see [`range_spots`]) again, scaled to
+    /// [`RANGE_TEXT_PX`] and stacked into one image: one child.
+    async fn read_ranges(
+        &self,
+        page: &GrayImage,
+        spots: &[(BBox, f32)],
+    ) -> Result<Vec<Word>, OcrError> {
+        let mut heights: Vec<f32> = spots.iter().map(|(_, h)| *h).collect();
+        heights.sort_by(f32::total_cmp);
+        let h = heights
+            .get(heights.len() / 2)
+            .copied()
+            .unwrap_or(1.0)
+            .max(1.0);
+        let scale = (RANGE_TEXT_PX / h).clamp(1.0, 5.0);
+        let (page, boxes) = (
+            page.clone(),
+            spots.iter().map(|(b, _)| *b).collect::<Vec<_>>(),
+        );
+        let sheets = tokio::task::spawn_blocking(move || {
+            let crops = boxes
+                .iter()
+                .filter_map(|r| {
+                    let c = clip(&page, r)?;
+                    let crop = image::imageops::crop_imm(
+                        &page, c.x as u32, c.y as u32, c.w as u32, c.h as u32,
+                    )
+                    .to_image();
+                    let (w, h) = (
+                        ((c.w * scale).round() as u32).max(1),
+                        ((c.h * scale).round() as u32).max(1),
+                    );
+                    Some((
+                        c,
+                        image::imageops::resize(
+                            &crop,
+                            w,
+                            h,
+                            image::imageops::FilterType::CatmullRom,
+                        ),
+                    ))
+                })
+                .collect();
+            stack(crops, scale, 1)
+        })
+        .await
+        .map_err(|e| failed(&e.to_string()))?;
+        let mut out = Vec::new();
+        for m in &sheets {
+            let words = self.run_child(&m.image, Pass::Ranges).await?;
+            out.extend(m.to_page(words));
+        }
+        Ok(out)
     }
 
     /// The first look: the label pass in strips, one child per core, and the figure
@@ -186,7 +251,7 @@ impl Tesseract {
     async fn run_child(&self, page: &GrayImage, pass: Pass) -> Result<Vec<Word>, OcrError> {
         let mut cmd = tokio::process::Command::new(&self.bin);
         let psm = match pass {
-            Pass::Lines => "6",
+            Pass::Lines | Pass::Ranges => "6",
             _ => PSM,
         };
         cmd.args(["stdin", "stdout", "--dpi", "300", "--psm", psm]);
@@ -197,6 +262,12 @@ impl Tesseract {
                 "eng",
                 "-c",
                 &format!("tessedit_char_whitelist={FIGURE_CHARS}{LOOKALIKES}"),
+            ]),
+            Pass::Ranges => cmd.args([
+                "-l",
+                "eng",
+                "-c",
+                &format!("tessedit_char_whitelist={FIGURE_CHARS}"),
             ]),
             Pass::Figures => cmd.args([
                 "-l",
@@ -253,6 +324,8 @@ enum Pass {
     /// `kor+eng` on one column as a block of lines (`--psm 6`): see
     /// [`merge_lines`].
     Lines,
+    /// English model, figure characters, one block of lines: the range spots.
+    Ranges,
     /// English model, every character: the closer look. A whitelist makes Tesseract
     /// drop a character it reads as an outside one (`$2.9` for `52.9` becomes `2.9`);
     /// unrestricted, the look-alike is kept and [`figure_lookalikes`] maps it back.
@@ -652,6 +725,116 @@ fn stack(mut crops: Vec<(BBox, GrayImage)>, scale: f32, n: usize) -> Vec<Mosaic>
             }
         })
         .collect()
+}
+
+/// The height small print is scaled to for the range pass, in pixels: a range read
+/// alone at four times a low-resolution scan's size keeps its decimal points.
+pub const RANGE_TEXT_PX: f32 = 60.0;
+
+/// Whether a word is (part of) a printed normal range: it holds `~`, or a parenthesis
+/// and two digits (not a unit, `(kg/m2)`, or a unit misread, `(9` for `kg`).
+fn is_range_part(text: &str) -> bool {
+    text.contains('~')
+        || (text.contains(['(', ')']) && text.chars().filter(|c| c.is_ascii_digit()).count() >= 2)
+}
+
+/// Whether `text` reads as a whole range: `(`, a figure, `~` (or a dash), a figure,
+/// `)`. The figures may have lost their decimal points (`(249~3.05)`): the parser puts
+/// them back in the field's print format.
+fn is_whole_range(text: &str) -> bool {
+    let t = text.trim();
+    t.len() >= 2
+        && t.starts_with('(')
+        && t.ends_with(')')
+        && t[1..t.len() - 1]
+            .split_once(['~', '-'])
+            .is_some_and(|(a, b)| {
+                [a, b].iter().all(|f| {
+                    let f = f.trim();
+                    !f.is_empty() && f.chars().all(|c| c.is_ascii_digit() || c == '.')
+                })
+            })
+}
+
+/// The lines of range parts that do not read as a whole range: each line (range parts
+/// side by side) padded to where the rest of its range may be, with its text height.
+/// Empty when every range on the page was read whole (a clean sheet).
+pub fn range_spots(words: &[Word]) -> Vec<(BBox, f32)> {
+    let mut parts: Vec<&Word> = words.iter().filter(|w| is_range_part(&w.text)).collect();
+    parts.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
+    let mut lines: Vec<(BBox, String, f32)> = Vec::new();
+    for w in parts {
+        let h = w.bbox.h.max(1.0);
+        let same = lines.iter_mut().find(|(b, _, lh)| {
+            let overlap = b.bottom().min(w.bbox.bottom()) - b.y.max(w.bbox.y);
+            overlap > 0.5 * h.min(*lh) && w.bbox.x - b.right() < 2.0 * h.max(*lh)
+        });
+        match same {
+            Some((b, text, _)) => {
+                *b = b.union(&w.bbox);
+                text.push_str(&w.text);
+            }
+            None => lines.push((w.bbox, w.text.clone(), h)),
+        }
+    }
+    lines
+        .into_iter()
+        .filter(|(_, t, _)| !is_whole_range(t))
+        .filter(|(b, _, h)| b.w.is_finite() && b.h.is_finite() && h.is_finite())
+        .map(|(b, _, h)| {
+            // A range is about six text heights wide: what was not read of it lies
+            // beside the parts that were.
+            let pad = 2.0 * h;
+            let w = b.w.max(6.0 * h);
+            (
+                BBox {
+                    x: b.cx() - w / 2.0 - pad,
+                    y: b.y - 0.3 * h,
+                    w: w + 2.0 * pad,
+                    h: b.h + 0.6 * h,
+                },
+                h,
+            )
+        })
+        .collect()
+}
+
+/// Merges the range pass: where the words read in a spot make a whole range `(a ~ b)`,
+/// it replaces the range parts the page had there; elsewhere the page stays as it was.
+/// (Spots are only where the page had no whole range: this fills, it never overrules.)
+pub fn merge_ranges(mut words: Vec<Word>, spots: &[(BBox, f32)], ranges: Vec<Word>) -> Vec<Word> {
+    let inside = |b: &BBox, w: &Word| {
+        w.bbox.cx() >= b.x
+            && w.bbox.cx() <= b.right()
+            && w.bbox.cy() >= b.y
+            && w.bbox.cy() <= b.bottom()
+    };
+    for (spot, _) in spots {
+        let mut read: Vec<&Word> = ranges.iter().filter(|w| inside(spot, w)).collect();
+        read.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
+        let text: String = read.iter().map(|w| w.text.as_str()).collect();
+        // From the opening parenthesis (or the start) to the closing one.
+        let start = text.find('(').unwrap_or(0);
+        let end = text[start..]
+            .find(')')
+            .map_or(text.len(), |e| start + e + 1);
+        let range = &text[start..end];
+        if !is_whole_range(range) {
+            continue;
+        }
+        let bbox = read
+            .iter()
+            .map(|w| w.bbox)
+            .reduce(|a, b| a.union(&b))
+            .unwrap_or(*spot);
+        words.retain(|w| !(inside(spot, w) && is_range_part(&w.text)));
+        words.push(Word {
+            text: range.to_string(),
+            bbox,
+            confidence: None,
+        });
+    }
+    words
 }
 
 /// `region` clipped to `page` and widened to whole pixels; `None` when it is not finite
@@ -1114,6 +1297,48 @@ mod tests {
     }
 
     #[test]
+    fn only_ranges_not_read_whole_are_read_again_and_only_whole_reads_are_taken() {
+        let page = vec![
+            // Read whole: no spot.
+            boxed("(27.0~33.0)", 189.0, 291.0, 87.0, 14.0),
+            // In pieces (the real sample's minerals), and a lone closing piece.
+            boxed("(249", 190.0, 383.0, 35.0, 13.0),
+            boxed("805)", 245.0, 383.0, 32.0, 13.0),
+            boxed("53)", 241.0, 339.0, 36.0, 14.0),
+            // A unit and a unit misread are no range.
+            boxed("(kg/m2)", 126.0, 808.0, 74.0, 21.0),
+            boxed("(9", 1052.0, 553.0, 21.0, 20.0),
+            boxed("2.54", 211.0, 363.0, 36.0, 16.0),
+        ];
+        let spots = range_spots(&page);
+        assert_eq!(spots.len(), 2, "{spots:?}");
+        let minerals = spots
+            .iter()
+            .find(|(b, _)| b.y < 383.0 && b.bottom() > 396.0)
+            .expect("the minerals line")
+            .0;
+        assert!(
+            minerals.x < 190.0 && minerals.right() > 277.0,
+            "{minerals:?}"
+        );
+        assert!(minerals.y > 363.0, "not the figure above: {minerals:?}");
+        let reread = vec![
+            boxed("8(249~3.05)", 180.0, 382.0, 110.0, 15.0),
+            // The protein line read in pieces again: not taken.
+            boxed("(72~", 190.0, 339.0, 40.0, 14.0),
+        ];
+        let merged = merge_ranges(page, &spots, reread);
+        let mut texts: Vec<&str> = merged.iter().map(|w| w.text.as_str()).collect();
+        texts.sort();
+        assert_eq!(
+            texts,
+            ["(249~3.05)", "(27.0~33.0)", "(9", "(kg/m2)", "2.54", "53)"]
+        );
+        assert!(is_whole_range("(0.75~0.85)") && is_whole_range("(1-9)"));
+        assert!(!is_whole_range("(7~089") && !is_whole_range("(~0.89)") && !is_whole_range("("));
+    }
+
+    #[test]
     fn mosaic_words_map_back_to_the_page() {
         let page = GrayImage::from_pixel(400, 300, image::Luma([255]));
         let regions = [
@@ -1261,7 +1486,9 @@ mod tests {
             };
             let n_first = first.len();
             let merged = merge_reread(to_words(first.clone()), to_words(closer.clone()));
-            let _ = merge_lines(to_words(first), to_words(closer));
+            let _ = merge_lines(to_words(first.clone()), to_words(closer.clone()));
+            let spots = range_spots(&to_words(first.clone()));
+            let _ = merge_ranges(to_words(first), &spots, to_words(closer));
             // Every word that came in is still there or replaced by a closer one.
             proptest::prop_assert!(merged.len() <= n_first + 30);
             let page = GrayImage::from_pixel(300, 200, image::Luma([255]));
