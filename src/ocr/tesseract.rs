@@ -91,18 +91,22 @@ impl Tesseract {
                 None => Ok(Vec::new()),
             }
         };
+        //
+        // These later looks only improve a reading: one that fails (a child killed on
+        // timeout on a slow Pi, say) leaves the reading as it was, it does not fail
+        // the sheet.
         let (figures, lines) = tokio::join!(closer, lines);
-        let (figures, light) = figures?;
+        let (figures, light) = or_nothing("closer look", figures);
         let words = merge_reread(words, figures);
         let words = merge_reread(words, light);
-        let words = merge_lines(words, lines?);
+        let words = merge_lines(words, or_nothing("column of lists", lines));
         // Last, the normal ranges in small print that are still unreadable: each line
         // read again on its own, much larger.
         let spots = range_spots(&words);
         if spots.is_empty() {
             return Ok(words);
         }
-        let ranges = self.read_ranges(page, &spots).await?;
+        let ranges = or_nothing("ranges", self.read_ranges(page, &spots).await);
         Ok(merge_ranges(words, &spots, ranges))
     }
 
@@ -312,6 +316,15 @@ impl Tesseract {
                 ms: self.timeout.as_millis() as u64,
             })?
     }
+}
+
+/// The words of a later look, or none when it failed (logged): see
+/// [`Tesseract::recognize_grey`].
+fn or_nothing<T: Default>(look: &str, read: Result<T, OcrError>) -> T {
+    read.unwrap_or_else(|e| {
+        tracing::warn!(look, error = %e, "tesseract: a later look failed; the reading stays as it was");
+        T::default()
+    })
 }
 
 /// The two Tesseract passes over a page (see [`merge_figures`]).
