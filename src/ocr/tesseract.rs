@@ -840,7 +840,20 @@ pub fn merge_ranges(mut words: Vec<Word>, spots: &[(BBox, f32)], ranges: Vec<Wor
             .map(|w| w.bbox)
             .reduce(|a, b| a.union(&b))
             .unwrap_or(*spot);
-        words.retain(|w| !(inside(spot, w) && is_range_part(&w.text)));
+        // The pieces go; a figure glued to its range (`098(7S~085)`) keeps its figure.
+        for w in words.iter_mut() {
+            if inside(spot, w) && is_range_part(&w.text) {
+                let head = w.text.split('(').next().unwrap_or("");
+                if head.chars().any(|c| c.is_ascii_digit()) && head.len() < w.text.len() {
+                    let share = head.chars().count() as f32 / w.text.chars().count() as f32;
+                    w.bbox.w *= share;
+                    w.text = head.to_string();
+                } else {
+                    w.text.clear();
+                }
+            }
+        }
+        words.retain(|w| !w.text.is_empty());
         words.push(Word {
             text: range.to_string(),
             bbox,
@@ -1311,6 +1324,7 @@ mod tests {
 
     #[test]
     fn only_ranges_not_read_whole_are_read_again_and_only_whole_reads_are_taken() {
+        // (A figure glued to a range keeps its figure when the range is replaced.)
         let page = vec![
             // Read whole: no spot.
             boxed("(27.0~33.0)", 189.0, 291.0, 87.0, 14.0),
@@ -1322,9 +1336,11 @@ mod tests {
             boxed("(kg/m2)", 126.0, 808.0, 74.0, 21.0),
             boxed("(9", 1052.0, 553.0, 21.0, 20.0),
             boxed("2.54", 211.0, 363.0, 36.0, 16.0),
+            // A figure glued to its range, the range misread.
+            boxed("098(7S~085)", 889.0, 1162.0, 148.0, 18.0),
         ];
         let spots = range_spots(&page);
-        assert_eq!(spots.len(), 2, "{spots:?}");
+        assert_eq!(spots.len(), 3, "{spots:?}");
         let minerals = spots
             .iter()
             .find(|(b, _)| b.y < 383.0 && b.bottom() > 396.0)
@@ -1337,6 +1353,7 @@ mod tests {
         assert!(minerals.y > 363.0, "not the figure above: {minerals:?}");
         let reread = vec![
             boxed("8(249~3.05)", 180.0, 382.0, 110.0, 15.0),
+            boxed("(0.75~0.85)", 960.0, 1164.0, 77.0, 16.0),
             // The protein line read in pieces again: not taken.
             boxed("(72~", 190.0, 339.0, 40.0, 14.0),
         ];
@@ -1345,8 +1362,19 @@ mod tests {
         texts.sort();
         assert_eq!(
             texts,
-            ["(249~3.05)", "(27.0~33.0)", "(9", "(kg/m2)", "2.54", "53)"]
+            [
+                "(0.75~0.85)",
+                "(249~3.05)",
+                "(27.0~33.0)",
+                "(9",
+                "(kg/m2)",
+                "098",
+                "2.54",
+                "53)"
+            ]
         );
+        let figure = merged.iter().find(|w| w.text == "098").expect("kept");
+        assert!(figure.bbox.right() < 960.0, "{figure:?}");
         assert!(is_whole_range("(0.75~0.85)") && is_whole_range("(1-9)"));
         assert!(!is_whole_range("(7~089") && !is_whole_range("(~0.89)") && !is_whole_range("("));
     }
