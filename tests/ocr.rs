@@ -49,9 +49,9 @@ async fn read_and_score(bytes: &[u8], truth: &BTreeMap<String, Field>) -> (f64, 
     (s.ratio(), s.misses)
 }
 
-#[tokio::test]
-async fn the_real_sample_is_read_by_tesseract_and_every_transcribed_field_compared() {
-    // Fails loudly (never skips) when the fixture is missing.
+/// The real InBody370S sample and its transcription's fields. Fails loudly (never
+/// skips) when the fixture is missing.
+fn real_sample() -> (Vec<u8>, BTreeMap<String, Field>) {
     let png = std::fs::read(format!("{SAMPLE_DIR}inbody370s_sample.png"))
         .expect("../shared/fixtures/inbody/inbody370s_sample.png must exist");
     let json: Value = serde_json::from_str(
@@ -59,7 +59,12 @@ async fn the_real_sample_is_read_by_tesseract_and_every_transcribed_field_compar
             .expect("the sample's transcription must exist"),
     )
     .expect("valid JSON");
-    let truth = truth_from_transcription(&json);
+    (png, truth_from_transcription(&json))
+}
+
+#[tokio::test]
+async fn the_real_sample_is_read_by_tesseract_and_every_transcribed_field_compared() {
+    let (png, truth) = real_sample();
     assert_eq!(truth.len(), 32, "every report field is on the real sheet");
     let (ratio, misses) = read_and_score(&png, &truth).await;
     eprintln!(
@@ -104,18 +109,12 @@ async fn a_later_look_that_fails_leaves_the_first_reading_instead_of_failing_the
         tesseract_bin: wrapper.display().to_string(),
         ..OcrConfig::default()
     });
-    let png = std::fs::read(format!("{SAMPLE_DIR}inbody370s_sample.png"))
-        .expect("../shared/fixtures/inbody/inbody370s_sample.png must exist");
-    let json: Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{SAMPLE_DIR}inbody370s_sample.expected.json"))
-            .expect("the sample's transcription must exist"),
-    )
-    .expect("valid JSON");
+    let (png, truth) = real_sample();
     let words = engine
         .recognize(&png)
         .await
         .expect("a failed later look does not fail the sheet");
-    let s = score(&inbody::parse(&words), &truth_from_transcription(&json));
+    let s = score(&inbody::parse(&words), &truth);
     eprintln!(
         "without the block-of-lines looks: {}/{}",
         s.correct, s.total

@@ -101,6 +101,12 @@ impl Report {
         self.fields.get(name).and_then(|f| f.value.as_f64())
     }
 
+    /// Whether `field` needs another look: not found, or named in a consistency
+    /// warning.
+    pub fn is_doubtful(&self, field: &str) -> bool {
+        !self.fields.contains_key(field) || self.warnings.iter().any(|w| w.contains(field))
+    }
+
     /// Whether the words look like an InBody result sheet at all (else the API answers
     /// 422): a printed model name with a figure, or several figures.
     pub fn is_inbody_sheet(&self) -> bool {
@@ -1011,15 +1017,19 @@ impl Ctx<'_> {
                 (cy, row.iter().map(|w| w.text.as_str()).collect())
             })
             .collect();
-        rows.iter().find_map(|(_, text)| {
-            // A range whose `(` was lost still has its `~`.
-            let start = text.find('(').or_else(|| text.contains('~').then_some(0))?;
-            let end = text[start..]
-                .find(')')
-                .map_or(text.len(), |e| start + e + 1);
-            parse_range_as(&text[start..end], printed)
-        })
+        rows.iter()
+            .find_map(|(_, text)| parse_range_as(range_text(text)?, printed))
     }
+}
+
+/// The `(a ~ b)` part of a line of text: from its `(` (or, when the `(` was lost, from
+/// the start of a text that still has its `~`) to its `)` or the end.
+pub fn range_text(text: &str) -> Option<&str> {
+    let start = text.find('(').or_else(|| text.contains('~').then_some(0))?;
+    let end = text[start..]
+        .find(')')
+        .map_or(text.len(), |e| start + e + 1);
+    Some(&text[start..end])
 }
 
 /// Parses the words of one page.
@@ -1194,12 +1204,9 @@ pub fn reread_regions(words: &[Word], report: &Report) -> Vec<BBox> {
     let Some(first_heading) = found.values().map(|b| b.y).min_by(f32::total_cmp) else {
         return Vec::new();
     };
-    let doubtful = |field: &str| {
-        !report.fields.contains_key(field) || report.warnings.iter().any(|w| w.contains(field))
-    };
     let mut out = Vec::new();
     for (section, fields) in SECTION_FIELDS {
-        if !fields.iter().any(|f| doubtful(f)) {
+        if !fields.iter().any(|f| report.is_doubtful(f)) {
             continue;
         }
         let region = if section.is_empty() {
@@ -1244,12 +1251,9 @@ pub fn list_column(words: &[Word], report: &Report) -> Option<BBox> {
         w: page.width - x0,
         h: page.height - y0,
     };
-    let doubtful = |field: &str| {
-        !report.fields.contains_key(field) || report.warnings.iter().any(|w| w.contains(field))
-    };
     let wanted = SECTION_FIELDS.iter().any(|(section, fields)| {
         !section.is_empty()
-            && fields.iter().any(|f| doubtful(f))
+            && fields.iter().any(|f| report.is_doubtful(f))
             && found.get(section).is_none_or(|b| b.x >= x0)
     });
     (wanted && column.w >= 1.0 && column.h >= 1.0).then_some(column)

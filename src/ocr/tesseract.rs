@@ -91,7 +91,6 @@ impl Tesseract {
                 None => Ok(Vec::new()),
             }
         };
-        //
         // These later looks only improve a reading: one that fails (a child killed on
         // timeout on a slow Pi, say) leaves the reading as it was, it does not fail
         // the sheet.
@@ -117,11 +116,7 @@ impl Tesseract {
         page: &GrayImage,
         spots: &[(BBox, f32)],
     ) -> Result<Vec<Word>, OcrError> {
-        let mut heights: Vec<f32> = spots.iter().map(|(_, h)| *h).collect();
-        heights.sort_by(f32::total_cmp);
-        let h = heights
-            .get(heights.len() / 2)
-            .copied()
+        let h = median(spots.iter().map(|(_, h)| *h).collect())
             .unwrap_or(1.0)
             .max(1.0);
         let scale = (RANGE_TEXT_PX / h).clamp(1.0, 5.0);
@@ -134,23 +129,7 @@ impl Tesseract {
                 .iter()
                 .filter_map(|r| {
                     let c = clip(&page, r)?;
-                    let crop = image::imageops::crop_imm(
-                        &page, c.x as u32, c.y as u32, c.w as u32, c.h as u32,
-                    )
-                    .to_image();
-                    let (w, h) = (
-                        ((c.w * scale).round() as u32).max(1),
-                        ((c.h * scale).round() as u32).max(1),
-                    );
-                    Some((
-                        c,
-                        image::imageops::resize(
-                            &crop,
-                            w,
-                            h,
-                            image::imageops::FilterType::CatmullRom,
-                        ),
-                    ))
+                    Some((c, scaled(&crop(&page, &c), &c, scale)))
                 })
                 .collect();
             stack(crops, scale, 1)
@@ -214,17 +193,9 @@ impl Tesseract {
             let words = self.run_child(&m.image, Pass::Closer).await?;
             Ok::<_, OcrError>(m.to_page(words))
         });
-        let read = futures::future::try_join_all(jobs).await?;
-        let mut first = Vec::new();
-        let mut light = Vec::new();
-        for (i, r) in read.into_iter().enumerate() {
-            if i < n_first {
-                first.extend(r);
-            } else {
-                light.extend(r);
-            }
-        }
-        Ok((first, light))
+        let mut read = futures::future::try_join_all(jobs).await?;
+        let light = read.split_off(n_first);
+        Ok((read.concat(), light.concat()))
     }
 
     /// Reads `column` of `page` as one block of lines (`kor+eng`, `--psm 6`), in page
@@ -233,15 +204,7 @@ impl Tesseract {
         let Some(clip) = clip(page, column) else {
             return Ok(Vec::new());
         };
-        let crop = image::imageops::crop_imm(
-            page,
-            clip.x as u32,
-            clip.y as u32,
-            clip.w as u32,
-            clip.h as u32,
-        )
-        .to_image();
-        let words = self.run_child(&crop, Pass::Lines).await?;
+        let words = self.run_child(&crop(page, &clip), Pass::Lines).await?;
         Ok(words
             .into_iter()
             .map(|mut w| {
@@ -327,7 +290,8 @@ fn or_nothing<T: Default>(look: &str, read: Result<T, OcrError>) -> T {
     })
 }
 
-/// The two Tesseract passes over a page (see [`merge_figures`]).
+/// The Tesseract passes: the first look's two (see [`merge_figures`]) and the later
+/// looks' (see [`Tesseract::recognize_grey`]).
 #[derive(Debug, Clone, Copy)]
 enum Pass {
     /// `kor+eng`, everything: labels, headings, text.
@@ -584,18 +548,23 @@ pub const REREAD_TEXT_PX: f32 = 50.0;
 /// median height of the figures the first look found there, between 1 and 3; and that
 /// height.
 fn reread_scale(words: &[Word], regions: &[BBox]) -> (f32, f32) {
-    let mut heights: Vec<f32> = words
+    let heights: Vec<f32> = words
         .iter()
         .filter(|w| w.text.chars().filter(|c| c.is_ascii_digit()).count() >= 2)
         .filter(|w| regions.iter().any(|r| r.overlap_area(&w.bbox) > 0.0))
         .map(|w| w.bbox.h)
         .collect();
-    if heights.is_empty() {
+    let Some(h) = median(heights) else {
         return (2.0, REREAD_TEXT_PX / 2.0);
-    }
-    heights.sort_by(f32::total_cmp);
-    let median = heights[heights.len() / 2].max(1.0);
-    ((REREAD_TEXT_PX / median).clamp(1.0, 3.0), median)
+    };
+    let h = h.max(1.0);
+    ((REREAD_TEXT_PX / h).clamp(1.0, 3.0), h)
+}
+
+/// The middle value (the upper one of an even count); `None` for none.
+fn median(mut v: Vec<f32>) -> Option<f32> {
+    v.sort_by(f32::total_cmp);
+    v.get(v.len() / 2).copied()
 }
 
 /// Where the closer look cuts ink from paper (the page has been flattened to white
@@ -673,24 +642,12 @@ fn mosaics(
         let Some(clip) = clip(page, r) else {
             continue;
         };
-        let crop = image::imageops::crop_imm(
-            page,
-            clip.x as u32,
-            clip.y as u32,
-            clip.w as u32,
-            clip.h as u32,
-        )
-        .to_image();
-        let crop = preprocess::erase_rules(&crop, (RULE_TEXT_HEIGHTS * text_h) as u32);
-        let (w, h) = (
-            ((clip.w * scale).round() as u32).max(1),
-            ((clip.h * scale).round() as u32).max(1),
-        );
-        let big = image::imageops::resize(&crop, w, h, image::imageops::FilterType::CatmullRom);
+        let erased =
+            preprocess::erase_rules(&crop(page, &clip), (RULE_TEXT_HEIGHTS * text_h) as u32);
+        let big = scaled(&erased, &clip, scale);
         // Binarised here: Tesseract's own (Otsu) threshold fails on a chart printed on
         // a grey panel and leaves its figures as blobs.
-        let binarised = |cut: u8| {
-            let mut b = big.clone();
+        let binarised = |mut b: GrayImage, cut: u8| {
             for p in b.pixels_mut() {
                 p[0] = if p[0] < cut { 0 } else { 255 };
             }
@@ -698,9 +655,9 @@ fn mosaics(
         };
         let cut = ink_cut(&big);
         if cut < 200 {
-            light.push((clip, binarised(200)));
+            light.push((clip, binarised(big.clone(), 200)));
         }
-        dark.push((clip, binarised(cut)));
+        dark.push((clip, binarised(big, cut)));
     }
     (stack(dark, scale, n), stack(light, scale, n))
 }
@@ -826,15 +783,9 @@ pub fn merge_ranges(mut words: Vec<Word>, spots: &[(BBox, f32)], ranges: Vec<Wor
         let mut read: Vec<&Word> = ranges.iter().filter(|w| inside(spot, w)).collect();
         read.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
         let text: String = read.iter().map(|w| w.text.as_str()).collect();
-        // From the opening parenthesis (or the start) to the closing one.
-        let start = text.find('(').unwrap_or(0);
-        let end = text[start..]
-            .find(')')
-            .map_or(text.len(), |e| start + e + 1);
-        let range = &text[start..end];
-        if !is_whole_range(range) {
+        let Some(range) = inbody::range_text(&text).filter(|r| is_whole_range(r)) else {
             continue;
-        }
+        };
         let bbox = read
             .iter()
             .map(|w| w.bbox)
@@ -861,6 +812,25 @@ pub fn merge_ranges(mut words: Vec<Word>, spots: &[(BBox, f32)], ranges: Vec<Wor
         });
     }
     words
+}
+
+/// The pixels of `clip` (a box [`clip`] returned for `page`).
+fn crop(page: &GrayImage, clip: &BBox) -> GrayImage {
+    image::imageops::crop_imm(
+        page,
+        clip.x as u32,
+        clip.y as u32,
+        clip.w as u32,
+        clip.h as u32,
+    )
+    .to_image()
+}
+
+/// `img` (the crop of `clip`) scaled by `scale`, at least a pixel each way.
+fn scaled(img: &GrayImage, clip: &BBox, scale: f32) -> GrayImage {
+    let w = ((clip.w * scale).round() as u32).max(1);
+    let h = ((clip.h * scale).round() as u32).max(1);
+    image::imageops::resize(img, w, h, image::imageops::FilterType::CatmullRom)
 }
 
 /// `region` clipped to `page` and widened to whole pixels; `None` when it is not finite
@@ -971,13 +941,12 @@ pub fn merge_reread(mut words: Vec<Word>, figures: Vec<Word>) -> Vec<Word> {
     let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
     // The height of the re-read figures (of two digits or more): a "figure" under half
     // of it is a fragment of smaller print (a digit of a range read alone).
-    let mut heights: Vec<f32> = figures
+    let heights = figures
         .iter()
         .filter(|f| digits(&f.text).len() >= 2)
         .map(|f| f.bbox.h)
         .collect();
-    heights.sort_by(f32::total_cmp);
-    let min_h = heights.get(heights.len() / 2).map_or(0.0, |h| 0.5 * h);
+    let min_h = median(heights).map_or(0.0, |h| 0.5 * h);
     for mut f in figures {
         if f.bbox.h < min_h && f.text.chars().any(|c| c.is_ascii_digit()) {
             continue;
