@@ -830,7 +830,7 @@ fn crop(page: &GrayImage, clip: &BBox) -> GrayImage {
 fn scaled(img: &GrayImage, clip: &BBox, scale: f32) -> GrayImage {
     let w = ((clip.w * scale).round() as u32).max(1);
     let h = ((clip.h * scale).round() as u32).max(1);
-    image::imageops::resize(img, w, h, image::imageops::FilterType::CatmullRom)
+    preprocess::resize(img, w, h)
 }
 
 /// `region` clipped to `page` and widened to whole pixels; `None` when it is not finite
