@@ -46,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = tesseract::figure_lookalikes(&text);
     let _ = tesseract::merge_lines(words.clone(), words.clone());
     let spots = tesseract::range_spots(&words);
-    let _ = tesseract::merge_ranges(words.clone(), &spots, words.clone());
+    let _ = tesseract::merge_ranges(words.clone(), &spots, &[words.clone(), words.clone()]);
     let _ = tesseract::merge_reread(words.clone(), words);
     let _ = inbody::parse_number(&text);
     let _ = inbody::parse_range(&text);

@@ -106,42 +106,51 @@ impl Tesseract {
             return Ok(words);
         }
         let ranges = or_nothing("ranges", self.read_ranges(page, &spots).await);
-        Ok(merge_ranges(words, &spots, ranges))
+        Ok(merge_ranges(words, &spots, &ranges))
     }
 
-    /// Reads the range lines `spots` (see [`range_spots`]) again, scaled to
-    /// [`RANGE_TEXT_PX`] and stacked into one image: one child.
+    /// Reads the range lines `spots` (see [`range_spots`]) again, once at each of
+    /// [`RANGE_TEXT_PX`]'s heights: for each, the lines stacked into one image, one
+    /// child, all at once. The readings in that order.
     async fn read_ranges(
         &self,
         page: &GrayImage,
         spots: &[(BBox, f32)],
-    ) -> Result<Vec<Word>, OcrError> {
+    ) -> Result<Vec<Vec<Word>>, OcrError> {
         let h = median(spots.iter().map(|(_, h)| *h).collect())
             .unwrap_or(1.0)
             .max(1.0);
-        let scale = (RANGE_TEXT_PX / h).clamp(1.0, 5.0);
         let (page, boxes) = (
             page.clone(),
             spots.iter().map(|(b, _)| *b).collect::<Vec<_>>(),
         );
         let sheets = tokio::task::spawn_blocking(move || {
-            let crops = boxes
+            RANGE_TEXT_PX
                 .iter()
-                .filter_map(|r| {
-                    let c = clip(&page, r)?;
-                    Some((c, scaled(&crop(&page, &c), &c, scale)))
+                .map(|px| {
+                    let scale = (px / h).clamp(1.0, 5.0);
+                    let crops = boxes
+                        .iter()
+                        .filter_map(|r| {
+                            let c = clip(&page, r)?;
+                            Some((c, scaled(&crop(&page, &c), &c, scale)))
+                        })
+                        .collect();
+                    stack(crops, scale, 1)
                 })
-                .collect();
-            stack(crops, scale, 1)
+                .collect::<Vec<_>>()
         })
         .await
         .map_err(|e| failed(&e.to_string()))?;
-        let mut out = Vec::new();
-        for m in &sheets {
-            let words = self.run_child(&m.image, Pass::Ranges).await?;
-            out.extend(m.to_page(words));
-        }
-        Ok(out)
+        let jobs = sheets.iter().map(|mosaics| async move {
+            let mut out = Vec::new();
+            for m in mosaics {
+                let words = self.run_child(&m.image, Pass::Ranges).await?;
+                out.extend(m.to_page(words));
+            }
+            Ok::<_, OcrError>(out)
+        });
+        futures::future::try_join_all(jobs).await
     }
 
     /// The first look: the label pass in strips, one child per core, and the figure
@@ -766,9 +775,11 @@ fn stack(mut crops: Vec<(BBox, GrayImage)>, scale: f32, n: usize) -> Vec<Mosaic>
         .collect()
 }
 
-/// The height small print is scaled to for the range pass, in pixels: a range read
-/// alone at four times a low-resolution scan's size keeps its decimal points.
-pub const RANGE_TEXT_PX: f32 = 60.0;
+/// The heights small print is scaled to for the range pass, in pixels, in order of
+/// preference: a range read alone at four times a low-resolution scan's size keeps
+/// its decimal points; a sharper print's strokes blur into each other at that size
+/// (`44.8` read `44.3`) and read right at two thirds of it. See [`merge_ranges`].
+pub const RANGE_TEXT_PX: [f32; 2] = [60.0, 40.0];
 
 /// Whether a word is (part of) a printed normal range: it holds `~`, or a parenthesis
 /// and two digits (not a unit, `(kg/m2)`, or a unit misread, `(9` for `kg`).
@@ -795,6 +806,25 @@ fn is_whole_range(text: &str) -> bool {
             })
 }
 
+/// Whether `text` is a whole range read as printed: both figures in one format (a
+/// range prints its bounds alike: `(36.7~44.8)`, `(1~9)`), neither with a leading
+/// zero before a digit. `(36.7~443)` and `(7~089)` are whole but lost a decimal point
+/// somewhere: the parser could only guess which digit it followed, so they are read
+/// again.
+fn is_clean_range(text: &str) -> bool {
+    let t = text.trim();
+    if !is_whole_range(t) {
+        return false;
+    }
+    let Some((a, b)) = t[1..t.len() - 1].split_once(['~', '-']) else {
+        return false;
+    };
+    let (a, b) = (a.trim(), b.trim());
+    let decimals = |f: &str| f.split_once('.').map(|(_, d)| d.len());
+    let padded = |f: &str| f.len() > 1 && f.starts_with('0') && !f.starts_with("0.");
+    decimals(a) == decimals(b) && !padded(a) && !padded(b)
+}
+
 /// The lines of range parts that do not read as a whole range: each line (range parts
 /// side by side) padded to where the rest of its range may be, with its text height.
 /// Empty when every range on the page was read whole (a clean sheet).
@@ -818,7 +848,7 @@ pub fn range_spots(words: &[Word]) -> Vec<(BBox, f32)> {
     }
     lines
         .into_iter()
-        .filter(|(_, t, _)| !is_whole_range(t))
+        .filter(|(_, t, _)| !is_clean_range(t))
         .filter(|(b, _, h)| b.w.is_finite() && b.h.is_finite() && h.is_finite())
         .map(|(b, _, h)| {
             // A range is about six text heights wide: what was not read of it lies
@@ -840,8 +870,15 @@ pub fn range_spots(words: &[Word]) -> Vec<(BBox, f32)> {
 
 /// Merges the range pass: where the words read in a spot make a whole range `(a ~ b)`,
 /// it replaces the range parts the page had there; elsewhere the page stays as it was.
-/// (Spots are only where the page had no whole range: this fills, it never overrules.)
-pub fn merge_ranges(mut words: Vec<Word>, spots: &[(BBox, f32)], ranges: Vec<Word>) -> Vec<Word> {
+/// (Spots are only where the page had no clean range: this fills, it never overrules.)
+/// Of several `readings` of a spot (one per [`RANGE_TEXT_PX`] height), a clean range
+/// beats a merely whole one, then the one with more decimal points wins (blur loses a
+/// point far more often than it makes one up), then the earlier reading.
+pub fn merge_ranges(
+    mut words: Vec<Word>,
+    spots: &[(BBox, f32)],
+    readings: &[Vec<Word>],
+) -> Vec<Word> {
     let inside = |b: &BBox, w: &Word| {
         w.bbox.cx() >= b.x
             && w.bbox.cx() <= b.right()
@@ -849,10 +886,29 @@ pub fn merge_ranges(mut words: Vec<Word>, spots: &[(BBox, f32)], ranges: Vec<Wor
             && w.bbox.cy() <= b.bottom()
     };
     for (spot, _) in spots {
-        let mut read: Vec<&Word> = ranges.iter().filter(|w| inside(spot, w)).collect();
-        read.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
-        let text: String = read.iter().map(|w| w.text.as_str()).collect();
-        let Some(range) = inbody::range_text(&text).filter(|r| is_whole_range(r)) else {
+        let mut best: Option<(String, Vec<&Word>, (bool, usize))> = None;
+        for ranges in readings {
+            let mut read: Vec<&Word> = ranges.iter().filter(|w| inside(spot, w)).collect();
+            read.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
+            let text: String = read.iter().map(|w| w.text.as_str()).collect();
+            let Some(range) = inbody::range_text(&text).filter(|r| is_whole_range(r)) else {
+                continue;
+            };
+            // The words the range was read from, not a figure read beside it.
+            let start = range.as_ptr() as usize - text.as_ptr() as usize;
+            let end = start + range.len();
+            let mut at = 0;
+            read.retain(|w| {
+                let (from, to) = (at, at + w.text.len());
+                at = to;
+                from < end && to > start
+            });
+            let rank = (is_clean_range(range), range.matches('.').count());
+            if best.as_ref().is_none_or(|b| rank > b.2) {
+                best = Some((range.to_string(), read, rank));
+            }
+        }
+        let Some((range, read, _)) = best else {
             continue;
         };
         let bbox = read
@@ -875,7 +931,7 @@ pub fn merge_ranges(mut words: Vec<Word>, spots: &[(BBox, f32)], ranges: Vec<Wor
         }
         words.retain(|w| !w.text.is_empty());
         words.push(Word {
-            text: range.to_string(),
+            text: range,
             bbox,
             confidence: None,
         });
@@ -1426,7 +1482,7 @@ mod tests {
             // The protein line read in pieces again: not taken.
             boxed("(72~", 190.0, 339.0, 40.0, 14.0),
         ];
-        let merged = merge_ranges(page, &spots, reread);
+        let merged = merge_ranges(page, &spots, &[reread]);
         let mut texts: Vec<&str> = merged.iter().map(|w| w.text.as_str()).collect();
         texts.sort();
         assert_eq!(
@@ -1446,6 +1502,54 @@ mod tests {
         assert!(figure.bbox.right() < 960.0, "{figure:?}");
         assert!(is_whole_range("(0.75~0.85)") && is_whole_range("(1-9)"));
         assert!(!is_whole_range("(7~089") && !is_whole_range("(~0.89)") && !is_whole_range("("));
+    }
+
+    #[test]
+    fn a_range_that_lost_a_decimal_point_is_read_again_at_each_size_and_the_best_taken() {
+        assert!(is_clean_range("(36.7~44.8)") && is_clean_range("(1~9)"));
+        assert!(is_clean_range("(0.75~0.85)") && is_clean_range("(4.29~5.25)"));
+        // Whole, but a point was lost: the bounds differ in format, or one has a
+        // leading zero before a digit.
+        assert!(is_whole_range("(36.7~443)") && !is_clean_range("(36.7~443)"));
+        assert!(is_whole_range("(7~089)") && !is_clean_range("(7~089)"));
+        assert!(!is_clean_range("(7~08"));
+
+        let page = vec![
+            boxed("37.0", 500.0, 320.0, 40.0, 17.0),
+            boxed("(36.7~443)", 493.0, 341.0, 87.0, 15.0),
+            boxed("12", 907.0, 1184.0, 16.0, 16.0),
+            boxed("~9)", 985.0, 1189.0, 25.0, 12.0),
+        ];
+        let spots = range_spots(&page);
+        assert_eq!(
+            spots.len(),
+            2,
+            "the unclean range and the one in pieces: {spots:?}"
+        );
+        let large = vec![
+            boxed("(367~443)", 493.0, 341.0, 87.0, 15.0),
+            // The figure beside the range is read with it.
+            boxed("12", 907.0, 1184.0, 16.0, 16.0),
+            boxed("(1~9)", 975.0, 1188.0, 40.0, 13.0),
+        ];
+        let smaller = vec![
+            boxed("(36.7~44.8)", 493.0, 341.0, 87.0, 15.0),
+            boxed("(1~9)", 976.0, 1188.0, 40.0, 13.0),
+        ];
+        let merged = merge_ranges(page, &spots, &[large, smaller]);
+        let ffm = merged
+            .iter()
+            .find(|w| w.text.starts_with("(36"))
+            .expect("a range");
+        assert_eq!(ffm.text, "(36.7~44.8)", "more decimal points win");
+        let visceral = merged
+            .iter()
+            .find(|w| w.text.contains("~9"))
+            .expect("a range");
+        assert_eq!(visceral.text, "(1~9)");
+        // A tie goes to the first reading; its box is the range's, not the figure's.
+        assert_eq!(visceral.bbox.x, 975.0, "{visceral:?}");
+        assert_eq!(merged.iter().filter(|w| w.text == "12").count(), 1);
     }
 
     #[test]
@@ -1598,7 +1702,7 @@ mod tests {
             let merged = merge_reread(to_words(first.clone()), to_words(closer.clone()));
             let _ = merge_lines(to_words(first.clone()), to_words(closer.clone()));
             let spots = range_spots(&to_words(first.clone()));
-            let _ = merge_ranges(to_words(first), &spots, to_words(closer));
+            let _ = merge_ranges(to_words(first), &spots, &[to_words(closer)]);
             // Every word that came in is still there or replaced by a closer one.
             proptest::prop_assert!(merged.len() <= n_first + 30);
             let page = GrayImage::from_pixel(300, 200, image::Luma([255]));
