@@ -46,6 +46,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = tesseract::figure_lookalikes(&text);
     let _ = tesseract::merge_lines(words.clone(), words.clone());
     let spots = tesseract::range_spots(&words);
+    for (spot, h) in tesseract::figure_spots(&words) {
+        assert!(spot.w.is_finite() && spot.h.is_finite() && h.is_finite());
+    }
     let _ = tesseract::merge_ranges(words.clone(), &spots, &[words.clone(), words.clone()]);
     let _ = tesseract::merge_reread(words.clone(), words);
     let _ = inbody::parse_number(&text);

@@ -100,13 +100,32 @@ impl Tesseract {
         let words = merge_reread(words, light);
         let words = merge_lines(words, or_nothing("column of lists", lines));
         // Last, the normal ranges in small print that are still unreadable: each line
-        // read again on its own, much larger.
+        // read again on its own, much larger. And beside them, the figures a table
+        // prints over a range that none was read over, each read on its own.
         let spots = range_spots(&words);
-        if spots.is_empty() {
+        let over = figure_spots(&words);
+        if spots.is_empty() && over.is_empty() {
             return Ok(words);
         }
-        let ranges = or_nothing("ranges", self.read_ranges(page, &spots).await);
-        Ok(merge_ranges(words, &spots, &ranges))
+        let ranges = async {
+            if spots.is_empty() {
+                return Ok(Vec::new());
+            }
+            self.read_ranges(page, &spots).await
+        };
+        let figures = async {
+            if over.is_empty() {
+                return Ok((Vec::new(), Vec::new()));
+            }
+            let h = median(over.iter().map(|(_, h)| *h).collect()).unwrap_or(1.0);
+            let scale = (REREAD_TEXT_PX / h.max(1.0)).clamp(1.0, 3.0);
+            let boxes: Vec<BBox> = over.iter().map(|(b, _)| *b).collect();
+            self.read_regions(page, &boxes, scale, h).await
+        };
+        let (ranges, figures) = tokio::join!(ranges, figures);
+        let words = merge_ranges(words, &spots, &or_nothing("ranges", ranges));
+        let (figures, light) = or_nothing("figures over ranges", figures);
+        Ok(merge_reread(merge_reread(words, figures), light))
     }
 
     /// Reads the range lines `spots` (see [`range_spots`]) again, once at each of
@@ -868,6 +887,57 @@ pub fn range_spots(words: &[Word]) -> Vec<(BBox, f32)> {
         .collect()
 }
 
+/// Where a table prints a figure over its range but none was read (a figure too close
+/// above its range merges with it into one line Tesseract reads as the range alone):
+/// above each whole range with no figure over it, none beside it on its line, and no
+/// other text in the place its figure would be (a list prints its range beside the
+/// figure: above it is the line before). Each place with the text height expected
+/// there (the range's, a little larger).
+pub fn figure_spots(words: &[Word]) -> Vec<(BBox, f32)> {
+    let is_figure = |w: &Word| {
+        !is_range_part(&w.text)
+            && !is_label_word(&w.text)
+            && w.text.chars().any(|c| c.is_ascii_digit())
+    };
+    words
+        .iter()
+        .filter(|r| is_whole_range(&r.text))
+        .filter_map(|r| {
+            let h = r.bbox.h.max(1.0);
+            let spot = BBox {
+                x: r.bbox.x,
+                y: r.bbox.y - 2.0 * h,
+                w: r.bbox.w,
+                h: 1.9 * h,
+            };
+            if ![spot.x, spot.y, spot.w, spot.h, 1.2 * h]
+                .iter()
+                .all(|v| v.is_finite())
+            {
+                return None;
+            }
+            let over = words.iter().any(|w| {
+                is_figure(w)
+                    && w.bbox.x < r.bbox.right()
+                    && w.bbox.right() > r.bbox.x
+                    && w.bbox.bottom() <= r.bbox.y + 0.5 * h
+                    && w.bbox.bottom() >= r.bbox.y - 2.5 * h
+            });
+            let beside = words.iter().any(|w| {
+                is_figure(w)
+                    && (w.bbox.cy() - r.bbox.cy()).abs() < 0.7 * h
+                    && w.bbox.right() <= r.bbox.x + 0.5 * h
+                    && r.bbox.x - w.bbox.right() < 8.0 * h
+            });
+            let taken = words.iter().any(|w| {
+                (is_label_word(&w.text) || is_range_part(&w.text))
+                    && w.bbox.overlap_area(&spot) > 0.2 * w.bbox.w * w.bbox.h
+            });
+            (!over && !beside && !taken).then_some((spot, 1.2 * h))
+        })
+        .collect()
+}
+
 /// Merges the range pass: where the words read in a spot make a whole range `(a ~ b)`,
 /// it replaces the range parts the page had there; elsewhere the page stays as it was.
 /// (Spots are only where the page had no clean range: this fills, it never overrules.)
@@ -1505,6 +1575,35 @@ mod tests {
     }
 
     #[test]
+    fn a_figure_is_looked_for_over_a_table_range_only_where_none_was_read() {
+        let page = vec![
+            // The real sample's body composition column: 2.54 over its range, and
+            // 22.1 not read over (10.6~16.9).
+            boxed("2.54", 211.0, 363.0, 36.0, 16.0),
+            boxed("(2.49~3.05)", 189.0, 383.0, 87.0, 14.0),
+            boxed("(10.6~16.9)", 189.0, 427.0, 87.0, 14.0),
+            // A list: the figure beside its range.
+            boxed("0.98", 889.0, 1162.0, 35.0, 15.0),
+            boxed("(0.75~0.85)", 960.0, 1164.0, 77.0, 16.0),
+            // A list row whose figure was not read: over its range is the line
+            // before, not its figure.
+            boxed("(1~9)", 975.0, 1188.0, 40.0, 13.0),
+            boxed("(0.70~0.90)", 960.0, 1170.0, 77.0, 13.0),
+        ];
+        let spots = figure_spots(&page);
+        assert_eq!(spots.len(), 1, "{spots:?}");
+        let (spot, h) = spots[0];
+        // Where 22.1 is printed (y 405..423), under the range above.
+        assert!(spot.y <= 405.0 && spot.bottom() >= 423.0 && spot.bottom() <= 427.0);
+        assert!(spot.y >= 397.0, "clear of the range above: {spot:?}");
+        assert!(h > 14.0);
+        let read = vec![boxed("22.1", 210.0, 406.0, 36.0, 17.0)];
+        let merged = merge_reread(page, read);
+        assert!(merged.iter().any(|w| w.text == "22.1"));
+        assert!(figure_spots(&merged).is_empty(), "found: no more spot");
+    }
+
+    #[test]
     fn a_range_that_lost_a_decimal_point_is_read_again_at_each_size_and_the_best_taken() {
         assert!(is_clean_range("(36.7~44.8)") && is_clean_range("(1~9)"));
         assert!(is_clean_range("(0.75~0.85)") && is_clean_range("(4.29~5.25)"));
@@ -1702,7 +1801,10 @@ mod tests {
             let merged = merge_reread(to_words(first.clone()), to_words(closer.clone()));
             let _ = merge_lines(to_words(first.clone()), to_words(closer.clone()));
             let spots = range_spots(&to_words(first.clone()));
-            let _ = merge_ranges(to_words(first), &spots, &[to_words(closer)]);
+            let _ = merge_ranges(to_words(first.clone()), &spots, &[to_words(closer)]);
+            for (spot, h) in figure_spots(&to_words(first)) {
+                proptest::prop_assert!(spot.w.is_finite() && spot.h.is_finite() && h.is_finite());
+            }
             // Every word that came in is still there or replaced by a closer one.
             proptest::prop_assert!(merged.len() <= n_first + 30);
             let page = GrayImage::from_pixel(300, 200, image::Luma([255]));
