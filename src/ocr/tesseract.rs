@@ -19,9 +19,10 @@
 //! second one. Beside it, when a field of the right-hand column of lists is missing
 //! ([`inbody::list_column`]), that column is read again as a block of lines, whose
 //! labels replace the page's where they match a printed label better
-//! ([`merge_lines`]). Last, a normal range still not read whole (small print) is read
-//! again on its own line at about four times its size ([`range_spots`],
-//! [`merge_ranges`]).
+//! ([`merge_lines`]). Last, a normal range still not read whole, or read without a
+//! decimal point (small print), is read again on its own line at two larger sizes
+//! ([`range_spots`], [`merge_ranges`]); and beside it, the place above a table range
+//! that no figure was read over ([`figure_spots`]).
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -844,9 +845,10 @@ fn is_clean_range(text: &str) -> bool {
     decimals(a) == decimals(b) && !padded(a) && !padded(b)
 }
 
-/// The lines of range parts that do not read as a whole range: each line (range parts
-/// side by side) padded to where the rest of its range may be, with its text height.
-/// Empty when every range on the page was read whole (a clean sheet).
+/// The lines of range parts that do not read as a clean range ([`is_clean_range`]):
+/// each line (range parts side by side) padded to where the rest of its range may be,
+/// with its text height. Empty when every range on the page was read cleanly (a clean
+/// sheet).
 pub fn range_spots(words: &[Word]) -> Vec<(BBox, f32)> {
     let mut parts: Vec<&Word> = words.iter().filter(|w| is_range_part(&w.text)).collect();
     parts.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
