@@ -184,7 +184,12 @@ impl Tesseract {
         let strokes = stroke_rows(page);
         let mut work: Vec<f32> = cuts
             .windows(2)
-            .map(|p| strokes[p[0] as usize..p[1] as usize].iter().sum::<u32>() as f32)
+            .map(|p| {
+                let rows = strokes
+                    .get(p[0] as usize..p[1] as usize)
+                    .unwrap_or_default();
+                rows.iter().sum::<u32>() as f32
+            })
             .collect();
         work.push(FIGURE_WORK * strokes.iter().sum::<u32>() as f32);
         let behind = behind(&work, self.strips);
