@@ -96,9 +96,7 @@ impl Tesseract {
         // timeout on a slow Pi, say) leaves the reading as it was, it does not fail
         // the sheet.
         let (figures, lines) = tokio::join!(closer, lines);
-        let (figures, light) = or_nothing("closer look", figures);
-        let words = merge_reread(words, figures);
-        let words = merge_reread(words, light);
+        let words = merge_cuts(words, or_nothing("closer look", figures));
         let words = merge_lines(words, or_nothing("column of lists", lines));
         // Last, the normal ranges in small print that are still unreadable: each line
         // read again on its own, much larger. And beside them, the figures a table
@@ -119,14 +117,16 @@ impl Tesseract {
                 return Ok((Vec::new(), Vec::new()));
             }
             let h = median(over.iter().map(|(_, h)| *h).collect()).unwrap_or(1.0);
-            let scale = (REREAD_TEXT_PX / h.max(1.0)).clamp(1.0, 3.0);
+            let (scale, _) = reread_scale_for(h);
             let boxes: Vec<BBox> = over.iter().map(|(b, _)| *b).collect();
             self.read_regions(page, &boxes, scale, h).await
         };
         let (ranges, figures) = tokio::join!(ranges, figures);
         let words = merge_ranges(words, &spots, &or_nothing("ranges", ranges));
-        let (figures, light) = or_nothing("figures over ranges", figures);
-        Ok(merge_reread(merge_reread(words, figures), light))
+        Ok(merge_cuts(
+            words,
+            or_nothing("figures over ranges", figures),
+        ))
     }
 
     /// Reads the range lines `spots` (see [`range_spots`]) again, once at each of
@@ -145,16 +145,17 @@ impl Tesseract {
             spots.iter().map(|(b, _)| *b).collect::<Vec<_>>(),
         );
         let sheets = tokio::task::spawn_blocking(move || {
+            let cut: Vec<(BBox, GrayImage)> = boxes
+                .iter()
+                .filter_map(|r| clip(&page, r).map(|c| (c, crop(&page, &c))))
+                .collect();
             RANGE_TEXT_PX
                 .iter()
                 .map(|px| {
                     let scale = (px / h).clamp(1.0, 5.0);
-                    let crops = boxes
+                    let crops = cut
                         .iter()
-                        .filter_map(|r| {
-                            let c = clip(&page, r)?;
-                            Some((c, scaled(&crop(&page, &c), &c, scale)))
-                        })
+                        .map(|(c, img)| (*c, scaled(img, c, scale)))
                         .collect();
                     stack(crops, scale, 1)
                 })
@@ -208,7 +209,7 @@ impl Tesseract {
         }
         let (labels, figures) = tokio::join!(
             futures::future::try_join_all(jobs),
-            self.run_child_at(page, Pass::Figures, behind[behind.len() - 1])
+            self.run_child_at(page, Pass::Figures, behind.last().copied().unwrap_or(false))
         );
         let labels: Vec<Word> = labels?.into_iter().flatten().collect();
         Ok(merge_figures(labels, figures?))
@@ -356,6 +357,12 @@ fn or_nothing<T: Default>(look: &str, read: Result<T, OcrError>) -> T {
     })
 }
 
+/// Merges a [`Tesseract::read_regions`] reading: the dark cut first, then the light
+/// one repairs and fills what is left (see [`merge_reread`]).
+fn merge_cuts(words: Vec<Word>, (dark, light): (Vec<Word>, Vec<Word>)) -> Vec<Word> {
+    merge_reread(merge_reread(words, dark), light)
+}
+
 /// The Tesseract passes: the first look's two (see [`merge_figures`]) and the later
 /// looks' (see [`Tesseract::recognize_grey`]).
 #[derive(Debug, Clone, Copy)]
@@ -452,6 +459,10 @@ fn to_pgm(page: &GrayImage) -> Vec<u8> {
 /// (English only, a short character list: 1.0 s against 1.8 s for a clean page).
 const FIGURE_WORK: f32 = 0.55;
 
+/// A pixel of the prepared page darker than this is ink (for cutting strips and
+/// estimating their work; the closer look binarises at [`ink_cut`]'s cut).
+const PAGE_INK: u8 = 140;
+
 /// The niceness of the children run behind the longest one.
 const BEHIND_NICE: i32 = 5;
 
@@ -460,7 +471,11 @@ fn stroke_rows(page: &GrayImage) -> Vec<u32> {
     let w = page.width().max(1) as usize;
     page.as_raw()
         .chunks_exact(w)
-        .map(|row| row.windows(2).filter(|p| p[0] >= 140 && p[1] < 140).count() as u32)
+        .map(|row| {
+            row.windows(2)
+                .filter(|p| p[0] >= PAGE_INK && p[1] < PAGE_INK)
+                .count() as u32
+        })
         .collect()
 }
 
@@ -496,7 +511,11 @@ pub fn strip_cuts(page: &GrayImage, n: usize) -> Vec<u32> {
     if n > 1 && h > 400 {
         // Ink per row, counting only dark pixels; computed once for all cuts.
         let ink: Vec<u32> = (0..h)
-            .map(|y| (0..w).filter(|&x| page.get_pixel(x, y)[0] < 140).count() as u32)
+            .map(|y| {
+                (0..w)
+                    .filter(|&x| page.get_pixel(x, y)[0] < PAGE_INK)
+                    .count() as u32
+            })
             .collect();
         for k in 1..n {
             let target = h as usize * k / n;
@@ -661,6 +680,12 @@ fn reread_scale(words: &[Word], regions: &[BBox]) -> (f32, f32) {
     let Some(h) = median(heights) else {
         return (2.0, REREAD_TEXT_PX / 2.0);
     };
+    reread_scale_for(h)
+}
+
+/// The factor that brings figures `h` pixels high to [`REREAD_TEXT_PX`], between 1
+/// and 3, and that height (at least a pixel).
+fn reread_scale_for(h: f32) -> (f32, f32) {
     let h = h.max(1.0);
     ((REREAD_TEXT_PX / h).clamp(1.0, 3.0), h)
 }
@@ -818,18 +843,17 @@ fn is_range_part(text: &str) -> bool {
 /// `)`. The figures may have lost their decimal points (`(249~3.05)`): the parser puts
 /// them back in the field's print format.
 fn is_whole_range(text: &str) -> bool {
+    range_bounds(text).is_some()
+}
+
+/// The two figures of a whole range (see [`is_whole_range`]), trimmed.
+fn range_bounds(text: &str) -> Option<(&str, &str)> {
     let t = text.trim();
-    t.len() >= 2
-        && t.starts_with('(')
-        && t.ends_with(')')
-        && t[1..t.len() - 1]
-            .split_once(['~', '-'])
-            .is_some_and(|(a, b)| {
-                [a, b].iter().all(|f| {
-                    let f = f.trim();
-                    !f.is_empty() && f.chars().all(|c| c.is_ascii_digit() || c == '.')
-                })
-            })
+    let inner = t.strip_prefix('(')?.strip_suffix(')')?;
+    let (a, b) = inner.split_once(['~', '-'])?;
+    let (a, b) = (a.trim(), b.trim());
+    let figure = |f: &str| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit() || c == '.');
+    (figure(a) && figure(b)).then_some((a, b))
 }
 
 /// Whether `text` is a whole range read as printed: both figures in one format (a
@@ -838,14 +862,9 @@ fn is_whole_range(text: &str) -> bool {
 /// somewhere: the parser could only guess which digit it followed, so they are read
 /// again.
 fn is_clean_range(text: &str) -> bool {
-    let t = text.trim();
-    if !is_whole_range(t) {
-        return false;
-    }
-    let Some((a, b)) = t[1..t.len() - 1].split_once(['~', '-']) else {
+    let Some((a, b)) = range_bounds(text) else {
         return false;
     };
-    let (a, b) = (a.trim(), b.trim());
     let decimals = |f: &str| f.split_once('.').map(|(_, d)| d.len());
     let padded = |f: &str| f.len() > 1 && f.starts_with('0') && !f.starts_with("0.");
     decimals(a) == decimals(b) && !padded(a) && !padded(b)
