@@ -268,6 +268,7 @@ pub async fn run(
     // keep its watchdog fed from this runtime.
     crate::notify::ready(&crate::notify::current_status(&state).await);
     let watchdog = crate::notify::spawn_watchdog(state.clone());
+    let heartbeat = crate::fleet::spawn_heartbeat(state.clone(), stop.clone());
     let capture = state
         .scanner
         .clone()
@@ -284,6 +285,9 @@ pub async fn run(
         .await;
     if let Some(watchdog) = watchdog {
         watchdog.abort();
+    }
+    if let Some(heartbeat) = heartbeat {
+        heartbeat.abort();
     }
     if let Some(gpio) = gpio {
         gpio.stop();

@@ -66,7 +66,11 @@ pub const DEFAULT_TARE_FRAMES: u32 = 10;
 // [s3]
 pub const DEFAULT_S3_REGION: &str = "ap-northeast-2";
 pub const DEFAULT_S3_PREFIX: &str = "carenco";
-pub const DEFAULT_S3_DEVICE_ID: &str = "kiosk";
+/// The device id when `/etc/machine-id` cannot be read (and `s3.device_id` is not set).
+pub const FALLBACK_S3_DEVICE_ID: &str = "kiosk";
+/// Where the default device id comes from: systemd's machine id, stable for the life
+/// of the installation.
+pub const MACHINE_ID_PATH: &str = "/etc/machine-id";
 /// How long `PUT /image` waits for its upload before answering `"queued"`.
 pub const DEFAULT_S3_UPLOAD_WAIT_MS: u64 = 2_000;
 /// Integrity checksum sent with every PUT: the SDK's default (CRC32).
@@ -88,6 +92,10 @@ pub const DEFAULT_OCR_TIMEOUT_MS: u64 = 20_000;
 /// Google's own environment variable for the Vision API key (used when
 /// `ocr.google_api_key` is empty).
 pub const GOOGLE_API_KEY_ENV: &str = "GOOGLE_API_KEY";
+
+// [fleet]
+/// How often a heartbeat (`{prefix}/{device_id}/status/latest.json`) is queued (s).
+pub const DEFAULT_FLEET_HEARTBEAT_S: u64 = 300;
 
 // [gpio]
 pub const DEFAULT_GPIO_LED_PIN: u8 = 17;
@@ -161,6 +169,7 @@ pub struct Config {
     pub s3: S3Config,
     pub ocr: OcrConfig,
     pub gpio: GpioConfig,
+    pub fleet: FleetConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -302,7 +311,8 @@ pub struct S3Config {
     pub endpoint: String,
     pub force_path_style: bool,
     pub prefix: String,
-    /// Distinguishes kiosks sharing a bucket; part of every key.
+    /// Distinguishes kiosks sharing a bucket; part of every key. Default: derived from
+    /// `/etc/machine-id` ([`default_device_id`]).
     pub device_id: String,
     /// Base of the public `url` of a picture; empty = derived from endpoint/bucket.
     pub public_base_url: String,
@@ -344,7 +354,7 @@ impl Default for S3Config {
             endpoint: String::new(),
             force_path_style: false,
             prefix: DEFAULT_S3_PREFIX.to_string(),
-            device_id: DEFAULT_S3_DEVICE_ID.to_string(),
+            device_id: default_device_id().to_string(),
             public_base_url: String::new(),
             upload_wait_ms: DEFAULT_S3_UPLOAD_WAIT_MS,
             checksum: DEFAULT_S3_CHECKSUM,
@@ -411,7 +421,53 @@ impl Default for GpioConfig {
     }
 }
 
-const SECTIONS: &[&str] = &["api", "log", "storage", "scanner", "s3", "ocr", "gpio"];
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FleetConfig {
+    /// Seconds between heartbeats (status documents uploaded through the outbox, when a
+    /// bucket is set). `fleet status` calls a kiosk stale after three missed ones.
+    pub heartbeat_s: u64,
+}
+
+impl Default for FleetConfig {
+    fn default() -> Self {
+        FleetConfig {
+            heartbeat_s: DEFAULT_FLEET_HEARTBEAT_S,
+        }
+    }
+}
+
+/// The device id of this machine when `s3.device_id` is not configured:
+/// `kiosk-` and 12 hex digits of a hash of `/etc/machine-id` (read once). Hashed,
+/// because systemd asks applications not to publish the machine id itself
+/// (`machine-id(5)`); stable, because the machine id is. [`FALLBACK_S3_DEVICE_ID`] when
+/// the file is missing or empty.
+pub fn default_device_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        std::fs::read_to_string(MACHINE_ID_PATH)
+            .ok()
+            .and_then(|text| device_id_from_machine_id(&text))
+            .unwrap_or_else(|| FALLBACK_S3_DEVICE_ID.to_string())
+    })
+}
+
+/// `kiosk-` + the first 12 hex digits of MD5(`carenco-edge:` + machine id), or `None`
+/// when `machine_id` holds no id (empty, or systemd's `uninitialized`).
+pub fn device_id_from_machine_id(machine_id: &str) -> Option<String> {
+    use md5::Digest as _;
+    let id = machine_id.trim();
+    if id.is_empty() || id == "uninitialized" {
+        return None;
+    }
+    let digest = md5::Md5::digest(format!("carenco-edge:{id}").as_bytes());
+    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    Some(format!("kiosk-{hex}"))
+}
+
+const SECTIONS: &[&str] = &[
+    "api", "log", "storage", "scanner", "s3", "ocr", "gpio", "fleet",
+];
 
 impl Config {
     /// Defaults, then `file` (when given), then `CARENCO_*` variables from `env`.
@@ -582,6 +638,9 @@ impl Config {
                 "must be 1..64 characters of [A-Za-z0-9_.-] (it is part of every S3 key)",
             ));
         }
+        if !(1..=86_400).contains(&self.fleet.heartbeat_s) {
+            return Err(invalid("fleet.heartbeat_s", "must be 1..=86400 seconds"));
+        }
         if !self.s3.prefix.is_empty() && !self.s3.prefix.split('/').all(is_key_segment) {
             return Err(invalid(
                 "s3.prefix",
@@ -745,6 +804,43 @@ mod tests {
             toml::to_string(&default).unwrap()
         );
         default.validate().unwrap();
+    }
+
+    #[test]
+    fn the_default_device_id_is_derived_from_the_machine_id_and_config_wins() {
+        let a = device_id_from_machine_id("0123456789abcdef0123456789abcdef\n").unwrap();
+        let b = device_id_from_machine_id("fedcba9876543210fedcba9876543210").unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), "kiosk-".len() + 12);
+        assert!(is_key_segment(&a), "{a}");
+        assert!(
+            !a.contains("0123456789ab"),
+            "the machine id itself is not published"
+        );
+        assert_eq!(device_id_from_machine_id("  \n"), None);
+        assert_eq!(device_id_from_machine_id("uninitialized\n"), None);
+        // Stable: the same machine id gives the same device id.
+        assert_eq!(
+            device_id_from_machine_id("0123456789abcdef0123456789abcdef"),
+            Some(a)
+        );
+        assert!(is_key_segment(default_device_id()));
+        let c = Config::load(None, env(&[("CARENCO_S3_DEVICE_ID", "kiosk-7")])).unwrap();
+        assert_eq!(c.s3.device_id, "kiosk-7");
+        assert_eq!(Config::default().s3.device_id, default_device_id());
+    }
+
+    #[test]
+    fn the_heartbeat_interval_is_bounded() {
+        let mut c = Config::default();
+        c.fleet.heartbeat_s = 0;
+        assert!(c
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("fleet.heartbeat_s"));
+        c.fleet.heartbeat_s = 1;
+        c.validate().unwrap();
     }
 
     #[test]

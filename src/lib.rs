@@ -13,12 +13,14 @@
 //! - [`metrics`]: `/metrics` in the Prometheus text format.
 //! - [`api`]: the warp HTTP API and its OpenAPI document.
 //! - [`app`]: wires everything together; [`app::run`] is the entry point tests use.
+//! - [`fleet`]: heartbeats to the bucket, `fleet status`, the clock-sync flag.
 //! - [`gpio`]: status LED and capture button on a Raspberry Pi (feature `gpio`).
 //! - [`notify`]: systemd readiness, watchdog and status (`sd_notify`).
 
 pub mod api;
 pub mod app;
 pub mod config;
+pub mod fleet;
 pub mod footprint;
 pub mod gpio;
 pub mod logging;

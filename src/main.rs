@@ -14,13 +14,15 @@ use carenco_edge::scanner::cli::{CalibrateAction, SimTarget};
 use carenco_edge::scanner::simulator::SimOptions;
 use carenco_edge::scanner::WireFormat;
 
+/// The command line; `examples/manpage.rs` renders the man pages from it (so the
+/// man page generator stays out of this binary).
 #[derive(Parser, Debug)]
 #[command(
     name = "carenco-edge",
     version,
     about = "Foot-pressure mat and InBody OCR service for the Carenco health kiosk"
 )]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
     /// Options of `serve` (the default command).
@@ -50,6 +52,11 @@ enum Command {
     Sync {
         #[command(subcommand)]
         command: SyncCommand,
+    },
+    /// The kiosks that share this bucket, from their heartbeats.
+    Fleet {
+        #[command(subcommand)]
+        command: FleetCommand,
     },
     /// Read an InBody result sheet (PNG/JPEG) and print the report, without storing it.
     Ocr {
@@ -85,6 +92,106 @@ enum SyncCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum FleetCommand {
+    /// One row per kiosk under the bucket's prefix: id, version, last seen, pending
+    /// uploads, last error, mat connected, clock. S3 credentials come from the standard
+    /// AWS chain; endpoint and region from the configuration. Exits 2 when a kiosk is
+    /// stale (three heartbeats missed), 1 when the bucket cannot be read.
+    Status {
+        /// The bucket (default: s3.bucket of the configuration).
+        #[arg(long)]
+        bucket: Option<String>,
+        /// The key prefix the kiosks share (default: s3.prefix).
+        #[arg(long)]
+        prefix: Option<String>,
+        /// Print `{"bucket", "prefix", "kiosks": [...]}` as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `carenco-edge fleet status`.
+fn fleet_status(
+    config_path: Option<&PathBuf>,
+    bucket: Option<String>,
+    prefix: Option<String>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut config = load_config(config_path)?;
+    if let Some(bucket) = bucket {
+        config.s3.bucket = bucket;
+    }
+    if let Some(prefix) = prefix {
+        config.s3.prefix = prefix.trim_matches('/').to_string();
+    }
+    if config.s3.bucket.is_empty() {
+        anyhow::bail!("no bucket: pass --bucket or set s3.bucket");
+    }
+    if !config.s3.prefix.is_empty()
+        && !config
+            .s3
+            .prefix
+            .split('/')
+            .all(carenco_edge::config::is_key_segment)
+    {
+        anyhow::bail!(
+            "--prefix {:?}: segments of [A-Za-z0-9_.-] separated by '/'",
+            config.s3.prefix
+        );
+    }
+    let rows = small_runtime()?.block_on(async {
+        let client = carenco_edge::sync::object_store::client(&config.s3).await;
+        carenco_edge::fleet::status::list(&client, &config.s3.bucket, &config.s3.prefix).await
+    })?;
+    if json {
+        let doc = serde_json::json!({
+            "bucket": config.s3.bucket,
+            "prefix": config.s3.prefix,
+            "kiosks": rows,
+        });
+        println!("{doc:#}");
+    } else {
+        print!("{}", carenco_edge::fleet::status::render(&rows));
+    }
+    Ok(if rows.iter().any(|r| r.stale) {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `--version`: the version, this kiosk's device id and where it comes from, and the
+/// optional features built in. The configuration is the one `--config` (or
+/// `CARENCO_CONFIG`) names, read before the arguments are parsed.
+fn long_version() -> String {
+    let args: Vec<String> = std::env::args().collect();
+    let path = args
+        .iter()
+        .position(|a| a == "--config")
+        .and_then(|i| args.get(i + 1).cloned())
+        .or_else(|| {
+            args.iter()
+                .find_map(|a| a.strip_prefix("--config=").map(str::to_string))
+        })
+        .or_else(|| std::env::var("CARENCO_CONFIG").ok())
+        .map(PathBuf::from);
+    let derived = carenco_edge::config::default_device_id();
+    let (id, source) = match load_config(path.as_ref()) {
+        Ok(c) if c.s3.device_id != derived => (c.s3.device_id, "s3.device_id".to_string()),
+        Ok(c) => (c.s3.device_id, "derived from /etc/machine-id".to_string()),
+        Err(e) => (
+            derived.to_string(),
+            format!("configuration unreadable: {e}"),
+        ),
+    };
+    format!(
+        "{}\ndevice id: {id} ({source})\nfeatures: {}",
+        env!("CARGO_PKG_VERSION"),
+        if cfg!(feature = "gpio") { "gpio" } else { "-" }
+    )
 }
 
 /// `carenco-edge sync status`.
@@ -503,8 +610,22 @@ fn ocr(
     Ok(())
 }
 
+/// Prints a fatal error as one line (its causes joined, each once; `<3>` first when
+/// standard error is the journal).
+fn report(error: &anyhow::Error) {
+    let text = carenco_edge::logging::chain(error.as_ref());
+    eprint!("{}", carenco_edge::logging::fatal_line(&text));
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::{CommandFactory, FromArgMatches};
+    // Leaked once: clap keeps `&'static str` versions without its `string` feature.
+    let version: &'static str = Box::leak(long_version().into_boxed_str());
+    let matches = Cli::command().long_version(version).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     let result = match cli.command {
         None => serve(cli.serve),
         Some(Command::Serve(args)) => serve(ServeArgs {
@@ -541,7 +662,23 @@ fn main() -> ExitCode {
             return match sync_status(cli.serve.config.as_ref(), url, token, json) {
                 Ok(code) => code,
                 Err(error) => {
-                    eprintln!("carenco-edge: {error:#}");
+                    report(&error);
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Some(Command::Fleet {
+            command:
+                FleetCommand::Status {
+                    bucket,
+                    prefix,
+                    json,
+                },
+        }) => {
+            return match fleet_status(cli.serve.config.as_ref(), bucket, prefix, json) {
+                Ok(code) => code,
+                Err(error) => {
+                    report(&error);
                     ExitCode::FAILURE
                 }
             };
@@ -550,7 +687,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("carenco-edge: {error:#}");
+            report(&error);
             ExitCode::FAILURE
         }
     }

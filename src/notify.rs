@@ -12,9 +12,9 @@
 //! - `STOPPING=1` as soon as shutdown starts ([`stopping`]).
 //!
 //! Without `NOTIFY_SOCKET` (a terminal, the tests' in-process service) every function
-//! is a no-op. Messages go out with `notify(false, …)`: `true` would unset
-//! `NOTIFY_SOCKET` after the first message and the watchdog pings would then silently
-//! stop, and systemd would kill a healthy service.
+//! is a no-op. sd-notify 0.5's `notify` never unsets `NOTIFY_SOCKET` (0.4's
+//! `notify(true, …)` did, after which the watchdog pings silently stopped and systemd
+//! killed a healthy service).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,7 +62,7 @@ pub fn watchdog_interval_from_env() -> Option<Duration> {
 
 /// Sends `states`; failures are logged, never fatal (the service works without systemd).
 fn send(states: &[NotifyState<'_>]) -> bool {
-    match sd_notify::notify(false, states) {
+    match sd_notify::notify(states) {
         Ok(()) => true,
         Err(error) => {
             tracing::warn!(%error, "sd_notify failed");

@@ -37,14 +37,15 @@ pub async fn health(state: Arc<AppState>) -> Result<warp::reply::Response, Rejec
 }
 
 /// Readiness: one object per component (`database`, `scanner`, `calibration`, `sync`,
-/// `ocr`), each with `ok` and its details. 503 only when records cannot be stored.
+/// `ocr`, `clock`), each with `ok` and its details, and this kiosk's `device_id`. 503
+/// only when records cannot be stored.
 #[utoipa::path(
     get,
     path = "/check",
     tag = "system",
     responses(
         (status = 200, description = "Records can be stored", body = Object,
-         example = json!({"status": "ok", "version": "0.1.0", "database": {"ok": true, "schema_version": 1, "scans": 0, "health_records": 0}})),
+         example = json!({"status": "ok", "version": "0.1.0", "device_id": "kiosk-3f2a9c01d4e5", "clock": {"ok": true, "synced": true}, "database": {"ok": true, "schema_version": 1, "scans": 0, "health_records": 0}})),
         (status = 503, description = "The database cannot be written", body = Object),
     )
 )]
@@ -55,6 +56,9 @@ pub async fn check(state: Arc<AppState>) -> Result<warp::reply::Response, Reject
         serde_json::Value::from(if ready { "ok" } else { "unavailable" }),
     );
     components.insert("version".into(), env!("CARGO_PKG_VERSION").into());
+    components.insert("device_id".into(), state.config.s3.device_id.clone().into());
+    // A warning (`ok: false`), never a 503: the kiosk works before NTP answers.
+    components.insert("clock".into(), crate::fleet::clock::check_json());
     let status = if ready {
         StatusCode::OK
     } else {

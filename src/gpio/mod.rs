@@ -4,8 +4,9 @@
 //! ready, 1 Hz blink = capturing, 5 Hz blink = error, double blink = uploads queued),
 //! and turning a debounced button press into a capture. The timing and debounce logic
 //! is [`logic`] (pure, tested with numbers); the pins sit behind [`PanelPins`] so the
-//! driver loop is tested with a fake and the hardware backend can change (rppal is
-//! retired upstream; a `gpiocdev` backend would implement the same trait).
+//! driver loop is tested with a fake. The hardware backend is the kernel's GPIO
+//! character device through `gpiocdev` (rppal, the earlier backend, is retired
+//! upstream): lines by name, `GPIO{led_pin}` and `GPIO{button_pin}`.
 //!
 //! Wiring (BCM numbers from `[gpio]`): LED + resistor from `led_pin` to GND (lit when
 //! high); button from `button_pin` to GND (the internal pull-up is enabled, pressed
@@ -39,9 +40,12 @@ pub const STATE_REFRESH: Duration = Duration::from_millis(500);
 /// Errors opening the GPIO pins.
 #[derive(Debug, thiserror::Error)]
 pub enum GpioError {
-    #[cfg(feature = "gpio")]
-    #[error("GPIO: {0}")]
-    Rppal(#[from] rppal::gpio::Error),
+    #[error("cannot read the GPIO chips: {0}")]
+    Chip(String),
+    #[error("no GPIO line is named {0}")]
+    NoLine(String),
+    #[error("cannot request GPIO line {0}: {1}")]
+    Request(String, String),
 }
 
 /// The two pins of the panel.
@@ -211,9 +215,10 @@ fn spawn(
 }
 
 #[cfg(feature = "gpio")]
-fn open_pins(config: &GpioConfig) -> Result<rpi::RppalPins, String> {
-    rpi::RppalPins::open(config.led_pin, config.button_pin)
-        .map_err(|e| format!("{e} (not a Raspberry Pi, or no access to /dev/gpiomem)"))
+fn open_pins(config: &GpioConfig) -> Result<cdev::CdevPins, String> {
+    cdev::CdevPins::open(config.led_pin, config.button_pin).map_err(|e| {
+        format!("{e} (not a Raspberry Pi, or no access to /dev/gpiochip*: see systemd/gpio.conf)")
+    })
 }
 
 #[cfg(not(feature = "gpio"))]
@@ -235,39 +240,86 @@ impl PanelPins for NoPins {
 }
 
 #[cfg(feature = "gpio")]
-mod rpi {
-    //! The rppal backend: memory-mapped GPIO (`/dev/gpiomem`, `/dev/gpiomem0` on a Pi 5).
+mod cdev {
+    //! The GPIO character-device backend (`gpiocdev`, the kernel's uAPI v2): lines
+    //! are found by name (`GPIO17`, as the Pi's device tree names the header pins on
+    //! every model, Pi 5 included) on whichever `/dev/gpiochip*` has them, so no
+    //! memory-mapped `/dev/gpiomem` and no board detection are needed.
 
-    use rppal::gpio::{Gpio, InputPin, OutputPin};
+    use gpiocdev::line::{Bias, Value};
+    use gpiocdev::Request;
 
     use super::{GpioError, PanelPins};
 
-    pub struct RppalPins {
-        led: OutputPin,
-        button: InputPin,
+    /// Consumer label shown by `gpioinfo` for the lines we hold.
+    const CONSUMER: &str = "carenco-edge";
+
+    pub struct CdevPins {
+        led: Request,
+        led_offset: u32,
+        button: Request,
+        button_offset: u32,
+        /// The LED write failed once (logged once, not on every tick).
+        led_failed: bool,
     }
 
-    impl RppalPins {
-        pub fn open(led_pin: u8, button_pin: u8) -> Result<RppalPins, GpioError> {
-            let gpio = Gpio::new()?;
-            // Dropping the pins (service stop) resets them: the LED goes dark.
-            let led = gpio.get(led_pin)?.into_output_low();
-            let button = gpio.get(button_pin)?.into_input_pullup();
-            Ok(RppalPins { led, button })
+    /// The line name of a BCM pin on a Raspberry Pi.
+    pub fn line_name(pin: u8) -> String {
+        format!("GPIO{pin}")
+    }
+
+    impl CdevPins {
+        pub fn open(led_pin: u8, button_pin: u8) -> Result<CdevPins, GpioError> {
+            let led_name = line_name(led_pin);
+            let button_name = line_name(button_pin);
+            let names = [led_name.as_str(), button_name.as_str()];
+            let found = gpiocdev::find_named_lines(&names, true)
+                .map_err(|e| GpioError::Chip(e.to_string()))?;
+            let line = |name: &str| {
+                found
+                    .get(name)
+                    .ok_or_else(|| GpioError::NoLine(name.to_string()))
+            };
+            let (led_line, button_line) = (line(&led_name)?, line(&button_name)?);
+            // Released when dropped (service stop): the LED line goes back to input
+            // and the LED dark.
+            let led = Request::builder()
+                .with_consumer(CONSUMER)
+                .with_found_line(led_line)
+                .as_output(Value::Inactive)
+                .request()
+                .map_err(|e| GpioError::Request(led_name.clone(), e.to_string()))?;
+            let button = Request::builder()
+                .with_consumer(CONSUMER)
+                .with_found_line(button_line)
+                .as_input()
+                .with_bias(Bias::PullUp)
+                .request()
+                .map_err(|e| GpioError::Request(button_name.clone(), e.to_string()))?;
+            Ok(CdevPins {
+                led,
+                led_offset: led_line.info.offset,
+                button,
+                button_offset: button_line.info.offset,
+                led_failed: false,
+            })
         }
     }
 
-    impl PanelPins for RppalPins {
+    impl PanelPins for CdevPins {
         fn set_led(&mut self, lit: bool) {
-            if lit {
-                self.led.set_high();
-            } else {
-                self.led.set_low();
+            let value = if lit { Value::Active } else { Value::Inactive };
+            if let Err(error) = self.led.set_value(self.led_offset, value) {
+                if !self.led_failed {
+                    self.led_failed = true;
+                    tracing::warn!(%error, "cannot drive the status LED");
+                }
             }
         }
         fn button_pressed(&mut self) -> bool {
-            // Pull-up: the button connects the pin to ground.
-            self.button.is_low()
+            // Pull-up: the button connects the pin to ground, so pressed reads low.
+            // An unreadable line counts as not pressed.
+            matches!(self.button.value(self.button_offset), Ok(Value::Inactive))
         }
     }
 }
@@ -356,9 +408,21 @@ mod tests {
             enabled: true,
             ..GpioConfig::default()
         };
-        // Without the feature the pins never open; with it, rppal fails off a Pi.
-        if cfg!(not(feature = "gpio")) || !std::path::Path::new("/dev/gpiomem").exists() {
+        // Without the feature the pins never open; with it, no chip off a Pi has a
+        // line named GPIO17.
+        let has_chip = std::fs::read_dir("/dev").is_ok_and(|d| {
+            d.flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("gpiochip"))
+        });
+        if cfg!(not(feature = "gpio")) || !has_chip {
             assert!(pins_if_enabled(&enabled).is_none());
         }
+    }
+
+    #[cfg(feature = "gpio")]
+    #[test]
+    fn bcm_pins_are_found_by_their_line_names() {
+        assert_eq!(cdev::line_name(17), "GPIO17");
+        assert_eq!(cdev::line_name(27), "GPIO27");
     }
 }

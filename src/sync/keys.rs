@@ -49,6 +49,38 @@ pub fn record(s3: &S3Config, kind: RecordKind, record_id: &str) -> String {
     format!("{}/records/{}/{record_id}.json", base(s3), kind.as_str())
 }
 
+/// `{prefix}/{device_id}/status/latest.json`: the newest heartbeat (`crate::fleet`).
+pub fn status_latest(s3: &S3Config) -> String {
+    format!("{}/status/latest.json", base(s3))
+}
+
+/// `{prefix}/{device_id}/status/history/{YYYY-MM-DD}/{HH-MM-SS.mmm}Z.json`: every
+/// heartbeat, by the kiosk's clock (the document says whether it was synchronised).
+pub fn status_history(s3: &S3Config, at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{}/status/history/{:04}-{:02}-{:02}/{:02}-{:02}-{:02}.{:03}Z.json",
+        base(s3),
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.millisecond()
+    )
+}
+
+/// The prefix under which every kiosk of the fleet has its folder: `{prefix}/`, or
+/// nothing when the prefix is empty.
+pub fn fleet_prefix(prefix: &str) -> String {
+    if prefix.is_empty() {
+        String::new()
+    } else {
+        format!("{}/", prefix.trim_end_matches('/'))
+    }
+}
+
 /// The public URL an object has (or will have once uploaded).
 ///
 /// `public_base_url` when configured; else path-style on a custom endpoint; else the
@@ -84,6 +116,23 @@ mod tests {
             record(&s3, RecordKind::Health, "r1"),
             "carenco/kiosk-7/records/health/r1.json"
         );
+    }
+
+    #[test]
+    fn heartbeat_keys_sit_in_the_kiosks_own_status_folder() {
+        let s3 = S3Config {
+            prefix: "carenco".into(),
+            device_id: "kiosk-7".into(),
+            ..S3Config::default()
+        };
+        assert_eq!(status_latest(&s3), "carenco/kiosk-7/status/latest.json");
+        let at = time::macros::datetime!(2026-03-04 05:06:07.089 UTC);
+        assert_eq!(
+            status_history(&s3, at),
+            "carenco/kiosk-7/status/history/2026-03-04/05-06-07.089Z.json"
+        );
+        assert_eq!(fleet_prefix("carenco"), "carenco/");
+        assert_eq!(fleet_prefix(""), "");
     }
 
     #[test]

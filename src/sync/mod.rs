@@ -222,9 +222,9 @@ impl SyncHandle {
                         (SELECT last_error FROM outbox o2 WHERE o2.kind = outbox.kind
                             AND o2.done_at IS NULL AND o2.last_error IS NOT NULL
                             ORDER BY o2.next_attempt_ms DESC LIMIT 1)
-                     FROM outbox GROUP BY kind ORDER BY kind",
+                     FROM outbox WHERE kind <> ?1 GROUP BY kind ORDER BY kind",
                 )?;
-                let rows = stmt.query_map([], |r| {
+                let rows = stmt.query_map([outbox::HEARTBEAT_KIND], |r| {
                     Ok(KindStatus {
                         kind: r.get(0)?,
                         pending: r.get::<_, i64>(1)?.max(0) as u64,

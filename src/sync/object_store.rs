@@ -24,8 +24,7 @@ use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{
     BehaviorVersion, Region, RequestChecksumCalculation, ResponseChecksumValidation,
 };
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_s3::operation::put_object::PutObjectError;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ChecksumAlgorithm;
 
@@ -60,37 +59,44 @@ impl S3ObjectStore {
     /// Builds a client from `s3` and the standard AWS credential chain (environment,
     /// profile, container or instance credentials).
     pub async fn from_config(s3: &S3Config) -> S3ObjectStore {
-        let shared = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(s3.region.clone()))
-            .load()
-            .await;
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(std::time::Duration::from_millis(s3.connect_timeout_ms))
-            .read_timeout(std::time::Duration::from_millis(s3.timeout_ms))
-            .operation_attempt_timeout(std::time::Duration::from_millis(s3.timeout_ms))
-            .operation_timeout(std::time::Duration::from_millis(s3.timeout_ms))
-            .build();
-        let mut builder = aws_sdk_s3::config::Builder::from(&shared)
-            .timeout_config(timeouts)
-            .retry_config(RetryConfig::standard().with_max_attempts(1))
-            .force_path_style(s3.force_path_style);
-        if !s3.endpoint.is_empty() {
-            builder = builder.endpoint_url(s3.endpoint.clone());
-        }
-        builder = match s3.checksum {
-            S3Checksum::Md5 => builder
-                .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
-                .response_checksum_validation(ResponseChecksumValidation::WhenRequired),
-            S3Checksum::Crc32 | S3Checksum::Sha256 => {
-                builder.request_checksum_calculation(RequestChecksumCalculation::WhenSupported)
-            }
-        };
         S3ObjectStore {
-            client: aws_sdk_s3::Client::from_conf(builder.build()),
+            client: client(s3).await,
             bucket: s3.bucket.clone(),
             checksum: s3.checksum,
         }
     }
+}
+
+/// An S3 client for `s3` (endpoint, path style, timeouts, one attempt per call, the
+/// checksum mode) with the standard AWS credential chain; `fleet status` reads the
+/// bucket with it too.
+pub async fn client(s3: &S3Config) -> aws_sdk_s3::Client {
+    let shared = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(s3.region.clone()))
+        .load()
+        .await;
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_millis(s3.connect_timeout_ms))
+        .read_timeout(std::time::Duration::from_millis(s3.timeout_ms))
+        .operation_attempt_timeout(std::time::Duration::from_millis(s3.timeout_ms))
+        .operation_timeout(std::time::Duration::from_millis(s3.timeout_ms))
+        .build();
+    let mut builder = aws_sdk_s3::config::Builder::from(&shared)
+        .timeout_config(timeouts)
+        .retry_config(RetryConfig::standard().with_max_attempts(1))
+        .force_path_style(s3.force_path_style);
+    if !s3.endpoint.is_empty() {
+        builder = builder.endpoint_url(s3.endpoint.clone());
+    }
+    builder = match s3.checksum {
+        S3Checksum::Md5 => builder
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired),
+        S3Checksum::Crc32 | S3Checksum::Sha256 => {
+            builder.request_checksum_calculation(RequestChecksumCalculation::WhenSupported)
+        }
+    };
+    aws_sdk_s3::Client::from_conf(builder.build())
 }
 
 impl ObjectStore for S3ObjectStore {
@@ -132,8 +138,14 @@ pub fn content_md5(body: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(body))
 }
 
-/// A short, secret-free description of a failed request.
-fn describe(err: &SdkError<PutObjectError, HttpResponse>) -> String {
+/// A short, secret-free, one-line description of a failed request: the status, code
+/// and message of an answer, else the causes in a row ([`crate::logging::chain`]; the
+/// SDK's own `DisplayErrorContext` appends a `Debug` dump of the whole error).
+pub fn describe<E>(err: &SdkError<E, HttpResponse>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    use crate::logging::chain;
     match err {
         SdkError::ServiceError(service) => {
             let e = service.err();
@@ -150,13 +162,9 @@ fn describe(err: &SdkError<PutObjectError, HttpResponse>) -> String {
         SdkError::DispatchFailure(failure) if failure.is_timeout() => {
             "S3 request timed out".to_string()
         }
-        SdkError::DispatchFailure(_) => {
-            format!("cannot reach S3: {}", DisplayErrorContext(err))
-        }
-        SdkError::ResponseError(_) => {
-            format!("unreadable S3 answer: {}", DisplayErrorContext(err))
-        }
-        _ => format!("S3 request failed: {}", DisplayErrorContext(err)),
+        SdkError::DispatchFailure(_) => format!("cannot reach S3: {}", chain(err)),
+        SdkError::ResponseError(_) => format!("unreadable S3 answer: {}", chain(err)),
+        _ => format!("S3 request failed: {}", chain(err)),
     }
 }
 

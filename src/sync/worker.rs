@@ -25,7 +25,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::object_store::ObjectStore;
-use super::outbox::ItemKind;
+use super::outbox::{ItemKind, HEARTBEAT_KIND};
 use super::SyncShared;
 use crate::store::{now_rfc3339, Store, StoreError};
 
@@ -171,30 +171,61 @@ pub fn now_ms() -> i64 {
 }
 
 /// Due items (not among `skip`), oldest due first, and when the next not-yet-due item
-/// falls due.
+/// falls due. Heartbeats come last: only the slots no other due item takes.
 pub fn claim_due(
     conn: &Connection,
     now_ms: i64,
     limit: usize,
     skip: &HashSet<i64>,
 ) -> Result<(Vec<Item>, Option<i64>), StoreError> {
-    let mut stmt = conn.prepare_cached(
+    let mut items = claim_kind(conn, now_ms, limit, skip, false)?;
+    if items.len() < limit {
+        let more = claim_kind(conn, now_ms, limit - items.len(), skip, true)?;
+        items.extend(more);
+    }
+    let next: Option<i64> = conn
+        .query_row(
+            "SELECT MIN(next_attempt_ms) FROM outbox WHERE done_at IS NULL AND next_attempt_ms > ?1",
+            [now_ms],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    Ok((items, next))
+}
+
+/// Due items of the heartbeat kind (`heartbeats`) or of every other kind.
+fn claim_kind(
+    conn: &Connection,
+    now_ms: i64,
+    limit: usize,
+    skip: &HashSet<i64>,
+    heartbeats: bool,
+) -> Result<Vec<Item>, StoreError> {
+    let mut stmt = conn.prepare_cached(if heartbeats {
         "SELECT id, kind, ref_id, s3_key, local_file, content_type, bytes, attempts
-         FROM outbox WHERE done_at IS NULL AND next_attempt_ms <= ?1
-         ORDER BY next_attempt_ms, id LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![now_ms, (limit + skip.len()) as i64], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, Option<String>>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, i64>(6)?,
-            r.get::<_, i64>(7)?,
-        ))
+         FROM outbox WHERE done_at IS NULL AND next_attempt_ms <= ?1 AND kind = ?3
+         ORDER BY next_attempt_ms, id LIMIT ?2"
+    } else {
+        "SELECT id, kind, ref_id, s3_key, local_file, content_type, bytes, attempts
+         FROM outbox WHERE done_at IS NULL AND next_attempt_ms <= ?1 AND kind <> ?3
+         ORDER BY next_attempt_ms, id LIMIT ?2"
     })?;
+    let rows = stmt.query_map(
+        params![now_ms, (limit + skip.len()) as i64, HEARTBEAT_KIND],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, i64>(7)?,
+            ))
+        },
+    )?;
     let mut items = Vec::new();
     for row in rows {
         let (id, kind, ref_id, s3_key, local_file, content_type, bytes, attempts) = row?;
@@ -217,15 +248,7 @@ pub fn claim_due(
             attempts: attempts.clamp(0, i64::from(u32::MAX)) as u32,
         });
     }
-    let next: Option<i64> = conn
-        .query_row(
-            "SELECT MIN(next_attempt_ms) FROM outbox WHERE done_at IS NULL AND next_attempt_ms > ?1",
-            [now_ms],
-            |r| r.get(0),
-        )
-        .optional()?
-        .flatten();
-    Ok((items, next))
+    Ok(items)
 }
 
 /// Applies acks and retries in one transaction (one fsync for a batch of uploads).
@@ -234,6 +257,16 @@ pub fn apply(conn: &mut Connection, actions: &[Action]) -> Result<(), StoreError
     let now = now_rfc3339();
     for action in actions {
         match action {
+            Action::Ack { item } if item.kind == ItemKind::Heartbeat => {
+                // A heartbeat row may have been pointed at a newer document while this
+                // upload ran: then it stays queued for that one.
+                tx.execute(
+                    "UPDATE outbox SET done_at = ?1, attempts = attempts + 1, last_error = NULL
+                     WHERE id = ?2 AND ref_id = ?3 AND s3_key = ?4",
+                    params![now, item.id, item.ref_id, item.s3_key],
+                )?;
+                super::outbox::forget_unqueued_heartbeats(&tx)?;
+            }
             Action::Ack { item } => {
                 tx.execute(
                     "UPDATE outbox SET done_at = ?1, attempts = attempts + 1, last_error = NULL
@@ -243,10 +276,16 @@ pub fn apply(conn: &mut Connection, actions: &[Action]) -> Result<(), StoreError
                 let table = match item.kind {
                     ItemKind::ScanImage => Some("UPDATE scans SET uploaded_at = ?1 WHERE scan_id = ?2 AND uploaded_at IS NULL"),
                     ItemKind::HealthImage => Some("UPDATE health_records SET uploaded_at = ?1 WHERE record_id = ?2 AND uploaded_at IS NULL"),
-                    ItemKind::ScanRecord | ItemKind::HealthRecord => None,
+                    ItemKind::ScanRecord | ItemKind::HealthRecord | ItemKind::Heartbeat => None,
                 };
                 if let Some(sql) = table {
                     tx.execute(sql, params![now, item.ref_id])?;
+                }
+                if matches!(item.kind, ItemKind::ScanRecord | ItemKind::HealthRecord) {
+                    tx.execute(
+                        "DELETE FROM kv WHERE key = ?1",
+                        [super::outbox::clock_unsynced_key(&item.ref_id)],
+                    )?;
                 }
             }
             Action::Retry {
@@ -289,6 +328,21 @@ pub enum PayloadError {
 /// after a crash carries the same bytes as the first one.
 pub async fn payload(store: &Store, data_dir: &Path, item: &Item) -> Result<Bytes, PayloadError> {
     match (&item.local_file, item.kind) {
+        (_, ItemKind::Heartbeat) => {
+            let key = item.ref_id.clone();
+            let doc: Option<String> = store
+                .call(move |conn| {
+                    Ok(conn
+                        .query_row("SELECT value FROM kv WHERE key = ?1", [&key], |r| r.get(0))
+                        .optional()?)
+                })
+                .await?;
+            doc.map(Bytes::from)
+                .ok_or_else(|| PayloadError::MissingRow {
+                    kind: "heartbeat",
+                    id: item.ref_id.clone(),
+                })
+        }
         (Some(file), _) => {
             let path = data_dir.join(file);
             tokio::fs::read(&path)
@@ -320,7 +374,7 @@ fn record_document(
              FROM scans WHERE scan_id = ?1",
             "scan",
         ),
-        ItemKind::HealthRecord | ItemKind::HealthImage => (
+        ItemKind::HealthRecord | ItemKind::HealthImage | ItemKind::Heartbeat => (
             "SELECT record_id, user_id, created_at, engine, model, report_json, image_mime,
                     image_bytes, image_key
              FROM health_records WHERE record_id = ?1",
@@ -372,6 +426,18 @@ fn record_document(
             })
             .optional()?,
     };
+    let clock_synced = conn
+        .query_row(
+            "SELECT 1 FROM kv WHERE key = ?1",
+            [super::outbox::clock_unsynced_key(id)],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_none();
+    let doc = doc.map(|mut doc| {
+        doc["clock_synced"] = clock_synced.into();
+        doc
+    });
     Ok(doc.ok_or_else(|| PayloadError::MissingRow {
         kind: what,
         id: id.to_string(),
@@ -687,6 +753,90 @@ mod tests {
         assert_eq!(m.claimed(vec![item(1)]).len(), 1);
         assert!(m.claimed(vec![item(1)]).is_empty());
         assert!(m.is_in_flight(1));
+    }
+
+    /// Heartbeats never take a slot a scan or record could use, even when they have
+    /// waited longer; a heartbeat row re-pointed at a newer document while its upload
+    /// ran is not acked, so the newer document still goes out.
+    #[tokio::test]
+    async fn heartbeats_are_claimed_last_and_a_replaced_one_is_not_acked() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let claimed = store
+            .call_blocking(|conn| {
+                let tx = conn.transaction()?;
+                super::super::outbox::enqueue_heartbeat(
+                    &tx,
+                    "p/d/status/latest.json",
+                    "p/d/status/history/1.json",
+                    "{\"n\":1}",
+                    "2026-01-01T00:00:00Z",
+                )?;
+                tx.execute("UPDATE outbox SET next_attempt_ms = 1", [])?;
+                super::super::outbox::enqueue(
+                    &tx,
+                    &super::super::outbox::NewItem {
+                        kind: ItemKind::ScanRecord,
+                        ref_id: "s1",
+                        s3_key: "p/d/records/scan/s1.json",
+                        local_file: None,
+                        content_type: "application/json",
+                        bytes: 1,
+                    },
+                    "2026-01-01T00:00:00Z",
+                )?;
+                tx.execute(
+                    "UPDATE outbox SET next_attempt_ms = 5 WHERE kind = 'scan_record'",
+                    [],
+                )?;
+                tx.commit()?;
+                let one = claim_due(conn, 10, 1, &HashSet::new())?.0;
+                let all = claim_due(conn, 10, 10, &HashSet::new())?.0;
+                Ok((one, all))
+            })
+            .unwrap();
+        assert_eq!(claimed.0.len(), 1);
+        assert_eq!(claimed.0[0].kind, ItemKind::ScanRecord);
+        assert_eq!(claimed.1.len(), 3);
+        assert_eq!(claimed.1[0].kind, ItemKind::ScanRecord);
+        let latest = claimed
+            .1
+            .iter()
+            .find(|i| i.s3_key.ends_with("latest.json"))
+            .unwrap()
+            .clone();
+        let body = payload(&store, dir.path(), &latest).await.unwrap();
+        assert_eq!(&body[..], b"{\"n\":1}");
+
+        // A newer heartbeat arrives while `latest` uploads; the old upload's ack must
+        // leave the row queued.
+        store
+            .call_blocking(|conn| {
+                let tx = conn.transaction()?;
+                super::super::outbox::enqueue_heartbeat(
+                    &tx,
+                    "p/d/status/latest.json",
+                    "p/d/status/history/2.json",
+                    "{\"n\":2}",
+                    "2026-01-01T00:00:05Z",
+                )?;
+                tx.commit()?;
+                Ok(())
+            })
+            .unwrap();
+        store
+            .call(move |conn| apply(conn, &[Action::Ack { item: latest }]))
+            .await
+            .unwrap();
+        let latest = store
+            .call_blocking(|conn| claim_due(conn, i64::MAX, 10, &HashSet::new()))
+            .unwrap()
+            .0
+            .into_iter()
+            .find(|i| i.s3_key.ends_with("latest.json"))
+            .expect("still queued");
+        let body = payload(&store, dir.path(), &latest).await.unwrap();
+        assert_eq!(&body[..], b"{\"n\":2}");
     }
 
     proptest! {

@@ -676,6 +676,8 @@ async function refreshCheck() {
     const body = await api('/check', {}, [503]);
     $('check-status').textContent = fmt(body.status);
     $('check-status').className = body.status === 'ok' ? 'ok' : 'bad';
+    // Which kiosk this is (s3.device_id, by default derived from /etc/machine-id).
+    if (body.device_id) $('version').textContent = `v${body.version} · ${body.device_id}`;
     const box = $('check-components');
     box.replaceChildren();
     for (const [name, value] of Object.entries(body)) {
