@@ -282,7 +282,11 @@ mod tests {
             "{} heartbeat rows",
             queued.len()
         );
-        let newest = queued.iter().max_by_key(|q| q.0.clone()).unwrap();
+        let newest = queued
+            .iter()
+            .filter(|q| q.0.contains("/history/"))
+            .max_by_key(|q| q.0.clone())
+            .unwrap();
         assert!(newest.0.ends_with("000199.json"), "{newest:?}");
         assert_eq!(newest.2, "{\"n\":199}");
         // Replaced documents are gone from kv: only the queued ones are kept.
