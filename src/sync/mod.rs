@@ -15,7 +15,9 @@
 //!    `{prefix}/{device_id}/records/{kind}/{record_id}.json`.
 //!
 //! # What this module owns
-//! - [`outbox`]: writing items (inside the caller's transaction).
+//! - [`outbox`]: writing items (inside the caller's transaction), and the kiosk's
+//!   heartbeat (`crate::fleet`): the lowest-priority item, replaced rather than queued
+//!   when the queue is long.
 //! - [`worker`]: the upload state machine and its loop; [`object_store`]: where
 //!   uploads go (aws-sdk-s3).
 //! - [`budget`]: the local storage budget and retention pruning.
@@ -208,7 +210,8 @@ impl SyncHandle {
         }
     }
 
-    /// The queue's status (`GET /sync`, `/check`, `/metrics`).
+    /// The queue's status (`GET /sync`, `/check`, `/metrics`): records and pictures;
+    /// heartbeats (the kiosk's own status documents) are not counted.
     pub async fn status(&self) -> Result<SyncStatus, StoreError> {
         let per_kind = self
             .shared
