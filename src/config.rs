@@ -830,6 +830,19 @@ mod tests {
         assert_eq!(Config::default().s3.device_id, default_device_id());
     }
 
+    proptest::proptest! {
+        /// Whatever `/etc/machine-id` holds, the derived id is absent or a valid key
+        /// segment (it goes into every S3 key), and the same text gives the same id.
+        #[test]
+        fn any_machine_id_text_gives_no_id_or_a_safe_stable_one(text in "\\PC{0,80}") {
+            let id = device_id_from_machine_id(&text);
+            if let Some(id) = &id {
+                proptest::prop_assert!(is_key_segment(id), "{id}");
+            }
+            proptest::prop_assert_eq!(device_id_from_machine_id(&text), id);
+        }
+    }
+
     #[test]
     fn the_heartbeat_interval_is_bounded() {
         let mut c = Config::default();
