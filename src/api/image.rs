@@ -352,12 +352,14 @@ pub struct ImageResponse {
 }
 
 /// The schema of an `id`: a string or an integer, as the request sent it.
-fn string_or_integer() -> utoipa::openapi::schema::OneOf {
-    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
-    OneOfBuilder::new()
-        .item(ObjectBuilder::new().schema_type(Type::String))
-        .item(ObjectBuilder::new().schema_type(Type::Integer))
-        .build()
+fn string_or_integer() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::String))
+            .item(ObjectBuilder::new().schema_type(Type::Integer))
+            .build(),
+    )
 }
 
 /// The fields of a scan row that the request decided.
