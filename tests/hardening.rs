@@ -170,7 +170,7 @@ fn put_frame(k: &Kiosk, query: &str) -> (u16, Value) {
 }
 
 fn scans(k: &Kiosk) -> Vec<Value> {
-    let (status, body) = answer(client().get(k.url("/scans?limit=500")).send().expect("GET /scans"));
+    let (status, body) = answer(client().get(k.url("/scans?limit=200")).send().expect("GET /scans"));
     assert_eq!(status, 200, "{body}");
     body["scans"].as_array().cloned().unwrap_or_default()
 }
