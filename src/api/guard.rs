@@ -285,10 +285,24 @@ pub fn checks(policy: Arc<Policy>) -> impl Filter<Extract = (), Error = Rejectio
 pub fn preflights(
     policy: Arc<Policy>,
 ) -> impl Filter<Extract = (warp::reply::Response,), Error = Rejection> + Clone {
-    warp::options()
-        .and(warp::header::<String>("origin"))
-        .and(warp::header::<String>("access-control-request-method"))
-        .map(move |origin: String, _method: String| policy.preflight(&origin))
+    // Anything else is "not found" here, so that the routes' own rejections win.
+    warp::method()
+        .and(warp::header::headers_cloned())
+        .and_then(move |method: Method, headers: HeaderMap| {
+            let policy = policy.clone();
+            async move {
+                let origin = headers.get("origin").and_then(|o| o.to_str().ok());
+                match origin {
+                    Some(origin)
+                        if method == Method::OPTIONS
+                            && headers.contains_key("access-control-request-method") =>
+                    {
+                        Ok(policy.preflight(origin))
+                    }
+                    _ => Err(warp::reject::not_found()),
+                }
+            }
+        })
 }
 
 #[cfg(test)]
