@@ -691,10 +691,7 @@ impl Config {
             return Err(invalid("ocr.max_image_side_px", "must be 64..=65535"));
         }
         if !(4096..=400_000_000).contains(&self.ocr.max_image_pixels) {
-            return Err(invalid(
-                "ocr.max_image_pixels",
-                "must be 4096..=400000000",
-            ));
+            return Err(invalid("ocr.max_image_pixels", "must be 4096..=400000000"));
         }
         if self.gpio.enabled && self.gpio.led_pin == self.gpio.button_pin {
             return Err(invalid("gpio.button_pin", "must differ from gpio.led_pin"));
@@ -1021,7 +1018,16 @@ mod tests {
         ] {
             assert_eq!(parse_origin(given).as_deref(), Ok(normal), "{given}");
         }
-        for bad in ["", "*", "http://", "http://a b", "http://a/", "ftp://a", "http://a:0", "http://a:x"] {
+        for bad in [
+            "",
+            "*",
+            "http://",
+            "http://a b",
+            "http://a/",
+            "ftp://a",
+            "http://a:0",
+            "http://a:x",
+        ] {
             assert!(parse_origin(bad).is_err(), "{bad}");
         }
     }

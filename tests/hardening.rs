@@ -3,8 +3,9 @@
 //! process, its own data directory and configuration) over real sockets; one per row
 //! of the issue's table.
 //!
-//! `CARENCO_TEST_BIN=/path/to/carenco-edge` runs them against another build (e.g.
-//! the one before this issue, to see them fail).
+//! `EDGE_TEST_BIN=/path/to/carenco-edge` runs them against another build (e.g.
+//! the one before this issue, to see them fail); `EDGE_TEST_UNIT=FILE` checks another
+//! systemd unit.
 
 mod common;
 
@@ -21,8 +22,21 @@ use serde_json::{json, Value};
 const SAMPLE: &str = include_str!("fixtures/frames/legacy_sample_data.json");
 const TOKEN: &str = "hardening-test-token-0123456789";
 
+/// The systemd unit checked (`EDGE_TEST_UNIT` to check another one).
+fn unit() -> String {
+    let path = std::env::var_os("EDGE_TEST_UNIT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/systemd/carenco-edge.service"
+            ))
+        });
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 fn binary() -> PathBuf {
-    std::env::var_os("CARENCO_TEST_BIN")
+    std::env::var_os("EDGE_TEST_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(common::binary)
 }
@@ -65,7 +79,7 @@ impl Kiosk {
             .arg("--data-dir")
             .arg(data_dir)
             .args(extra)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "error")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -147,15 +161,22 @@ fn client() -> reqwest::blocking::Client {
 fn answer(r: reqwest::blocking::Response) -> (u16, Value) {
     let status = r.status().as_u16();
     let text = r.text().expect("body");
-    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status}: not JSON ({e}): {text}"));
+    let body =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status}: not JSON ({e}): {text}"));
     (status, body)
 }
 
 fn assert_bilingual(body: &Value) {
     assert!(body["error"].is_string(), "{body}");
-    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
     let ko = body["message_ko"].as_str().unwrap_or_default();
-    assert!(ko.chars().any(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c)), "no Korean: {body}");
+    assert!(
+        ko.chars().any(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c)),
+        "no Korean: {body}"
+    );
 }
 
 fn put_frame(k: &Kiosk, query: &str) -> (u16, Value) {
@@ -170,7 +191,12 @@ fn put_frame(k: &Kiosk, query: &str) -> (u16, Value) {
 }
 
 fn scans(k: &Kiosk) -> Vec<Value> {
-    let (status, body) = answer(client().get(k.url("/scans?limit=200")).send().expect("GET /scans"));
+    let (status, body) = answer(
+        client()
+            .get(k.url("/scans?limit=200"))
+            .send()
+            .expect("GET /scans"),
+    );
     assert_eq!(status, 200, "{body}");
     body["scans"].as_array().cloned().unwrap_or_default()
 }
@@ -186,8 +212,14 @@ fn a_page_of_another_origin_or_a_form_cannot_change_anything() {
 
     // What a form or a no-cors fetch of another page can send.
     let forged: Vec<(&str, reqwest::blocking::RequestBuilder)> = vec![
-        ("tare, from another origin", client().post(k.url("/scanner/tare")).header("origin", evil)),
-        ("tare, a bodiless form post", client().post(k.url("/scanner/tare"))),
+        (
+            "tare, from another origin",
+            client().post(k.url("/scanner/tare")).header("origin", evil),
+        ),
+        (
+            "tare, a bodiless form post",
+            client().post(k.url("/scanner/tare")),
+        ),
         (
             "calibrate, text/plain",
             client()
@@ -204,7 +236,10 @@ fn a_page_of_another_origin_or_a_form_cannot_change_anything() {
                 .body(r#"{"known_kg": 70}"#),
         ),
         ("sync, a bodiless form post", client().post(k.url("/sync"))),
-        ("sync, from another origin", client().post(k.url("/sync")).header("origin", evil)),
+        (
+            "sync, from another origin",
+            client().post(k.url("/sync")).header("origin", evil),
+        ),
         (
             "image, text/plain",
             client()
@@ -291,8 +326,18 @@ fn a_page_of_another_origin_or_a_form_cannot_change_anything() {
 fn a_rebound_host_name_reads_nothing() {
     let k = Kiosk::start("", &[]);
     assert_eq!(put_frame(&k, "").0, 200);
-    for path in ["/scans", "/health-records", "/check", "/scanner/calibration", "/sync"] {
-        for host in ["attacker.example", "attacker.example:5000", "localhost.attacker.example"] {
+    for path in [
+        "/scans",
+        "/health-records",
+        "/check",
+        "/scanner/calibration",
+        "/sync",
+    ] {
+        for host in [
+            "attacker.example",
+            "attacker.example:5000",
+            "localhost.attacker.example",
+        ] {
             let (status, body) = answer(
                 client()
                     .get(k.url(path))
@@ -305,13 +350,24 @@ fn a_rebound_host_name_reads_nothing() {
         }
     }
     // Loopback names keep working.
-    for host in [format!("localhost:{}", k.port), format!("127.0.0.1:{}", k.port)] {
-        let r = client().get(k.url("/scans")).header("host", &host).send().unwrap();
+    for host in [
+        format!("localhost:{}", k.port),
+        format!("127.0.0.1:{}", k.port),
+    ] {
+        let r = client()
+            .get(k.url("/scans"))
+            .header("host", &host)
+            .send()
+            .unwrap();
         assert_eq!(r.status(), 200, "{host}");
     }
     // A listed name too.
     let k = Kiosk::start("[api]\nallowed_hosts = [\"kiosk-7.lan\"]\n", &[]);
-    let r = client().get(k.url("/scans")).header("host", "kiosk-7.lan:5000").send().unwrap();
+    let r = client()
+        .get(k.url("/scans"))
+        .header("host", "kiosk-7.lan:5000")
+        .send()
+        .unwrap();
     assert_eq!(r.status(), 200);
 }
 
@@ -341,7 +397,11 @@ fn put_sheet(k: &Kiosk, bytes: Vec<u8>) -> (u16, Value, reqwest::header::HeaderM
         "file",
         reqwest::blocking::multipart::Part::bytes(bytes).file_name("sheet.png"),
     );
-    let r = client().put(k.url("/ocr")).multipart(form).send().expect("PUT /ocr");
+    let r = client()
+        .put(k.url("/ocr"))
+        .multipart(form)
+        .send()
+        .expect("PUT /ocr");
     let headers = r.headers().clone();
     let (status, body) = answer(r);
     (status, body, headers)
@@ -359,7 +419,10 @@ fn a_picture_announcing_a_huge_page_is_refused_before_it_is_decoded() {
         assert_eq!(status, 413, "{w} x {h}: {body}");
         assert_eq!(body["error"], "image_too_large", "{body}");
         assert_bilingual(&body);
-        assert!(took < Duration::from_secs(2), "{w} x {h}: answered after {took:?}");
+        assert!(
+            took < Duration::from_secs(2),
+            "{w} x {h}: answered after {took:?}"
+        );
     }
     // Nothing was stored, nothing is left running.
     assert!(files_under(&k.data_dir.join("inbody")).is_empty());
@@ -405,7 +468,9 @@ fn serve_vision(mut stream: TcpStream, delay: Duration, answer: &Value) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 65536];
     let body_start = loop {
-        let Ok(n) = stream.read(&mut chunk) else { return };
+        let Ok(n) = stream.read(&mut chunk) else {
+            return;
+        };
         if n == 0 {
             return;
         }
@@ -421,7 +486,9 @@ fn serve_vision(mut stream: TcpStream, delay: Duration, answer: &Value) {
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0);
     while buf.len() < body_start + length {
-        let Ok(n) = stream.read(&mut chunk) else { return };
+        let Ok(n) = stream.read(&mut chunk) else {
+            return;
+        };
         if n == 0 {
             return;
         }
@@ -465,27 +532,38 @@ fn google_config(vision: &SlowVision, extra: &str) -> String {
 #[test]
 fn ocr_jobs_and_large_renders_are_bounded_then_refused_with_retry_after() {
     let vision = slow_vision(Duration::from_millis(1_500), vision_answer(&[]));
-    let k = Kiosk::start(&google_config(&vision, "max_concurrent = 1\nqueue = 1\n"), &[]);
+    // The defaults: one OCR job at a time, two waiting.
+    let k = Kiosk::start(&google_config(&vision, ""), &[]);
     let sheet = blank_png(200, 300);
     let results: Vec<(u16, Value, reqwest::header::HeaderMap)> = std::thread::scope(|s| {
-        let jobs: Vec<_> = (0..5).map(|_| s.spawn(|| put_sheet(&k, sheet.clone()))).collect();
+        let jobs: Vec<_> = (0..5)
+            .map(|_| s.spawn(|| put_sheet(&k, sheet.clone())))
+            .collect();
         jobs.into_iter().map(|j| j.join().expect("job")).collect()
     });
     let busy: Vec<_> = results.iter().filter(|(s, _, _)| *s == 503).collect();
-    assert!(busy.len() >= 2, "{:?}", results.iter().map(|r| r.0).collect::<Vec<_>>());
+    assert!(
+        busy.len() >= 2,
+        "{:?}",
+        results.iter().map(|r| r.0).collect::<Vec<_>>()
+    );
     for (_, body, headers) in &busy {
         assert_eq!(body["error"], "busy", "{body}");
         assert_bilingual(body);
-        assert!(headers.get("retry-after").is_some(), "no Retry-After: {body}");
+        assert!(
+            headers.get("retry-after").is_some(),
+            "no Retry-After: {body}"
+        );
     }
     // The admitted ones were read (no sheet on a blank page: 422), one at a time.
     assert!(results.iter().any(|(s, _, _)| *s == 422));
     assert_eq!(vision.most_at_once.load(Ordering::SeqCst), 1);
 
     // Large pictures likewise.
-    let k = Kiosk::start("[api]\nmax_large_renders = 1\nlarge_render_queue = 1\n", &[]);
+    // The defaults: one large picture at a time, four waiting.
+    let k = Kiosk::start("", &[]);
     let statuses: Vec<(u16, bool)> = std::thread::scope(|s| {
-        let jobs: Vec<_> = (0..8)
+        let jobs: Vec<_> = (0..10)
             .map(|_| {
                 s.spawn(|| {
                     let r = client()
@@ -502,8 +580,14 @@ fn ocr_jobs_and_large_renders_are_bounded_then_refused_with_retry_after() {
         jobs.into_iter().map(|j| j.join().expect("job")).collect()
     });
     assert!(statuses.iter().any(|(s, _)| *s == 200), "{statuses:?}");
-    assert!(statuses.iter().any(|(s, r)| *s == 503 && *r), "{statuses:?}");
-    assert!(statuses.iter().all(|(s, _)| *s == 200 || *s == 503), "{statuses:?}");
+    assert!(
+        statuses.iter().any(|(s, r)| *s == 503 && *r),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|(s, _)| *s == 200 || *s == 503),
+        "{statuses:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------
@@ -556,7 +640,11 @@ fn what_validate_accepts_serve_starts_with_and_what_it_refuses_serve_refuses() {
         let dir = tempfile::tempdir().unwrap();
         let mut k = Kiosk::spawn(&dir.path().join("data"), bad, &[]);
         let status = wait_exit(&mut k.child, Duration::from_secs(10)).expect("serve did not stop");
-        assert_eq!(status.code(), Some(1), "{bad}: serve must refuse, not crash");
+        assert_eq!(
+            status.code(),
+            Some(1),
+            "{bad}: serve must refuse, not crash"
+        );
     }
 }
 
@@ -605,7 +693,10 @@ fn sigterm_ends_live_streams_and_exits_within_two_seconds_checkpointed() {
     let took = started.elapsed();
     let status = status.expect("still running 5 s after SIGTERM");
     assert!(status.success(), "{status}");
-    assert!(took < Duration::from_secs(2), "exited {took:?} after SIGTERM");
+    assert!(
+        took < Duration::from_secs(2),
+        "exited {took:?} after SIGTERM"
+    );
     // The WAL was checkpointed into the database and truncated.
     let wal = k.data_dir.join("carenco.db-wal");
     let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
@@ -658,15 +749,26 @@ fn hung_up_requests_and_crashes_leave_no_picture_without_a_row() {
     loop {
         let files = k.pictures();
         let rows = scans(&k);
-        let named: Vec<String> = rows.iter().map(|r| r["scan_id"].as_str().unwrap_or("").to_string()).collect();
+        let named: Vec<String> = rows
+            .iter()
+            .map(|r| r["scan_id"].as_str().unwrap_or("").to_string())
+            .collect();
         let orphans: Vec<_> = files
             .iter()
-            .filter(|f| !named.iter().any(|id| f.to_string_lossy().contains(id.as_str())))
+            .filter(|f| {
+                !named
+                    .iter()
+                    .any(|id| f.to_string_lossy().contains(id.as_str()))
+            })
             .collect();
         if orphans.is_empty() && files.len() == rows.len() {
             break;
         }
-        assert!(Instant::now() < deadline, "pictures without a row: {orphans:?} ({} rows)", rows.len());
+        assert!(
+            Instant::now() < deadline,
+            "pictures without a row: {orphans:?} ({} rows)",
+            rows.len()
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -702,7 +804,10 @@ impl Tmpfs {
 
 impl Drop for Tmpfs {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
     }
 }
 
@@ -739,7 +844,10 @@ fn a_full_disk_is_a_507_leaves_nothing_half_written_and_heals_itself() {
     let (status, check) = answer(client().get(k.url("/check")).send().unwrap());
     assert_eq!(status, 503, "{check:#}");
     assert_eq!(check["storage"]["ok"], false, "{check:#}");
-    assert!(check["storage"]["last_failed_write"].is_object(), "{check:#}");
+    assert!(
+        check["storage"]["last_failed_write"].is_object(),
+        "{check:#}"
+    );
     assert_eq!(scans(&k).len(), 1);
 
     // Room again: it works without a restart.
@@ -774,7 +882,10 @@ fn unauthenticated_paths_never_become_metric_labels() {
         .unwrap();
     assert!(!text.contains("xxxxxxxx"), "a path became a label");
     assert!(text.len() < 20_000, "/metrics is {} bytes", text.len());
-    assert!(text.contains("route=\"other\",method=\"GET\",status=\"401\"} 100"), "{text}");
+    assert!(
+        text.contains("route=\"other\",method=\"GET\",status=\"401\"} 100"),
+        "{text}"
+    );
 }
 
 // ---------------------------------------------------------------------------------
@@ -785,7 +896,8 @@ fn half_sent_requests_time_out_and_connections_are_capped() {
     let k = Kiosk::start("[api]\nheader_timeout_ms = 400\nmax_connections = 2\n", &[]);
     let half = || {
         let mut s = TcpStream::connect(("127.0.0.1", k.port)).unwrap();
-        s.write_all(b"GET /health HTTP/1.1\r\nhost: 127.0.0.1\r\nx-slow: ").unwrap();
+        s.write_all(b"GET /health HTTP/1.1\r\nhost: 127.0.0.1\r\nx-slow: ")
+            .unwrap();
         s
     };
     let mut slow = vec![half(), half()];
@@ -795,25 +907,31 @@ fn half_sent_requests_time_out_and_connections_are_capped() {
     third
         .write_all(b"GET /health HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n")
         .unwrap();
-    third.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    third
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
     let mut buf = [0u8; 1024];
     assert!(
         third.read(&mut buf).is_err(),
         "answered past the connection cap"
     );
     // ... until the half-sent ones are dropped for their slowness.
-    third.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    third
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
     let n = third.read(&mut buf).expect("answered once a slot is free");
     assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
     for s in &mut slow {
         s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
         let mut rest = Vec::new();
         // Closed by the server (a 408 or nothing), not left open.
-        assert!(s.read_to_end(&mut rest).is_ok(), "a half-sent request is still open");
+        assert!(
+            s.read_to_end(&mut rest).is_ok(),
+            "a half-sent request is still open"
+        );
     }
-    let unit = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/systemd/carenco-edge.service")).unwrap();
     assert!(
-        unit.lines().any(|l| l.starts_with("LimitNOFILE=")),
+        unit().lines().any(|l| l.starts_with("LimitNOFILE=")),
         "the unit sets no LimitNOFILE"
     );
 }
@@ -845,14 +963,15 @@ fn noise_png(w: u32, h: u32, seed: u64) -> Vec<u8> {
 
 #[test]
 fn concurrent_sheets_cannot_overrun_the_storage_budget_together() {
-    let generator = carenco_edge::ocr::sheetgen::Generator::new().expect("sheet generator (fonts-nanum)");
+    let generator =
+        carenco_edge::ocr::sheetgen::Generator::new().expect("sheet generator (fonts-nanum)");
     let sheet = generator.sheet(carenco_edge::ocr::sheetgen::Layout::InBody370S, 3);
     let vision = slow_vision(Duration::from_millis(800), vision_answer(&sheet.words));
     // 1 MiB budget; each upload is ~0.6 MB: one fits, two do not.
     let k = Kiosk::start(
         &format!(
             "[storage]\nbudget_bytes = 1048576\n{}",
-            google_config(&vision, "max_concurrent = 1\nqueue = 4\n")
+            google_config(&vision, "")
         ),
         &[],
     );
@@ -867,7 +986,12 @@ fn concurrent_sheets_cannot_overrun_the_storage_budget_together() {
     });
     let mut statuses: Vec<u16> = results.iter().map(|r| r.0).collect();
     statuses.sort();
-    assert_eq!(statuses, vec![200, 507], "{:?}", results.iter().map(|r| &r.1).collect::<Vec<_>>());
+    assert_eq!(
+        statuses,
+        vec![200, 507],
+        "{:?}",
+        results.iter().map(|r| &r.1).collect::<Vec<_>>()
+    );
     let stored: u64 = files_under(&k.data_dir.join("inbody"))
         .iter()
         .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
@@ -883,7 +1007,7 @@ fn concurrent_sheets_cannot_overrun_the_storage_budget_together() {
 /// expanded by `systemd-analyze syscall-filter`.
 #[test]
 fn the_units_syscall_filter_allows_the_setpriority_the_ocr_uses() {
-    let unit = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/systemd/carenco-edge.service")).unwrap();
+    let unit = unit();
     let expand = |name: &str| -> Vec<String> {
         if !name.starts_with('@') {
             return vec![name.to_string()];
@@ -892,7 +1016,10 @@ fn the_units_syscall_filter_allows_the_setpriority_the_ocr_uses() {
             .args(["syscall-filter", name])
             .output()
             .expect("systemd-analyze (apt-get install systemd)");
-        assert!(out.status.success(), "systemd-analyze syscall-filter {name}");
+        assert!(
+            out.status.success(),
+            "systemd-analyze syscall-filter {name}"
+        );
         let text = String::from_utf8_lossy(&out.stdout).to_string();
         let mut calls = Vec::new();
         for line in text.lines().skip(1) {
@@ -907,7 +1034,9 @@ fn the_units_syscall_filter_allows_the_setpriority_the_ocr_uses() {
     let mut allowed: std::collections::BTreeSet<String> = Default::default();
     let mut first = true;
     for line in unit.lines() {
-        let Some(value) = line.strip_prefix("SystemCallFilter=") else { continue };
+        let Some(value) = line.strip_prefix("SystemCallFilter=") else {
+            continue;
+        };
         let (deny, list) = match value.strip_prefix('~') {
             Some(rest) => (true, rest),
             None => (false, value),
@@ -930,10 +1059,18 @@ fn the_units_syscall_filter_allows_the_setpriority_the_ocr_uses() {
             }
         }
     }
-    assert!(allowed.contains("read"), "the expansion failed: {allowed:?}");
-    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/ocr/tesseract.rs")).unwrap();
+    assert!(
+        allowed.contains("read"),
+        "the expansion failed: {allowed:?}"
+    );
+    let source =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/ocr/tesseract.rs"))
+            .unwrap();
     if source.contains("setpriority") {
-        assert!(allowed.contains("setpriority"), "tesseract.rs renices its children, the unit forbids setpriority");
+        assert!(
+            allowed.contains("setpriority"),
+            "tesseract.rs renices its children, the unit forbids setpriority"
+        );
     }
 }
 
@@ -953,7 +1090,10 @@ impl EmptyMat {
         let flag = stop.clone();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async move {
                 let mut mat = common::Mat::plug(&link);
                 let _ = ready_tx.send(());
@@ -1004,9 +1144,15 @@ fn conforms(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), 
         }
     }
     if let Some(one) = schema["oneOf"].as_array() {
-        let n = one.iter().filter(|s| conforms(doc, s, value, at).is_ok()).count();
+        let n = one
+            .iter()
+            .filter(|s| conforms(doc, s, value, at).is_ok())
+            .count();
         if n != 1 {
-            return Err(format!("{at}: {value} matches {n} of oneOf {}", Value::Array(one.clone())));
+            return Err(format!(
+                "{at}: {value} matches {n} of oneOf {}",
+                Value::Array(one.clone())
+            ));
         }
     }
     if let Some(any) = schema["anyOf"].as_array() {
@@ -1016,7 +1162,10 @@ fn conforms(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), 
     }
     if let Some(options) = schema["enum"].as_array() {
         if !options.contains(value) {
-            return Err(format!("{at}: {value} not in {}", Value::Array(options.clone())));
+            return Err(format!(
+                "{at}: {value} not in {}",
+                Value::Array(options.clone())
+            ));
         }
     }
     let types: Vec<&str> = match &schema["type"] {
@@ -1065,14 +1214,22 @@ fn nobody_on_the_mat_is_a_409_and_every_answer_and_event_matches_the_document() 
     let dir = tempfile::tempdir().unwrap();
     let link = dir.path().join("footscanner");
     let _mat = EmptyMat::plug(&link);
-    let config = "[scanner]\ncapture_timeout_ms = 800\nread_timeout_ms = 2000\nretry_max_ms = 100\n";
+    let config =
+        "[scanner]\ncapture_timeout_ms = 800\nread_timeout_ms = 2000\nretry_max_ms = 100\n";
     let k = Kiosk::start(config, &["--scanner-port", link.to_str().unwrap()]);
-    let doc: Value = client().get(k.url("/api-doc/openapi.json")).send().unwrap().json().unwrap();
+    let doc: Value = client()
+        .get(k.url("/api-doc/openapi.json"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
     // Connected, frames arriving.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let (_, check) = answer(client().get(k.url("/check")).send().unwrap());
-        if check["scanner"]["connected"] == true && check["scanner"]["frames_decoded"].as_u64() > Some(2) {
+        if check["scanner"]["connected"] == true
+            && check["scanner"]["frames_decoded"].as_u64() > Some(2)
+        {
             break;
         }
         assert!(Instant::now() < deadline, "{check:#}");
@@ -1114,13 +1271,18 @@ fn nobody_on_the_mat_is_a_409_and_every_answer_and_event_matches_the_document() 
         );
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["id"], id);
-        let schema = &doc["paths"]["/image"]["put"]["responses"]["200"]["content"]["application/json"]["schema"];
+        let schema = &doc["paths"]["/image"]["put"]["responses"]["200"]["content"]
+            ["application/json"]["schema"];
         conforms(&doc, schema, &body, "ImageResponse").unwrap();
     }
 
     // The first live events against LiveEvent.
     let mut s = TcpStream::connect(("127.0.0.1", k.port)).unwrap();
-    write!(s, "GET /scanner/live?grid=1 HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET /scanner/live?grid=1 HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n"
+    )
+    .unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut got = String::new();
     let mut buf = [0u8; 65536];
@@ -1156,5 +1318,8 @@ fn the_picture_url_loads_on_the_kiosk_without_a_bucket() {
     assert_eq!(picture.headers()["content-type"], "image/png");
     assert!(body["s3_key"]
         .as_str()
-        .is_some_and(|key| key.ends_with(&format!("footprints/1/{}.png", body["scan_id"].as_str().unwrap()))));
+        .is_some_and(|key| key.ends_with(&format!(
+            "footprints/1/{}.png",
+            body["scan_id"].as_str().unwrap()
+        ))));
 }

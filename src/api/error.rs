@@ -170,7 +170,10 @@ impl ApiError {
 /// ENOSPC or EDQUOT: the file system (or the user's quota) has no room.
 pub fn is_disk_full(error: &std::io::Error) -> bool {
     error.kind() == std::io::ErrorKind::StorageFull
-        || matches!(error.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT))
+        || matches!(
+            error.raw_os_error(),
+            Some(libc::ENOSPC) | Some(libc::EDQUOT)
+        )
 }
 
 /// An SQLite error that means the disk is full (`SQLITE_FULL`, or an I/O error

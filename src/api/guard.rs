@@ -50,7 +50,8 @@ pub struct Policy {
 impl Policy {
     /// Builds the policy; the error names the key, as `validate` does.
     pub fn from_config(api: &ApiConfig) -> Result<Policy, ConfigError> {
-        let invalid = |key: &'static str| move |reason: String| ConfigError::Invalid { key, reason };
+        let invalid =
+            |key: &'static str| move |reason: String| ConfigError::Invalid { key, reason };
         Ok(Policy {
             hosts: api
                 .allowed_hosts
@@ -86,7 +87,7 @@ impl Policy {
         name == "localhost"
             || name.parse::<std::net::Ipv4Addr>().is_ok()
             || name.starts_with('[')
-            || self.hosts.iter().any(|h| *h == name)
+            || self.hosts.contains(&name)
     }
 
     /// Whether a state-changing request with this `Origin` may proceed, given its
@@ -160,7 +161,8 @@ impl Policy {
             )
             .reply();
         };
-        let mut reply = warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response();
+        let mut reply =
+            warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response();
         let h = reply.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&origin) {
             h.insert("access-control-allow-origin", v);
@@ -180,7 +182,11 @@ impl Policy {
 
     /// Adds `Access-Control-Allow-Origin` to an answer for an origin in
     /// `api.cors_origins`.
-    pub fn decorate(&self, origin: Option<&str>, mut reply: warp::reply::Response) -> warp::reply::Response {
+    pub fn decorate(
+        &self,
+        origin: Option<&str>,
+        mut reply: warp::reply::Response,
+    ) -> warp::reply::Response {
         if let Some(origin) = origin.and_then(|o| self.cors_allowed(o)) {
             if let Ok(v) = HeaderValue::from_str(&origin) {
                 reply.headers_mut().insert("access-control-allow-origin", v);
@@ -270,14 +276,16 @@ pub fn checks(policy: Arc<Policy>) -> impl Filter<Extract = (), Error = Rejectio
     warp::method()
         .and(warp::path::full())
         .and(warp::header::headers_cloned())
-        .and_then(move |method: Method, path: warp::path::FullPath, headers: HeaderMap| {
-            let policy = policy.clone();
-            async move {
-                policy
-                    .check(&method, path.as_str(), &headers)
-                    .map_err(Rejection::from)
-            }
-        })
+        .and_then(
+            move |method: Method, path: warp::path::FullPath, headers: HeaderMap| {
+                let policy = policy.clone();
+                async move {
+                    policy
+                        .check(&method, path.as_str(), &headers)
+                        .map_err(Rejection::from)
+                }
+            },
+        )
         .untuple_one()
 }
 
@@ -286,9 +294,8 @@ pub fn preflights(
     policy: Arc<Policy>,
 ) -> impl Filter<Extract = (warp::reply::Response,), Error = Rejection> + Clone {
     // Anything else is "not found" here, so that the routes' own rejections win.
-    warp::method()
-        .and(warp::header::headers_cloned())
-        .and_then(move |method: Method, headers: HeaderMap| {
+    warp::method().and(warp::header::headers_cloned()).and_then(
+        move |method: Method, headers: HeaderMap| {
             let policy = policy.clone();
             async move {
                 let origin = headers.get("origin").and_then(|o| o.to_str().ok());
@@ -302,7 +309,8 @@ pub fn preflights(
                     _ => Err(warp::reject::not_found()),
                 }
             }
-        })
+        },
+    )
 }
 
 #[cfg(test)]
@@ -362,11 +370,23 @@ mod tests {
         let host = ("host", "127.0.0.1:5000");
         let json = ("content-type", "application/json");
         assert_eq!(post(&[host, json]), Ok(()));
-        assert_eq!(post(&[host, json, ("origin", "http://127.0.0.1:5000")]), Ok(()));
-        assert_eq!(post(&[host, json, ("origin", "http://LOCALHOST:8080")]), Ok(()));
+        assert_eq!(
+            post(&[host, json, ("origin", "http://127.0.0.1:5000")]),
+            Ok(())
+        );
+        assert_eq!(
+            post(&[host, json, ("origin", "http://LOCALHOST:8080")]),
+            Ok(())
+        );
         assert_eq!(post(&[host, json, ("origin", "null")]), Ok(()));
-        assert_eq!(post(&[host, json, ("origin", "http://evil.example")]), Err(403));
-        assert_eq!(post(&[host, json, ("origin", "http://127.0.0.1:5001")]), Err(403));
+        assert_eq!(
+            post(&[host, json, ("origin", "http://evil.example")]),
+            Err(403)
+        );
+        assert_eq!(
+            post(&[host, json, ("origin", "http://127.0.0.1:5001")]),
+            Err(403)
+        );
         assert_eq!(post(&[("host", "evil.example:5000"), json]), Err(421));
         // Bodiless: the client header, or an accepted origin.
         assert_eq!(post(&[host]), Err(415));
@@ -374,24 +394,45 @@ mod tests {
         assert_eq!(post(&[host, ("x-carenco-client", "cli")]), Ok(()));
         assert_eq!(post(&[host, ("origin", "http://127.0.0.1:5000")]), Ok(()));
         // Bodies a form can send are refused.
-        for ct in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"] {
-            assert_eq!(post(&[host, ("content-type", ct), ("content-length", "3")]), Err(415), "{ct}");
+        for ct in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ] {
+            assert_eq!(
+                post(&[host, ("content-type", ct), ("content-length", "3")]),
+                Err(415),
+                "{ct}"
+            );
         }
-        assert_eq!(post(&[host, ("content-length", "3"), ("x-carenco-client", "x")]), Err(415));
+        assert_eq!(
+            post(&[host, ("content-length", "3"), ("x-carenco-client", "x")]),
+            Err(415)
+        );
         // The sheet upload is a form.
         let upload = p.check(
             &Method::PUT,
             "/ocr",
-            &headers(&[host, ("content-type", "multipart/form-data; boundary=x"), ("content-length", "9")]),
+            &headers(&[
+                host,
+                ("content-type", "multipart/form-data; boundary=x"),
+                ("content-length", "9"),
+            ]),
         );
         assert!(upload.is_ok());
         // Reads from another origin are refused too; without an origin they pass.
         assert!(p
-            .check(&Method::GET, "/scans", &headers(&[host, ("origin", "http://evil.example")]))
+            .check(
+                &Method::GET,
+                "/scans",
+                &headers(&[host, ("origin", "http://evil.example")])
+            )
             .is_err());
         assert!(p.check(&Method::GET, "/scans", &headers(&[host])).is_ok());
         // A bodiless DELETE (no such route: 405 later) needs nothing.
-        assert!(p.check(&Method::DELETE, "/health", &headers(&[host])).is_ok());
+        assert!(p
+            .check(&Method::DELETE, "/health", &headers(&[host]))
+            .is_ok());
     }
 
     #[test]

@@ -318,9 +318,7 @@ pub struct ImageResponse {
     /// A URL the picture loads from now: the S3 URL (`s3.public_base_url` when set)
     /// once S3 confirmed the upload, otherwise this service's own absolute URL of the
     /// picture (`http://{Host}/scans/{scan_id}/image`).
-    #[schema(
-        example = "http://127.0.0.1:5000/scans/0193a4b2-7c1e-7d2a-9f3e-2b1c4d5e6f70/image"
-    )]
+    #[schema(example = "http://127.0.0.1:5000/scans/0193a4b2-7c1e-7d2a-9f3e-2b1c4d5e6f70/image")]
     pub url: String,
     /// The same URL (the seed's README promised `image_url`, its code sent `url`).
     pub image_url: String,
@@ -465,15 +463,20 @@ async fn store_scan(job: StoreJob) -> Result<(Metrics, scans::OutboxIds), ApiErr
         })
     })();
     let result = match stored {
-        Ok(scan) => state.footprint.writer.insert(scan).await.map_err(|e| match e {
-            WriteError::Budget(message) => ApiError::insufficient_storage(message),
-            // SQLite's words for SQLITE_FULL (the writer passes errors on as text).
-            WriteError::Failed(m) if m.contains("disk is full") => {
-                state.disk.record_full("database", picture_bytes, &m);
-                ApiError::disk_full("database")
-            }
-            other => ApiError::internal("storing the scan", other),
-        }),
+        Ok(scan) => state
+            .footprint
+            .writer
+            .insert(scan)
+            .await
+            .map_err(|e| match e {
+                WriteError::Budget(message) => ApiError::insufficient_storage(message),
+                // SQLite's words for SQLITE_FULL (the writer passes errors on as text).
+                WriteError::Failed(m) if m.contains("disk is full") => {
+                    state.disk.record_full("database", picture_bytes, &m);
+                    ApiError::disk_full("database")
+                }
+                other => ApiError::internal("storing the scan", other),
+            }),
         Err(e) => Err(e),
     };
     match result {
@@ -491,12 +494,15 @@ async fn store_scan(job: StoreJob) -> Result<(Metrics, scans::OutboxIds), ApiErr
 
 /// A failed picture write as an answer; a full disk is remembered for `/check`.
 fn disk_error(state: &AppState, what: &str, bytes: u64, e: crate::store::StoreError) -> ApiError {
-    if let crate::store::StoreError::Io(io) = &e {
-        if super::error::is_disk_full(io) {
-            state.disk.record_full(what, bytes, io);
+    match &e {
+        crate::store::StoreError::Io(io) => {
+            if super::error::is_disk_full(io) {
+                state.disk.record_full(what, bytes, io);
+            }
+            ApiError::from_io("picture file", io)
         }
+        _ => ApiError::from(e),
     }
-    ApiError::from(e)
 }
 
 /// `type` and `description` from the metrics.

@@ -88,16 +88,27 @@ impl utoipa::Modify for CommonAnswers {
                 (&mut item.delete, true),
             ];
             for (operation, changes) in operations {
-                let Some(op) = operation.as_mut() else { continue };
+                let Some(op) = operation.as_mut() else {
+                    continue;
+                };
                 let r = &mut op.responses.responses;
                 let mut add = |code: &str, text: &str| {
                     r.entry(code.to_string())
                         .or_insert_with(|| answer(text).into());
                 };
-                add("401", "Missing or wrong bearer token (when api.token is set)");
-                add("421", "The Host header does not name this service (api.allowed_hosts)");
+                add(
+                    "401",
+                    "Missing or wrong bearer token (when api.token is set)",
+                );
+                add(
+                    "421",
+                    "The Host header does not name this service (api.allowed_hosts)",
+                );
                 if changes {
-                    add("403", "Sent by a web page of another origin (api.cors_origins)");
+                    add(
+                        "403",
+                        "Sent by a web page of another origin (api.cors_origins)",
+                    );
                     add("415", "Not the content type the operation takes");
                 }
             }
@@ -180,10 +191,12 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(warp::reply::Response,)> {
         .recover(error::handle_rejection)
         .unify()
         .and(warp::header::headers_cloned())
-        .map(move |reply: warp::reply::Response, headers: warp::http::HeaderMap| {
-            let origin = headers.get("origin").and_then(|o| o.to_str().ok());
-            decorate.decorate(origin, reply)
-        })
+        .map(
+            move |reply: warp::reply::Response, headers: warp::http::HeaderMap| {
+                let origin = headers.get("origin").and_then(|o| o.to_str().ok());
+                decorate.decorate(origin, reply)
+            },
+        )
         .with(warp::log::custom(move |info| {
             metrics.observe_request(
                 info.method().as_str(),

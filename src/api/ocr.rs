@@ -273,7 +273,9 @@ fn check_dimensions(bytes: &[u8], limits: &crate::config::OcrConfig) -> Result<(
             )
         })?;
     let pixels = u64::from(w) * u64::from(h);
-    if w > limits.max_image_side_px || h > limits.max_image_side_px || pixels > limits.max_image_pixels
+    if w > limits.max_image_side_px
+        || h > limits.max_image_side_px
+        || pixels > limits.max_image_pixels
     {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -317,7 +319,9 @@ async fn store_record(
             .map_err(|e| ApiError::internal("image write", e))?;
         if let Err(e) = written {
             if super::error::is_disk_full(&e) {
-                state.disk.record_full("sheet picture", file.len() as u64, &e);
+                state
+                    .disk
+                    .record_full("sheet picture", file.len() as u64, &e);
             }
             return Err(ApiError::from_io("sheet picture", &e));
         }

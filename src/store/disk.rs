@@ -53,7 +53,9 @@ pub fn sweep(store: &Store, data_dir: &Path) -> Result<Swept, StoreError> {
             };
             for entry in entries.flatten() {
                 let path = entry.path();
-                let Ok(kind) = entry.file_type() else { continue };
+                let Ok(kind) = entry.file_type() else {
+                    continue;
+                };
                 if kind.is_dir() {
                     stack.push(path);
                     continue;
@@ -189,7 +191,12 @@ mod tests {
         let month = dir.path().join("images/2026-12");
         std::fs::create_dir_all(&month).unwrap();
         std::fs::create_dir_all(dir.path().join("inbody")).unwrap();
-        for f in ["images/2026-12/named.png", "images/2026-12/orphan.png", "images/2026-12/x.png.tmp", "inbody/r.tmp"] {
+        for f in [
+            "images/2026-12/named.png",
+            "images/2026-12/orphan.png",
+            "images/2026-12/x.png.tmp",
+            "inbody/r.tmp",
+        ] {
             std::fs::write(dir.path().join(f), b"x").unwrap();
         }
         store
