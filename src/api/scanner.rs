@@ -125,6 +125,7 @@ impl From<ScannerError> for ApiError {
     post,
     path = "/scanner/tare",
     tag = "scanner",
+    params(("X-Carenco-Client" = Option<String>, Header, description = "Any value: says this bodiless POST is not an HTML form (or send Content-Type: application/json); see README Security")),
     responses(
         (status = 200, description = "The new calibration, saved and in force", body = Calibration),
         (status = 503, description = "Scanner disabled or not connected", body = super::error::ErrorBody),
