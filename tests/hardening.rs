@@ -1316,6 +1316,9 @@ fn the_picture_url_loads_on_the_kiosk_without_a_bucket() {
     let picture = client().get(url).send().unwrap();
     assert_eq!(picture.status(), 200, "{url}");
     assert_eq!(picture.headers()["content-type"], "image/png");
+    // The stored scan says the same.
+    let listed = scans(&k);
+    assert_eq!(listed[0]["url"].as_str(), Some(url), "{listed:?}");
     assert!(body["s3_key"]
         .as_str()
         .is_some_and(|key| key.ends_with(&format!(

@@ -437,7 +437,8 @@ pub struct ScanSummary {
     /// The `metrics` object of the `/image` answer.
     #[schema(value_type = Object)]
     pub metrics: serde_json::Value,
-    /// S3 URL the picture has or will have.
+    /// A URL the picture loads from now: the S3 URL once uploaded, else this
+    /// service's own absolute URL (the API fills it in; the row keeps the S3 URL).
     pub url: String,
     /// The local picture, served by this device (`GET /scans/{scan_id}/image`).
     pub local_url: String,
