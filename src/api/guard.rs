@@ -444,6 +444,25 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Any header value: no panic; an accepted origin is already normal (parsing it
+        /// again gives the same), so the comparison with the configured ones is exact.
+        #[test]
+        fn any_origin_or_host_parses_without_panic_and_normal_forms_are_fixed_points(
+            text in "\\PC{0,40}",
+            authority in "[a-zA-Z0-9.:\\[\\]-]{0,24}",
+        ) {
+            let p = policy(&["kiosk.lan"], &["http://localhost:8080"]);
+            for candidate in [text.clone(), format!("http://{authority}"), format!("https://{authority}")] {
+                if let Ok(normal) = parse_origin(&candidate) {
+                    proptest::prop_assert_eq!(parse_origin(&normal), Ok(normal.clone()));
+                }
+                let _ = p.origin_allowed(&candidate, Some(&authority));
+            }
+            let _ = p.host_allowed(&text);
+            let _ = p.host_allowed(&authority);
+            let _ = crate::metrics::route_label(&text);
+        }
+
         /// Whatever origin strings a configuration holds: if `validate` accepts them,
         /// the server's policy is built from them and allows each (no panic, no
         /// second opinion).
