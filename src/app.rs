@@ -96,6 +96,14 @@ pub struct AppState {
     pub ocr: crate::ocr::Engines,
     /// `/image`: the group-committing scan writer and the calibration for `data`.
     pub footprint: crate::api::image::FootprintState,
+    /// Turns true when the service begins to stop: live streams end on it.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// OCR jobs at once (`ocr.max_concurrent`, `ocr.queue`).
+    pub ocr_turns: crate::api::limits::WorkLimiter,
+    /// Large renders at once (`api.max_large_renders`, `api.large_render_queue`).
+    pub render_turns: crate::api::limits::WorkLimiter,
+    /// Writes refused by a full disk (`/check`'s `storage`).
+    pub disk: Arc<crate::store::disk::DiskHealth>,
 }
 
 impl AppState {
@@ -176,6 +184,10 @@ impl StatusComponent for DisabledScannerStatus {
     }
 }
 
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Runs the service on `listener` until `shutdown` completes.
 pub async fn run(
     config: Config,
@@ -189,9 +201,14 @@ pub async fn run(
     }
     let config = Arc::new(config);
     let data_dir = config.storage.data_dir.clone();
-    let store = tokio::task::spawn_blocking(move || Store::open(&data_dir))
-        .await
-        .map_err(|e| StoreError::Join(e.to_string()))??;
+    let store = tokio::task::spawn_blocking(move || {
+        let store = Store::open(&data_dir)?;
+        // Before any request: what a crash or a hung-up request left half-written.
+        crate::store::disk::sweep(&store, &data_dir)?;
+        Ok::<_, StoreError>(store)
+    })
+    .await
+    .map_err(|e| StoreError::Join(e.to_string()))??;
 
     // Background tasks stop when `stop` turns true (after the shutdown future).
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
@@ -209,10 +226,14 @@ pub async fn run(
         None
     };
 
+    let disk = Arc::new(crate::store::disk::DiskHealth::new(
+        config.storage.data_dir.clone(),
+    ));
     let mut components: Vec<Arc<dyn StatusComponent>> = vec![
         Arc::new(DatabaseStatus {
             store: store.clone(),
         }),
+        Arc::new(crate::store::disk::StorageStatus(disk.clone())),
         Arc::new(SyncComponent {
             handle: sync.clone(),
         }),
@@ -260,6 +281,22 @@ pub async fn run(
         scanner,
         ocr,
         footprint,
+        stopping: stop.clone(),
+        ocr_turns: crate::api::limits::WorkLimiter::new(
+            "OCR",
+            // Each job runs a Tesseract child per core: more jobs than cores only
+            // queue in the kernel.
+            (config.ocr.max_concurrent as usize).min(cores()),
+            config.ocr.queue as usize,
+            10,
+        ),
+        render_turns: crate::api::limits::WorkLimiter::new(
+            "large picture",
+            config.api.max_large_renders as usize,
+            config.api.large_render_queue as usize,
+            2,
+        ),
+        disk,
     });
 
     let routes = crate::api::routes(state.clone());
@@ -278,11 +315,13 @@ pub async fn run(
         shutdown.await;
         crate::notify::stopping();
     };
-    warp::serve(routes)
-        .incoming(listener)
-        .graceful(shutdown)
-        .run()
-        .await;
+    crate::api::serve::serve(
+        routes,
+        listener,
+        crate::api::serve::ServeLimits::from_config(&config.api),
+        shutdown,
+    )
+    .await;
     if let Some(watchdog) = watchdog {
         watchdog.abort();
     }

@@ -30,6 +30,14 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:5000";
 pub const DEFAULT_MAX_FRAME_BODY_BYTES: u64 = 1024 * 1024;
 /// Limit of an OCR upload (`PUT /ocr`).
 pub const DEFAULT_MAX_OCR_BODY_BYTES: u64 = 20 * 1024 * 1024;
+/// A client must send a request's whole header within this time (slowloris).
+pub const DEFAULT_HEADER_TIMEOUT_MS: u64 = 10_000;
+/// Connections served at once; more wait in the kernel's backlog.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 64;
+/// Pictures larger than [`crate::api::limits::LARGE_RENDER_PX`] drawn at once ...
+pub const DEFAULT_MAX_LARGE_RENDERS: u32 = 1;
+/// ... and waiting for their turn; past that, 503 with `Retry-After`.
+pub const DEFAULT_LARGE_RENDER_QUEUE: u32 = 4;
 
 // [log]
 pub const DEFAULT_LOG_FILTER: &str = "info";
@@ -89,6 +97,14 @@ pub const DEFAULT_S3_RETRY_MAX_MS: u64 = 300_000;
 pub const DEFAULT_GOOGLE_ENDPOINT: &str = "https://vision.googleapis.com";
 pub const DEFAULT_TESSERACT_BIN: &str = "tesseract";
 pub const DEFAULT_OCR_TIMEOUT_MS: u64 = 20_000;
+/// OCR jobs at once (each runs one Tesseract child per core) ...
+pub const DEFAULT_OCR_MAX_CONCURRENT: u32 = 1;
+/// ... and waiting for their turn; past that, 503 with `Retry-After`.
+pub const DEFAULT_OCR_QUEUE: u32 = 2;
+/// Largest sheet picture accepted, read from its header before decoding: a phone
+/// photo (12 MP, 4000 x 3000) fits with room; a 30000 x 700 "bomb" does not.
+pub const DEFAULT_OCR_MAX_IMAGE_SIDE_PX: u32 = 8_192;
+pub const DEFAULT_OCR_MAX_IMAGE_PIXELS: u64 = 25_000_000;
 /// Google's own environment variable for the Vision API key (used when
 /// `ocr.google_api_key` is empty).
 pub const GOOGLE_API_KEY_ENV: &str = "GOOGLE_API_KEY";
@@ -183,6 +199,17 @@ pub struct ApiConfig {
     pub cors_origins: Vec<String>,
     pub max_frame_body_bytes: u64,
     pub max_ocr_body_bytes: u64,
+    /// Host names (beside the loopback ones) a request's `Host` may name, e.g. the
+    /// kiosk's LAN name when it listens on the network; others get 421 (DNS rebinding).
+    pub allowed_hosts: Vec<String>,
+    /// Time to receive a request's header (ms).
+    pub header_timeout_ms: u64,
+    /// Connections served at once.
+    pub max_connections: u32,
+    /// Large pictures (`PUT /image?size=` over 1024 px) drawn at once.
+    pub max_large_renders: u32,
+    /// Large pictures waiting for their turn before 503.
+    pub large_render_queue: u32,
 }
 
 impl Default for ApiConfig {
@@ -193,6 +220,11 @@ impl Default for ApiConfig {
             cors_origins: Vec::new(),
             max_frame_body_bytes: DEFAULT_MAX_FRAME_BODY_BYTES,
             max_ocr_body_bytes: DEFAULT_MAX_OCR_BODY_BYTES,
+            allowed_hosts: Vec::new(),
+            header_timeout_ms: DEFAULT_HEADER_TIMEOUT_MS,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_large_renders: DEFAULT_MAX_LARGE_RENDERS,
+            large_render_queue: DEFAULT_LARGE_RENDER_QUEUE,
         }
     }
 }
@@ -387,6 +419,14 @@ pub struct OcrConfig {
     pub google_api_key: Secret,
     pub tesseract_bin: String,
     pub timeout_ms: u64,
+    /// OCR jobs at once (at most the number of cores is used).
+    pub max_concurrent: u32,
+    /// OCR jobs waiting for their turn before 503 with `Retry-After`.
+    pub queue: u32,
+    /// Largest width or height of a sheet picture (px), from its header.
+    pub max_image_side_px: u32,
+    /// Largest pixel count of a sheet picture, from its header.
+    pub max_image_pixels: u64,
 }
 
 impl Default for OcrConfig {
@@ -397,6 +437,10 @@ impl Default for OcrConfig {
             google_api_key: Secret::default(),
             tesseract_bin: DEFAULT_TESSERACT_BIN.to_string(),
             timeout_ms: DEFAULT_OCR_TIMEOUT_MS,
+            max_concurrent: DEFAULT_OCR_MAX_CONCURRENT,
+            queue: DEFAULT_OCR_QUEUE,
+            max_image_side_px: DEFAULT_OCR_MAX_IMAGE_SIDE_PX,
+            max_image_pixels: DEFAULT_OCR_MAX_IMAGE_PIXELS,
         }
     }
 }
@@ -539,14 +583,22 @@ impl Config {
             return Err(invalid("api.token", "must be at least 16 characters"));
         }
         for origin in &self.api.cors_origins {
-            if origin != "null"
-                && !(origin.starts_with("http://") || origin.starts_with("https://"))
-            {
-                return Err(invalid(
-                    "api.cors_origins",
-                    format!("{origin:?} is not an origin (http://host[:port], https://… or null)"),
-                ));
-            }
+            parse_origin(origin).map_err(|reason| invalid("api.cors_origins", reason))?;
+        }
+        for host in &self.api.allowed_hosts {
+            parse_host(host).map_err(|reason| invalid("api.allowed_hosts", reason))?;
+        }
+        if !(100..=600_000).contains(&self.api.header_timeout_ms) {
+            return Err(invalid("api.header_timeout_ms", "must be 100..=600000"));
+        }
+        if !(1..=4096).contains(&self.api.max_connections) {
+            return Err(invalid("api.max_connections", "must be 1..=4096"));
+        }
+        if !(1..=64).contains(&self.api.max_large_renders) {
+            return Err(invalid("api.max_large_renders", "must be 1..=64"));
+        }
+        if self.api.large_render_queue > 1024 {
+            return Err(invalid("api.large_render_queue", "must be 0..=1024"));
         }
         if self.api.max_frame_body_bytes < 1024 {
             return Err(invalid("api.max_frame_body_bytes", "must be at least 1024"));
@@ -688,6 +740,18 @@ impl Config {
         if self.ocr.timeout_ms == 0 {
             return Err(invalid("ocr.timeout_ms", "must be positive"));
         }
+        if !(1..=64).contains(&self.ocr.max_concurrent) {
+            return Err(invalid("ocr.max_concurrent", "must be 1..=64"));
+        }
+        if self.ocr.queue > 1024 {
+            return Err(invalid("ocr.queue", "must be 0..=1024"));
+        }
+        if !(64..=65_535).contains(&self.ocr.max_image_side_px) {
+            return Err(invalid("ocr.max_image_side_px", "must be 64..=65535"));
+        }
+        if !(4096..=400_000_000).contains(&self.ocr.max_image_pixels) {
+            return Err(invalid("ocr.max_image_pixels", "must be 4096..=400000000"));
+        }
         if self.gpio.enabled && self.gpio.led_pin == self.gpio.button_pin {
             return Err(invalid("gpio.button_pin", "must differ from gpio.led_pin"));
         }
@@ -705,6 +769,89 @@ impl Config {
                 format!("{:?} is not an address:port ({e})", self.api.listen),
             )
         })
+    }
+}
+
+/// An origin as browsers send it in `Origin`, normalised (lower case, no default
+/// port): `null`, or `http(s)://host[:port]` with nothing after the authority. The one
+/// rule for `validate` and for the server's origin checks ([`crate::api::guard`]).
+pub fn parse_origin(s: &str) -> Result<String, String> {
+    if s == "null" {
+        return Ok(s.to_string());
+    }
+    let bad = |why: &str| {
+        format!("{s:?} is not an origin ({why}; expected http://host[:port], https://host[:port] or null)")
+    };
+    let lower = s.to_ascii_lowercase();
+    let (scheme, rest, default_port) = if let Some(rest) = lower.strip_prefix("http://") {
+        ("http", rest, "80")
+    } else if let Some(rest) = lower.strip_prefix("https://") {
+        ("https", rest, "443")
+    } else {
+        return Err(bad("no http:// or https://"));
+    };
+    let (host, port) = split_host_port(rest).map_err(|why| bad(&why))?;
+    parse_host(&host).map_err(|why| bad(&why))?;
+    match port {
+        Some(p) if p == default_port => Ok(format!("{scheme}://{host}")),
+        Some(p) => Ok(format!("{scheme}://{host}:{p}")),
+        None => Ok(format!("{scheme}://{host}")),
+    }
+}
+
+/// Splits `host[:port]` (IPv6 in brackets); the port must be 1..=65535 digits.
+pub fn split_host_port(s: &str) -> Result<(String, Option<String>), String> {
+    let (host, port) = if let Some(rest) = s.strip_prefix('[') {
+        let (h, after) = rest
+            .split_once(']')
+            .ok_or_else(|| "an IPv6 address without its closing ]".to_string())?;
+        let port = match after {
+            "" => None,
+            p => Some(
+                p.strip_prefix(':')
+                    .ok_or_else(|| "something after the IPv6 address".to_string())?,
+            ),
+        };
+        (format!("[{h}]"), port)
+    } else {
+        match s.rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), Some(p)),
+            None => (s.to_string(), None),
+        }
+    };
+    let port = match port {
+        None => None,
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => Some(n.to_string()),
+            _ => return Err(format!("port {p:?} is not 1..=65535")),
+        },
+    };
+    Ok((host, port))
+}
+
+/// A host name or IP literal as it may appear in `Host` (no port, no path): DNS
+/// labels of `[a-z0-9-]`, an IPv4 address, or an IPv6 address in brackets.
+pub fn parse_host(s: &str) -> Result<String, String> {
+    let lower = s.to_ascii_lowercase();
+    if let Some(v6) = lower.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        return v6
+            .parse::<std::net::Ipv6Addr>()
+            .map(|_| lower.clone())
+            .map_err(|_| format!("{s:?} is not an IPv6 address"));
+    }
+    let labels_ok = !lower.is_empty()
+        && lower.len() <= 253
+        && lower.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    if labels_ok {
+        Ok(lower)
+    } else {
+        Err(format!("{s:?} is not a host name"))
     }
 }
 
@@ -944,12 +1091,53 @@ mod tests {
                 |c| c.ocr.engine = OcrEngineChoice::Google,
                 "ocr.google_api_key",
             ),
+            (
+                |c| c.api.cors_origins = vec!["http://".into()],
+                "api.cors_origins",
+            ),
+            (
+                |c| c.api.cors_origins = vec!["http://a.example/path".into()],
+                "api.cors_origins",
+            ),
+            (
+                |c| c.api.allowed_hosts = vec!["kiosk.lan:5000".into()],
+                "api.allowed_hosts",
+            ),
+            (|c| c.api.max_connections = 0, "api.max_connections"),
+            (|c| c.api.header_timeout_ms = 0, "api.header_timeout_ms"),
+            (|c| c.ocr.max_concurrent = 0, "ocr.max_concurrent"),
+            (|c| c.ocr.max_image_pixels = 0, "ocr.max_image_pixels"),
         ];
         for (mutate, key) in cases {
             let mut c = Config::default();
             mutate(&mut c);
             let err = c.validate().unwrap_err().to_string();
             assert!(err.contains(key), "expected {key} in {err}");
+        }
+    }
+
+    #[test]
+    fn origins_are_normalised_as_browsers_send_them() {
+        for (given, normal) in [
+            ("null", "null"),
+            ("http://localhost:8080", "http://localhost:8080"),
+            ("HTTPS://Kiosk.LAN:443", "https://kiosk.lan"),
+            ("http://127.0.0.1:80", "http://127.0.0.1"),
+            ("http://[::1]:5000", "http://[::1]:5000"),
+        ] {
+            assert_eq!(parse_origin(given).as_deref(), Ok(normal), "{given}");
+        }
+        for bad in [
+            "",
+            "*",
+            "http://",
+            "http://a b",
+            "http://a/",
+            "ftp://a",
+            "http://a:0",
+            "http://a:x",
+        ] {
+            assert!(parse_origin(bad).is_err(), "{bad}");
         }
     }
 

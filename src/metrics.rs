@@ -37,7 +37,7 @@ struct Series {
 /// The process's metrics registry; one per running service.
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, &'static str, u16), Series>>,
+    requests: Mutex<BTreeMap<(&'static str, &'static str, u16), Series>>,
     sources: Mutex<Vec<Arc<dyn MetricsSource>>>,
 }
 
@@ -53,14 +53,11 @@ impl Metrics {
         }
     }
 
-    /// Counts one answered request. `path` is reduced to its first segment so that ids
-    /// in paths cannot create unbounded series; unknown paths (404) share one label.
+    /// Counts one answered request under its route's label ([`route_label`]): a
+    /// template of the route table, never the path as sent, so no request can add a
+    /// series of its own.
     pub fn observe_request(&self, method: &str, path: &str, status: u16, elapsed: Duration) {
-        let route = if status == 404 {
-            "unmatched".to_string()
-        } else {
-            route_label(path)
-        };
+        let route = route_label(path);
         let method = match method {
             "GET" => "GET",
             "PUT" => "PUT",
@@ -119,7 +116,7 @@ impl Metrics {
         // Histograms are per route and method (statuses summed).
         let mut merged: BTreeMap<(&str, &str), Series> = BTreeMap::new();
         for ((route, method, _), s) in requests.iter() {
-            let m = merged.entry((route.as_str(), method)).or_default();
+            let m = merged.entry((*route, *method)).or_default();
             m.count += s.count;
             m.sum_s += s.sum_s;
             for (a, b) in m.buckets.iter_mut().zip(s.buckets) {
@@ -153,16 +150,55 @@ impl Metrics {
     }
 }
 
-fn route_label(path: &str) -> String {
-    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    if first
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        format!("/{first}")
-    } else {
-        "other".to_string()
+/// Every route the API serves, as a label: `{..}` matches one path segment, a
+/// trailing `/*` any rest (the static files). Kept beside the routes in `api`.
+pub const ROUTE_TABLE: &[&str] = &[
+    "/",
+    "/health",
+    "/check",
+    "/metrics",
+    "/api-doc/openapi.json",
+    "/swagger-ui/*",
+    "/technician/*",
+    "/sync",
+    "/scanner/tare",
+    "/scanner/calibrate",
+    "/scanner/calibration",
+    "/scanner/live",
+    "/scanner/snapshot",
+    "/ocr",
+    "/health-records",
+    "/health-records/{record_id}",
+    "/image",
+    "/scans",
+    "/scans/{scan_id}",
+    "/scans/{scan_id}/image",
+    "/balance",
+];
+
+/// The label of `path`: its template in [`ROUTE_TABLE`], or `other`.
+pub fn route_label(path: &str) -> &'static str {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    for template in ROUTE_TABLE {
+        let pattern = template.trim_start_matches('/');
+        if let Some(prefix) = pattern.strip_suffix("/*") {
+            let first = segments.first().copied().unwrap_or("");
+            if first == prefix {
+                return template;
+            }
+            continue;
+        }
+        let parts: Vec<&str> = pattern.split('/').collect();
+        if parts.len() == segments.len()
+            && parts
+                .iter()
+                .zip(&segments)
+                .all(|(p, s)| (p.starts_with('{') && !s.is_empty()) || p == s)
+        {
+            return template;
+        }
     }
+    "other"
 }
 
 /// The mat's codec counters (`frames decoded/rejected`), when the scanner runs.
@@ -278,13 +314,16 @@ mod tests {
         m.observe_request("GET", "/sync", 200, Duration::from_millis(30));
         m.observe_request("GET", "/scans/0190abc/image", 200, Duration::from_millis(1));
         m.observe_request("GET", "/no/such/../path", 404, Duration::from_millis(1));
+        m.observe_request("GET", "/xxxxxxxx", 401, Duration::from_millis(1));
         let text = m.render(None);
         assert!(text.contains(
             "carenco_http_requests_total{route=\"/sync\",method=\"GET\",status=\"200\"} 2"
         ));
-        assert!(text.contains("route=\"/scans\""));
+        assert!(text.contains("route=\"/scans/{scan_id}/image\""));
         assert!(!text.contains("0190abc"));
-        assert!(text.contains("route=\"unmatched\""));
+        assert!(!text.contains("xxxxxxxx"));
+        assert!(text.contains("route=\"other\",method=\"GET\",status=\"404\""));
+        assert!(text.contains("route=\"other\",method=\"GET\",status=\"401\""));
         assert!(text.contains(
             "carenco_http_request_duration_seconds_bucket{route=\"/sync\",method=\"GET\",le=\"0.005\"} 1"
         ));

@@ -10,8 +10,18 @@ use serde_json::{json, Value};
 
 const SAMPLE: &str = include_str!("fixtures/frames/legacy_sample_data.json");
 
+/// Every request labelled JSON (the API refuses other bodies), unless it says
+/// otherwise.
 fn client() -> reqwest::Client {
-    reqwest::Client::new()
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::CONTENT_TYPE,
+        reqwest::header::HeaderValue::from_static("application/json"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client")
 }
 
 #[tokio::test]
@@ -32,7 +42,7 @@ async fn put_and_post_with_the_legacy_fixture_store_a_scan_with_the_load_cell_we
         assert!((weight - 58.5).abs() < 0.05, "{weight}");
         assert_eq!(body["metrics"]["weight_source"], "load_cell");
         assert_eq!(body["url"], body["image_url"]);
-        assert!(body["url"].as_str().unwrap().ends_with(&format!(
+        assert!(body["s3_key"].as_str().unwrap().ends_with(&format!(
             "footprints/1/{}.png",
             body["scan_id"].as_str().unwrap()
         )));
@@ -443,7 +453,7 @@ async fn picture_options_in_the_query_change_format_and_size() {
         .unwrap();
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
-    assert!(body["url"].as_str().unwrap().ends_with(".jpg"));
+    assert!(body["s3_key"].as_str().unwrap().ends_with(".jpg"));
     let picture = client()
         .get(service.url(body["local_url"].as_str().unwrap()))
         .send()
@@ -464,6 +474,7 @@ async fn concurrent_requests_are_all_stored() {
         tasks.push(tokio::spawn(async move {
             let r = reqwest::Client::new()
                 .put(url)
+                .header("content-type", "application/json")
                 .body(body)
                 .send()
                 .await
@@ -499,7 +510,12 @@ fn sigkill_during_image_requests_loses_no_answered_scan_and_keeps_the_database_s
                     for i in 0.. {
                         let body = SAMPLE
                             .replace("\"id\" : \"1\"", &format!("\"id\" : \"r{round}w{w}n{i}\""));
-                        match client.put(&url).body(body).send() {
+                        match client
+                            .put(&url)
+                            .header("content-type", "application/json")
+                            .body(body)
+                            .send()
+                        {
                             Ok(r) if r.status() == 200 => {
                                 let v: Value = match r.json() {
                                     Ok(v) => v,

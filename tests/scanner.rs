@@ -251,6 +251,7 @@ async fn a_calibration_exported_from_one_kiosk_imports_into_another_and_garbage_
     for body in ["{", "{\"version\": 9}", "[]"] {
         let r = client
             .put(a.url("/scanner/calibration"))
+            .header("content-type", "application/json")
             .body(body)
             .send()
             .await

@@ -73,6 +73,7 @@ impl Kiosk {
     async fn post_sync(&self) -> Value {
         let r = reqwest::Client::new()
             .post(self.service.url("/sync"))
+            .header("x-carenco-client", "test")
             .send()
             .await
             .expect("POST /sync");
@@ -609,7 +610,10 @@ fn the_binary_killed_at_random_moments_loses_no_scan_and_never_uploads_different
             ));
         }
         drop(store);
-        let _ = client.post(child.url("/sync")).send();
+        let _ = client
+            .post(child.url("/sync"))
+            .header("x-carenco-client", "test")
+            .send();
         std::thread::sleep(Duration::from_millis(rand::random_range(0..120)));
         child.kill(); // SIGKILL
     }

@@ -17,6 +17,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub message_ko: String,
+    /// `Retry-After` (seconds) for a 503 of a full work queue.
+    pub retry_after_s: Option<u32>,
 }
 
 impl warp::reject::Reject for ApiError {}
@@ -45,7 +47,35 @@ impl ApiError {
             code,
             message: message.into(),
             message_ko: message_ko.into(),
+            retry_after_s: None,
         }
+    }
+
+    /// The same answer with `Retry-After: seconds`.
+    pub fn with_retry_after(mut self, seconds: u32) -> ApiError {
+        self.retry_after_s = Some(seconds);
+        self
+    }
+
+    /// A failed file write: 507 when the disk (or the quota) is full, so the kiosk
+    /// shows that rather than "internal error"; anything else is internal.
+    pub fn from_io(context: &'static str, error: &std::io::Error) -> ApiError {
+        if is_disk_full(error) {
+            tracing::error!(%error, context, "disk full");
+            ApiError::disk_full(context)
+        } else {
+            ApiError::internal(context, error)
+        }
+    }
+
+    /// 507: the disk has no room for what was to be stored (nothing was).
+    pub fn disk_full(context: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "disk_full",
+            format!("the disk of this kiosk is full ({context}): nothing was stored"),
+            "키오스크의 저장 공간(디스크)이 가득 찼습니다. 아무것도 저장되지 않았습니다. 관리자에게 문의하세요",
+        )
     }
 
     pub fn bad_request(
@@ -126,13 +156,45 @@ impl ApiError {
             message: self.message.clone(),
             message_ko: self.message_ko.clone(),
         };
-        warp::reply::with_status(warp::reply::json(&body), self.status).into_response()
+        let mut reply =
+            warp::reply::with_status(warp::reply::json(&body), self.status).into_response();
+        if let Some(s) = self.retry_after_s {
+            reply
+                .headers_mut()
+                .insert(warp::http::header::RETRY_AFTER, s.into());
+        }
+        reply
     }
+}
+
+/// ENOSPC or EDQUOT: the file system (or the user's quota) has no room.
+pub fn is_disk_full(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::StorageFull
+        || matches!(
+            error.raw_os_error(),
+            Some(libc::ENOSPC) | Some(libc::EDQUOT)
+        )
+}
+
+/// An SQLite error that means the disk is full (`SQLITE_FULL`, or an I/O error
+/// while writing, which is what a full disk gives under WAL).
+pub fn is_sqlite_full(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.code == rusqlite::ErrorCode::DiskFull
+    )
 }
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> ApiError {
-        ApiError::internal("database", e)
+        match &e {
+            crate::store::StoreError::Io(io) => ApiError::from_io("database", io),
+            crate::store::StoreError::Sqlite(s) if is_sqlite_full(s) => {
+                ApiError::disk_full("database")
+            }
+            _ => ApiError::internal("database", e),
+        }
     }
 }
 

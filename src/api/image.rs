@@ -313,15 +313,18 @@ impl PictureQuery {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ImageResponse {
     /// The `id` as sent (string or integer).
-    #[schema(value_type = Object, example = 1)]
+    #[schema(schema_with = string_or_integer)]
     pub id: Value,
-    /// S3 URL the picture has or will have.
-    #[schema(
-        example = "https://bucket.s3.ap-northeast-2.amazonaws.com/carenco/kiosk/footprints/1/0193a4b2-7c1e-7d2a-9f3e-2b1c4d5e6f70.png"
-    )]
+    /// A URL the picture loads from now: the S3 URL (`s3.public_base_url` when set)
+    /// once S3 confirmed the upload, otherwise this service's own absolute URL of the
+    /// picture (`http://{Host}/scans/{scan_id}/image`).
+    #[schema(example = "http://127.0.0.1:5000/scans/0193a4b2-7c1e-7d2a-9f3e-2b1c4d5e6f70/image")]
     pub url: String,
     /// The same URL (the seed's README promised `image_url`, its code sent `url`).
     pub image_url: String,
+    /// The S3 key the picture has or will have.
+    #[schema(example = "carenco/kiosk/footprints/1/0193a4b2-7c1e-7d2a-9f3e-2b1c4d5e6f70.png")]
+    pub s3_key: String,
     /// Body weight, kg.
     #[schema(example = 58.5)]
     pub weight: f32,
@@ -344,6 +347,162 @@ pub struct ImageResponse {
     #[schema(example = "/scans/0193a4b2-7c1e-7d2a-9f3e-2b1c4d5e6f70/image")]
     pub local_url: String,
     pub metrics: Metrics,
+}
+
+/// The schema of an `id`: a string or an integer, as the request sent it.
+fn string_or_integer() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::String))
+            .item(ObjectBuilder::new().schema_type(Type::Integer))
+            .build(),
+    )
+}
+
+/// The fields of a scan row that the request decided.
+struct ScanFields {
+    scan_id: String,
+    user_id: String,
+    created_at: String,
+    source: &'static str,
+    wire_format: Option<WireFormat>,
+    pitch: f32,
+    image_key: String,
+    record_key: String,
+    url: String,
+}
+
+/// How drawing and writing the picture went.
+enum Drawn {
+    Written(Metrics, u64),
+    NotWritten(u64, crate::store::StoreError),
+    Failed(ApiError),
+}
+
+/// What [`store_scan`] draws and stores.
+struct StoreJob {
+    state: Arc<AppState>,
+    /// Held until the picture is drawn and stored, even if the client went away.
+    _turn: Option<super::limits::Turn>,
+    grid: crate::footprint::PressureGrid,
+    options: RenderOptions,
+    frame: Frame,
+    image_file: String,
+    scan: ScanFields,
+}
+
+/// Draws the picture, writes it, commits the row; on any failure after the write the
+/// picture is removed again. Runs as its own task (see `handle`).
+async fn store_scan(job: StoreJob) -> Result<(Metrics, scans::OutboxIds), ApiError> {
+    let StoreJob {
+        state,
+        _turn,
+        grid,
+        options,
+        frame,
+        image_file,
+        scan: f,
+    } = job;
+    let data_dir = state.config.storage.data_dir.clone();
+    let file = image_file.clone();
+    let mime = options.format.mime().to_string();
+    let drawn = tokio::task::spawn_blocking(move || {
+        let (metrics, picture) = match process(&grid, &options) {
+            Ok(done) => done,
+            Err(e) => return Drawn::Failed(ApiError::internal("render", e)),
+        };
+        let len = picture.bytes.len() as u64;
+        match scans::write_picture(&data_dir, &file, &picture.bytes) {
+            Ok(()) => Drawn::Written(metrics, len),
+            Err(e) => Drawn::NotWritten(len, e),
+        }
+    })
+    .await
+    .map_err(|e| ApiError::internal("render task", e))?;
+    let (metrics, picture_bytes) = match drawn {
+        Drawn::Written(metrics, len) => (metrics, len),
+        Drawn::NotWritten(len, e) => return Err(disk_error(&state, "picture", len, e)),
+        Drawn::Failed(e) => return Err(e),
+    };
+
+    let stored = (|| {
+        let metrics_json =
+            serde_json::to_string(&metrics).map_err(|e| ApiError::internal("metrics", e))?;
+        let raw_cells: Vec<u8> = frame.cells.iter().flat_map(|c| c.to_le_bytes()).collect();
+        let record_bytes = (metrics_json.len() + raw_cells.len() * 4 / 3 + 1024) as u64;
+        let (arch_type, _) = describe(&metrics);
+        Ok::<_, ApiError>(NewScan {
+            scan_id: f.scan_id,
+            user_id: f.user_id,
+            created_at: f.created_at,
+            source: f.source,
+            wire_format: f.wire_format.map(|w| w.as_str().to_string()),
+            rows: frame.rows,
+            cols: frame.cols,
+            pitch_mm: f.pitch,
+            raw_cells,
+            load_cell: frame.load_cell,
+            weight_kg: Some(metrics.weight_kg),
+            weight_source: Some(
+                match metrics.weight_source {
+                    WeightSource::LoadCell => "load_cell",
+                    WeightSource::Pressure => "pressure",
+                }
+                .to_string(),
+            ),
+            arch_type: Some(arch_type),
+            metrics_json,
+            image_file: image_file.clone(),
+            image_mime: mime,
+            image_bytes: picture_bytes,
+            image_key: f.image_key,
+            record_key: f.record_key,
+            record_bytes,
+            url: f.url,
+        })
+    })();
+    let result = match stored {
+        Ok(scan) => state
+            .footprint
+            .writer
+            .insert(scan)
+            .await
+            .map_err(|e| match e {
+                WriteError::Budget(message) => ApiError::insufficient_storage(message),
+                // SQLite's words for SQLITE_FULL (the writer passes errors on as text).
+                WriteError::Failed(m) if m.contains("disk is full") => {
+                    state.disk.record_full("database", picture_bytes, &m);
+                    ApiError::disk_full("database")
+                }
+                other => ApiError::internal("storing the scan", other),
+            }),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(ids) => {
+            state.disk.record_success();
+            Ok((metrics, ids))
+        }
+        Err(e) => {
+            // Not stored: the picture must not linger and count against the budget.
+            let _ = tokio::fs::remove_file(state.config.storage.data_dir.join(&image_file)).await;
+            Err(e)
+        }
+    }
+}
+
+/// A failed picture write as an answer; a full disk is remembered for `/check`.
+fn disk_error(state: &AppState, what: &str, bytes: u64, e: crate::store::StoreError) -> ApiError {
+    match &e {
+        crate::store::StoreError::Io(io) => {
+            if super::error::is_disk_full(io) {
+                state.disk.record_full(what, bytes, io);
+            }
+            ApiError::from_io("picture file", io)
+        }
+        _ => ApiError::from(e),
+    }
 }
 
 /// `type` and `description` from the metrics.
@@ -449,13 +608,17 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(warp::reply::Response,)> {
         .and(warp::path::end())
         .and(warp::put().or(warp::post()).unify())
         .and(warp::header::optional::<String>("content-type"))
+        .and(warp::header::optional::<String>("host"))
         .and(warp::query::<PictureQuery>())
         .and(body::limited_bytes(limit))
         .and_then(
-            move |content_type: Option<String>, query: PictureQuery, bytes: Bytes| {
+            move |content_type: Option<String>,
+                  host: Option<String>,
+                  query: PictureQuery,
+                  bytes: Bytes| {
                 let state = state.clone();
                 async move {
-                    handle(state, content_type, query, bytes)
+                    handle(state, content_type, host, query, bytes)
                         .await
                         .map_err(Rejection::from)
                 }
@@ -464,30 +627,19 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(warp::reply::Response,)> {
         .boxed()
 }
 
-/// Content types that may carry the JSON body. The seed read the body as JSON
-/// whatever it was labelled (`get_json(force=True)`), and `curl -d` labels it as a
-/// form, so those pass too; a picture or a multipart upload does not.
+/// The body must be labelled JSON: a type no HTML form can send across origins
+/// without a CORS preflight (the seed read any body as JSON, which let any web page
+/// store scans).
 fn check_content_type(content_type: Option<&str>) -> Result<(), ApiError> {
-    let Some(ct) = content_type else {
-        return Ok(());
-    };
-    let essence = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    let ok = essence.is_empty()
-        || essence == "application/json"
-        || essence.ends_with("+json")
-        || essence == "text/plain"
-        || essence == "application/x-www-form-urlencoded";
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::unsupported_media_type(format!(
-            "`/image` takes a JSON body (application/json), not {essence}"
-        )))
+    let essence = content_type.map(super::guard::content_type_essence);
+    match essence.as_deref() {
+        Some(e) if super::guard::is_json(e) => Ok(()),
+        Some(e) => Err(ApiError::unsupported_media_type(format!(
+            "`/image` takes a JSON body (Content-Type: application/json), not {e}"
+        ))),
+        None => Err(ApiError::unsupported_media_type(
+            "`/image` takes a JSON body: send Content-Type: application/json",
+        )),
     }
 }
 
@@ -509,15 +661,17 @@ fn check_content_type(content_type: Option<&str>) -> Result<(), ApiError> {
         (status = 200, description = "Stored: the picture is on disk, the row and its uploads committed; `upload` says whether S3 already has it", body = ImageResponse),
         (status = 400, description = "Missing/invalid `id` or `data`", body = super::error::ErrorBody),
         (status = 413, description = "Body over `api.max_frame_body_bytes`", body = super::error::ErrorBody),
+        (status = 409, description = "Capture: nobody stepped on the mat, or nobody stood still", body = super::error::ErrorBody),
         (status = 415, description = "Not a JSON body", body = super::error::ErrorBody),
-        (status = 503, description = "No `data` and no scanner, or the capture timed out", body = super::error::ErrorBody),
-        (status = 507, description = "Local storage budget exhausted", body = super::error::ErrorBody),
+        (status = 503, description = "No `data` and no scanner, or too many large pictures at once (`Retry-After`)", body = super::error::ErrorBody),
+        (status = 507, description = "Local storage budget exhausted, or the disk is full", body = super::error::ErrorBody),
     ),
     security((), ("bearer" = []))
 )]
 async fn handle(
     state: Arc<AppState>,
     content_type: Option<String>,
+    host: Option<String>,
     query: PictureQuery,
     bytes: Bytes,
 ) -> Result<warp::reply::Response, ApiError> {
@@ -566,64 +720,39 @@ async fn handle(
     let record_key = keys::record(&config.s3, RecordKind::Scan, &scan_id);
     let url = keys::public_url(&config.s3, &image_key);
 
-    // CPU work and the picture file off the async runtime.
-    let data_dir = config.storage.data_dir.clone();
-    let file = image_file.clone();
-    let (frame, metrics, picture_bytes) = tokio::task::spawn_blocking(move || {
-        let (metrics, picture) =
-            process(&grid, &options).map_err(|e| ApiError::internal("render", e))?;
-        scans::write_picture(&data_dir, &file, &picture.bytes)
-            .map_err(|e| ApiError::internal("picture file", e))?;
-        Ok::<_, ApiError>((frame, metrics, picture.bytes.len() as u64))
-    })
-    .await
-    .map_err(|e| ApiError::internal("render task", e))??;
+    // A large picture waits for its turn (or is refused at once when many wait):
+    // each holds tens of MB while it is drawn.
+    let turn = if options.long_side_px > super::limits::LARGE_RENDER_PX {
+        Some(state.render_turns.turn().await?)
+    } else {
+        None
+    };
 
-    let metrics_json =
-        serde_json::to_string(&metrics).map_err(|e| ApiError::internal("metrics", e))?;
-    let raw_cells: Vec<u8> = frame.cells.iter().flat_map(|c| c.to_le_bytes()).collect();
-    let record_bytes = (metrics_json.len() + raw_cells.len() * 4 / 3 + 1024) as u64;
-    let (arch_type, description) = describe(&metrics);
-    let scan = NewScan {
-        scan_id: scan_id.clone(),
-        user_id: request.user_id.clone(),
-        created_at,
-        source,
-        wire_format: wire_format.map(|w| w.as_str().to_string()),
-        rows: frame.rows,
-        cols: frame.cols,
-        pitch_mm: pitch,
-        raw_cells,
-        load_cell: frame.load_cell,
-        weight_kg: Some(metrics.weight_kg),
-        weight_source: Some(
-            match metrics.weight_source {
-                WeightSource::LoadCell => "load_cell",
-                WeightSource::Pressure => "pressure",
-            }
-            .to_string(),
-        ),
-        arch_type: Some(arch_type.clone()),
-        metrics_json,
-        image_file: image_file.clone(),
-        image_mime: options.format.mime().to_string(),
-        image_bytes: picture_bytes,
-        image_key,
-        record_key,
-        record_bytes,
-        url: url.clone(),
+    // Drawing, the picture file and the row run in their own task: a client that
+    // hangs up cancels this handler, not them, so the picture is either stored with
+    // its row or removed again, never left behind.
+    let job = StoreJob {
+        state: state.clone(),
+        _turn: turn,
+        grid,
+        options,
+        frame,
+        image_file,
+        scan: ScanFields {
+            scan_id: scan_id.clone(),
+            user_id: request.user_id.clone(),
+            created_at,
+            source,
+            wire_format,
+            pitch,
+            image_key: image_key.clone(),
+            record_key,
+            url: url.clone(),
+        },
     };
-    let outbox_ids = match state.footprint.writer.insert(scan).await {
-        Ok(ids) => ids,
-        Err(e) => {
-            // Not stored: the picture must not linger and count against the budget.
-            let _ = tokio::fs::remove_file(config.storage.data_dir.join(&image_file)).await;
-            return Err(match e {
-                WriteError::Budget(message) => ApiError::insufficient_storage(message),
-                other => ApiError::internal("storing the scan", other),
-            });
-        }
-    };
+    let (metrics, outbox_ids) = tokio::spawn(store_scan(job))
+        .await
+        .map_err(|e| ApiError::internal("storing the scan", e))??;
     // API.md's contract has two values. Without a bucket the uploads wait in the outbox
     // until one is configured: answer "queued" at once.
     let upload = if state.sync.enabled()
@@ -639,10 +768,20 @@ async fn handle(
     } else {
         UPLOAD_QUEUED
     };
+    // A URL the kiosk's <img> can load now: S3's once S3 has the picture, else this
+    // service's own (under the Host the kiosk used, which the guard accepted).
+    let url = if upload == UPLOAD_DONE {
+        url
+    } else {
+        let host = host.unwrap_or_else(|| config.api.listen.clone());
+        format!("http://{host}/scans/{scan_id}/image")
+    };
+    let (arch_type, description) = describe(&metrics);
     let response = ImageResponse {
         id: request.id,
         image_url: url.clone(),
         url,
+        s3_key: image_key,
         weight: metrics.weight_kg,
         arch_type,
         description,
@@ -761,12 +900,18 @@ mod tests {
     }
 
     #[test]
-    fn content_types_follow_the_seed_leniency() {
-        assert!(check_content_type(None).is_ok());
+    fn only_json_content_types_are_taken() {
         assert!(check_content_type(Some("application/json; charset=utf-8")).is_ok());
-        assert!(check_content_type(Some("application/x-www-form-urlencoded")).is_ok());
-        let e = check_content_type(Some("image/png")).unwrap_err();
-        assert_eq!(e.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert!(check_content_type(Some("application/merge-patch+json")).is_ok());
+        for refused in [
+            None,
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+            Some("image/png"),
+        ] {
+            let e = check_content_type(refused).unwrap_err();
+            assert_eq!(e.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{refused:?}");
+        }
     }
 
     proptest::proptest! {

@@ -1,17 +1,22 @@
 //! The HTTP API (warp).
 //!
 //! One module per resource, each with its `#[utoipa::path]` handlers and its own
-//! `OpenApi` struct merged into [`ApiDoc`]. [`routes`] puts them behind the bearer-token
-//! check, the CORS allow-list and the single JSON rejection handler
-//! ([`error::handle_rejection`]).
+//! `OpenApi` struct merged into [`ApiDoc`]. [`routes`] puts them behind the request
+//! checks of [`guard`] (Host, Origin, Content-Type; CORS), the bearer-token check and
+//! the single JSON rejection handler ([`error::handle_rejection`]); [`serve`] runs the
+//! server loop (connection cap, header timeout, bounded shutdown) and [`limits`] bounds
+//! the expensive work.
 
 pub mod body;
 pub mod error;
+pub mod guard;
 pub mod ids;
 pub mod image;
+pub mod limits;
 pub mod ocr;
 pub mod scanner;
 pub mod scans;
+pub mod serve;
 pub mod swagger;
 pub mod sync;
 pub mod system;
@@ -37,7 +42,7 @@ use crate::app::AppState;
             every request but /health needs `Authorization: Bearer <token>`."
     ),
     components(schemas(error::ErrorBody)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonAnswers),
     tags(
         (name = "system", description = "Liveness, readiness, API document"),
     )
@@ -54,6 +59,60 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// The answers any operation may give before its handler runs ([`guard`], the token,
+/// the work limits), documented on each so that clients (and schemathesis) know them.
+struct CommonAnswers;
+
+impl utoipa::Modify for CommonAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let answer = |text: &str| {
+            ResponseBuilder::new()
+                .description(text)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                (&mut item.get, false),
+                (&mut item.put, true),
+                (&mut item.post, true),
+                (&mut item.delete, true),
+            ];
+            for (operation, changes) in operations {
+                let Some(op) = operation.as_mut() else {
+                    continue;
+                };
+                let r = &mut op.responses.responses;
+                let mut add = |code: &str, text: &str| {
+                    r.entry(code.to_string())
+                        .or_insert_with(|| answer(text).into());
+                };
+                add(
+                    "401",
+                    "Missing or wrong bearer token (when api.token is set)",
+                );
+                add(
+                    "421",
+                    "The Host header does not name this service (api.allowed_hosts)",
+                );
+                if changes {
+                    add(
+                        "403",
+                        "Sent by a web page of another origin (api.cors_origins)",
+                    );
+                    add("415", "Not the content type the operation takes");
+                }
+            }
+        }
     }
 }
 
@@ -86,6 +145,14 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(warp::reply::Response,)> {
         .or(scans::routes(state.clone()))
         .unify();
     let metrics = state.metrics.clone();
+    let policy = Arc::new(
+        guard::Policy::from_config(&state.config.api).unwrap_or_else(|error| {
+            // `validate` ran before: unreachable, but refuse what is not allowed
+            // rather than stop.
+            tracing::error!(%error, "request policy; only loopback, same-origin allowed");
+            guard::Policy::strict()
+        }),
+    );
 
     let token = state.config.api.token.clone();
     let auth = warp::path::full()
@@ -118,10 +185,18 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(warp::reply::Response,)> {
         )
         .untuple_one();
 
-    let routes = auth
-        .and(api)
+    let decorate = policy.clone();
+    guard::checks(policy.clone())
+        .and(guard::preflights(policy).or(auth.and(api)).unify())
         .recover(error::handle_rejection)
         .unify()
+        .and(warp::header::headers_cloned())
+        .map(
+            move |reply: warp::reply::Response, headers: warp::http::HeaderMap| {
+                let origin = headers.get("origin").and_then(|o| o.to_str().ok());
+                decorate.decorate(origin, reply)
+            },
+        )
         .with(warp::log::custom(move |info| {
             metrics.observe_request(
                 info.method().as_str(),
@@ -136,23 +211,9 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(warp::reply::Response,)> {
                 elapsed_ms = info.elapsed().as_secs_f64() * 1000.0,
                 "request"
             );
-        }));
-
-    let origins = &state.config.api.cors_origins;
-    if origins.is_empty() {
-        routes.map(Reply::into_response).boxed()
-    } else {
-        let cors = warp::cors()
-            .allow_origins(origins.iter().map(String::as_str))
-            .allow_methods(["GET", "PUT", "POST", "DELETE", "OPTIONS"])
-            .allow_headers(["authorization", "content-type"]);
-        routes
-            .with(cors)
-            .map(Reply::into_response)
-            .recover(error::handle_rejection)
-            .unify()
-            .boxed()
-    }
+        }))
+        .map(Reply::into_response)
+        .boxed()
 }
 
 /// Compares secrets without an early exit on the first differing byte.

@@ -198,11 +198,11 @@ fn sniff(bytes: &[u8]) -> Result<(&'static str, &'static str), ApiError> {
     responses(
         (status = 200, description = "The figures read from the sheet (also answered to POST)", body = OcrReport),
         (status = 400, description = "Missing file, bad id or bad form", body = super::error::ErrorBody),
-        (status = 413, description = "Larger than api.max_ocr_body_bytes", body = super::error::ErrorBody),
+        (status = 413, description = "Larger than api.max_ocr_body_bytes, or the picture's header announces more than ocr.max_image_side_px / ocr.max_image_pixels", body = super::error::ErrorBody),
         (status = 415, description = "Not a PNG or JPEG image", body = super::error::ErrorBody),
-        (status = 422, description = "No InBody sheet recognised on the image", body = super::error::ErrorBody),
-        (status = 503, description = "No OCR engine can answer", body = super::error::ErrorBody),
-        (status = 507, description = "Local storage budget exhausted", body = super::error::ErrorBody),
+        (status = 422, description = "No InBody sheet recognised on the image, or its header cannot be read", body = super::error::ErrorBody),
+        (status = 503, description = "No OCR engine can answer, or too many sheets at once (`Retry-After`)", body = super::error::ErrorBody),
+        (status = 507, description = "Local storage budget exhausted, or the disk is full", body = super::error::ErrorBody),
     )
 )]
 pub async fn put_ocr(
@@ -220,11 +220,16 @@ pub async fn put_ocr(
         .into());
     };
     let (ext, mime) = sniff(&file)?;
+    check_dimensions(&file, &state.config.ocr)?;
     crate::sync::budget::ensure_room(&state.store, &state.config, file.len() as u64)
         .await
         .map_err(ApiError::from)?;
 
-    let recognized = state.ocr.recognize(&file).await.map_err(ApiError::from)?;
+    let recognized = {
+        // One job at a time per configured slot; a short queue, then 503.
+        let _turn = state.ocr_turns.turn().await?;
+        state.ocr.recognize(&file).await.map_err(ApiError::from)?
+    };
     let report = inbody::parse(&recognized.words);
     if !report.is_inbody_sheet() {
         return Err(ApiError::new(
@@ -238,8 +243,59 @@ pub async fn put_ocr(
     let mut out = OcrReport::new(recognized.engine, report);
     let record_id = uuid::Uuid::now_v7().to_string();
     out.record_id = Some(record_id.clone());
-    store_record(&state, &record_id, upload.id, &file, ext, mime, &out).await?;
+    // In its own task: a client that hangs up now does not cut the picture off from
+    // its row (the task stores both, or removes the picture).
+    let stored = {
+        let (state, record_id, out) = (state.clone(), record_id.clone(), out.clone());
+        tokio::spawn(async move {
+            store_record(&state, &record_id, upload.id, &file, ext, mime, &out).await
+        })
+    };
+    stored
+        .await
+        .map_err(|e| ApiError::internal("storing the record", e))??;
     Ok(warp::reply::json(&out).into_response())
+}
+
+/// Width, height and pixel count from the picture's header, before anything decodes
+/// it: a small file can announce a page of gigabytes.
+fn check_dimensions(bytes: &[u8], limits: &crate::config::OcrConfig) -> Result<(), ApiError> {
+    let (w, h) = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()
+        .and_then(|r| r.into_dimensions().ok())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unreadable_image",
+                "the picture's header (its size) cannot be read",
+                "사진 파일을 읽을 수 없습니다. 다시 찍어 주세요",
+            )
+        })?;
+    let pixels = u64::from(w) * u64::from(h);
+    if w > limits.max_image_side_px
+        || h > limits.max_image_side_px
+        || pixels > limits.max_image_pixels
+    {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "image_too_large",
+            format!(
+                "the picture is {w} x {h} px; at most {} px a side and {} pixels are read                  (ocr.max_image_side_px, ocr.max_image_pixels)",
+                limits.max_image_side_px, limits.max_image_pixels
+            ),
+            "사진이 너무 큽니다. 해상도를 낮춰 다시 보내 주세요",
+        ));
+    }
+    if w == 0 || h == 0 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unreadable_image",
+            "the picture has no pixels",
+            "사진 파일을 읽을 수 없습니다. 다시 찍어 주세요",
+        ));
+    }
+    Ok(())
 }
 
 /// Picture (fsynced) then row + outbox in one transaction.
@@ -258,10 +314,17 @@ async fn store_record(
     {
         let abs = abs.clone();
         let bytes = file.clone();
-        tokio::task::spawn_blocking(move || write_durably(&abs, &bytes))
+        let written = tokio::task::spawn_blocking(move || write_durably(&abs, &bytes))
             .await
-            .map_err(|e| ApiError::internal("image write", e))?
             .map_err(|e| ApiError::internal("image write", e))?;
+        if let Err(e) = written {
+            if super::error::is_disk_full(&e) {
+                state
+                    .disk
+                    .record_full("sheet picture", file.len() as u64, &e);
+            }
+            return Err(ApiError::from_io("sheet picture", &e));
+        }
     }
     let s3 = &state.config.s3;
     let image_key = keys::inbody_image(s3, user_id.as_deref(), record_id, ext);
@@ -274,9 +337,23 @@ async fn store_record(
         report.model.clone(),
         file.len() as u64,
     );
+    let (budget, incoming) = (
+        state.config.storage.budget_bytes,
+        bytes_len + report_json.len() as u64,
+    );
     let result = state
         .store
         .write(move |tx| {
+            // The budget again, in the insert's transaction: uploads that passed the
+            // check before their OCR together cannot overrun it.
+            let used = crate::sync::budget::usage(tx)?.total();
+            if used.saturating_add(incoming) > budget {
+                return Ok(Err(crate::sync::budget::BudgetExceeded {
+                    used,
+                    incoming,
+                    budget,
+                }));
+            }
             let now = crate::store::now_rfc3339();
             tx.execute(
                 "INSERT INTO health_records (record_id, user_id, created_at, engine, model,
@@ -319,14 +396,25 @@ async fn store_record(
                 },
                 &now,
             )?;
-            Ok(())
+            Ok(Ok(()))
         })
         .await;
-    if let Err(e) = result {
+    let refused = match result {
+        Ok(Ok(())) => None,
+        Ok(Err(exceeded)) => Some(ApiError::insufficient_storage(exceeded.to_string())),
+        Err(e) => {
+            if matches!(&e, StoreError::Sqlite(s) if super::error::is_sqlite_full(s)) {
+                state.disk.record_full("database", bytes_len, &e);
+            }
+            Some(ApiError::from(e))
+        }
+    };
+    if let Some(e) = refused {
         // The row is not there, so the picture must not linger outside the budget.
         let _ = std::fs::remove_file(&abs);
-        return Err(ApiError::from(e));
+        return Err(e);
     }
+    state.disk.record_success();
     // The uploads are queued; the worker need not wait for its next poll.
     state.sync.wake();
     Ok(())
@@ -339,12 +427,17 @@ fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let tmp: PathBuf = path.with_extension("tmp");
-    {
+    let written = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = written {
+        // A full disk leaves no partial file behind.
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
     }
-    std::fs::rename(&tmp, path)?;
     std::fs::File::open(dir)?.sync_all()
 }
 

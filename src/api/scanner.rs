@@ -93,7 +93,10 @@ impl From<CalibrationError> for ApiError {
     fn from(e: CalibrationError) -> Self {
         match e {
             CalibrationError::Store(s) => ApiError::from(s),
-            CalibrationError::NobodyOnMat { .. } => ApiError::unavailable(
+            // Not a fault of the service: the person is not there (yet). 409: the
+            // mat's state conflicts with the request; try again once someone stands.
+            CalibrationError::NobodyOnMat { .. } => ApiError::new(
+                warp::http::StatusCode::CONFLICT,
                 "nobody_on_mat",
                 e.to_string(),
                 "발판 위에 아무도 없습니다. 발판 위에 올라서 주세요",
@@ -122,6 +125,7 @@ impl From<ScannerError> for ApiError {
     post,
     path = "/scanner/tare",
     tag = "scanner",
+    params(("X-Carenco-Client" = Option<String>, Header, description = "Any value: says this bodiless POST is not an HTML form (or send Content-Type: application/json); see README Security")),
     responses(
         (status = 200, description = "The new calibration, saved and in force", body = Calibration),
         (status = 503, description = "Scanner disabled or not connected", body = super::error::ErrorBody),
@@ -146,7 +150,8 @@ pub async fn tare(state: Arc<AppState>) -> Result<warp::reply::Response, Rejecti
     responses(
         (status = 200, description = "The new calibration, saved and in force", body = Calibration),
         (status = 400, description = "Bad weight", body = super::error::ErrorBody),
-        (status = 503, description = "Not connected, nobody on the mat, or never stable", body = super::error::ErrorBody),
+        (status = 409, description = "Nobody on the mat, or nobody stood still", body = super::error::ErrorBody),
+        (status = 503, description = "Scanner disabled or not connected", body = super::error::ErrorBody),
     )
 )]
 pub async fn calibrate(
@@ -287,6 +292,8 @@ pub async fn live(
     let with_grid = query.grid == Some(1);
     let min_gap = Duration::from_secs_f32(1.0 / LIVE_MAX_HZ);
     let mut rx = scanner.subscribe();
+    // The stream ends when the service stops, so shutdown need not wait for viewers.
+    let mut stopping = state.stopping.clone();
     // A task per viewer feeds a channel: warp wants a Sync stream, and the task ends
     // as soon as the viewer goes away (the send fails).
     let (tx, events) = tokio::sync::mpsc::channel::<Result<warp::sse::Event, Infallible>>(1);
@@ -295,11 +302,21 @@ pub async fn live(
         loop {
             // Frames arriving faster than 10 Hz are skipped: the next event after the
             // gap shows the newest frame.
+            if *stopping.borrow() {
+                return;
+            }
             if let Some(last) = last {
-                tokio::time::sleep_until(last + min_gap).await;
+                tokio::select! {
+                    () = tokio::time::sleep_until(last + min_gap) => {}
+                    _ = stopping.changed() => return,
+                }
             }
             let frame = loop {
-                match tokio::time::timeout(LIVE_HEARTBEAT, rx.recv()).await {
+                let next = tokio::select! {
+                    next = tokio::time::timeout(LIVE_HEARTBEAT, rx.recv()) => next,
+                    _ = stopping.changed() => return,
+                };
+                match next {
                     Ok(Ok(_)) => break scanner.latest(),
                     Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => continue,
                     Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => return,

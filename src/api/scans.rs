@@ -51,6 +51,19 @@ fn scan_id(text: &str) -> Result<String, ApiError> {
         })
 }
 
+/// `url` as the kiosk can load it now: S3's once S3 confirmed the picture, else this
+/// service's own absolute URL (as in the `/image` answer; the row keeps the S3 URL).
+fn loadable(mut scan: ScanSummary, host: &str) -> ScanSummary {
+    if scan.uploaded_at.is_none() {
+        scan.url = format!("http://{host}{}", scan.local_url);
+    }
+    scan
+}
+
+fn host_or_listen(state: &AppState, host: Option<String>) -> String {
+    host.unwrap_or_else(|| state.config.api.listen.clone())
+}
+
 #[utoipa::path(
     get,
     path = "/scans",
@@ -61,7 +74,7 @@ fn scan_id(text: &str) -> Result<String, ApiError> {
          example = json!({"scans": [{"scan_id": "0193a4b2-7c1e-7d2a-9f3e-2b1c4d5e6f70", "user_id": "1",
              "created_at": "2026-11-26T12:00:00.000Z", "source": "data", "wire_format": "legacy",
              "rows": 24, "cols": 24, "pitch_mm": 16.9, "weight_kg": 58.51, "weight_source": "load_cell",
-             "arch_type": "high", "metrics": {"weight_kg": 58.51}, "url": "local:carenco/kiosk/footprints/1/0193a4b2-7c1e-7d2a-9f3e-2b1c4d5e6f70.png",
+             "arch_type": "high", "metrics": {"weight_kg": 58.51}, "url": "http://127.0.0.1:5000/scans/0193a4b2-7c1e-7d2a-9f3e-2b1c4d5e6f70/image",
              "local_url": "/scans/0193a4b2-7c1e-7d2a-9f3e-2b1c4d5e6f70/image", "image_mime": "image/png",
              "image_bytes": 61234, "upload": "queued", "uploaded_at": null, "pruned_at": null}],
              "next_before": null})),
@@ -69,7 +82,11 @@ fn scan_id(text: &str) -> Result<String, ApiError> {
     ),
     security((), ("bearer" = []))
 )]
-async fn list(state: Arc<AppState>, query: ListQuery) -> Result<warp::reply::Response, ApiError> {
+async fn list(
+    state: Arc<AppState>,
+    query: ListQuery,
+    host: Option<String>,
+) -> Result<warp::reply::Response, ApiError> {
     let user = query.id.as_deref().map(ids::user_id_from_str).transpose()?;
     let before = query.before.as_deref().map(scan_id).transpose()?;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
@@ -87,6 +104,8 @@ async fn list(state: Arc<AppState>, query: ListQuery) -> Result<warp::reply::Res
     let next_before = (page.len() == limit as usize)
         .then(|| page.last().map(|s| s.scan_id.clone()))
         .flatten();
+    let host = host_or_listen(&state, host);
+    let page = page.into_iter().map(|s| loadable(s, &host)).collect();
     Ok(warp::reply::json(&ScanList {
         scans: page,
         next_before,
@@ -106,11 +125,18 @@ async fn list(state: Arc<AppState>, query: ListQuery) -> Result<warp::reply::Res
     ),
     security((), ("bearer" = []))
 )]
-async fn get(state: Arc<AppState>, id: String) -> Result<warp::reply::Response, ApiError> {
+async fn get(
+    state: Arc<AppState>,
+    id: String,
+    host: Option<String>,
+) -> Result<warp::reply::Response, ApiError> {
     let id = scan_id(&id)?;
     let found = state.store.call(move |c| scans::get(c, &id)).await?;
     match found {
-        Some(scan) => Ok(warp::reply::json(&scan).into_response()),
+        Some(scan) => {
+            let scan = loadable(scan, &host_or_listen(&state, host));
+            Ok(warp::reply::json(&scan).into_response())
+        }
         None => Err(ApiError::not_found("scan")),
     }
 }
@@ -168,11 +194,13 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(warp::reply::Response,)> {
         .and(warp::get())
         .and(with_state.clone())
         .and(warp::query::<ListQuery>())
-        .and_then(|s, q| async move { list(s, q).await.map_err(Rejection::from) });
+        .and(warp::header::optional::<String>("host"))
+        .and_then(|s, q, h| async move { list(s, q, h).await.map_err(Rejection::from) });
     let get_route = warp::path!("scans" / String)
         .and(warp::get())
         .and(with_state.clone())
-        .and_then(|id, s| async move { get(s, id).await.map_err(Rejection::from) });
+        .and(warp::header::optional::<String>("host"))
+        .and_then(|id, s, h| async move { get(s, id, h).await.map_err(Rejection::from) });
     let image_route = warp::path!("scans" / String / "image")
         .and(warp::get())
         .and(with_state)

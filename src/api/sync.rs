@@ -29,6 +29,7 @@ pub async fn get_sync(state: Arc<AppState>) -> Result<warp::reply::Response, Rej
     post,
     path = "/sync",
     tag = "sync",
+    params(("X-Carenco-Client" = Option<String>, Header, description = "Any value: says this bodiless POST is not an HTML form (or send Content-Type: application/json); see README Security")),
     responses((status = 202, description = "Worker woken; queue status", body = SyncStatus))
 )]
 pub async fn post_sync(state: Arc<AppState>) -> Result<warp::reply::Response, Rejection> {

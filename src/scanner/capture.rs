@@ -205,7 +205,8 @@ pub struct CapturedFrame {
     pub elapsed_ms: u64,
 }
 
-/// Why a capture failed. Each maps to a 503 answer with a Korean message.
+/// Why a capture failed. Each maps to an answer with a Korean message: 409 when the
+/// person is missing or moving, 503 when the mat is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CaptureError {
     #[error("the scanner is not connected")]
@@ -238,7 +239,17 @@ impl From<CaptureError> for crate::api::ApiError {
                 "발판 스캐너가 중지되었습니다. 다시 시도해 주세요",
             ),
         };
-        crate::api::ApiError::unavailable(code, e.to_string(), ko)
+        // Nobody stepped on, or nobody stood still: the person, not the service, is
+        // missing; 409 (try again), never a 5xx. A mat that is gone is a 503.
+        let status = match &e {
+            CaptureError::NobodyOnMat { .. } | CaptureError::NeverStable { .. } => {
+                warp::http::StatusCode::CONFLICT
+            }
+            CaptureError::NotConnected | CaptureError::Stopped => {
+                warp::http::StatusCode::SERVICE_UNAVAILABLE
+            }
+        };
+        crate::api::ApiError::new(status, code, e.to_string(), ko)
     }
 }
 

@@ -97,7 +97,10 @@ pub async fn calibrate(
         .timeout(Duration::from_secs(120))
         .build()?;
     let request = match action {
-        CalibrateAction::Tare => client.post(format!("{base}/scanner/tare")),
+        // A bodiless POST says it is no HTML form (api::guard).
+        CalibrateAction::Tare => client
+            .post(format!("{base}/scanner/tare"))
+            .header(crate::api::guard::CLIENT_HEADER, "carenco-edge"),
         CalibrateAction::KnownKg(kg) => client
             .post(format!("{base}/scanner/calibrate"))
             .json(&serde_json::json!({ "known_kg": kg })),

@@ -16,6 +16,7 @@
 //!   version of this program is refused ([`StoreError::TooNew`]) rather than opened:
 //!   an older binary must never "repair" a newer schema.
 
+pub mod disk;
 pub mod scans;
 pub mod schema;
 

@@ -144,13 +144,26 @@ pub fn write_picture(data_dir: &Path, relative: &str, bytes: &[u8]) -> Result<()
             }
         }
     }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&path)?;
-    file.write_all(bytes)?;
-    file.sync_data()?;
+    // Under a temporary name first: a write cut short (full disk, crash) never
+    // leaves a partial picture under the name a row points to; the start-up sweep
+    // (`store::disk::sweep`) removes `.tmp` leftovers.
+    let mut tmp = path.clone().into_os_string();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_data()?;
+        std::fs::rename(&tmp, &path)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e.into());
+    }
     Ok(())
 }
 
@@ -424,7 +437,8 @@ pub struct ScanSummary {
     /// The `metrics` object of the `/image` answer.
     #[schema(value_type = Object)]
     pub metrics: serde_json::Value,
-    /// S3 URL the picture has or will have.
+    /// A URL the picture loads from now: the S3 URL once uploaded, else this
+    /// service's own absolute URL (the API fills it in; the row keeps the S3 URL).
     pub url: String,
     /// The local picture, served by this device (`GET /scans/{scan_id}/image`).
     pub local_url: String,
