@@ -5,6 +5,7 @@
 //! check, the CORS allow-list and the single JSON rejection handler
 //! ([`error::handle_rejection`]).
 
+pub mod balance;
 pub mod body;
 pub mod error;
 pub mod ids;
@@ -66,6 +67,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(ocr::OcrApi::openapi());
     doc.merge(image::ImageApi::openapi());
     doc.merge(scans::ScansApi::openapi());
+    doc.merge(balance::BalanceApi::openapi());
     doc
 }
 
@@ -84,6 +86,8 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(warp::reply::Response,)> {
         .or(image::routes(state.clone()))
         .unify()
         .or(scans::routes(state.clone()))
+        .unify()
+        .or(balance::routes(state.clone()))
         .unify();
     let metrics = state.metrics.clone();
 
