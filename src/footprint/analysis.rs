@@ -449,10 +449,22 @@ pub struct Params {
     pub error_threshold_delta: f32,
     pub error_scale: f32,
     pub error_floor: f32,
+    /// ... plus this times `(pitch / foot length)²`: coarse cells leave more of the
+    /// edge to estimate.
+    pub error_per_r2: f32,
     /// Toes merged with the forefoot (cells wider than the toe sulcus) are cut off
     /// at a valley of the contact profile along the foot whose depth is below this
     /// share of the lower of the two peaks around it (0 = only separate toe regions).
     pub toe_valley_depth: f32,
+    /// Correction of the coarse-cell edge bias: the index gains
+    /// `r² · (c0 + c1 · index + c2 · (lo − hi))` with `r = pitch / foot length` and `lo`,
+    /// `hi` the index at the threshold `error_threshold_delta` lower and higher (how much
+    /// of the midfoot lies in partly covered cells). Fitted by least squares on the
+    /// tuning feet of [`super::accuracy`] only; `r²` makes it vanish on fine mats.
+    pub edge_correction: [f32; 3],
+    /// When above 0: areas are soft, each sample counting by its occupancy (at most
+    /// 1) down to this occupancy, instead of whole samples at the threshold.
+    pub soft_floor: f32,
 }
 
 impl Default for Params {
@@ -463,7 +475,10 @@ impl Default for Params {
             error_threshold_delta: ERROR_THRESHOLD_DELTA,
             error_scale: ERROR_SCALE,
             error_floor: ERROR_FLOOR,
+            error_per_r2: ERROR_PER_R2,
             toe_valley_depth: TOE_VALLEY_DEPTH,
+            soft_floor: SOFT_FLOOR,
+            edge_correction: EDGE_CORRECTION,
         }
     }
 }
@@ -473,7 +488,13 @@ pub const ERROR_THRESHOLD_DELTA: f32 = 0.15;
 /// See [`Params::error_scale`].
 pub const ERROR_SCALE: f32 = 1.0;
 /// See [`Params::error_floor`].
-pub const ERROR_FLOOR: f32 = 0.005;
+pub const ERROR_FLOOR: f32 = 0.004;
+/// See [`Params::error_per_r2`].
+pub const ERROR_PER_R2: f32 = 3.5;
+/// See [`Params::edge_correction`] (`examples/arch_accuracy.rs -- tuning --fit`).
+pub const EDGE_CORRECTION: [f32; 3] = [13.43, -46.99, -14.19];
+/// See [`Params::soft_floor`].
+pub const SOFT_FLOOR: f32 = 0.0;
 /// See [`Params::toe_valley_depth`].
 pub const TOE_VALLEY_DEPTH: f32 = 0.8;
 /// Length and width are within this many cell pitches of the truth for about 95 % of
@@ -540,7 +561,13 @@ fn measure_foot(
 
     let threshold = params.occupancy_threshold;
     let delta = params.error_threshold_delta.clamp(0.0, threshold * 0.9);
-    let samples = interpolate(force, mask, rows, cols, pitch, threshold, delta, params.level_radius);
+    let soft = params.soft_floor > 0.0;
+    let reach = if soft {
+        (threshold - params.soft_floor.min(threshold)).max(delta)
+    } else {
+        delta
+    };
+    let samples = interpolate(force, mask, rows, cols, pitch, threshold, reach, params.level_radius);
     let sample_area = samples.step_mm * samples.step_mm;
     let main: Vec<usize> = (0..samples.points.len())
         .filter(|&i| samples.label[i] != usize::MAX)
@@ -587,29 +614,52 @@ fn measure_foot(
         if third <= 0.0 {
             return 0.0;
         }
-        let (mut middle, mut all) = (0usize, 0usize);
+        let (mut middle, mut all) = (0f32, 0f32);
+        // Soft: every sample from the floor counts by its occupancy, and `at` moves
+        // the floor instead of a hard threshold.
+        let (floor, shift) = if soft {
+            (params.soft_floor + (at - threshold), at - threshold)
+        } else {
+            (at, 0.0)
+        };
         for i in 0..samples.points.len() {
-            if samples.value[i] < at || toe_sample(i) {
+            let v = samples.value[i];
+            if v < floor || toe_sample(i) {
                 continue;
             }
             let t = t_of(samples.points[i], body_axis);
             if toes_found && t > b_max {
                 continue;
             }
-            all += 1;
+            let w = if soft { (v - shift).clamp(0.0, 1.0) } else { 1.0 };
+            all += w;
             if t > b_min + third && t <= b_min + 2.0 * third {
-                middle += 1;
+                middle += w;
             }
         }
-        if all == 0 {
+        if all <= 0.0 {
             0.0
         } else {
-            middle as f32 / all as f32
+            middle / all
         }
     };
-    let arch_index = if body.is_empty() { 0.0 } else { index_at(threshold) };
-    let spread = (index_at(threshold - delta) - index_at(threshold + delta)).abs() / 2.0;
-    let arch_index_error = params.error_floor + params.error_scale * spread;
+    let raw_index = if body.is_empty() { 0.0 } else { index_at(threshold) };
+    let (lo, hi) = (index_at(threshold - delta), index_at(threshold + delta));
+    let spread = (lo - hi).abs() / 2.0;
+    let length_mm = if main.is_empty() {
+        0.0
+    } else {
+        (t_max - t_min) + samples.step_mm
+    };
+    let r2 = (pitch / length_mm.max(100.0)).powi(2);
+    let [c0, c1, c2] = params.edge_correction;
+    let arch_index = if body.is_empty() {
+        0.0
+    } else {
+        (raw_index + r2 * (c0 + c1 * raw_index + c2 * (lo - hi))).clamp(0.0, 1.0)
+    };
+    let arch_index_error =
+        params.error_floor + params.error_per_r2 * r2 + params.error_scale * spread;
 
     // Width across the axis; the medial direction points to the other foot.
     let across = [-axis[1], axis[0]];
@@ -656,11 +706,7 @@ fn measure_foot(
         area_mm2,
         arch_index,
         arch_index_error,
-        length_mm: if main.is_empty() {
-            0.0
-        } else {
-            (t_max - t_min) + samples.step_mm
-        },
+        length_mm,
         width_mm,
         toes_found,
     })

@@ -413,6 +413,11 @@ impl Shape {
     }
 }
 
+/// The true arch index of `spec`'s shape (toes excluded), independent of any mat.
+pub fn true_arch_index(spec: &FootSpec) -> f32 {
+    Shape::new(spec).truth().0
+}
+
 /// Half-width of the un-arched outline between the heel and the ball.
 fn lateral_base(p: &Proportions, u: f32, l: f32) -> f32 {
     let (hh, hf) = (p.heel_half_width * l, p.forefoot_half_width * l);
