@@ -11,7 +11,8 @@
 //! (`--profile dev` works too, slower.)
 
 use carenco_edge::footprint::accuracy::{
-    cases_with, confusion, FootSet, SensorModel, Summary, HELD_OUT_SEEDS, MAT24, MAT48, TUNING_SEEDS,
+    cases_with, confusion, FootSet, SensorModel, Summary, HELD_OUT_SEEDS, MAT24, MAT48,
+    TUNING_SEEDS,
 };
 use carenco_edge::footprint::analysis::Params;
 
@@ -79,10 +80,7 @@ fn main() {
         "| mat | feet | class right (all) | confident | class right (confident) | mean abs error | max abs error | bias | truth within 0.01 of a boundary |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
-    for (name, mat) in [
-        ("24 x 24, 16.9 mm", MAT24),
-        ("48 x 48, 8.45 mm", MAT48),
-    ] {
+    for (name, mat) in [("24 x 24, 16.9 mm", MAT24), ("48 x 48, 8.45 mm", MAT48)] {
         let all = cases_with(&mat, &sensor, seeds.clone(), set, &params);
         let s = Summary::of(&all);
         println!(
@@ -112,7 +110,11 @@ fn main() {
                         m.arch_index,
                         m.arch_index_error,
                         m.arch_type,
-                        if m.arch_confident { "" } else { " (not confident)" },
+                        if m.arch_confident {
+                            ""
+                        } else {
+                            " (not confident)"
+                        },
                         if m.toes_found { " toes" } else { "" }
                     ),
                     None => println!("    seed {} {:?}: not found", c.seed, c.truth.side),
@@ -134,6 +136,10 @@ fn main() {
         eprintln!(
             "  {name}: truth within the stated error for {} of {} feet",
             s.within_error, s.feet
+        );
+        println!(
+            "  {name} size: length bias {:+.1} mm, |error| p95 {:.1} mm; width bias {:+.1} mm, p95 {:.1} mm; both within the stated uncertainty for {} of {} feet",
+            s.length_bias_mm, s.length_p95_mm, s.width_bias_mm, s.width_p95_mm, s.size_within_uncertainty, s.feet
         );
         let m = confusion(&all);
         eprintln!("  {name} confusion [truth high/normal/flat][measured]: {m:?}");
@@ -165,7 +171,12 @@ fn fit(sensor: &SensorModel, seeds: std::ops::Range<u64>, params: &Params) {
             let r = (f64::from(mat.pitch_mm) / f64::from(m0.length_mm.max(100.0))).powi(2);
             let ai = f64::from(m0.arch_index);
             let x = [r, r * ai, r * f64::from(l0.arch_index - h0.arch_index)];
-            rows.push((x, f64::from(m.truth.arch_index) - ai, f64::from(mat.pitch_mm), ai));
+            rows.push((
+                x,
+                f64::from(m.truth.arch_index) - ai,
+                f64::from(mat.pitch_mm),
+                ai,
+            ));
         }
     }
     // Normal equations, 3 x 3, solved by Cramer's rule.
@@ -204,6 +215,10 @@ fn fit(sensor: &SensorModel, seeds: std::ops::Range<u64>, params: &Params) {
             after += (y - pred).abs();
             n += 1.0;
         }
-        println!("pitch {pitch}: mean abs error {:.4} -> {:.4}", before / n, after / n);
+        println!(
+            "pitch {pitch}: mean abs error {:.4} -> {:.4}",
+            before / n,
+            after / n
+        );
     }
 }

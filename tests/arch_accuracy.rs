@@ -47,7 +47,12 @@ fn held_out_feet_on_the_24_mat_read_as_measured_and_are_right_when_confident() {
 
 #[test]
 fn a_foot_called_not_confident_has_a_boundary_within_its_error() {
-    let all = cases(&MAT24, &SensorModel::default(), HELD_OUT_SEEDS, FootSet::Spread);
+    let all = cases(
+        &MAT24,
+        &SensorModel::default(),
+        HELD_OUT_SEEDS,
+        FootSet::Spread,
+    );
     let mut not_confident = 0;
     for c in &all {
         let Some(m) = &c.measured else { continue };

@@ -141,8 +141,11 @@ fn a_balance_test_on_the_simulated_mat_reads_the_sway_within_five_percent_and_is
     assert_eq!(row["kind"], "balance");
     assert_eq!(row["metrics"]["kind"], "balance");
     assert!(
-        (row["metrics"]["figures"]["path_length_mm"].as_f64().unwrap() - get("path_length_mm"))
-            .abs()
+        (row["metrics"]["figures"]["path_length_mm"]
+            .as_f64()
+            .unwrap()
+            - get("path_length_mm"))
+        .abs()
             < 0.01
     );
     assert!(row["url"].as_str().unwrap().contains("/balance/77/"));
@@ -215,6 +218,8 @@ fn a_balance_test_from_sent_frames_needs_no_mat() {
     assert_eq!(body["frames_used"], 201);
     // Both feet loaded although the stance says left: noted, in both languages.
     let notes = body["notes"].as_array().unwrap();
-    assert!(notes.iter().any(|n| n.as_str().unwrap().contains("other foot")));
+    assert!(notes
+        .iter()
+        .any(|n| n.as_str().unwrap().contains("other foot")));
     service.kill();
 }

@@ -187,7 +187,9 @@ pub fn parse_request(bytes: &[u8]) -> Result<BalanceRequest, ApiError> {
     let user_id = ids::user_id_from_json(body.id.as_ref())?;
     let seconds = match body.seconds {
         None => None,
-        Some(s) if s.is_finite() && (f64::from(MIN_SECONDS)..=f64::from(MAX_SECONDS)).contains(&s) => {
+        Some(s)
+            if s.is_finite() && (f64::from(MIN_SECONDS)..=f64::from(MAX_SECONDS)).contains(&s) =>
+        {
             Some(s)
         }
         Some(s) => {
@@ -237,17 +239,16 @@ pub fn parse_request(bytes: &[u8]) -> Result<BalanceRequest, ApiError> {
             if seconds.is_none() {
                 return Err(ApiError::bad_request(
                     "invalid_seconds",
-                    format!("`seconds` ({MIN_SECONDS} to {MAX_SECONDS}) is required on the live mat"),
+                    format!(
+                        "`seconds` ({MIN_SECONDS} to {MAX_SECONDS}) is required on the live mat"
+                    ),
                     "검사 시간(seconds)을 지정해 주세요 (10~60초)",
                 ));
             }
             None
         }
         (None, Some(_)) => {
-            return Err(invalid(
-                "invalid_frames",
-                "`fps` was sent without `frames`",
-            ))
+            return Err(invalid("invalid_frames", "`fps` was sent without `frames`"))
         }
         (Some(_), None) => {
             return Err(invalid(
@@ -376,9 +377,9 @@ fn analyse_frames(
     presence_n: f32,
     stance: BalanceStance,
 ) -> Result<Analysed, ApiError> {
-    let first = frames.first().ok_or_else(|| {
-        invalid("invalid_frames", "no frames to analyse")
-    })?;
+    let first = frames
+        .first()
+        .ok_or_else(|| invalid("invalid_frames", "no frames to analyse"))?;
     let n_cells = first.cells.len();
     let mut path = Vec::with_capacity(frames.len());
     let mut sum = vec![0f64; n_cells];
@@ -576,11 +577,9 @@ async fn handle(
     };
     let (frames, fps, cal, wire, source) = match (request.frames, &state.scanner) {
         (Some(sent), _) => {
-            let n = request
-                .seconds
-                .map_or(sent.frames.len(), |s| {
-                    ((s * f64::from(sent.fps)).round() as usize).clamp(1, sent.frames.len())
-                });
+            let n = request.seconds.map_or(sent.frames.len(), |s| {
+                ((s * f64::from(sent.fps)).round() as usize).clamp(1, sent.frames.len())
+            });
             let mut frames = sent.frames;
             frames.truncate(n);
             let cal = calibration_for(&current, sent.wire_format);
@@ -691,10 +690,7 @@ async fn handle(
     let upload = if state.sync.enabled()
         && state
             .sync
-            .wait_uploaded(
-                &outbox_ids,
-                Duration::from_millis(config.s3.upload_wait_ms),
-            )
+            .wait_uploaded(&outbox_ids, Duration::from_millis(config.s3.upload_wait_ms))
             .await
     {
         super::image::UPLOAD_DONE
@@ -767,8 +763,8 @@ mod tests {
         assert_eq!(r.seconds, Some(30.0));
         assert_eq!((r.stance, r.eyes), (BalanceStance::Both, Eyes::Open));
         assert!(r.frames.is_none());
-        let r = parse(json!({"id": "a", "seconds": 10, "stance": "left", "eyes": "closed"}))
-            .unwrap();
+        let r =
+            parse(json!({"id": "a", "seconds": 10, "stance": "left", "eyes": "closed"})).unwrap();
         assert_eq!((r.stance, r.eyes), (BalanceStance::Left, Eyes::Closed));
     }
 
@@ -796,26 +792,66 @@ mod tests {
             (json!({"id": 1}), "invalid_seconds"),
             (json!({"id": 1, "seconds": 5}), "invalid_seconds"),
             (json!({"id": 1, "seconds": 61}), "invalid_seconds"),
-            (json!({"id": 1, "seconds": 10, "stance": "one"}), "invalid_stance"),
-            (json!({"id": 1, "seconds": 10, "eyes": "shut"}), "invalid_eyes"),
+            (
+                json!({"id": 1, "seconds": 10, "stance": "one"}),
+                "invalid_stance",
+            ),
+            (
+                json!({"id": 1, "seconds": 10, "eyes": "shut"}),
+                "invalid_eyes",
+            ),
             (json!({"id": 1, "seconds": 10, "fps": 10}), "invalid_frames"),
             (json!({"id": 1, "frames": ten_s}), "invalid_fps"),
             (json!({"id": 1, "frames": ten_s, "fps": 0}), "invalid_fps"),
-            (json!({"id": 1, "frames": ten_s, "fps": 1000}), "invalid_fps"),
-            (json!({"id": 1, "frames": ten_s, "fps": 20}), "invalid_frames"),
-            (json!({"id": 1, "frames": ten_s, "fps": 10, "seconds": 20}), "invalid_frames"),
-            (json!({"id": 1, "frames": [[[70000]]], "fps": 0.1}), "invalid_frames"),
-            (json!({"id": 1, "frames": [[[1, 2], [3]]], "fps": 0.1}), "invalid_frames"),
-            (json!({"id": 1, "frames": [[[1]], [[1, 2]]], "fps": 0.1}), "invalid_frames"),
-            (json!({"id": 1, "frames": ["zz"], "fps": 0.1}), "invalid_frames"),
-            (json!({"id": 1, "frames": [{"rows": 2, "cols": 2, "cells": [1]}], "fps": 0.1}), "invalid_frames"),
-            (json!({"id": 1, "frames": [[[-1]]], "fps": 0.1}), "invalid_json"),
-            (json!({"id": 1, "seconds": 10, "pitch_mm": 0}), "invalid_pitch"),
+            (
+                json!({"id": 1, "frames": ten_s, "fps": 1000}),
+                "invalid_fps",
+            ),
+            (
+                json!({"id": 1, "frames": ten_s, "fps": 20}),
+                "invalid_frames",
+            ),
+            (
+                json!({"id": 1, "frames": ten_s, "fps": 10, "seconds": 20}),
+                "invalid_frames",
+            ),
+            (
+                json!({"id": 1, "frames": [[[70000]]], "fps": 0.1}),
+                "invalid_frames",
+            ),
+            (
+                json!({"id": 1, "frames": [[[1, 2], [3]]], "fps": 0.1}),
+                "invalid_frames",
+            ),
+            (
+                json!({"id": 1, "frames": [[[1]], [[1, 2]]], "fps": 0.1}),
+                "invalid_frames",
+            ),
+            (
+                json!({"id": 1, "frames": ["zz"], "fps": 0.1}),
+                "invalid_frames",
+            ),
+            (
+                json!({"id": 1, "frames": [{"rows": 2, "cols": 2, "cells": [1]}], "fps": 0.1}),
+                "invalid_frames",
+            ),
+            (
+                json!({"id": 1, "frames": [[[-1]]], "fps": 0.1}),
+                "invalid_json",
+            ),
+            (
+                json!({"id": 1, "seconds": 10, "pitch_mm": 0}),
+                "invalid_pitch",
+            ),
             (json!({"id": 1, "seconds": 10, "extra": 1}), "invalid_json"),
         ];
         for (body, code) in cases {
             let e = parse(body.clone()).unwrap_err();
-            assert_eq!((e.status, e.code), (StatusCode::BAD_REQUEST, code), "{body}");
+            assert_eq!(
+                (e.status, e.code),
+                (StatusCode::BAD_REQUEST, code),
+                "{body}"
+            );
             assert!(!e.message_ko.is_empty());
         }
     }
@@ -823,7 +859,11 @@ mod tests {
     #[test]
     fn only_json_content_types_are_taken() {
         assert!(check_content_type(Some("application/json; charset=utf-8")).is_ok());
-        for ct in [None, Some("text/plain"), Some("application/x-www-form-urlencoded")] {
+        for ct in [
+            None,
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+        ] {
             let e = check_content_type(ct).unwrap_err();
             assert_eq!(e.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         }
@@ -845,14 +885,15 @@ mod tests {
         let frames: Vec<Frame> = (0..=100).map(|_| sim.next_frame()).collect();
         let cal = Calibration::factory(WireFormat::Legacy, 24, 24);
         let a = analyse_frames(&frames, &cal, 16.9, 10.0, 50.0, BalanceStance::Both).unwrap();
-        let truth: Vec<[f32; 2]> = (0..=100)
-            .map(|i| sim.sway_at(i as f32 / 10.0))
-            .collect();
+        let truth: Vec<[f32; 2]> = (0..=100).map(|i| sim.sway_at(i as f32 / 10.0)).collect();
         let t = analyse_path(&truth, 10.0).unwrap();
         let close = |a: f32, b: f32| (a - b).abs() <= 0.05 * b.abs();
         let f = &a.figures;
         assert!(close(f.path_length_mm, t.path_length_mm), "{f:?} vs {t:?}");
-        assert!(close(f.ellipse_area_mm2, t.ellipse_area_mm2), "{f:?} vs {t:?}");
+        assert!(
+            close(f.ellipse_area_mm2, t.ellipse_area_mm2),
+            "{f:?} vs {t:?}"
+        );
         assert!(close(f.ml_range_mm, t.ml_range_mm) && close(f.ap_range_mm, t.ap_range_mm));
         assert!(close(f.ml_rms_mm, t.ml_rms_mm) && close(f.ap_rms_mm, t.ap_rms_mm));
         assert_eq!(f.frames_used, 101);

@@ -252,7 +252,12 @@ impl Case {
 }
 
 /// Every foot of `seeds` of `set` on `mat`, measured by [`super::analyse`].
-pub fn cases(mat: &MatGeometry, sensor: &SensorModel, seeds: Range<u64>, set: FootSet) -> Vec<Case> {
+pub fn cases(
+    mat: &MatGeometry,
+    sensor: &SensorModel,
+    seeds: Range<u64>,
+    set: FootSet,
+) -> Vec<Case> {
     cases_with(mat, sensor, seeds, set, &Params::default())
 }
 
@@ -301,6 +306,14 @@ pub struct Summary {
     pub near_boundary: usize,
     /// Feet whose true index lies within the reported `arch_index_error`.
     pub within_error: usize,
+    /// Length and width errors (measured − true, mm): mean, and the 95th percentile
+    /// of their absolute values; feet whose length and width are both within the
+    /// reported `size_uncertainty_mm`.
+    pub length_bias_mm: f32,
+    pub length_p95_mm: f32,
+    pub width_bias_mm: f32,
+    pub width_p95_mm: f32,
+    pub size_within_uncertainty: usize,
 }
 
 impl Summary {
@@ -311,7 +324,33 @@ impl Summary {
             (ai - super::arch::HIGH_ARCH_MAX_INDEX).abs() < 0.01
                 || (ai - super::arch::FLAT_FOOT_MIN_INDEX).abs() < 0.01
         };
+        let sizes: Vec<(f32, f32, f32)> = cases
+            .iter()
+            .filter_map(|c| {
+                c.measured.as_ref().map(|m| {
+                    (
+                        m.length_mm - c.truth.length_mm,
+                        m.width_mm - c.truth.width_mm,
+                        m.size_uncertainty_mm,
+                    )
+                })
+            })
+            .collect();
+        let p95 = |mut v: Vec<f32>| {
+            v.sort_by(f32::total_cmp);
+            v.get((v.len() * 95 / 100).min(v.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or(0.0)
+        };
         Summary {
+            length_bias_mm: sizes.iter().map(|s| s.0).sum::<f32>() / n,
+            length_p95_mm: p95(sizes.iter().map(|s| s.0.abs()).collect()),
+            width_bias_mm: sizes.iter().map(|s| s.1).sum::<f32>() / n,
+            width_p95_mm: p95(sizes.iter().map(|s| s.1.abs()).collect()),
+            size_within_uncertainty: sizes
+                .iter()
+                .filter(|s| s.0.abs() <= s.2 && s.1.abs() <= s.2)
+                .count(),
             feet: cases.len(),
             found: errors.len(),
             class_right: cases.iter().filter(|c| c.class_right()).count(),

@@ -230,7 +230,10 @@ pub fn analyse_with(grid: &PressureGrid, params: &Params) -> Metrics {
                 medial_pct: round(100.0 * f.medial_n / f.force_n, 1),
                 lateral_pct: round(100.0 - 100.0 * f.medial_n / f.force_n, 1),
                 arch_index_error: round(f.arch_index_error, 3),
-                arch_confident: arch_confident(round(f.arch_index, 3), round(f.arch_index_error, 3)),
+                arch_confident: arch_confident(
+                    round(f.arch_index, 3),
+                    round(f.arch_index_error, 3),
+                ),
                 toes_found: f.toes_found,
             }
         })
@@ -567,7 +570,16 @@ fn measure_foot(
     } else {
         delta
     };
-    let samples = interpolate(force, mask, rows, cols, pitch, threshold, reach, params.level_radius);
+    let samples = interpolate(
+        force,
+        mask,
+        rows,
+        cols,
+        pitch,
+        threshold,
+        reach,
+        params.level_radius,
+    );
     let sample_area = samples.step_mm * samples.step_mm;
     let main: Vec<usize> = (0..samples.points.len())
         .filter(|&i| samples.label[i] != usize::MAX)
@@ -631,7 +643,11 @@ fn measure_foot(
             if toes_found && t > b_max {
                 continue;
             }
-            let w = if soft { (v - shift).clamp(0.0, 1.0) } else { 1.0 };
+            let w = if soft {
+                (v - shift).clamp(0.0, 1.0)
+            } else {
+                1.0
+            };
             all += w;
             if t > b_min + third && t <= b_min + 2.0 * third {
                 middle += w;
@@ -643,7 +659,11 @@ fn measure_foot(
             middle / all
         }
     };
-    let raw_index = if body.is_empty() { 0.0 } else { index_at(threshold) };
+    let raw_index = if body.is_empty() {
+        0.0
+    } else {
+        index_at(threshold)
+    };
     let (lo, hi) = (index_at(threshold - delta), index_at(threshold + delta));
     let spread = (lo - hi).abs() / 2.0;
     let length_mm = if main.is_empty() {

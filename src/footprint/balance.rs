@@ -285,10 +285,18 @@ mod tests {
         let s = analyse_path(&path, fps).unwrap();
         let circumference = std::f32::consts::TAU * r * f * secs;
         assert!(within(s.path_length_mm, circumference, 0.5), "{s:?}");
-        assert!(within(s.mean_velocity_mm_s, std::f32::consts::TAU * r * f, 0.5));
+        assert!(within(
+            s.mean_velocity_mm_s,
+            std::f32::consts::TAU * r * f,
+            0.5
+        ));
         // Uniform motion on a circle: covariance r²/2 on each axis.
         let area = std::f32::consts::PI * CHI2_2DOF_95 * r * r / 2.0;
-        assert!(within(s.ellipse_area_mm2, area, 1.0), "{} vs {area}", s.ellipse_area_mm2);
+        assert!(
+            within(s.ellipse_area_mm2, area, 1.0),
+            "{} vs {area}",
+            s.ellipse_area_mm2
+        );
         assert!(within(s.ml_range_mm, 2.0 * r, 0.5) && within(s.ap_range_mm, 2.0 * r, 0.5));
         assert!(within(s.ml_rms_mm, r / 2f32.sqrt(), 0.5));
         assert!(!s.coarse);
@@ -316,7 +324,11 @@ mod tests {
             .collect();
         let s = analyse_path(&path, 100.0).unwrap();
         let truth = std::f32::consts::PI * CHI2_2DOF_95 * sx * sy * (1.0 - rho * rho).sqrt();
-        assert!(within(s.ellipse_area_mm2, truth, 5.0), "{} vs {truth}", s.ellipse_area_mm2);
+        assert!(
+            within(s.ellipse_area_mm2, truth, 5.0),
+            "{} vs {truth}",
+            s.ellipse_area_mm2
+        );
         // And 95 % of the samples fall inside it, as its name says.
         let inside = path
             .iter()
@@ -348,9 +360,17 @@ mod tests {
             })
             .sum();
         let s = analyse_path(&path, fps).unwrap();
-        assert!(within(s.path_length_mm, fine, 5.0), "{} vs {fine}", s.path_length_mm);
+        assert!(
+            within(s.path_length_mm, fine, 5.0),
+            "{} vs {fine}",
+            s.path_length_mm
+        );
         let area = std::f32::consts::PI * CHI2_2DOF_95 * a * a / 2.0;
-        assert!(within(s.ellipse_area_mm2, area, 5.0), "{} vs {area}", s.ellipse_area_mm2);
+        assert!(
+            within(s.ellipse_area_mm2, area, 5.0),
+            "{} vs {area}",
+            s.ellipse_area_mm2
+        );
         assert!(within(s.ml_range_mm, 2.0 * a, 5.0) && within(s.ap_range_mm, 2.0 * a, 5.0));
         assert!(s.coarse);
         let text = describe(&s, BalanceStance::Both, Eyes::Closed);

@@ -783,9 +783,15 @@ pub fn render_trace(path: &[[f32; 2]], size: u32) -> Result<Picture, RenderError
     let steps = (reach / 10.0).ceil() as i64;
     for i in -steps..=steps {
         let o = f64::from(i as i32) * 10.0;
-        let (a, b) = (to_px(mx + o, my - f64::from(reach)), to_px(mx + o, my + f64::from(reach)));
+        let (a, b) = (
+            to_px(mx + o, my - f64::from(reach)),
+            to_px(mx + o, my + f64::from(reach)),
+        );
         line(&mut raster, a, b, unit, grid_rgb);
-        let (a, b) = (to_px(mx - f64::from(reach), my + o), to_px(mx + f64::from(reach), my + o));
+        let (a, b) = (
+            to_px(mx - f64::from(reach), my + o),
+            to_px(mx + f64::from(reach), my + o),
+        );
         line(&mut raster, a, b, unit, grid_rgb);
     }
     // The ellipse along its principal axes.
@@ -810,8 +816,20 @@ pub fn render_trace(path: &[[f32; 2]], size: u32) -> Result<Picture, RenderError
     }
     let c = to_px(mx, my);
     let arm = 8.0 * unit;
-    line(&mut raster, [c[0] - arm, c[1]], [c[0] + arm, c[1]], 2.0 * unit, BLACK);
-    line(&mut raster, [c[0], c[1] - arm], [c[0], c[1] + arm], 2.0 * unit, BLACK);
+    line(
+        &mut raster,
+        [c[0] - arm, c[1]],
+        [c[0] + arm, c[1]],
+        2.0 * unit,
+        BLACK,
+    );
+    line(
+        &mut raster,
+        [c[0], c[1] - arm],
+        [c[0], c[1] + arm],
+        2.0 * unit,
+        BLACK,
+    );
     // Scale bar: 10 mm, bottom left.
     let bar = 10.0 * scale;
     let (x0, y0) = (12.0 * unit, size as f32 - 16.0 * unit);

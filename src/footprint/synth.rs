@@ -196,6 +196,10 @@ pub struct FootTruth {
     pub arch_type: ArchType,
     /// Contact area of the whole shape, toes included, cm².
     pub contact_area_cm2: f32,
+    /// Back of the heel to the front of the contact (toes included), along the axis, mm.
+    pub length_mm: f32,
+    /// Widest contact across the axis, mm.
+    pub width_mm: f32,
     /// Force put on the mat by this foot, N (what landed inside the mat).
     pub force_n: f32,
     /// Centre of pressure on the mat, mm.
@@ -378,8 +382,7 @@ impl Shape {
         let t = u / self.length;
         let along = interpolate(&profile, t);
         // Slightly more load on the lateral side in the midfoot, as in real prints.
-        let across =
-            1.0 + 0.15 * (v / (self.p.forefoot_half_width * self.length)).clamp(-1.0, 1.0);
+        let across = 1.0 + 0.15 * (v / (self.p.forefoot_half_width * self.length)).clamp(-1.0, 1.0);
         along * across
     }
 
@@ -410,6 +413,26 @@ impl Shape {
             0.0
         };
         (index, total as f32 + toes)
+    }
+}
+
+impl Shape {
+    /// Contact length (toes included) and widest contact across the axis, mm.
+    fn size(&self) -> (f32, f32) {
+        let mut front = self.body_length();
+        if self.toes == Toes::Separate {
+            for (cu, _, su, _) in self.toe_ellipses() {
+                front = front.max(cu + su);
+            }
+        }
+        let mut width = 0.0f32;
+        for i in 0..TRUTH_STEPS {
+            let u = (i as f32 + 0.5) * self.body_length() / TRUTH_STEPS as f32;
+            if let Some((m, l)) = self.body_interval(u) {
+                width = width.max(l - m);
+            }
+        }
+        (front, width)
     }
 }
 
@@ -541,6 +564,7 @@ pub fn generate(mat: &MatGeometry, stance: &Stance) -> Synthetic {
             fy += f * ((i / mat.cols) as f32 + 0.5) * mat.pitch_mm;
         }
         let (arch_index, area_mm2) = placed.shape.truth();
+        let (length_mm, width_mm) = placed.shape.size();
         let cop = if total > 0.0 {
             [fx / total, fy / total]
         } else {
@@ -551,6 +575,8 @@ pub fn generate(mat: &MatGeometry, stance: &Stance) -> Synthetic {
             arch_index,
             arch_type: ArchType::from_index(arch_index),
             contact_area_cm2: area_mm2 / 100.0,
+            length_mm,
+            width_mm,
             force_n: total,
             cop_mm: cop,
         });
