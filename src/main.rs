@@ -291,6 +291,19 @@ struct SimulateArgs {
     /// Random seed (same seed, same bytes).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Centre-of-pressure sway amplitude while standing, mm (0 = none).
+    #[arg(long, default_value_t = 0.0)]
+    sway_mm: f32,
+    /// Sway frequency, Hz (medio-lateral; antero-posterior at 0.6 of it).
+    #[arg(long, default_value_t = 0.5)]
+    sway_hz: f32,
+    /// Seconds the person stands in each cycle of the scenario.
+    #[arg(long, default_value_t = 5.0)]
+    stand_s: f32,
+    /// Cells read like FSRs in a voltage divider (non-linear; calibrate with
+    /// `saturation_counts` = 4095).
+    #[arg(long)]
+    fsr_divider: bool,
 }
 
 #[derive(Args, Debug)]
@@ -488,6 +501,10 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
         drop_pct: args.drop_pct,
         bitflip_pct: args.bitflip_pct,
         seed: args.seed,
+        sway_mm: args.sway_mm,
+        sway_hz: args.sway_hz,
+        stand_s: args.stand_s,
+        fsr_divider: args.fsr_divider,
         ..SimOptions::default()
     };
     let target = match args.port {

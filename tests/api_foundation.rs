@@ -25,7 +25,10 @@ async fn check_reports_the_database_as_writable() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"]["ok"], true);
-    assert_eq!(body["database"]["schema_version"], 1);
+    assert_eq!(
+        body["database"]["schema_version"],
+        carenco_edge::store::schema::MIGRATIONS.len() as i64
+    );
 }
 
 #[tokio::test]

@@ -433,6 +433,7 @@ async fn store_scan(job: StoreJob) -> Result<(Metrics, scans::OutboxIds), ApiErr
         let record_bytes = (metrics_json.len() + raw_cells.len() * 4 / 3 + 1024) as u64;
         let (arch_type, _) = describe(&metrics);
         Ok::<_, ApiError>(NewScan {
+            kind: "footprint",
             scan_id: f.scan_id,
             user_id: f.user_id,
             created_at: f.created_at,
@@ -505,8 +506,25 @@ fn disk_error(state: &AppState, what: &str, bytes: u64, e: crate::store::StoreEr
     }
 }
 
-/// `type` and `description` from the metrics.
+/// `type` and `description` from the metrics. A foot whose index lies within its
+/// measurement error of a class boundary gets a sentence saying its class is not
+/// certain (`arch_confident: false`).
 pub fn describe(m: &Metrics) -> (String, String) {
+    let (kind, mut text) = describe_classes(m);
+    for (foot, ko, en) in [(&m.left, "왼발", "left"), (&m.right, "오른발", "right")] {
+        if let Some(f) = foot.as_ref().filter(|f| !f.arch_confident) {
+            text.push_str(&format!(
+                ". {ko} 아치 지수 {:.3}±{:.3}는 분류 경계에 가까워 판정이 확실하지 않습니다 \
+                 ({en} arch index {:.3} ± {:.3} is within its measurement error of a class \
+                 boundary: the class is not certain)",
+                f.arch_index, f.arch_index_error, f.arch_index, f.arch_index_error
+            ));
+        }
+    }
+    (kind, text)
+}
+
+fn describe_classes(m: &Metrics) -> (String, String) {
     let ai = |f: &FootMetrics| format!("{:.2}", f.arch_index);
     match (&m.left, &m.right) {
         (Some(l), Some(r)) if l.arch_type == r.arch_type => (

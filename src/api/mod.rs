@@ -7,6 +7,7 @@
 //! server loop (connection cap, header timeout, bounded shutdown) and [`limits`] bounds
 //! the expensive work.
 
+pub mod balance;
 pub mod body;
 pub mod error;
 pub mod guard;
@@ -125,6 +126,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(ocr::OcrApi::openapi());
     doc.merge(image::ImageApi::openapi());
     doc.merge(scans::ScansApi::openapi());
+    doc.merge(balance::BalanceApi::openapi());
     doc
 }
 
@@ -143,6 +145,8 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(warp::reply::Response,)> {
         .or(image::routes(state.clone()))
         .unify()
         .or(scans::routes(state.clone()))
+        .unify()
+        .or(balance::routes(state.clone()))
         .unify();
     let metrics = state.metrics.clone();
     let policy = Arc::new(

@@ -101,6 +101,26 @@ pub struct FootMetrics {
     pub rearfoot_pct: f32,
     /// Heel to toe along the foot's axis, mm (toes included).
     pub length_mm: f32,
+    /// Widest contact across the foot's axis, mm (toes included).
+    pub width_mm: f32,
+    /// About 95 % of feet have their true length and width within this of the
+    /// measured ones on a mat of this cell size, mm.
+    pub size_uncertainty_mm: f32,
+    /// Korean shoe size (신발 사이즈): the foot length in mm rounded to 5.
+    #[schema(example = 245)]
+    pub shoe_size_kr: u32,
+    /// Share of this foot's force on the medial (big-toe) side of its long axis, %.
+    pub medial_pct: f32,
+    /// Share on the lateral (little-toe) side, %.
+    pub lateral_pct: f32,
+    /// The arch index's own measurement error on this mat (about 95 % of true indices
+    /// lie within it), from how much the index moves when the contact edge moves
+    /// within the partly covered border cells.
+    #[schema(example = 0.012)]
+    pub arch_index_error: f32,
+    /// False when a class boundary (0.21, 0.26) lies within `arch_index_error` of the
+    /// index: the class is then the nearer guess, not a finding.
+    pub arch_confident: bool,
     /// Whether separate toe regions were found and left out of the arch index.
     pub toes_found: bool,
 }
@@ -144,6 +164,11 @@ impl Metrics {
 /// non-finite forces count as no force; a grid whose `force_n` is shorter than
 /// `rows * cols` is read as zero beyond its end).
 pub fn analyse(grid: &PressureGrid) -> Metrics {
+    analyse_with(grid, &Params::default())
+}
+
+/// [`analyse`] with other estimator knobs (the accuracy harness's comparisons).
+pub fn analyse_with(grid: &PressureGrid, params: &Params) -> Metrics {
     let (rows, cols, pitch) = (grid.rows, grid.cols, grid.pitch_mm);
     let n = rows.saturating_mul(cols);
     let force: Vec<f32> = (0..n)
@@ -162,7 +187,7 @@ pub fn analyse(grid: &PressureGrid) -> Metrics {
     let feet: Vec<(Side, Foot)> = sides
         .into_iter()
         .filter_map(|(side, mask)| {
-            measure_foot(&force, &mask, rows, cols, pitch).map(|f| (side, f))
+            measure_foot(&force, &mask, rows, cols, pitch, side, params).map(|f| (side, f))
         })
         .collect();
 
@@ -187,6 +212,7 @@ pub fn analyse(grid: &PressureGrid) -> Metrics {
     let metrics_of = |side: Side| {
         feet.iter().find(|(s, _)| *s == side).map(|(_, f)| {
             let arch_type = ArchType::from_index(f.arch_index);
+            let size_uncertainty = SIZE_UNCERTAINTY_PITCHES * pitch;
             FootMetrics {
                 arch_index: round(f.arch_index, 3),
                 arch_type,
@@ -198,6 +224,16 @@ pub fn analyse(grid: &PressureGrid) -> Metrics {
                 forefoot_pct: round(100.0 * f.fore_n / f.force_n, 1),
                 rearfoot_pct: round(100.0 - 100.0 * f.fore_n / f.force_n, 1),
                 length_mm: round(f.length_mm, 1),
+                width_mm: round(f.width_mm, 1),
+                size_uncertainty_mm: round(size_uncertainty, 1),
+                shoe_size_kr: shoe_size_kr(f.length_mm),
+                medial_pct: round(100.0 * f.medial_n / f.force_n, 1),
+                lateral_pct: round(100.0 - 100.0 * f.medial_n / f.force_n, 1),
+                arch_index_error: round(f.arch_index_error, 3),
+                arch_confident: arch_confident(
+                    round(f.arch_index, 3),
+                    round(f.arch_index_error, 3),
+                ),
                 toes_found: f.toes_found,
             }
         })
@@ -218,6 +254,23 @@ pub fn analyse(grid: &PressureGrid) -> Metrics {
         left: metrics_of(Side::Left),
         right: metrics_of(Side::Right),
     }
+}
+
+/// Korean shoe sizes are the foot length in mm in steps of 5 (230, 235, ...).
+pub fn shoe_size_kr(length_mm: f32) -> u32 {
+    if !(length_mm.is_finite() && length_mm > 0.0) {
+        return 0;
+    }
+    ((length_mm / 5.0).round() * 5.0).min(400.0) as u32
+}
+
+/// Whether the class of `index` holds whatever its error: no class boundary within
+/// `error` of it.
+pub fn arch_confident(index: f32, error: f32) -> bool {
+    use super::arch::{FLAT_FOOT_MIN_INDEX, HIGH_ARCH_MAX_INDEX};
+    [HIGH_ARCH_MAX_INDEX, FLAT_FOOT_MIN_INDEX]
+        .iter()
+        .all(|b| (index - b).abs() > error)
 }
 
 fn round(x: f32, digits: i32) -> f32 {
@@ -384,23 +437,96 @@ fn regions(mask: &[bool], force: &[f32], rows: usize, cols: usize) -> Vec<Region
     out
 }
 
+/// The estimator's knobs. [`Params::default`] is what [`analyse`] uses; the accuracy
+/// harness ([`super::accuracy`]) passes others to compare estimators, on the tuning
+/// seeds only.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params {
+    /// A sample is in contact where the interpolated occupancy reaches this.
+    pub occupancy_threshold: f32,
+    /// The local contact level of a cell is the highest force within this many cells
+    /// of it (1 = its 3 x 3 neighbourhood).
+    pub level_radius: usize,
+    /// The arch index is also measured with the threshold this much lower and higher;
+    /// half the difference, times `error_scale`, plus `error_floor`, is its error.
+    pub error_threshold_delta: f32,
+    pub error_scale: f32,
+    pub error_floor: f32,
+    /// ... plus this times `(pitch / foot length)²`: coarse cells leave more of the
+    /// edge to estimate.
+    pub error_per_r2: f32,
+    /// Toes merged with the forefoot (cells wider than the toe sulcus) are cut off
+    /// at a valley of the contact profile along the foot whose depth is below this
+    /// share of the lower of the two peaks around it (0 = only separate toe regions).
+    pub toe_valley_depth: f32,
+    /// Correction of the coarse-cell edge bias: the index gains
+    /// `r² · (c0 + c1 · index + c2 · (lo − hi))` with `r = pitch / foot length` and `lo`,
+    /// `hi` the index at the threshold `error_threshold_delta` lower and higher (how much
+    /// of the midfoot lies in partly covered cells). Fitted by least squares on the
+    /// tuning feet of [`super::accuracy`] only; `r²` makes it vanish on fine mats.
+    pub edge_correction: [f32; 3],
+    /// When above 0: areas are soft, each sample counting by its occupancy (at most
+    /// 1) down to this occupancy, instead of whole samples at the threshold.
+    pub soft_floor: f32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            occupancy_threshold: OCCUPANCY_THRESHOLD,
+            level_radius: 1,
+            error_threshold_delta: ERROR_THRESHOLD_DELTA,
+            error_scale: ERROR_SCALE,
+            error_floor: ERROR_FLOOR,
+            error_per_r2: ERROR_PER_R2,
+            toe_valley_depth: TOE_VALLEY_DEPTH,
+            soft_floor: SOFT_FLOOR,
+            edge_correction: EDGE_CORRECTION,
+        }
+    }
+}
+
+/// See [`Params::error_threshold_delta`].
+pub const ERROR_THRESHOLD_DELTA: f32 = 0.15;
+/// See [`Params::error_scale`].
+pub const ERROR_SCALE: f32 = 1.0;
+/// See [`Params::error_floor`].
+pub const ERROR_FLOOR: f32 = 0.004;
+/// See [`Params::error_per_r2`].
+pub const ERROR_PER_R2: f32 = 3.5;
+/// See [`Params::edge_correction`] (`examples/arch_accuracy.rs -- tuning --fit`).
+pub const EDGE_CORRECTION: [f32; 3] = [13.43, -46.99, -14.19];
+/// See [`Params::soft_floor`].
+pub const SOFT_FLOOR: f32 = 0.0;
+/// See [`Params::toe_valley_depth`].
+pub const TOE_VALLEY_DEPTH: f32 = 0.8;
+/// Length and width are within this many cell pitches of the truth for about 95 % of
+/// feet (measured on the tuning feet of [`super::accuracy`]).
+pub const SIZE_UNCERTAINTY_PITCHES: f32 = 0.5;
+
 /// Raw measurements of one foot, before rounding.
 struct Foot {
     force_n: f32,
     fore_n: f32,
+    medial_n: f32,
     peak_n: f32,
     cop: [f32; 2],
     area_mm2: f32,
     arch_index: f32,
+    arch_index_error: f32,
     length_mm: f32,
+    width_mm: f32,
     toes_found: bool,
 }
 
-/// The interpolated contact samples of one foot.
+/// The interpolated samples of one foot.
 struct Samples {
     /// Sample centres in mm, mat coordinates.
     points: Vec<[f32; 2]>,
-    /// Region label of each point (4-connected on the sample grid).
+    /// Interpolated occupancy of each point (at least the lowest threshold asked for).
+    value: Vec<f32>,
+    /// Region label of each point at the main threshold (4-connected on the sample
+    /// grid); `usize::MAX` for points below it.
     label: Vec<usize>,
     labels: usize,
     step_mm: f32,
@@ -412,6 +538,8 @@ fn measure_foot(
     rows: usize,
     cols: usize,
     pitch: f32,
+    side: Side,
+    params: &Params,
 ) -> Option<Foot> {
     let cells: Vec<usize> = (0..mask.len()).filter(|&i| mask[i]).collect();
     let force_n: f32 = cells.iter().map(|&i| force[i]).sum();
@@ -434,20 +562,40 @@ fn measure_foot(
     }
     cop = [cop[0] / force_n, cop[1] / force_n];
 
-    let samples = interpolate(force, mask, rows, cols, pitch);
+    let threshold = params.occupancy_threshold;
+    let delta = params.error_threshold_delta.clamp(0.0, threshold * 0.9);
+    let soft = params.soft_floor > 0.0;
+    let reach = if soft {
+        (threshold - params.soft_floor.min(threshold)).max(delta)
+    } else {
+        delta
+    };
+    let samples = interpolate(
+        force,
+        mask,
+        rows,
+        cols,
+        pitch,
+        threshold,
+        reach,
+        params.level_radius,
+    );
     let sample_area = samples.step_mm * samples.step_mm;
-    let area_mm2 = samples.points.len() as f32 * sample_area;
+    let main: Vec<usize> = (0..samples.points.len())
+        .filter(|&i| samples.label[i] != usize::MAX)
+        .collect();
+    let area_mm2 = main.len() as f32 * sample_area;
 
     // Provisional axis from all samples, pointing to the toe end (row 0, -y).
-    let all: Vec<usize> = (0..samples.points.len()).collect();
-    let axis = principal_axis(&samples.points, &all).unwrap_or([0.0, -1.0]);
+    let axis = principal_axis(&samples.points, &main).unwrap_or([0.0, -1.0]);
     let t_of = |p: [f32; 2], axis: [f32; 2]| p[0] * axis[0] + p[1] * axis[1];
-    let (t_min, t_max) = extent(all.iter().map(|&i| t_of(samples.points[i], axis)));
+    let (t_min, t_max) = extent(main.iter().map(|&i| t_of(samples.points[i], axis)));
 
     // Toes: regions wholly in the front part, never the largest region.
     let mut region_min = vec![f32::INFINITY; samples.labels];
     let mut region_size = vec![0usize; samples.labels];
-    for (i, &l) in samples.label.iter().enumerate() {
+    for &i in &main {
+        let l = samples.label[i];
         region_min[l] = region_min[l].min(t_of(samples.points[i], axis));
         region_size[l] += 1;
     }
@@ -456,49 +604,184 @@ fn measure_foot(
     let is_toe: Vec<bool> = (0..samples.labels)
         .map(|l| Some(l) != largest && region_min[l] >= toe_line)
         .collect();
-    let body: Vec<usize> = (0..samples.points.len())
-        .filter(|&i| !is_toe[samples.label[i]])
-        .collect();
-    let toes_found = body.len() < samples.points.len();
-
-    // Arch index on the body's own axis.
+    // Toes that the cells merged with the forefoot: a valley in the contact profile.
+    let toe_cut = toe_valley(&samples, axis, t_min, t_max, pitch, params.toe_valley_depth);
+    let toe_sample = |i: usize| {
+        if toe_cut.is_some_and(|cut| t_of(samples.points[i], axis) > cut) {
+            return true;
+        }
+        let l = samples.label[i];
+        // Below the main threshold (a fringe sample): not a toe region of its own.
+        l != usize::MAX && is_toe[l]
+    };
+    let body: Vec<usize> = main.iter().copied().filter(|&i| !toe_sample(i)).collect();
+    let toes_found = body.len() < main.len();
+    // Front of the body (where the toes were cut off), for fringe samples.
     let body_axis = principal_axis(&samples.points, &body).unwrap_or(axis);
     let (b_min, b_max) = extent(body.iter().map(|&i| t_of(samples.points[i], body_axis)));
-    let third = (b_max - b_min) / 3.0;
-    let middle = body
-        .iter()
-        .filter(|&&i| {
+
+    // Arch index on the body's own axis, at the main threshold and either side of it.
+    let index_at = |at: f32| -> f32 {
+        let third = (b_max - b_min) / 3.0;
+        if third <= 0.0 {
+            return 0.0;
+        }
+        let (mut middle, mut all) = (0f32, 0f32);
+        // Soft: every sample from the floor counts by its occupancy, and `at` moves
+        // the floor instead of a hard threshold.
+        let (floor, shift) = if soft {
+            (params.soft_floor + (at - threshold), at - threshold)
+        } else {
+            (at, 0.0)
+        };
+        for i in 0..samples.points.len() {
+            let v = samples.value[i];
+            if v < floor || toe_sample(i) {
+                continue;
+            }
             let t = t_of(samples.points[i], body_axis);
-            t > b_min + third && t <= b_min + 2.0 * third
-        })
-        .count();
-    let arch_index = if body.is_empty() || third <= 0.0 {
+            if toes_found && t > b_max {
+                continue;
+            }
+            let w = if soft {
+                (v - shift).clamp(0.0, 1.0)
+            } else {
+                1.0
+            };
+            all += w;
+            if t > b_min + third && t <= b_min + 2.0 * third {
+                middle += w;
+            }
+        }
+        if all <= 0.0 {
+            0.0
+        } else {
+            middle / all
+        }
+    };
+    let raw_index = if body.is_empty() {
         0.0
     } else {
-        middle as f32 / body.len() as f32
+        index_at(threshold)
     };
+    let (lo, hi) = (index_at(threshold - delta), index_at(threshold + delta));
+    let spread = (lo - hi).abs() / 2.0;
+    let length_mm = if main.is_empty() {
+        0.0
+    } else {
+        (t_max - t_min) + samples.step_mm
+    };
+    let r2 = (pitch / length_mm.max(100.0)).powi(2);
+    let [c0, c1, c2] = params.edge_correction;
+    let arch_index = if body.is_empty() {
+        0.0
+    } else {
+        (raw_index + r2 * (c0 + c1 * raw_index + c2 * (lo - hi))).clamp(0.0, 1.0)
+    };
+    let arch_index_error =
+        params.error_floor + params.error_per_r2 * r2 + params.error_scale * spread;
 
-    // Forefoot: force ahead of the middle of the whole length (toes included); a cell
-    // across the middle line counts by the share of its width ahead of it.
+    // Width across the axis; the medial direction points to the other foot.
+    let across = [-axis[1], axis[0]];
+    let (w_min, w_max) = extent(main.iter().map(|&i| t_of(samples.points[i], across)));
+    let width_mm = if main.is_empty() {
+        0.0
+    } else {
+        (w_max - w_min) + samples.step_mm
+    };
+    let medial = match side {
+        Side::Left => across,
+        Side::Right => [-across[0], -across[1]],
+    };
+    // The long axis through the foot's contact centroid splits medial from lateral.
+    let (mut cx, mut cy) = (0.0f32, 0.0f32);
+    for &i in &main {
+        cx += samples.points[i][0];
+        cy += samples.points[i][1];
+    }
+    let n_main = main.len().max(1) as f32;
+    let centroid = [cx / n_main, cy / n_main];
+
+    // A cell across a split line counts by the share of its width on each side.
+    let share_ahead = |i: usize, dir: [f32; 2], at: f32| {
+        ((t_of(centre(i), dir) - at) / pitch + 0.5).clamp(0.0, 1.0)
+    };
     let mid = 0.5 * (t_min + t_max);
     let fore_n: f32 = cells
         .iter()
-        .map(|&i| {
-            let ahead = ((t_of(centre(i), axis) - mid) / pitch + 0.5).clamp(0.0, 1.0);
-            force[i] * ahead
-        })
+        .map(|&i| force[i] * share_ahead(i, axis, mid))
+        .sum();
+    let medial_line = t_of(centroid, medial);
+    let medial_n: f32 = cells
+        .iter()
+        .map(|&i| force[i] * share_ahead(i, medial, medial_line))
         .sum();
 
     Some(Foot {
         force_n,
         fore_n,
+        medial_n,
         peak_n,
         cop,
         area_mm2,
         arch_index,
-        length_mm: (t_max - t_min) + samples.step_mm,
+        arch_index_error,
+        length_mm,
+        width_mm,
         toes_found,
     })
+}
+
+/// Where toes merged with the forefoot begin along `axis`: the deepest dip of the
+/// contact profile (summed occupancy per slice across the foot, smoothed over half a
+/// cell) in the front part of the foot, when the profile rises again ahead of it (the
+/// toes) and the dip is below `depth` of the lower of the two peaks. `None` without
+/// such a valley (no toe contact, or toes already separate).
+fn toe_valley(
+    samples: &Samples,
+    axis: [f32; 2],
+    t_min: f32,
+    t_max: f32,
+    pitch: f32,
+    depth: f32,
+) -> Option<f32> {
+    if depth <= 0.0 || samples.points.is_empty() || t_max <= t_min {
+        return None;
+    }
+    let bin = samples.step_mm.max(0.1);
+    let n = ((t_max - t_min) / bin).ceil() as usize + 1;
+    if n < 8 {
+        return None;
+    }
+    let mut profile = vec![0.0f32; n];
+    for (p, v) in samples.points.iter().zip(&samples.value) {
+        let t = p[0] * axis[0] + p[1] * axis[1];
+        let b = ((t - t_min) / bin).floor();
+        if b >= 0.0 && (b as usize) < n {
+            profile[b as usize] += v.min(1.0);
+        }
+    }
+    let half = ((0.25 * pitch / bin).round() as usize).max(1);
+    let smooth: Vec<f32> = (0..n)
+        .map(|i| {
+            let (a, b) = (i.saturating_sub(half), (i + half).min(n - 1));
+            profile[a..=b].iter().sum::<f32>() / (b + 1 - a) as f32
+        })
+        .collect();
+    // The toes sit in the front 30 % at most; the dip must leave some toe ahead.
+    let length = t_max - t_min;
+    let lo = (((0.70 * length) / bin) as usize).min(n - 1);
+    let hi = (((length - 0.03 * length) / bin) as usize).min(n - 1);
+    let (dip_at, dip) = (lo..=hi)
+        .map(|i| (i, smooth[i]))
+        .min_by(|a, b| a.1.total_cmp(&b.1))?;
+    let ahead = smooth[dip_at..].iter().copied().fold(0.0f32, f32::max);
+    let behind = smooth[lo.saturating_sub((0.15 * length / bin) as usize)..=dip_at]
+        .iter()
+        .copied()
+        .fold(0.0f32, f32::max);
+    (dip < depth * ahead.min(behind) && dip_at > lo && dip_at < hi)
+        .then(|| t_min + (dip_at as f32 + 0.5) * bin)
 }
 
 fn extent(values: impl Iterator<Item = f32>) -> (f32, f32) {
@@ -544,11 +827,23 @@ fn principal_axis(points: &[[f32; 2]], idx: &[usize]) -> Option<[f32; 2]> {
 }
 
 /// Samples of the foot on a grid of about [`SAMPLE_STEP_MM`] where the interpolated
-/// occupancy reaches [`OCCUPANCY_THRESHOLD`], with their 4-connected region labels.
-fn interpolate(force: &[f32], mask: &[bool], rows: usize, cols: usize, pitch: f32) -> Samples {
+/// occupancy reaches `threshold - delta`, labelled (4-connected) where it reaches
+/// `threshold`.
+#[allow(clippy::too_many_arguments)]
+fn interpolate(
+    force: &[f32],
+    mask: &[bool],
+    rows: usize,
+    cols: usize,
+    pitch: f32,
+    threshold: f32,
+    delta: f32,
+    level_radius: usize,
+) -> Samples {
     let k = ((pitch / SAMPLE_STEP_MM).ceil() as usize).clamp(MIN_SUPERSAMPLE, MAX_SUPERSAMPLE);
     let step = pitch / k as f32;
-    // Occupancy: a cell's force over the highest force in its 3 x 3 neighbourhood.
+    let lowest = threshold - delta;
+    // Occupancy: a cell's force over the highest force around it.
     let value = |r: usize, c: usize| {
         let i = r * cols + c;
         if mask[i] {
@@ -557,6 +852,7 @@ fn interpolate(force: &[f32], mask: &[bool], rows: usize, cols: usize, pitch: f3
             0.0
         }
     };
+    let radius = level_radius.max(1);
     let mut occupancy = vec![0.0f32; rows * cols];
     let (mut r0, mut r1, mut c0, mut c1) = (rows, 0, cols, 0);
     for r in 0..rows {
@@ -566,8 +862,8 @@ fn interpolate(force: &[f32], mask: &[bool], rows: usize, cols: usize, pitch: f3
                 continue;
             }
             let mut local = v;
-            for nr in r.saturating_sub(1)..=(r + 1).min(rows - 1) {
-                for nc in c.saturating_sub(1)..=(c + 1).min(cols - 1) {
+            for nr in r.saturating_sub(radius)..=(r + radius).min(rows - 1) {
+                for nc in c.saturating_sub(radius)..=(c + radius).min(cols - 1) {
                     local = local.max(value(nr, nc));
                 }
             }
@@ -576,10 +872,12 @@ fn interpolate(force: &[f32], mask: &[bool], rows: usize, cols: usize, pitch: f3
         }
     }
     let mut points = Vec::new();
+    let mut values = Vec::new();
     let mut grid_index = Vec::new();
     if r0 > r1 {
         return Samples {
             points,
+            value: values,
             label: Vec::new(),
             labels: 0,
             step_mm: step,
@@ -614,19 +912,22 @@ fn interpolate(force: &[f32], mask: &[bool], rows: usize, cols: usize, pitch: f3
                 + top[xi + 1] * fx * (1.0 - fy)
                 + bottom[xi] * (1.0 - fx) * fy
                 + bottom[xi + 1] * fx * fy;
-            if v >= OCCUPANCY_THRESHOLD {
-                inside[sy * w + sx] = points.len();
+            if v >= lowest {
+                if v >= threshold {
+                    inside[sy * w + sx] = points.len();
+                }
                 grid_index.push(sy * w + sx);
                 points.push([(x + 0.5) * pitch, (y + 0.5) * pitch]);
+                values.push(v);
             }
         }
     }
-    // 4-connected labels on the sample grid.
+    // 4-connected labels on the sample grid, at the main threshold.
     let mut label = vec![usize::MAX; points.len()];
     let mut labels = 0;
     let mut stack = Vec::new();
     for p in 0..points.len() {
-        if label[p] != usize::MAX {
+        if label[p] != usize::MAX || values[p] < threshold {
             continue;
         }
         label[p] = labels;
@@ -651,6 +952,7 @@ fn interpolate(force: &[f32], mask: &[bool], rows: usize, cols: usize, pitch: f3
     }
     Samples {
         points,
+        value: values,
         label,
         labels,
         step_mm: step,

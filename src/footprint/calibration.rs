@@ -5,6 +5,13 @@
 //!   `x = max(0, raw - zero[cell] - noise_floor)`. `zero` is the tare map measured on
 //!   the empty mat; the quadratic term is there because FSR mats are not linear
 //!   (0 by default).
+//! - Or, with `saturation_counts = S` (a resistive FSR read through a voltage
+//!   divider), `force_N = gain * x * S / (S - x)`: an FSR's conductance is about
+//!   proportional to force, so the divider reads `S * F / (F + F_half)`, and this is
+//!   its exact inverse. Its one shape parameter is the converter's full scale, known
+//!   from the hardware, so one known-weight calibration (which scales `gain`) fits it
+//!   over the whole range. A linear model calibrated at 70 kg reads a 120 kg person
+//!   several percent light on such a mat (`tests` below: 40 to 120 kg within 1 %).
 //! - Load cell (legacy, cfp1): `weight_kg = kg_per_count * raw + offset_kg`. The legacy
 //!   mat has a factory line from the original device's notes (FRAMES.md:
 //!   `-0.231 * raw - 5.24`); other formats have none until calibrated.
@@ -103,6 +110,9 @@ pub struct Calibration {
     pub gain_n_per_count: f32,
     /// Newtons per count², for non-linear mats (0 = linear).
     pub quadratic_n_per_count2: f32,
+    /// Full scale of a divider-read FSR mat, counts (`None` = no divider model).
+    #[serde(default)]
+    pub saturation_counts: Option<f32>,
     /// Load cell; `None` = this mat's weight comes from the pressure sum.
     pub load_cell: Option<LoadCellCalibration>,
     /// Load-cell reading on the empty mat at the last tare.
@@ -157,6 +167,7 @@ impl Calibration {
             noise_floor: DEFAULT_NOISE_FLOOR,
             gain_n_per_count: DEFAULT_GAIN_N_PER_COUNT,
             quadratic_n_per_count2: 0.0,
+            saturation_counts: None,
             load_cell: (format == WireFormat::Legacy).then_some(LoadCellCalibration {
                 kg_per_count: LEGACY_LOAD_CELL_KG_PER_COUNT,
                 offset_kg: LEGACY_LOAD_CELL_OFFSET_KG,
@@ -197,6 +208,11 @@ impl Calibration {
         for (name, v) in non_negative {
             if !v.is_finite() || v < 0.0 {
                 return bad(format!("{name} = {v}"));
+            }
+        }
+        if let Some(s) = self.saturation_counts {
+            if !s.is_finite() || s <= self.noise_floor + 1.0 {
+                return bad(format!("saturation_counts = {s}"));
             }
         }
         if self.gain_n_per_count == 0.0 && self.quadratic_n_per_count2 == 0.0 {
@@ -240,7 +256,15 @@ impl Calibration {
     }
 
     fn force(&self, x: f32) -> f32 {
-        self.gain_n_per_count * x + self.quadratic_n_per_count2 * x * x
+        let linear = match self.saturation_counts {
+            // Capped just below the full scale, where the divider's inverse diverges.
+            Some(s) if s > 0.0 => {
+                let x = x.min(0.99 * s);
+                self.gain_n_per_count * x * s / (s - x)
+            }
+            _ => self.gain_n_per_count * x,
+        };
+        linear + self.quadratic_n_per_count2 * x * x
     }
 
     /// The calibrated grid of `frame`. The zero map applies only to frames of the

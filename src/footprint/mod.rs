@@ -9,11 +9,16 @@
 //! - [`arch`]: arch classes (Cavanagh & Rodgers) in Korean and English.
 //! - [`render`]: the PNG/JPEG picture with overlays.
 //! - [`synth`]: synthetic feet of known geometry (simulator and tests).
+//! - [`accuracy`]: the held-out protocol that measures the arch index on synthetic
+//!   feet seen the way a real sensor sees them.
+//! - [`balance`]: the balance test's figures from a centre-of-pressure path.
 //!
 //! Specified in `../shared/design/FOOT.md`.
 
+pub mod accuracy;
 pub mod analysis;
 pub mod arch;
+pub mod balance;
 pub mod calibration;
 pub mod grid;
 pub mod render;

@@ -711,6 +711,165 @@ fn text(r: &mut Raster, x: f32, y: f32, size: f32, s: &str, rgb: [u8; 3], halo: 
 const BLACK: [u8; 3] = [20, 20, 20];
 const WHITE: [u8; 3] = [255, 255, 255];
 
+/// An anti-aliased line of `width` px (distance to the segment, like [`disc`]).
+fn line(r: &mut Raster, a: [f32; 2], b: [f32; 2], width: f32, rgb: [u8; 3]) {
+    let pad = width + 1.0;
+    let (x0, x1) = (a[0].min(b[0]) - pad, a[0].max(b[0]) + pad);
+    let (y0, y1) = (a[1].min(b[1]) - pad, a[1].max(b[1]) + pad);
+    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+    let len2 = (dx * dx + dy * dy).max(1e-6);
+    for y in y0.floor() as i64..=y1.ceil() as i64 {
+        for x in x0.floor() as i64..=x1.ceil() as i64 {
+            let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
+            let t = (((px - a[0]) * dx + (py - a[1]) * dy) / len2).clamp(0.0, 1.0);
+            let d = ((px - a[0] - t * dx).powi(2) + (py - a[1] - t * dy).powi(2)).sqrt();
+            blend(r, x, y, rgb, (width / 2.0 + 0.5 - d).clamp(0.0, 1.0));
+        }
+    }
+}
+
+/// The balance test's picture: the centre-of-pressure trace (blue, mm scale, 10 mm
+/// grid), its 95 % confidence ellipse (red) and mean (black cross), x to the person's
+/// right and y towards the heels as on the footprint picture. Square, `size` px,
+/// PNG; deterministic.
+pub fn render_trace(path: &[[f32; 2]], size: u32) -> Result<Picture, RenderError> {
+    let size = size.clamp(MIN_LONG_SIDE_PX, MAX_LONG_SIDE_PX);
+    let mut raster = Raster {
+        width: size,
+        height: size,
+        channels: 3,
+        data: vec![255; size as usize * size as usize * 3],
+        scale_max_kpa: 0.0,
+    };
+    let points: Vec<[f32; 2]> = path
+        .iter()
+        .copied()
+        .filter(|p| p[0].is_finite() && p[1].is_finite())
+        .collect();
+    let n = points.len().max(1) as f64;
+    let (mut mx, mut my) = (0.0f64, 0.0f64);
+    for p in &points {
+        mx += f64::from(p[0]);
+        my += f64::from(p[1]);
+    }
+    let (mx, my) = (mx / n, my / n);
+    let (mut cxx, mut cyy, mut cxy) = (0.0f64, 0.0f64, 0.0f64);
+    let mut reach = 10.0f32;
+    for p in &points {
+        let (dx, dy) = (f64::from(p[0]) - mx, f64::from(p[1]) - my);
+        cxx += dx * dx;
+        cyy += dy * dy;
+        cxy += dx * dy;
+        reach = reach.max(dx.abs() as f32).max(dy.abs() as f32);
+    }
+    let m = (n - 1.0).max(1.0);
+    let (cxx, cyy, cxy) = (cxx / m, cyy / m, cxy / m);
+    // Half the shown span: the farthest sample or the ellipse, plus a margin.
+    let tr = cxx + cyy;
+    let disc_ = ((cxx - cyy).powi(2) / 4.0 + cxy * cxy).sqrt();
+    let (l1, l2) = ((tr / 2.0 + disc_).max(0.0), (tr / 2.0 - disc_).max(0.0));
+    let k = f64::from(super::balance::CHI2_2DOF_95).sqrt();
+    reach = reach.max((k * l1.sqrt()) as f32) * 1.15;
+    let unit = size as f32 / DEFAULT_LONG_SIDE_PX as f32;
+    let scale = size as f32 / (2.0 * reach);
+    let to_px = |x: f64, y: f64| {
+        [
+            size as f32 / 2.0 + ((x - mx) as f32) * scale,
+            size as f32 / 2.0 + ((y - my) as f32) * scale,
+        ]
+    };
+    // 10 mm grid through the mean.
+    let grid_rgb = [225, 225, 225];
+    let steps = (reach / 10.0).ceil() as i64;
+    for i in -steps..=steps {
+        let o = f64::from(i as i32) * 10.0;
+        let (a, b) = (
+            to_px(mx + o, my - f64::from(reach)),
+            to_px(mx + o, my + f64::from(reach)),
+        );
+        line(&mut raster, a, b, unit, grid_rgb);
+        let (a, b) = (
+            to_px(mx - f64::from(reach), my + o),
+            to_px(mx + f64::from(reach), my + o),
+        );
+        line(&mut raster, a, b, unit, grid_rgb);
+    }
+    // The ellipse along its principal axes.
+    let angle = 0.5 * (2.0 * cxy).atan2(cxx - cyy);
+    let (sa, ca) = angle.sin_cos();
+    let (ra, rb) = (k * l1.sqrt(), k * l2.sqrt());
+    let segments = 180;
+    let at = |j: i32| {
+        let t = std::f64::consts::TAU * f64::from(j) / f64::from(segments);
+        let (u, v) = (ra * t.cos(), rb * t.sin());
+        to_px(mx + u * ca - v * sa, my + u * sa + v * ca)
+    };
+    for j in 0..segments {
+        line(&mut raster, at(j), at(j + 1), 2.0 * unit, [214, 39, 40]);
+    }
+    for w in points.windows(2) {
+        let (a, b) = (
+            to_px(f64::from(w[0][0]), f64::from(w[0][1])),
+            to_px(f64::from(w[1][0]), f64::from(w[1][1])),
+        );
+        line(&mut raster, a, b, 1.5 * unit, [31, 119, 180]);
+    }
+    let c = to_px(mx, my);
+    let arm = 8.0 * unit;
+    line(
+        &mut raster,
+        [c[0] - arm, c[1]],
+        [c[0] + arm, c[1]],
+        2.0 * unit,
+        BLACK,
+    );
+    line(
+        &mut raster,
+        [c[0], c[1] - arm],
+        [c[0], c[1] + arm],
+        2.0 * unit,
+        BLACK,
+    );
+    // Scale bar: 10 mm, bottom left.
+    let bar = 10.0 * scale;
+    let (x0, y0) = (12.0 * unit, size as f32 - 16.0 * unit);
+    rect(
+        &mut raster,
+        x0 as i64,
+        y0 as i64,
+        (x0 + bar) as i64,
+        (y0 + 3.0 * unit) as i64,
+        BLACK,
+    );
+    let font_size = (14.0 * unit).max(8.0);
+    text(
+        &mut raster,
+        x0,
+        y0 - font_size - 4.0 * unit,
+        font_size,
+        "10 mm",
+        BLACK,
+        WHITE,
+    );
+    text(
+        &mut raster,
+        12.0 * unit,
+        8.0 * unit,
+        font_size,
+        "COP · 95% ellipse",
+        BLACK,
+        WHITE,
+    );
+    disc(&mut raster, c[0], c[1], 2.0 * unit, BLACK);
+    let bytes = encode_png(&raster)?;
+    Ok(Picture {
+        bytes,
+        width: size,
+        height: size,
+        format: ImageFormat::Png,
+    })
+}
+
 fn draw_overlays(
     raster: &mut Raster,
     metrics: &Metrics,
@@ -1023,5 +1182,27 @@ mod tests {
         assert_eq!(nice_ceil(0.7), 1.0);
         assert_eq!(nice_ceil(0.0), 0.0);
         assert_eq!(nice_ceil(f32::NAN), 0.0);
+    }
+
+    #[test]
+    fn the_balance_trace_is_a_deterministic_png_of_the_asked_size() {
+        let path: Vec<[f32; 2]> = (0..200)
+            .map(|i| {
+                let t = i as f32 / 10.0;
+                [200.0 + 8.0 * (t * 3.1).sin(), 180.0 + 5.0 * (t * 1.9).sin()]
+            })
+            .collect();
+        let a = render_trace(&path, 400).unwrap();
+        let b = render_trace(&path, 400).unwrap();
+        assert_eq!(a, b);
+        let img = image::load_from_memory(&a.bytes).unwrap();
+        assert_eq!((img.width(), img.height()), (400, 400));
+        // Some pixels are trace blue, some ellipse red.
+        let rgb = img.to_rgb8();
+        assert!(rgb.pixels().any(|p| p.0 == [31, 119, 180]));
+        assert!(rgb.pixels().any(|p| p.0 == [214, 39, 40]));
+        // No samples at all still draws (an empty frame), never panics.
+        assert!(render_trace(&[], 64).is_ok());
+        assert!(render_trace(&[[f32::NAN, 1.0]], 64).is_ok());
     }
 }

@@ -36,6 +36,8 @@ const FOREFOOT_CAP_LENGTH: f32 = 0.09;
 /// The medial arch cut spans this part of the foot ...
 const ARCH_START: f32 = 0.22;
 const ARCH_END: f32 = 0.66;
+/// Relative pressure under the midfoot plateau (heel peak = 1).
+const MIDFOOT_PRESSURE: f32 = 0.45;
 /// Gap between the forefoot and separate toe blobs (the toe sulcus).
 const TOE_GAP: f32 = 0.05;
 /// Sub-samples per cell side when rasterising.
@@ -79,6 +81,33 @@ pub enum Toes {
     Separate,
 }
 
+/// The outline's proportions (fractions of the foot length) and the midfoot's share
+/// of the heel pressure. [`Proportions::default`] is the adult footprint the module
+/// docs describe; the accuracy harness ([`super::accuracy`]) varies them so that the
+/// analysis is not checked on one shape only.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Proportions {
+    pub heel_half_width: f32,
+    pub forefoot_half_width: f32,
+    pub ball_start: f32,
+    pub arch_start: f32,
+    pub arch_end: f32,
+    pub midfoot_pressure: f32,
+}
+
+impl Default for Proportions {
+    fn default() -> Self {
+        Proportions {
+            heel_half_width: HEEL_HALF_WIDTH,
+            forefoot_half_width: FOREFOOT_HALF_WIDTH,
+            ball_start: BALL_START,
+            arch_start: ARCH_START,
+            arch_end: ARCH_END,
+            midfoot_pressure: MIDFOOT_PRESSURE,
+        }
+    }
+}
+
 /// One foot's geometry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FootSpec {
@@ -91,6 +120,8 @@ pub struct FootSpec {
     /// Back of the heel on the mat (x right, y towards the heel end, mm from the mat's
     /// top-left corner); `None` places the pair centred on the mat.
     pub heel_mm: Option<[f32; 2]>,
+    /// Outline proportions and midfoot pressure.
+    pub proportions: Proportions,
 }
 
 impl FootSpec {
@@ -102,6 +133,7 @@ impl FootSpec {
             toes: Toes::Separate,
             toe_out_deg: 7.0,
             heel_mm: None,
+            proportions: Proportions::default(),
         }
     }
 
@@ -164,6 +196,10 @@ pub struct FootTruth {
     pub arch_type: ArchType,
     /// Contact area of the whole shape, toes included, cm².
     pub contact_area_cm2: f32,
+    /// Back of the heel to the front of the contact (toes included), along the axis, mm.
+    pub length_mm: f32,
+    /// Widest contact across the axis, mm.
+    pub width_mm: f32,
     /// Force put on the mat by this foot, N (what landed inside the mat).
     pub force_n: f32,
     /// Centre of pressure on the mat, mm.
@@ -231,17 +267,20 @@ struct Shape {
     /// Depth of the medial arch cut at its deepest point.
     arch_depth: f32,
     toes: Toes,
+    p: Proportions,
 }
 
 impl Shape {
     fn new(spec: &FootSpec) -> Shape {
         let length = spec.length_mm.max(1.0);
-        let mid = 0.5 * (ARCH_START + ARCH_END) * length;
-        let base = 2.0 * lateral_base(mid, length);
+        let p = spec.proportions;
+        let mid = 0.5 * (p.arch_start + p.arch_end) * length;
+        let base = 2.0 * lateral_base(&p, mid, length);
         Shape {
             length,
             arch_depth: (base - spec.midfoot_width_mm()).max(0.0),
             toes: spec.toes,
+            p,
         }
     }
 
@@ -253,7 +292,7 @@ impl Shape {
     /// The contact interval across the foot at `u` (medial, lateral), excluding toes.
     fn body_interval(&self, u: f32) -> Option<(f32, f32)> {
         let l = self.length;
-        let hh = HEEL_HALF_WIDTH * l;
+        let hh = self.p.heel_half_width * l;
         if u < 0.0 || u > self.body_length() {
             return None;
         }
@@ -264,13 +303,13 @@ impl Shape {
         let cap_start = FOREFOOT_CAP_CENTRE * l;
         let (mut medial, lateral) = if u > cap_start {
             let t = (u - cap_start) / (FOREFOOT_CAP_LENGTH * l);
-            let half = FOREFOOT_HALF_WIDTH * l * (1.0 - t * t).max(0.0).sqrt();
+            let half = self.p.forefoot_half_width * l * (1.0 - t * t).max(0.0).sqrt();
             (-half, half)
         } else {
-            let half = lateral_base(u, l);
+            let half = lateral_base(&self.p, u, l);
             (-half, half)
         };
-        let (a0, a1) = (ARCH_START * l, ARCH_END * l);
+        let (a0, a1) = (self.p.arch_start * l, self.p.arch_end * l);
         if u > a0 && u < a1 {
             let s = (std::f32::consts::PI * (u - a0) / (a1 - a0)).sin();
             medial += self.arch_depth * s * s;
@@ -281,7 +320,7 @@ impl Shape {
     /// The five toes as ellipses: (centre u, centre v, semi-axis u, semi-axis v).
     fn toe_ellipses(&self) -> [(f32, f32, f32, f32); 5] {
         let l = self.length;
-        let hf = FOREFOOT_HALF_WIDTH * l;
+        let hf = self.p.forefoot_half_width * l;
         // Hallux on the medial side, then the lesser toes towards the lateral side.
         let toes = [
             (-0.55, 0.045, 0.050),
@@ -301,7 +340,7 @@ impl Shape {
     /// Front edge of the forefoot at `v`.
     fn forefoot_front(&self, v: f32) -> f32 {
         let l = self.length;
-        let hf = FOREFOOT_HALF_WIDTH * l;
+        let hf = self.p.forefoot_half_width * l;
         let t = (v / hf).clamp(-1.0, 1.0);
         FOREFOOT_CAP_CENTRE * l + FOREFOOT_CAP_LENGTH * l * (1.0 - t * t).sqrt()
     }
@@ -326,23 +365,24 @@ impl Shape {
 
     /// Relative pressure at (u, v): heel highest, midfoot lowest, smooth in between.
     fn relative_pressure(&self, u: f32, v: f32, is_toe: bool) -> f32 {
-        const PROFILE: [(f32, f32); 8] = [
+        if is_toe {
+            return 0.6;
+        }
+        let m = self.p.midfoot_pressure;
+        let profile: [(f32, f32); 8] = [
             (0.0, 0.75),
             (0.10, 1.0),
             (0.25, 0.85),
-            (0.38, 0.45),
-            (0.52, 0.45),
+            (0.38, m),
+            (0.52, m),
             (0.64, 0.75),
             (0.72, 0.9),
             (0.81, 0.75),
         ];
-        if is_toe {
-            return 0.6;
-        }
         let t = u / self.length;
-        let along = interpolate(&PROFILE, t);
+        let along = interpolate(&profile, t);
         // Slightly more load on the lateral side in the midfoot, as in real prints.
-        let across = 1.0 + 0.15 * (v / (FOREFOOT_HALF_WIDTH * self.length)).clamp(-1.0, 1.0);
+        let across = 1.0 + 0.15 * (v / (self.p.forefoot_half_width * self.length)).clamp(-1.0, 1.0);
         along * across
     }
 
@@ -376,10 +416,35 @@ impl Shape {
     }
 }
 
+impl Shape {
+    /// Contact length (toes included) and widest contact across the axis, mm.
+    fn size(&self) -> (f32, f32) {
+        let mut front = self.body_length();
+        if self.toes == Toes::Separate {
+            for (cu, _, su, _) in self.toe_ellipses() {
+                front = front.max(cu + su);
+            }
+        }
+        let mut width = 0.0f32;
+        for i in 0..TRUTH_STEPS {
+            let u = (i as f32 + 0.5) * self.body_length() / TRUTH_STEPS as f32;
+            if let Some((m, l)) = self.body_interval(u) {
+                width = width.max(l - m);
+            }
+        }
+        (front, width)
+    }
+}
+
+/// The true arch index of `spec`'s shape (toes excluded), independent of any mat.
+pub fn true_arch_index(spec: &FootSpec) -> f32 {
+    Shape::new(spec).truth().0
+}
+
 /// Half-width of the un-arched outline between the heel and the ball.
-fn lateral_base(u: f32, l: f32) -> f32 {
-    let (hh, hf) = (HEEL_HALF_WIDTH * l, FOREFOOT_HALF_WIDTH * l);
-    let (u0, u1) = (hh, BALL_START * l);
+fn lateral_base(p: &Proportions, u: f32, l: f32) -> f32 {
+    let (hh, hf) = (p.heel_half_width * l, p.forefoot_half_width * l);
+    let (u0, u1) = (hh, p.ball_start * l);
     if u <= u0 {
         hh
     } else if u >= u1 {
@@ -499,6 +564,7 @@ pub fn generate(mat: &MatGeometry, stance: &Stance) -> Synthetic {
             fy += f * ((i / mat.cols) as f32 + 0.5) * mat.pitch_mm;
         }
         let (arch_index, area_mm2) = placed.shape.truth();
+        let (length_mm, width_mm) = placed.shape.size();
         let cop = if total > 0.0 {
             [fx / total, fy / total]
         } else {
@@ -509,6 +575,8 @@ pub fn generate(mat: &MatGeometry, stance: &Stance) -> Synthetic {
             arch_index,
             arch_type: ArchType::from_index(arch_index),
             contact_area_cm2: area_mm2 / 100.0,
+            length_mm,
+            width_mm,
             force_n: total,
             cop_mm: cop,
         });

@@ -9,10 +9,26 @@
 //! (`off_s`). The feet come from [`crate::footprint::synth`], so each foot's arch type
 //! and true arch index are known.
 //!
+//! # Sway (`sway_mm`, `sway_hz`)
+//! While loaded, the body's centre of pressure moves by [`Simulator::sway_at`]:
+//! `sway_mm · sin(2π f t)` medio-laterally and `sway_mm · sin(2π · 0.6 f · t)`
+//! antero-posteriorly (a Lissajous path; with f = 0.5 Hz one whole period is 10 s, so
+//! any 10 s window has the same path length, ranges and ellipse). The cells' forces are
+//! tilted by a plane `1 + kx (x − x̄) + ky (y − ȳ)` solved so that the force-weighted
+//! centre moves by exactly that; the total force stays the same.
+//!
 //! # Raw counts
 //! `raw = zero[cell] + noise + force / DEFAULT_GAIN_N_PER_COUNT`: the factory
 //! calibration reads the simulated weight back. Zero offsets (0..=2 counts) and noise
 //! (±1 count) stay under the factory noise floor, so an empty mat reads 0 N.
+//!
+//! # FSR divider (`fsr_divider`)
+//! Instead of counts proportional to force, each cell reads like a resistive FSR in a
+//! voltage divider: `counts = S · F / (F + F_half)` with `S` =
+//! [`FSR_FULL_SCALE_COUNTS`] and `F_half = S · DEFAULT_GAIN_N_PER_COUNT` (so light loads
+//! read as on the linear mat), and every cell's sensitivity off by up to ±5 %. The
+//! calibration's `saturation_counts` model inverts it (see
+//! `crate::footprint::calibration`).
 //!
 //! # Load cell
 //! legacy: the factory line inverted (`raw = -(kg + 5.24) / 0.231`), so the factory
@@ -39,6 +55,9 @@ use crate::footprint::ArchType;
 /// cfp1 load-cell scale of the simulated mat (10 g per count, 0 on the empty mat).
 pub const CFP1_LOAD_CELL_COUNTS_PER_KG: f32 = 100.0;
 
+/// Full scale of the simulated FSR divider, counts (a 12-bit converter).
+pub const FSR_FULL_SCALE_COUNTS: f32 = 4095.0;
+
 /// Everything the simulator can be told.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimOptions {
@@ -63,6 +82,12 @@ pub struct SimOptions {
     pub step_s: f32,
     pub stand_s: f32,
     pub off_s: f32,
+    /// Amplitude of the centre-of-pressure sway, mm (0 = none).
+    pub sway_mm: f32,
+    /// Frequency of the medio-lateral sway, Hz (antero-posterior: 0.6 of it).
+    pub sway_hz: f32,
+    /// Cells read like FSRs in a voltage divider (non-linear), see the module docs.
+    pub fsr_divider: bool,
     pub seed: u64,
 }
 
@@ -85,6 +110,9 @@ impl Default for SimOptions {
             step_s: 1.0,
             stand_s: 5.0,
             off_s: 1.0,
+            sway_mm: 0.0,
+            sway_hz: 0.5,
+            fsr_divider: false,
             seed: 1,
         }
     }
@@ -107,6 +135,12 @@ pub struct Simulator {
     rng: StdRng,
     /// Force per cell at full weight, N.
     stance_force: Vec<f32>,
+    /// Per-cell offsets from the force-weighted centre, mm, and the tilt per mm of
+    /// sway along x and along y (the plane solved once; see the module docs).
+    offsets: Vec<[f32; 2]>,
+    tilt_per_mm: [[f32; 2]; 2],
+    /// Per-cell sensitivity of the FSR divider (1 ± 5 %); all 1 otherwise.
+    sensitivity: Vec<f32>,
     zero: Vec<u16>,
     index: u64,
     stats: SimStats,
@@ -128,13 +162,25 @@ impl Simulator {
             ..Stance::pair(opts.arch_left)
         };
         let stance_force = synth::generate(&mat, &stance).grid.force_n;
+        let (offsets, tilt_per_mm) = sway_plane(&stance_force, &mat);
         let zero = (0..stance_force.len())
             .map(|_| rng.random_range(0..=2))
             .collect();
+        let sensitivity = if opts.fsr_divider {
+            let mut cells = StdRng::seed_from_u64(opts.seed ^ 0xf5f5);
+            (0..stance_force.len())
+                .map(|_| cells.random_range(0.95..1.05))
+                .collect()
+        } else {
+            vec![1.0; stance_force.len()]
+        };
         Simulator {
             opts,
             rng,
             stance_force,
+            offsets,
+            tilt_per_mm,
+            sensitivity,
             zero,
             index: 0,
             stats: SimStats::default(),
@@ -171,10 +217,20 @@ impl Simulator {
         }
     }
 
+    /// Displacement of the centre of pressure by the sway at time `t`, mm ([ML, AP]).
+    pub fn sway_at(&self, t: f32) -> [f32; 2] {
+        sway_at(&self.opts, t)
+    }
+
     /// The next clean frame of the scenario.
     pub fn next_frame(&mut self) -> Frame {
         let t = self.index as f32 / self.opts.rate_hz.max(0.001);
         let load = self.load_at(t);
+        let [dx, dy] = self.sway_at(t);
+        let [[kxx, kxy], [kyx, kyy]] = self.tilt_per_mm;
+        let (kx, ky) = (kxx * dx + kxy * dy, kyx * dx + kyy * dy);
+        let offsets = &self.offsets;
+        let fsr = self.opts.fsr_divider;
         let max = if self.opts.format == WireFormat::Legacy {
             codec::legacy::MAX_CELL
         } else {
@@ -184,9 +240,20 @@ impl Simulator {
             .stance_force
             .iter()
             .zip(&self.zero)
-            .map(|(&f, &z)| {
+            .zip(offsets)
+            .zip(&self.sensitivity)
+            .map(|(((&f, &z), o), &sens)| {
                 let noise: i32 = self.rng.random_range(-1..=1);
-                let counts = f32::from(z) + noise as f32 + f * load / DEFAULT_GAIN_N_PER_COUNT;
+                let tilt = (1.0 + kx * o[0] + ky * o[1]).max(0.0);
+                let force = f * tilt * load;
+                let reading = if fsr {
+                    let s = FSR_FULL_SCALE_COUNTS;
+                    let f = force * sens;
+                    s * f / (f + s * DEFAULT_GAIN_N_PER_COUNT)
+                } else {
+                    force / DEFAULT_GAIN_N_PER_COUNT
+                };
+                let counts = f32::from(z) + noise as f32 + reading;
                 counts.round().clamp(0.0, f32::from(max)) as u16
             })
             .collect();
@@ -278,6 +345,65 @@ impl Simulator {
     }
 }
 
+/// See [`Simulator::sway_at`].
+pub fn sway_at(opts: &SimOptions, t: f32) -> [f32; 2] {
+    if !(opts.sway_mm.is_finite() && opts.sway_mm > 0.0 && opts.sway_hz.is_finite()) {
+        return [0.0, 0.0];
+    }
+    let w = std::f32::consts::TAU * opts.sway_hz * t;
+    [opts.sway_mm * w.sin(), opts.sway_mm * (0.6 * w).sin()]
+}
+
+/// Each cell's offset from the force-weighted centre, and the matrix that turns a
+/// wanted COP displacement into the plane's slopes: with weights
+/// `1 + kx·ox + ky·oy` the centre moves by `C · [kx, ky]` (C the force-weighted
+/// covariance of the offsets), so `[kx, ky] = C⁻¹ · displacement`.
+fn sway_plane(force: &[f32], mat: &MatGeometry) -> (Vec<[f32; 2]>, [[f32; 2]; 2]) {
+    let cols = mat.cols.max(1);
+    let pos = |i: usize| {
+        [
+            ((i % cols) as f64 + 0.5) * f64::from(mat.pitch_mm),
+            ((i / cols) as f64 + 0.5) * f64::from(mat.pitch_mm),
+        ]
+    };
+    let total: f64 = force.iter().map(|&f| f64::from(f)).sum();
+    if total <= 0.0 {
+        return (vec![[0.0, 0.0]; force.len()], [[0.0; 2]; 2]);
+    }
+    let (mut mx, mut my) = (0.0, 0.0);
+    for (i, &f) in force.iter().enumerate() {
+        let p = pos(i);
+        mx += f64::from(f) * p[0];
+        my += f64::from(f) * p[1];
+    }
+    mx /= total;
+    my /= total;
+    let (mut cxx, mut cyy, mut cxy) = (0.0, 0.0, 0.0);
+    let offsets: Vec<[f32; 2]> = force
+        .iter()
+        .enumerate()
+        .map(|(i, &f)| {
+            let p = pos(i);
+            let (ox, oy) = (p[0] - mx, p[1] - my);
+            let f = f64::from(f);
+            cxx += f * ox * ox;
+            cyy += f * oy * oy;
+            cxy += f * ox * oy;
+            [ox as f32, oy as f32]
+        })
+        .collect();
+    let (cxx, cyy, cxy) = (cxx / total, cyy / total, cxy / total);
+    let det = cxx * cyy - cxy * cxy;
+    if det.abs() < 1e-9 {
+        return (offsets, [[0.0; 2]; 2]);
+    }
+    let inv = [
+        [(cyy / det) as f32, (-cxy / det) as f32],
+        [(-cxy / det) as f32, (cxx / det) as f32],
+    ];
+    (offsets, inv)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,6 +436,89 @@ mod tests {
         let kg = grid.total_force_n() / STANDARD_GRAVITY;
         assert!((kg - 64.0).abs() < 2.0, "pressure sum says {kg} kg");
         assert!((grid.load_cell_kg.unwrap() - 64.0).abs() < 0.5);
+    }
+
+    #[test]
+    fn the_sway_moves_the_centre_of_pressure_by_what_sway_at_says() {
+        let mut sim = Simulator::new(SimOptions {
+            sway_mm: 8.0,
+            sway_hz: 0.5,
+            empty_s: 0.0,
+            step_s: 0.0,
+            stand_s: 100.0,
+            rate_hz: 10.0,
+            ..SimOptions::default()
+        });
+        let cal = Calibration::factory(WireFormat::Legacy, 24, 24);
+        let cop = |f: &Frame| {
+            crate::footprint::balance::cop_of(&cal.apply(f, 16.9))
+                .unwrap()
+                .0
+        };
+        let frames: Vec<Frame> = (0..40).map(|_| sim.next_frame()).collect();
+        let still = Simulator::new(SimOptions {
+            empty_s: 0.0,
+            step_s: 0.0,
+            stand_s: 100.0,
+            ..SimOptions::default()
+        })
+        .next_frame();
+        let centre = cop(&still);
+        for (i, f) in frames.iter().enumerate() {
+            let want = sim.sway_at(i as f32 / 10.0);
+            let got = cop(f);
+            for axis in 0..2 {
+                let moved = got[axis] - centre[axis];
+                assert!(
+                    (moved - want[axis]).abs() < 0.3,
+                    "frame {i} axis {axis}: moved {moved}, want {}",
+                    want[axis]
+                );
+            }
+        }
+    }
+
+    /// Tare, one known-weight calibration at 70 kg, then people of 40 to 120 kg on a
+    /// mat of FSR dividers: the divider model weighs them within 1 %; a linear model
+    /// calibrated the same way does not (so the check can fail).
+    #[test]
+    fn one_known_weight_calibrates_an_fsr_mat_from_40_to_120_kg_within_one_percent() {
+        let frames_of = |kg: f32, seed: u64| -> Vec<Frame> {
+            let mut sim = Simulator::new(SimOptions {
+                format: WireFormat::Csv,
+                weight_kg: kg,
+                fsr_divider: true,
+                empty_s: 1.0,
+                step_s: 0.0,
+                stand_s: 100.0,
+                rate_hz: 10.0,
+                seed,
+                ..SimOptions::default()
+            });
+            (0..20).map(|_| sim.next_frame()).collect()
+        };
+        let worst = |model: Option<f32>| -> f32 {
+            let mut cal = Calibration::factory(WireFormat::Csv, 24, 24);
+            cal.saturation_counts = model;
+            let at70 = frames_of(70.0, 5);
+            let cal = cal.tare(&at70[..10]).unwrap();
+            let cal = cal.calibrate_known_weight(&at70[10..], 70.0).unwrap();
+            let mut worst = 0.0f32;
+            for kg in [40.0, 50.0, 60.0, 80.0, 90.0, 100.0, 110.0, 120.0] {
+                let frames = frames_of(kg, 5);
+                let read = frames[10..]
+                    .iter()
+                    .map(|f| cal.total_force_n(f) / STANDARD_GRAVITY)
+                    .sum::<f32>()
+                    / 10.0;
+                worst = worst.max(((read - kg) / kg).abs() * 100.0);
+            }
+            worst
+        };
+        let divider = worst(Some(FSR_FULL_SCALE_COUNTS));
+        let linear = worst(None);
+        assert!(divider <= 1.0, "divider model: worst {divider:.2} %");
+        assert!(linear > 2.0, "linear model: worst {linear:.2} %");
     }
 
     #[test]

@@ -38,6 +38,8 @@ const QUEUE_DEPTH: usize = 256;
 /// A scan to store, with everything its row and outbox items need.
 #[derive(Debug, Clone)]
 pub struct NewScan {
+    /// `footprint` or `balance` (schema version 2).
+    pub kind: &'static str,
     pub scan_id: String,
     pub user_id: String,
     pub created_at: String,
@@ -73,9 +75,9 @@ pub fn insert(tx: &Transaction<'_>, scan: &NewScan) -> Result<OutboxIds, StoreEr
     tx.prepare_cached(
         "INSERT INTO scans (scan_id, user_id, created_at, source, wire_format, rows, cols,
             pitch_mm, raw_cells, load_cell, weight_kg, weight_source, arch_type, metrics_json,
-            image_file, image_mime, image_bytes, image_key, url)
+            image_file, image_mime, image_bytes, image_key, url, kind)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-            ?18, ?19)",
+            ?18, ?19, ?20)",
     )?
     .execute(params![
         scan.scan_id,
@@ -97,6 +99,7 @@ pub fn insert(tx: &Transaction<'_>, scan: &NewScan) -> Result<OutboxIds, StoreEr
         scan.image_bytes as i64,
         scan.image_key,
         scan.url,
+        scan.kind,
     ])?;
     let image = outbox::enqueue(
         tx,
@@ -418,6 +421,10 @@ fn admit(
 /// A stored scan as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ScanSummary {
+    /// `footprint` (`/image`) or `balance` (`/balance`: `metrics` holds the sway
+    /// figures, the picture is the centre-of-pressure trace).
+    #[schema(example = "footprint")]
+    pub kind: String,
     /// UUID v7 (time-ordered).
     #[schema(example = "0193a4b2-7c1e-7d2a-9f3e-2b1c4d5e6f70")]
     pub scan_id: String,
@@ -453,7 +460,7 @@ pub struct ScanSummary {
 
 const SUMMARY_COLUMNS: &str = "scan_id, user_id, created_at, source, wire_format, rows, cols, \
     pitch_mm, weight_kg, weight_source, arch_type, metrics_json, url, image_mime, image_bytes, \
-    uploaded_at, pruned_at";
+    uploaded_at, pruned_at, kind";
 
 fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScanSummary> {
     let scan_id: String = r.get(0)?;
@@ -484,6 +491,7 @@ fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScanSummary> {
         .to_string(),
         uploaded_at,
         pruned_at: r.get(16)?,
+        kind: r.get(17)?,
     })
 }
 
@@ -533,6 +541,7 @@ mod tests {
 
     fn scan(id: &str, user: &str) -> NewScan {
         NewScan {
+            kind: "footprint",
             scan_id: id.into(),
             user_id: user.into(),
             created_at: "2026-01-01T00:00:00.000Z".into(),

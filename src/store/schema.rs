@@ -15,6 +15,12 @@
 //! - `outbox`: what must still reach S3. Written in the same transaction as the row it
 //!   uploads; `done_at` is set only after S3 confirmed (see `crate::sync`).
 //! - `kv`: small persistent counters and settings.
+//!
+//! # Version 2
+//! - `scans.kind`: `footprint` (a `/image` scan) or `balance` (a `/balance` test,
+//!   whose `metrics_json` holds the sway figures and whose picture is the COP trace).
+//!   A balance test is stored like a scan so that it shares the group-committing
+//!   writer, the storage budget, the outbox and the history listing.
 
 use rusqlite::Connection;
 
@@ -93,6 +99,10 @@ CREATE TABLE kv (
     key            TEXT PRIMARY KEY NOT NULL,
     value          TEXT NOT NULL
 );
+"#,
+    // 2: balance tests stored alongside footprint scans
+    r#"
+ALTER TABLE scans ADD COLUMN kind TEXT NOT NULL DEFAULT 'footprint';
 "#,
 ];
 

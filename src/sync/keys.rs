@@ -11,6 +11,8 @@ use crate::config::S3Config;
 pub enum RecordKind {
     Scan,
     Health,
+    /// A balance test (stored as a `scans` row of kind `balance`).
+    Balance,
 }
 
 impl RecordKind {
@@ -18,6 +20,7 @@ impl RecordKind {
         match self {
             RecordKind::Scan => "scan",
             RecordKind::Health => "health",
+            RecordKind::Balance => "balance",
         }
     }
 }
@@ -33,6 +36,11 @@ fn base(s3: &S3Config) -> String {
 /// `{prefix}/{device_id}/footprints/{user_id}/{scan_id}.{ext}` (`ext`: png or jpg).
 pub fn footprint_image(s3: &S3Config, user_id: &str, scan_id: &str, ext: &str) -> String {
     format!("{}/footprints/{user_id}/{scan_id}.{ext}", base(s3))
+}
+
+/// `{prefix}/{device_id}/balance/{user_id}/{test_id}.png`: a balance test's COP trace.
+pub fn balance_image(s3: &S3Config, user_id: &str, test_id: &str) -> String {
+    format!("{}/balance/{user_id}/{test_id}.png", base(s3))
 }
 
 /// `{prefix}/{device_id}/inbody/{user_id or _}/{record_id}.{ext}`: the OCR'd sheet photo.
@@ -115,6 +123,14 @@ mod tests {
         assert_eq!(
             record(&s3, RecordKind::Health, "r1"),
             "carenco/kiosk-7/records/health/r1.json"
+        );
+        assert_eq!(
+            balance_image(&s3, "42", "0191"),
+            "carenco/kiosk-7/balance/42/0191.png"
+        );
+        assert_eq!(
+            record(&s3, RecordKind::Balance, "0191"),
+            "carenco/kiosk-7/records/balance/0191.json"
         );
     }
 

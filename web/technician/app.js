@@ -10,6 +10,17 @@ const TEXTS = {
   en: {
     'title': 'Technician',
     'tab.live': 'Live mat', 'tab.calibration': 'Calibration', 'tab.capture': 'Capture',
+    'tab.balance': 'Balance',
+    'balance.seconds': 'Seconds', 'balance.stance': 'Stance', 'balance.eyes': 'Eyes',
+    'balance.both': 'Both feet', 'balance.left': 'Left foot', 'balance.right': 'Right foot',
+    'balance.open': 'Open', 'balance.closed': 'Closed', 'balance.run': 'Start balance test',
+    'balance.running': 'Stand still on the mat; the test runs for the chosen seconds…',
+    'b.path_length_mm': 'Path length (mm)', 'b.mean_velocity_mm_s': 'Mean velocity (mm/s)',
+    'b.ellipse_area_mm2': '95 % ellipse (mm²)', 'b.ml_range_mm': 'ML range (mm)',
+    'b.ap_range_mm': 'AP range (mm)', 'b.ml_rms_mm': 'ML RMS (mm)', 'b.ap_rms_mm': 'AP RMS (mm)',
+    'b.frames_used': 'Frames used', 'b.fps': 'Frames/s', 'b.description': 'Result',
+    'b.notes': 'Notes', 'b.test_id': 'Test id', 'b.upload': 'Upload',
+    'history.balance': 'balance test',
     'tab.status': 'Sync & health', 'tab.history': 'History', 'tab.ocr': 'OCR test',
     'lang.other': '한국어',
     'token.title': 'Access token',
@@ -59,6 +70,17 @@ const TEXTS = {
   ko: {
     'title': '기술자 페이지',
     'tab.live': '실시간 매트', 'tab.calibration': '보정', 'tab.capture': '측정',
+    'tab.balance': '균형 검사',
+    'balance.seconds': '시간(초)', 'balance.stance': '자세', 'balance.eyes': '눈',
+    'balance.both': '양발', 'balance.left': '왼발', 'balance.right': '오른발',
+    'balance.open': '뜬 채로', 'balance.closed': '감은 채로', 'balance.run': '균형 검사 시작',
+    'balance.running': '매트 위에 가만히 서 계세요. 정한 시간 동안 검사합니다…',
+    'b.path_length_mm': '이동 거리 (mm)', 'b.mean_velocity_mm_s': '평균 속도 (mm/s)',
+    'b.ellipse_area_mm2': '95% 타원 면적 (mm²)', 'b.ml_range_mm': '좌우 범위 (mm)',
+    'b.ap_range_mm': '앞뒤 범위 (mm)', 'b.ml_rms_mm': '좌우 RMS (mm)', 'b.ap_rms_mm': '앞뒤 RMS (mm)',
+    'b.frames_used': '사용한 프레임', 'b.fps': '초당 프레임', 'b.description': '결과',
+    'b.notes': '참고', 'b.test_id': '검사 ID', 'b.upload': '업로드',
+    'history.balance': '균형 검사',
     'tab.status': '동기화·상태', 'tab.history': '기록', 'tab.ocr': 'OCR 시험',
     'lang.other': 'English',
     'token.title': '접근 토큰',
@@ -570,7 +592,7 @@ async function checkWeighing() {
   const sign = residual >= 0 ? '+' : '';
   out.dataset.residualKg = residual.toFixed(3);
   setResult(out, `${t('cal.measured')} ${mean.toFixed(2)} kg, ${t('cal.residual')} ` +
-    `${sign}${residual.toFixed(2)} kg (${sign}${pct.toFixed(1)} %)`, Math.abs(pct) <= 2 ? 'ok' : 'bad');
+    `${sign}${residual.toFixed(2)} kg (${sign}${pct.toFixed(1)} %)`, Math.abs(pct) <= 1 ? 'ok' : 'bad');
   markStep('step-check', null);
 }
 
@@ -651,6 +673,47 @@ async function capture() {
       img.hidden = false;
     }
     img.dataset.scanId = result.scan_id || '';
+    setResult(state, t('capture.done'), 'ok');
+    refreshStatus();
+  } catch (e) {
+    setResult(state, e.message, 'bad');
+  }
+}
+
+// ---------------------------------------------------------------- 3b. balance test
+const BALANCE_KEYS = ['path_length_mm', 'mean_velocity_mm_s', 'ellipse_area_mm2', 'ml_range_mm',
+  'ap_range_mm', 'ml_rms_mm', 'ap_rms_mm', 'frames_used', 'fps'];
+
+function renderBalance(table, result) {
+  table.replaceChildren();
+  const row = (key, value) => table.append(
+    el('tr', { 'data-metric': key.replace(/^b\./, '') }, el('th', {}, t(key)), el('td', {}, value)));
+  row('b.test_id', fmt(result.test_id));
+  row('b.description', fmt(result.description));
+  for (const k of BALANCE_KEYS) if (result[k] !== undefined) row(`b.${k}`, fmt(result[k], k === 'frames_used' ? 0 : 1));
+  if (result.notes && result.notes.length) row('b.notes', result.notes.join(' / '));
+  row('b.upload', fmt(result.upload));
+}
+
+async function balanceTest() {
+  const state = $('balance-state');
+  const img = $('balance-img');
+  setResult(state, t('balance.running'));
+  try {
+    const result = await api('/balance', jsonBody('PUT', {
+      id: $('balance-id').value.trim(),
+      seconds: Number($('balance-seconds').value),
+      stance: $('balance-stance').value,
+      eyes: $('balance-eyes').value,
+    }));
+    renderBalance($('balance-metrics'), result);
+    if (result.local_url) {
+      if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
+      img.src = await pictureUrl(result.local_url);
+      img.dataset.source = result.local_url;
+      img.alt = result.test_id || '';
+      img.hidden = false;
+    }
     setResult(state, t('capture.done'), 'ok');
     refreshStatus();
   } catch (e) {
@@ -753,8 +816,11 @@ async function showHistory() {
       const img = el('img', { alt: scanId });
       const card = el('div', { class: 'card', 'data-scan-id': scanId }, img,
         el('div', {}, fmt(scan.created_at || scan.captured_at)),
-        el('div', {}, `${fmt(firstNumber(m.weight_kg, scan.weight_kg, scan.weight))} kg · ` +
-          `${fmt(scan.arch_type || scan.type || null)}`));
+        el('div', {}, scan.kind === 'balance'
+          ? `${t('history.balance')} · ${fmt(m.figures && m.figures.path_length_mm, 0)} mm · ` +
+            `${fmt(m.figures && m.figures.ellipse_area_mm2, 0)} mm²`
+          : `${fmt(firstNumber(m.weight_kg, scan.weight_kg, scan.weight))} kg · ` +
+            `${fmt(scan.arch_type || scan.type || null)}`));
       scans.append(card);
       pictureUrl(`/scans/${encodeURIComponent(scanId)}/image`)
         .then((url) => { img.src = url; })
@@ -850,6 +916,7 @@ function init() {
     e.currentTarget.value = '';
   });
   $('capture-btn').addEventListener('click', (e) => withButton(e.currentTarget, capture));
+  $('balance-btn').addEventListener('click', (e) => withButton(e.currentTarget, balanceTest));
   $('sync-now').addEventListener('click', (e) => withButton(e.currentTarget, syncNow));
   $('history-form').addEventListener('submit', (e) => { e.preventDefault(); showHistory(); });
   $('ocr-file').addEventListener('change', (e) => {
