@@ -77,6 +77,17 @@ pub async fn serve(
         let watcher = graceful.watcher();
         let header_timeout = limits.header_timeout;
         tokio::spawn(async move {
+            // hyper's header timer starts with the first byte: a client that sends
+            // nothing at all would hold its slot for ever.
+            // (`readable()` may wake without data; a peek waits for a byte or EOF.)
+            let mut first = [0u8; 1];
+            if tokio::time::timeout(header_timeout, stream.peek(&mut first))
+                .await
+                .is_err()
+            {
+                drop(permit);
+                return;
+            }
             let mut builder = auto::Builder::new(TokioExecutor::new());
             builder
                 .http1()
