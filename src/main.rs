@@ -142,10 +142,7 @@ fn fleet_status(
             config.s3.prefix
         );
     }
-    let rows = small_runtime()?.block_on(async {
-        let client = carenco_edge::sync::object_store::client(&config.s3).await;
-        carenco_edge::fleet::status::list(&client, &config.s3.bucket, &config.s3.prefix).await
-    })?;
+    let rows = list_fleet(&config)?;
     if json {
         let doc = serde_json::json!({
             "bucket": config.s3.bucket,
@@ -161,6 +158,26 @@ fn fleet_status(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Every kiosk's row, read from the bucket.
+#[cfg(feature = "fleet-status")]
+fn list_fleet(config: &Config) -> anyhow::Result<Vec<carenco_edge::fleet::status::KioskRow>> {
+    Ok(small_runtime()?.block_on(async {
+        let client = carenco_edge::sync::object_store::client(&config.s3).await;
+        carenco_edge::fleet::status::list(&client, &config.s3.bucket, &config.s3.prefix).await
+    })?)
+}
+
+/// The Pi build leaves `fleet status` out (its S3 read operations cost the 10 MB
+/// binary bytes, and a kiosk's credentials may only write its own prefix).
+#[cfg(not(feature = "fleet-status"))]
+fn list_fleet(_config: &Config) -> anyhow::Result<Vec<carenco_edge::fleet::status::KioskRow>> {
+    anyhow::bail!(
+        "this binary was built without the `fleet-status` feature (the Raspberry Pi build): \
+         run `carenco-edge fleet status` on an operator's machine, whose credentials may \
+         list the bucket"
+    )
 }
 
 /// `--version`: the version, this kiosk's device id and where it comes from, and the
@@ -190,7 +207,12 @@ fn long_version() -> String {
     format!(
         "{}\ndevice id: {id} ({source})\nfeatures: {}",
         env!("CARGO_PKG_VERSION"),
-        if cfg!(feature = "gpio") { "gpio" } else { "-" }
+        match (cfg!(feature = "gpio"), cfg!(feature = "fleet-status")) {
+            (true, true) => "gpio fleet-status",
+            (true, false) => "gpio",
+            (false, true) => "fleet-status",
+            (false, false) => "-",
+        }
     )
 }
 

@@ -2,6 +2,7 @@
 //! twice, against a real S3-protocol server on loopback (s3s + s3s-fs, SigV4 checked).
 //! Each kiosk heartbeats under its own device id, `carenco-edge fleet status` lists
 //! both, and once one stops it is listed as stale and the command exits 2.
+#![cfg(feature = "fleet-status")]
 
 mod common;
 #[path = "support/s3_server.rs"]

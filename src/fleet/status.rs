@@ -11,8 +11,9 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::{FleetError, Heartbeat};
-use crate::config::is_key_segment;
+#[cfg(feature = "fleet-status")]
+use super::FleetError;
+use super::Heartbeat;
 
 /// Heartbeats missed before a kiosk counts as stale.
 pub const MISSED_HEARTBEATS: u64 = 3;
@@ -88,7 +89,10 @@ pub fn row(
     }
 }
 
-/// Every kiosk under `prefix` in `bucket`, sorted by device id.
+/// Every kiosk under `prefix` in `bucket`, sorted by device id. Only with the
+/// `fleet-status` feature (on by default; the Pi build leaves it out: the S3 read
+/// operations cost the binary bytes, and a kiosk's credentials may only write).
+#[cfg(feature = "fleet-status")]
 pub async fn list(
     client: &aws_sdk_s3::Client,
     bucket: &str,
@@ -117,7 +121,7 @@ pub async fn list(
                 .and_then(|p| p.strip_prefix(base.as_str()))
                 .map(|p| p.trim_end_matches('/'));
             match id {
-                Some(id) if is_key_segment(id) => ids.push(id.to_string()),
+                Some(id) if crate::config::is_key_segment(id) => ids.push(id.to_string()),
                 // Not a kiosk's folder (another tool's data): not ours to judge.
                 _ => {}
             }
@@ -139,6 +143,7 @@ pub async fn list(
 }
 
 /// The latest document and when the bucket stored it, or why there is none.
+#[cfg(feature = "fleet-status")]
 async fn latest(
     client: &aws_sdk_s3::Client,
     bucket: &str,
