@@ -468,9 +468,8 @@ async fn follow_live(
     let mut rx = handle.subscribe();
     let mut frames = Vec::new();
     let mut first: Option<Instant> = None;
-    let mut last: Option<Instant> = None;
     let want = Duration::from_secs_f64(seconds);
-    loop {
+    let end = loop {
         let frame = match tokio::time::timeout(FRAME_GAP, rx.recv()).await {
             Ok(Ok(frame)) => frame,
             Ok(Err(broadcast::error::RecvError::Lagged(_))) => continue,
@@ -497,15 +496,11 @@ async fn follow_live(
         }
         let start = *first.get_or_insert(now);
         frames.push(Frame::clone(&frame));
-        last = Some(now);
         if now.duration_since(start) >= want {
-            break;
+            break now;
         }
-    }
-    let span = match (first, last) {
-        (Some(f), Some(l)) => l.duration_since(f).as_secs_f32(),
-        _ => 0.0,
     };
+    let span = first.map_or(0.0, |f| end.duration_since(f).as_secs_f32());
     let fps = if span > 0.0 {
         (frames.len().saturating_sub(1)) as f32 / span
     } else {

@@ -781,7 +781,7 @@ fn toe_valley(
         .copied()
         .fold(0.0f32, f32::max);
     (dip < depth * ahead.min(behind) && dip_at > lo && dip_at < hi)
-        .then(|| t_min + (dip_at as f32 + 0.5) * bin)
+        .then_some(t_min + (dip_at as f32 + 0.5) * bin)
 }
 
 fn extent(values: impl Iterator<Item = f32>) -> (f32, f32) {
