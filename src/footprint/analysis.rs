@@ -22,9 +22,19 @@
 //!    is in contact at [`OCCUPANCY_THRESHOLD`] or more. A partly covered border cell so contributes about
 //!    its covered part instead of a whole cell, and the arch index is not quantised.
 //! 4. Arch index (Cavanagh & Rodgers 1987): toes are the interpolated regions lying
-//!    wholly in the front [`TOE_ZONE_FRACTION`] of the foot; without them the foot's
-//!    length along its principal axis is cut into thirds, and the index is the middle
-//!    third's area over the whole.
+//!    wholly in the front [`TOE_ZONE_FRACTION`] of the foot, or what lies ahead of a
+//!    valley in the contact profile along the foot (toes that coarse cells merge with
+//!    the forefoot, [`TOE_VALLEY_DEPTH`]); without them the foot's length along its
+//!    principal axis is cut into thirds, and the index is the middle third's area over
+//!    the whole.
+//! 5. Coarse cells: the edge bias left after 3 is corrected by [`EDGE_CORRECTION`]
+//!    (a fit on the tuning feet of [`super::accuracy`], scaled by `(pitch / length)²`
+//!    so that it vanishes on fine mats), and the index carries its own error
+//!    (`arch_index_error`, from the cell size and from how much the index moves with
+//!    the threshold); `arch_confident` is false when a class boundary lies within it.
+//! 6. Size: length and width along and across the principal axis, the Korean shoe
+//!    size, and their uncertainty ([`SIZE_UNCERTAINTY_PITCHES`] of a pitch); the
+//!    medial/lateral force split at the long axis through the contact's centroid.
 
 use serde::Serialize;
 
