@@ -38,7 +38,7 @@ use crate::footprint::grid::PressureGrid;
 use crate::footprint::render;
 use crate::scanner::codec::legacy;
 use crate::scanner::{Frame, WireFormat};
-use crate::store::scans::{self, NewScan, WriteError};
+use crate::store::scans::{self, NewScan};
 use crate::sync::keys::{self, RecordKind};
 
 /// Largest `PUT /balance` body: 60 s of a 24 x 24 mat at 50 Hz as JSON matrices.
@@ -326,8 +326,8 @@ pub fn parse_request(bytes: &[u8]) -> Result<BalanceRequest, ApiError> {
 /// The answer of `PUT /balance`.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BalanceResponse {
-    /// The `id` as sent.
-    #[schema(value_type = Object, example = 1)]
+    /// The `id` as sent (string or integer).
+    #[schema(schema_with = super::image::string_or_integer)]
     pub id: Value,
     /// UUID v7 of the stored test (a `scans` row of kind `balance`).
     pub test_id: String,
@@ -346,8 +346,11 @@ pub struct BalanceResponse {
     pub description: String,
     /// Remarks on the test itself (e.g. the other foot touched in a one-foot stance).
     pub notes: Vec<String>,
-    /// S3 URL the trace picture has or will have.
+    /// A URL the trace picture loads from now: the S3 URL once S3 confirmed the
+    /// upload, otherwise this service's own absolute URL of the picture (as `/image`).
     pub url: String,
+    /// The S3 key the trace picture has or will have.
+    pub s3_key: String,
     /// The trace picture on this device.
     pub local_url: String,
     /// `uploaded` or `queued`, as for `/image`.
@@ -558,6 +561,7 @@ fn check_content_type(content_type: Option<&str>) -> Result<(), ApiError> {
 async fn handle(
     state: Arc<AppState>,
     content_type: Option<String>,
+    host: Option<String>,
     bytes: Bytes,
 ) -> Result<warp::reply::Response, ApiError> {
     check_content_type(content_type.as_deref())?;
@@ -607,18 +611,15 @@ async fn handle(
     let url = keys::public_url(&config.s3, &image_key);
 
     // The analysis, the picture and its file off the async runtime.
-    let data_dir = config.storage.data_dir.clone();
-    let file = image_file.clone();
-    let (analysed, picture_bytes) = tokio::task::spawn_blocking(move || {
+    let (analysed, picture) = tokio::task::spawn_blocking(move || {
         let analysed = analyse_frames(&frames, &cal, pitch, fps, presence_n, stance)?;
         let picture = render::render_trace(&analysed.path, TRACE_PX)
             .map_err(|e| ApiError::internal("trace picture", e))?;
-        scans::write_picture(&data_dir, &file, &picture.bytes)
-            .map_err(|e| ApiError::internal("picture file", e))?;
-        Ok::<_, ApiError>((analysed, picture.bytes.len() as u64))
+        Ok::<_, ApiError>((analysed, picture.bytes))
     })
     .await
     .map_err(|e| ApiError::internal("balance task", e))??;
+    let picture_bytes = picture.len() as u64;
 
     let description = description(&analysed, stance, eyes);
     let record = serde_json::json!({
@@ -667,21 +668,35 @@ async fn handle(
         image_file: image_file.clone(),
         image_mime: "image/png".to_string(),
         image_bytes: picture_bytes,
-        image_key,
+        image_key: image_key.clone(),
         record_key,
         record_bytes,
         url: url.clone(),
     };
-    let outbox_ids = match state.footprint.writer.insert(scan).await {
-        Ok(ids) => ids,
-        Err(e) => {
-            let _ = tokio::fs::remove_file(config.storage.data_dir.join(&image_file)).await;
-            return Err(match e {
-                WriteError::Budget(message) => ApiError::insufficient_storage(message),
-                other => ApiError::internal("storing the balance test", other),
-            });
+    // The picture file and the row in their own task: a client that hangs up cancels
+    // this handler, not them, so the picture is stored with its row or removed again.
+    let store_state = state.clone();
+    let store_file = image_file.clone();
+    let outbox_ids = tokio::spawn(async move {
+        let dir = store_state.config.storage.data_dir.clone();
+        let file = store_file.clone();
+        let written =
+            tokio::task::spawn_blocking(move || scans::write_picture(&dir, &file, &picture))
+                .await
+                .map_err(|e| ApiError::internal("picture task", e))?;
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(store_state.config.storage.data_dir.join(&store_file));
+            return Err(super::image::disk_error(
+                &store_state,
+                "picture",
+                picture_bytes,
+                e,
+            ));
         }
-    };
+        super::image::insert_or_remove(&store_state, scan, &store_file, picture_bytes).await
+    })
+    .await
+    .map_err(|e| ApiError::internal("storing the balance test", e))??;
     let upload = if state.sync.enabled()
         && state
             .sync
@@ -692,8 +707,17 @@ async fn handle(
     } else {
         super::image::UPLOAD_QUEUED
     };
+    // A URL the kiosk's <img> can load now: S3's once S3 has the picture, else this
+    // service's own (under the Host the kiosk used, which the guard accepted).
+    let url = if upload == super::image::UPLOAD_DONE {
+        url
+    } else {
+        let host = host.unwrap_or_else(|| config.api.listen.clone());
+        format!("http://{host}/scans/{test_id}/image")
+    };
     let response = BalanceResponse {
         id: request.id,
+        s3_key: image_key,
         local_url: format!("/scans/{test_id}/image"),
         test_id,
         stance,
@@ -730,15 +754,18 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(warp::reply::Response,)> {
         .and(warp::path::end())
         .and(warp::put())
         .and(warp::header::optional::<String>("content-type"))
+        .and(warp::header::optional::<String>("host"))
         .and(body::limited_bytes(MAX_BALANCE_BODY_BYTES))
-        .and_then(move |content_type: Option<String>, bytes: Bytes| {
-            let state = state.clone();
-            async move {
-                handle(state, content_type, bytes)
-                    .await
-                    .map_err(Rejection::from)
-            }
-        })
+        .and_then(
+            move |content_type: Option<String>, host: Option<String>, bytes: Bytes| {
+                let state = state.clone();
+                async move {
+                    handle(state, content_type, host, bytes)
+                        .await
+                        .map_err(Rejection::from)
+                }
+            },
+        )
         .boxed()
 }
 

@@ -350,7 +350,7 @@ pub struct ImageResponse {
 }
 
 /// The schema of an `id`: a string or an integer, as the request sent it.
-fn string_or_integer() -> utoipa::openapi::schema::Schema {
+pub(super) fn string_or_integer() -> utoipa::openapi::schema::Schema {
     use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
     Schema::OneOf(
         OneOfBuilder::new()
@@ -463,38 +463,55 @@ async fn store_scan(job: StoreJob) -> Result<(Metrics, scans::OutboxIds), ApiErr
             url: f.url,
         })
     })();
-    let result = match stored {
-        Ok(scan) => state
-            .footprint
-            .writer
-            .insert(scan)
-            .await
-            .map_err(|e| match e {
-                WriteError::Budget(message) => ApiError::insufficient_storage(message),
-                // SQLite's words for SQLITE_FULL (the writer passes errors on as text).
-                WriteError::Failed(m) if m.contains("disk is full") => {
-                    state.disk.record_full("database", picture_bytes, &m);
-                    ApiError::disk_full("database")
-                }
-                other => ApiError::internal("storing the scan", other),
-            }),
-        Err(e) => Err(e),
-    };
+    let scan = stored.inspect_err(|_| {
+        let _ = std::fs::remove_file(state.config.storage.data_dir.join(&image_file));
+    })?;
+    let ids = insert_or_remove(&state, scan, &image_file, picture_bytes).await?;
+    Ok((metrics, ids))
+}
+
+/// Commits a row whose picture is written; when the row cannot be stored the picture
+/// is removed again (it must not linger and count against the budget). A full disk
+/// is remembered for `/check`.
+pub(super) async fn insert_or_remove(
+    state: &AppState,
+    scan: NewScan,
+    image_file: &str,
+    picture_bytes: u64,
+) -> Result<scans::OutboxIds, ApiError> {
+    let result = state
+        .footprint
+        .writer
+        .insert(scan)
+        .await
+        .map_err(|e| match e {
+            WriteError::Budget(message) => ApiError::insufficient_storage(message),
+            // SQLite's words for SQLITE_FULL (the writer passes errors on as text).
+            WriteError::Failed(m) if m.contains("disk is full") => {
+                state.disk.record_full("database", picture_bytes, &m);
+                ApiError::disk_full("database")
+            }
+            other => ApiError::internal("storing the scan", other),
+        });
     match result {
         Ok(ids) => {
             state.disk.record_success();
-            Ok((metrics, ids))
+            Ok(ids)
         }
         Err(e) => {
-            // Not stored: the picture must not linger and count against the budget.
-            let _ = tokio::fs::remove_file(state.config.storage.data_dir.join(&image_file)).await;
+            let _ = tokio::fs::remove_file(state.config.storage.data_dir.join(image_file)).await;
             Err(e)
         }
     }
 }
 
 /// A failed picture write as an answer; a full disk is remembered for `/check`.
-fn disk_error(state: &AppState, what: &str, bytes: u64, e: crate::store::StoreError) -> ApiError {
+pub(super) fn disk_error(
+    state: &AppState,
+    what: &str,
+    bytes: u64,
+    e: crate::store::StoreError,
+) -> ApiError {
     match &e {
         crate::store::StoreError::Io(io) => {
             if super::error::is_disk_full(io) {
