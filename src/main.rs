@@ -114,6 +114,7 @@ enum FleetCommand {
 }
 
 /// `carenco-edge fleet status`.
+#[cfg(feature = "fleet-status")]
 fn fleet_status(
     config_path: Option<&PathBuf>,
     bucket: Option<String>,
@@ -169,10 +170,15 @@ fn list_fleet(config: &Config) -> anyhow::Result<Vec<carenco_edge::fleet::status
     })?)
 }
 
-/// The Pi build leaves `fleet status` out (its S3 read operations cost the 10 MB
-/// binary bytes, and a kiosk's credentials may only write its own prefix).
+/// The Pi build leaves `fleet status` out (its S3 read operations and its output cost
+/// the 10 MB binary bytes, and a kiosk's credentials may only write its own prefix).
 #[cfg(not(feature = "fleet-status"))]
-fn list_fleet(_config: &Config) -> anyhow::Result<Vec<carenco_edge::fleet::status::KioskRow>> {
+fn fleet_status(
+    _config_path: Option<&PathBuf>,
+    _bucket: Option<String>,
+    _prefix: Option<String>,
+    _json: bool,
+) -> anyhow::Result<ExitCode> {
     anyhow::bail!(
         "this binary was built without the `fleet-status` feature (the Raspberry Pi build): \
          run `carenco-edge fleet status` on an operator's machine, whose credentials may \
