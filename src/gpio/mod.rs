@@ -272,15 +272,13 @@ mod cdev {
         pub fn open(led_pin: u8, button_pin: u8) -> Result<CdevPins, GpioError> {
             let led_name = line_name(led_pin);
             let button_name = line_name(button_pin);
-            let names = [led_name.as_str(), button_name.as_str()];
-            let found = gpiocdev::find_named_lines(&names, true)
-                .map_err(|e| GpioError::Chip(e.to_string()))?;
+            // One scan per name (the first chip that has it), not a map of all lines:
+            // the binary has a 10 MB budget.
             let line = |name: &str| {
-                found
-                    .get(name)
-                    .ok_or_else(|| GpioError::NoLine(name.to_string()))
+                gpiocdev::find_named_line(name).ok_or_else(|| GpioError::NoLine(name.to_string()))
             };
-            let (led_line, button_line) = (line(&led_name)?, line(&button_name)?);
+            let (led_found, button_found) = (line(&led_name)?, line(&button_name)?);
+            let (led_line, button_line) = (&led_found, &button_found);
             // Released when dropped (service stop): the LED line goes back to input
             // and the LED dark.
             let led = Request::builder()
