@@ -550,10 +550,10 @@ fn check_content_type(content_type: Option<&str>) -> Result<(), ApiError> {
     responses(
         (status = 200, description = "Stored: figures, trace picture, row and uploads committed", body = BalanceResponse),
         (status = 400, description = "Missing/invalid id, seconds, stance, eyes, frames or fps", body = super::error::ErrorBody),
-        (status = 409, description = "The person stepped off during the test", body = super::error::ErrorBody),
+        (status = 409, description = "The person stepped off during the test, or nobody stood still in time", body = super::error::ErrorBody),
         (status = 413, description = "Body over 8 MiB", body = super::error::ErrorBody),
         (status = 415, description = "Not `Content-Type: application/json`", body = super::error::ErrorBody),
-        (status = 503, description = "No frames and no scanner, or nobody stood still in time", body = super::error::ErrorBody),
+        (status = 503, description = "No frames and no scanner, or the mat stopped sending frames", body = super::error::ErrorBody),
         (status = 507, description = "Local storage budget exhausted", body = super::error::ErrorBody),
     ),
     security((), ("bearer" = []))
@@ -707,14 +707,7 @@ async fn handle(
     } else {
         super::image::UPLOAD_QUEUED
     };
-    // A URL the kiosk's <img> can load now: S3's once S3 has the picture, else this
-    // service's own (under the Host the kiosk used, which the guard accepted).
-    let url = if upload == super::image::UPLOAD_DONE {
-        url
-    } else {
-        let host = host.unwrap_or_else(|| config.api.listen.clone());
-        format!("http://{host}/scans/{test_id}/image")
-    };
+    let url = super::image::loadable_url(upload, url, host, &config.api.listen, &test_id);
     let response = BalanceResponse {
         id: request.id,
         s3_key: image_key,

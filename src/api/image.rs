@@ -505,6 +505,24 @@ pub(super) async fn insert_or_remove(
     }
 }
 
+/// A URL the kiosk's `<img>` can load now: S3's once S3 has the picture, else this
+/// service's own (under the Host the kiosk used, which the guard accepted, or the
+/// listen address).
+pub(super) fn loadable_url(
+    upload: &str,
+    s3_url: String,
+    host: Option<String>,
+    listen: &str,
+    scan_id: &str,
+) -> String {
+    if upload == UPLOAD_DONE {
+        s3_url
+    } else {
+        let host = host.unwrap_or_else(|| listen.to_string());
+        format!("http://{host}/scans/{scan_id}/image")
+    }
+}
+
 /// A failed picture write as an answer; a full disk is remembered for `/check`.
 pub(super) fn disk_error(
     state: &AppState,
@@ -803,14 +821,7 @@ async fn handle(
     } else {
         UPLOAD_QUEUED
     };
-    // A URL the kiosk's <img> can load now: S3's once S3 has the picture, else this
-    // service's own (under the Host the kiosk used, which the guard accepted).
-    let url = if upload == UPLOAD_DONE {
-        url
-    } else {
-        let host = host.unwrap_or_else(|| config.api.listen.clone());
-        format!("http://{host}/scans/{scan_id}/image")
-    };
+    let url = loadable_url(upload, url, host, &config.api.listen, &scan_id);
     let (arch_type, description) = describe(&metrics);
     let response = ImageResponse {
         id: request.id,
