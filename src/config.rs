@@ -32,6 +32,8 @@ pub const DEFAULT_MAX_FRAME_BODY_BYTES: u64 = 1024 * 1024;
 pub const DEFAULT_MAX_OCR_BODY_BYTES: u64 = 20 * 1024 * 1024;
 /// A client must send a request's whole header within this time (slowloris).
 pub const DEFAULT_HEADER_TIMEOUT_MS: u64 = 10_000;
+/// Default `api.body_timeout_ms`.
+pub const DEFAULT_BODY_TIMEOUT_MS: u64 = 10_000;
 /// Connections served at once; more wait in the kernel's backlog.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 64;
 /// Pictures larger than [`crate::api::limits::LARGE_RENDER_PX`] drawn at once ...
@@ -204,6 +206,9 @@ pub struct ApiConfig {
     pub allowed_hosts: Vec<String>,
     /// Time to receive a request's header (ms).
     pub header_timeout_ms: u64,
+    /// Longest pause while a request's body is sent (ms): a client that stops sending
+    /// part-way gets 408 instead of holding its connection.
+    pub body_timeout_ms: u64,
     /// Connections served at once.
     pub max_connections: u32,
     /// Large pictures (`PUT /image?size=` over 1024 px) drawn at once.
@@ -222,6 +227,7 @@ impl Default for ApiConfig {
             max_ocr_body_bytes: DEFAULT_MAX_OCR_BODY_BYTES,
             allowed_hosts: Vec::new(),
             header_timeout_ms: DEFAULT_HEADER_TIMEOUT_MS,
+            body_timeout_ms: DEFAULT_BODY_TIMEOUT_MS,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_large_renders: DEFAULT_MAX_LARGE_RENDERS,
             large_render_queue: DEFAULT_LARGE_RENDER_QUEUE,
@@ -590,6 +596,9 @@ impl Config {
         }
         if !(100..=600_000).contains(&self.api.header_timeout_ms) {
             return Err(invalid("api.header_timeout_ms", "must be 100..=600000"));
+        }
+        if !(100..=600_000).contains(&self.api.body_timeout_ms) {
+            return Err(invalid("api.body_timeout_ms", "must be 100..=600000"));
         }
         if !(1..=4096).contains(&self.api.max_connections) {
             return Err(invalid("api.max_connections", "must be 1..=4096"));
@@ -1105,6 +1114,7 @@ mod tests {
             ),
             (|c| c.api.max_connections = 0, "api.max_connections"),
             (|c| c.api.header_timeout_ms = 0, "api.header_timeout_ms"),
+            (|c| c.api.body_timeout_ms = 0, "api.body_timeout_ms"),
             (|c| c.ocr.max_concurrent = 0, "ocr.max_concurrent"),
             (|c| c.ocr.max_image_pixels = 0, "ocr.max_image_pixels"),
         ];

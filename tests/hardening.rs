@@ -948,6 +948,85 @@ fn half_sent_requests_time_out_and_connections_are_capped() {
     );
 }
 
+#[test]
+fn a_body_that_stops_part_way_gets_408_and_stores_nothing() {
+    let k = Kiosk::start("[api]\nbody_timeout_ms = 400\n", &[]);
+    let before = scans(&k).len();
+    let mut s = TcpStream::connect(("127.0.0.1", k.port)).unwrap();
+    let started = Instant::now();
+    // The header and the first part of the body, then nothing.
+    s.write_all(
+        b"PUT /image HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n\
+          content-length: 5000\r\n\r\n{\"id\": \"stalled\", \"data\": \"",
+    )
+    .unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut answer_bytes = Vec::new();
+    let _ = s.read_to_end(&mut answer_bytes);
+    let waited = started.elapsed();
+    let text = String::from_utf8_lossy(&answer_bytes);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("\"body_timeout\""), "{text}");
+    assert!(text.contains("message_ko"), "{text}");
+    assert!(
+        waited >= Duration::from_millis(350) && waited < Duration::from_secs(4),
+        "answered after {waited:?}"
+    );
+    // A body that keeps coming, slowly but within the limit, is read to its end.
+    let body = SAMPLE;
+    let mut s = TcpStream::connect(("127.0.0.1", k.port)).unwrap();
+    write!(
+        s,
+        "PUT /image HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    for part in body.as_bytes().chunks(body.len() / 4 + 1) {
+        std::thread::sleep(Duration::from_millis(250));
+        s.write_all(part).unwrap();
+    }
+    let mut answer_bytes = Vec::new();
+    s.read_to_end(&mut answer_bytes).unwrap();
+    let text = String::from_utf8_lossy(&answer_bytes);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    let after = scans(&k);
+    assert_eq!(after.len(), before + 1, "{after:?}");
+    assert!(
+        !Value::Array(after).to_string().contains("stalled"),
+        "the stalled request was stored"
+    );
+}
+
+#[test]
+fn refused_requests_are_answered_even_while_their_body_is_still_coming() {
+    let k = Kiosk::start("", &[]);
+    // A form post of another page: the header first, the body a moment later. The 4xx
+    // must reach the client, not a connection reset.
+    for _ in 0..20 {
+        let mut s = TcpStream::connect(("127.0.0.1", k.port)).unwrap();
+        s.write_all(
+            b"POST /image HTTP/1.1\r\nhost: 127.0.0.1\r\n\
+              content-type: application/x-www-form-urlencoded\r\n\
+              content-length: 65536\r\nconnection: close\r\n\r\n",
+        )
+        .unwrap();
+        // In pieces, as a browser sends a large form: a write after the server has
+        // answered and closed fails with a reset.
+        for _ in 0..16 {
+            std::thread::sleep(Duration::from_millis(5));
+            s.write_all(&[b'a'; 4096])
+                .expect("the body is read, not reset");
+        }
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut answer_bytes = Vec::new();
+        s.read_to_end(&mut answer_bytes)
+            .expect("the answer arrives");
+        let text = String::from_utf8_lossy(&answer_bytes);
+        assert!(text.starts_with("HTTP/1.1 415"), "{text}");
+    }
+}
+
 // ---------------------------------------------------------------------------------
 // The /ocr budget, again at the insert
 

@@ -104,6 +104,16 @@ impl ApiError {
         )
     }
 
+    /// 408: the client stopped sending the body part-way (`api.body_timeout_ms`).
+    pub fn body_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            "the request body stopped arriving before it was complete; nothing was stored",
+            "요청 데이터가 끝까지 도착하지 않았습니다. 아무것도 저장되지 않았습니다. 다시 시도하세요",
+        )
+    }
+
     pub fn unsupported_media_type(message: impl Into<String>) -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

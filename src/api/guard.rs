@@ -271,22 +271,64 @@ fn unsupported(path: &str, essence: Option<&str>) -> ApiError {
     )
 }
 
-/// The checks as a filter that extracts nothing (rejects with the JSON error).
+/// How much of a refused request's body is read (and dropped) before the answer.
+///
+/// Answering before the body has arrived and then closing the connection makes the
+/// kernel reset it while the client is still sending: the client sees "connection
+/// reset" instead of our 4xx. Small bodies (every legitimate one fits) are therefore
+/// read first; past this, the connection is closed as it is. A stalled body ends at
+/// `api.body_timeout_ms` ([`super::body::IdleTimeout`]).
+pub const DRAIN_LIMIT_BYTES: usize = 1 << 20;
+
+/// The checks as a filter that extracts nothing (rejects with the JSON error, after
+/// reading up to [`DRAIN_LIMIT_BYTES`] of the refused request's body).
 pub fn checks(policy: Arc<Policy>) -> impl Filter<Extract = (), Error = Rejection> + Clone {
-    warp::method()
+    let verdict = warp::method()
         .and(warp::path::full())
         .and(warp::header::headers_cloned())
-        .and_then(
+        .map(
             move |method: Method, path: warp::path::FullPath, headers: HeaderMap| {
-                let policy = policy.clone();
-                async move {
-                    policy
-                        .check(&method, path.as_str(), &headers)
-                        .map_err(Rejection::from)
-                }
+                policy.check(&method, path.as_str(), &headers)
             },
-        )
-        .untuple_one()
+        );
+    // Passing requests keep their body for the routes; only a refused one has its body
+    // taken (the second branch runs only when the first rejected).
+    let pass = verdict
+        .clone()
+        .and_then(|verdict: Result<(), ApiError>| async move {
+            verdict.map_err(|_| warp::reject::not_found())
+        })
+        .untuple_one();
+    let refuse = verdict.and(warp::body::stream()).and_then(
+        |verdict: Result<(), ApiError>, body| async move {
+            let refused: Result<(), Rejection> = match verdict {
+                Ok(()) => Err(warp::reject::not_found()),
+                Err(error) => {
+                    drain(body, DRAIN_LIMIT_BYTES).await;
+                    Err(Rejection::from(error))
+                }
+            };
+            refused
+        },
+    );
+    pass.or(refuse.untuple_one()).unify()
+}
+
+/// Reads and drops up to `limit` bytes of a body (stopping at its end or an error).
+async fn drain<S, B>(body: S, limit: usize)
+where
+    S: futures::Stream<Item = Result<B, warp::Error>>,
+    B: bytes::Buf,
+{
+    use futures::StreamExt;
+    let mut body = std::pin::pin!(body);
+    let mut seen = 0usize;
+    while seen <= limit {
+        match body.next().await {
+            Some(Ok(chunk)) => seen += chunk.remaining(),
+            _ => break,
+        }
+    }
 }
 
 /// CORS preflights, answered before authentication (browsers send no token there).

@@ -3,7 +3,8 @@
 //! Owns what `warp::serve` does not offer: a cap on the connections served at once
 //! (`api.max_connections`; the rest wait in the kernel's backlog), a limit on the
 //! time a client may take to send a request's header (`api.header_timeout_ms`;
-//! half-sent requests are dropped), and a bounded shutdown: once the shutdown future
+//! half-sent requests are dropped), a limit on how long a body may stall
+//! (`api.body_timeout_ms`, [`super::body::IdleTimeout`]: 408), and a bounded shutdown: once the shutdown future
 //! completes no connection is accepted, open ones get [`SHUTDOWN_GRACE`] to finish
 //! (live streams end by themselves on the same signal), then the loop returns
 //! whatever is still open, so the service exits, and checkpoints, well within
@@ -11,6 +12,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -20,6 +22,8 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use warp::filters::BoxedFilter;
 
+use super::body::IdleTimeout;
+
 /// How long open connections may take to finish once shutdown began.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(1_000);
 
@@ -28,6 +32,7 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(1_000);
 pub struct ServeLimits {
     pub max_connections: usize,
     pub header_timeout: Duration,
+    pub body_timeout: Duration,
 }
 
 impl ServeLimits {
@@ -35,6 +40,7 @@ impl ServeLimits {
         ServeLimits {
             max_connections: api.max_connections.max(1) as usize,
             header_timeout: Duration::from_millis(api.header_timeout_ms),
+            body_timeout: Duration::from_millis(api.body_timeout_ms),
         }
     }
 }
@@ -73,7 +79,10 @@ pub async fn serve(
                 continue;
             }
         };
-        let service = TowerToHyperService::new(warp::service(routes.clone()));
+        let service = TowerToHyperService::new(StallGuard {
+            inner: warp::service(routes.clone()),
+            idle: limits.body_timeout,
+        });
         let watcher = graceful.watcher();
         let header_timeout = limits.header_timeout;
         tokio::spawn(async move {
@@ -109,6 +118,32 @@ pub async fn serve(
                 "connections still open at shutdown; closing them"
             );
         }
+    }
+}
+
+/// The routes' service with every request body under [`IdleTimeout`].
+#[derive(Clone)]
+struct StallGuard<S> {
+    inner: S,
+    idle: Duration,
+}
+
+impl<S, B> tower_service::Service<http::Request<B>> for StallGuard<S>
+where
+    S: tower_service::Service<http::Request<IdleTimeout<B>>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+        let idle = self.idle;
+        self.inner
+            .call(req.map(|body| IdleTimeout::new(body, idle)))
     }
 }
 
