@@ -6,6 +6,7 @@
 //! - [`config`]: the one typed configuration (TOML + `CARENCO_*` env + CLI flags).
 //! - [`logging`]: tracing set-up for terminals, systemd and JSON.
 //! - [`store`]: the only module that touches SQLite.
+//! - [`mat`]: the mat's data (`Frame`, `WireFormat`, `PressureGrid`); a leaf.
 //! - [`scanner`]: mat wire formats, serial transport, capture, simulator.
 //! - [`footprint`]: calibrated pressure grids, analysis and pictures.
 //! - [`ocr`]: OCR engines and the InBody sheet parser.
@@ -24,6 +25,7 @@ pub mod fleet;
 pub mod footprint;
 pub mod gpio;
 pub mod logging;
+pub mod mat;
 pub mod metrics;
 pub mod notify;
 pub mod ocr;

@@ -32,7 +32,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::grid::{PressureGrid, STANDARD_GRAVITY};
-use crate::scanner::{Frame, WireFormat};
+use crate::mat::{Frame, WireFormat};
 use crate::store::{now_rfc3339, Store, StoreError};
 
 /// Version of the exported JSON.

@@ -9,7 +9,7 @@
 pub mod capture;
 pub mod cli;
 pub mod codec;
-pub mod frame;
+pub use crate::mat::frame;
 pub mod handle;
 pub mod simulator;
 pub mod transport;
