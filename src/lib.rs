@@ -13,6 +13,8 @@
 //! - [`sync`]: the store-and-forward outbox to S3.
 //! - [`metrics`]: `/metrics` in the Prometheus text format.
 //! - [`api`]: the warp HTTP API and its OpenAPI document.
+//! - [`status`]: component status on `/check` (a leaf); [`service`]: the shared
+//!   parts of the running service that the kiosk's own tasks use.
 //! - [`app`]: wires everything together; [`app::run`] is the entry point tests use.
 //! - [`fleet`]: heartbeats to the bucket, `fleet status`, the clock-sync flag.
 //! - [`gpio`]: status LED and capture button on a Raspberry Pi (feature `gpio`).
@@ -30,5 +32,7 @@ pub mod metrics;
 pub mod notify;
 pub mod ocr;
 pub mod scanner;
+pub mod service;
+pub mod status;
 pub mod store;
 pub mod sync;

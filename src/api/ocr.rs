@@ -617,14 +617,14 @@ pub struct OcrStatus {
     pub engines: crate::ocr::Engines,
 }
 
-impl crate::app::StatusComponent for OcrStatus {
+impl crate::status::StatusComponent for OcrStatus {
     fn name(&self) -> &'static str {
         "ocr"
     }
-    fn status(&self) -> futures::future::BoxFuture<'_, crate::app::ComponentStatus> {
+    fn status(&self) -> futures::future::BoxFuture<'_, crate::status::ComponentStatus> {
         Box::pin(async move {
             let (ok, detail) = self.engines.status().await;
-            crate::app::ComponentStatus::new(ok, detail)
+            crate::status::ComponentStatus::new(ok, detail)
         })
     }
 }

@@ -3,7 +3,7 @@
 //! The transport (serial port or built-in simulator) publishes decoded frames, its
 //! link state and codec counters here; API handlers read the latest frame, subscribe
 //! to the stream (live view), run captures and calibration steps. It is cheap to
-//! clone and lives in `AppState::scanner`.
+//! clone and lives in `service::Service::scanner`.
 //!
 //! Concurrent captures share one: the first caller starts a capture task, later
 //! callers wait for the same result, so two kiosk requests never fight over the
@@ -22,8 +22,8 @@ use super::capture::{
 };
 use super::codec::CodecStats;
 use super::frame::{Frame, WireFormat};
-use crate::app::{ComponentStatus, StatusComponent};
 use crate::footprint::calibration::{self, Calibration, CalibrationError};
+use crate::status::{ComponentStatus, StatusComponent};
 use crate::store::Store;
 
 /// Frames kept for slow subscribers (live view) before they skip ahead.

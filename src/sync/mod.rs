@@ -21,7 +21,7 @@
 //! - [`worker`]: the upload state machine and its loop; [`object_store`]: where
 //!   uploads go (aws-sdk-s3).
 //! - [`budget`]: the local storage budget and retention pruning.
-//! - [`SyncHandle`] (in `AppState`): wake the worker, wait for an upload, read the
+//! - [`SyncHandle`] (in `service::Service`): wake the worker, wait for an upload, read the
 //!   status shown on `GET /sync`, `/check` and `/metrics`.
 //!
 //! # What the tests prove (each rule has one)
@@ -44,8 +44,8 @@ use futures::future::BoxFuture;
 use serde::Serialize;
 use tokio::sync::{watch, Notify};
 
-use crate::app::{ComponentStatus, StatusComponent};
 use crate::config::Config;
+use crate::status::{ComponentStatus, StatusComponent};
 use crate::store::{now_rfc3339, Store, StoreError};
 
 pub use object_store::{ObjectStore, PutError, S3ObjectStore};
@@ -109,7 +109,7 @@ impl SyncShared {
     }
 }
 
-/// The handle in `AppState`: wake the worker, wait for uploads, read the status.
+/// The handle in `service::Service`: wake the worker, wait for uploads, read the status.
 #[derive(Clone)]
 pub struct SyncHandle {
     shared: Arc<SyncShared>,
