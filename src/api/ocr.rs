@@ -403,7 +403,7 @@ async fn store_record(
         Ok(Ok(())) => None,
         Ok(Err(exceeded)) => Some(ApiError::insufficient_storage(exceeded.to_string())),
         Err(e) => {
-            if matches!(&e, StoreError::Sqlite(s) if super::error::is_sqlite_full(s)) {
+            if e.is_sqlite_full() {
                 state.disk.record_full("database", bytes_len, &e);
             }
             Some(ApiError::from(e))

@@ -2,8 +2,8 @@
 //!
 //! `storage.budget_bytes` bounds what pictures and queued uploads may take on the SD
 //! card. Handlers that store something new call [`ensure_room`] first; when the budget
-//! is used up they answer 507 (`ApiError::insufficient_storage`, via the `From` impl
-//! below) and the kiosk tells the user why.
+//! is used up they answer 507 (`api::error` maps [`BudgetError`] to
+//! `ApiError::insufficient_storage`) and the kiosk tells the user why.
 //!
 //! Nothing queued is ever deleted to make room. The only thing that may go is a local
 //! picture that S3 has already confirmed (`uploaded_at` set) and that is older than
@@ -19,7 +19,6 @@ use std::path::Path;
 
 use rusqlite::{params, Connection};
 
-use crate::api::ApiError;
 use crate::config::Config;
 use crate::store::{Store, StoreError};
 
@@ -43,15 +42,6 @@ pub struct BudgetExceeded {
     pub used: u64,
     pub incoming: u64,
     pub budget: u64,
-}
-
-impl From<BudgetError> for ApiError {
-    fn from(e: BudgetError) -> ApiError {
-        match e {
-            BudgetError::Exceeded(e) => ApiError::insufficient_storage(e.to_string()),
-            BudgetError::Store(e) => ApiError::from(e),
-        }
-    }
 }
 
 /// What the budget covers right now.
@@ -242,18 +232,6 @@ mod tests {
             }
             other => panic!("expected Exceeded, got {other}"),
         }
-    }
-
-    #[tokio::test]
-    async fn a_full_budget_answers_507_in_both_languages() {
-        let err = ApiError::from(BudgetError::Exceeded(BudgetExceeded {
-            used: 10,
-            incoming: 5,
-            budget: 12,
-        }));
-        assert_eq!(err.status.as_u16(), 507);
-        assert!(err.message.contains("budget"));
-        assert!(!err.message_ko.is_empty());
     }
 
     #[tokio::test]
