@@ -223,13 +223,13 @@ impl From<crate::scanner::CaptureError> for ApiError {
 }
 
 /// The storage budget is used up: 507, the kiosk tells the user why.
-impl From<crate::sync::budget::BudgetError> for ApiError {
-    fn from(e: crate::sync::budget::BudgetError) -> ApiError {
+impl From<crate::store::budget::BudgetError> for ApiError {
+    fn from(e: crate::store::budget::BudgetError) -> ApiError {
         match e {
-            crate::sync::budget::BudgetError::Exceeded(e) => {
+            crate::store::budget::BudgetError::Exceeded(e) => {
                 ApiError::insufficient_storage(e.to_string())
             }
-            crate::sync::budget::BudgetError::Store(e) => ApiError::from(e),
+            crate::store::budget::BudgetError::Store(e) => ApiError::from(e),
         }
     }
 }
@@ -313,8 +313,8 @@ mod tests {
 
     #[test]
     fn a_full_budget_answers_507_in_both_languages() {
-        let err = ApiError::from(crate::sync::budget::BudgetError::Exceeded(
-            crate::sync::budget::BudgetExceeded {
+        let err = ApiError::from(crate::store::budget::BudgetError::Exceeded(
+            crate::store::budget::BudgetExceeded {
                 used: 10,
                 incoming: 5,
                 budget: 12,

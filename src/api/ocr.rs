@@ -21,9 +21,9 @@ use super::{ids, ApiError};
 use crate::app::AppState;
 use crate::ocr::inbody::{self, BodyType, Field, Report};
 use crate::ocr::OcrError;
+use crate::store::outbox::{self, ItemKind, NewItem};
 use crate::store::StoreError;
 use crate::sync::keys::{self, RecordKind};
-use crate::sync::outbox::{self, ItemKind, NewItem};
 
 /// Directory (inside the data dir) of the sheet pictures.
 pub const IMAGE_DIR: &str = "inbody";
@@ -221,7 +221,7 @@ pub async fn put_ocr(
     };
     let (ext, mime) = sniff(&file)?;
     check_dimensions(&file, &state.config.ocr)?;
-    crate::sync::budget::ensure_room(&state.store, &state.config, file.len() as u64)
+    crate::store::budget::ensure_room(&state.store, &state.config, file.len() as u64)
         .await
         .map_err(ApiError::from)?;
 
@@ -346,9 +346,9 @@ async fn store_record(
         .write(move |tx| {
             // The budget again, in the insert's transaction: uploads that passed the
             // check before their OCR together cannot overrun it.
-            let used = crate::sync::budget::usage(tx)?.total();
+            let used = crate::store::budget::usage(tx)?.total();
             if used.saturating_add(incoming) > budget {
-                return Ok(Err(crate::sync::budget::BudgetExceeded {
+                return Ok(Err(crate::store::budget::BudgetExceeded {
                     used,
                     incoming,
                     budget,

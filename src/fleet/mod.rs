@@ -10,7 +10,7 @@
 //!   document through the outbox, to `{prefix}/{device_id}/status/latest.json` and a
 //!   dated history key (`crate::sync::keys`). Only when a bucket is set. The outbox
 //!   uploads it after every other due item, and replaces rather than queues it when
-//!   the queue is long (`crate::sync::outbox::enqueue_heartbeat`): a heartbeat never
+//!   the queue is long (`crate::store::outbox::enqueue_heartbeat`): a heartbeat never
 //!   delays a scan, and an offline kiosk does not pile them up.
 //!
 //! The first heartbeat goes out one interval after start, then one per interval. The
@@ -225,7 +225,7 @@ pub async fn send_heartbeat(state: &Service) -> Result<(), FleetError> {
     let now = crate::store::now_rfc3339();
     state
         .store
-        .write(move |tx| crate::sync::outbox::enqueue_heartbeat(tx, &latest, &history, &doc, &now))
+        .write(move |tx| crate::store::outbox::enqueue_heartbeat(tx, &latest, &history, &doc, &now))
         .await?;
     state.sync.wake();
     Ok(())

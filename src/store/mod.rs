@@ -16,7 +16,10 @@
 //!   version of this program is refused ([`StoreError::TooNew`]) rather than opened:
 //!   an older binary must never "repair" a newer schema.
 
+pub mod budget;
 pub mod disk;
+pub mod outbox;
+pub mod queue;
 pub mod scans;
 pub mod schema;
 
@@ -259,6 +262,73 @@ pub struct DbStatus {
     pub schema_version: i64,
     pub scans: i64,
     pub health_records: i64,
+}
+
+/// Rows for the unit tests of the modules that read them (budget, queue, sync).
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::Path;
+
+    use super::outbox::{self, ItemKind, NewItem};
+    use super::Store;
+
+    /// Writes the picture file `images/{scan_id}.png`, a scan row naming it, and its
+    /// outbox items, as `PUT /image` does: the picture's, and with `record` the row's
+    /// JSON document's too. Returns their outbox ids (the record's is 0 without one).
+    pub fn insert_scan(
+        store: &Store,
+        dir: &Path,
+        scan_id: &str,
+        picture: &[u8],
+        record: bool,
+    ) -> [i64; 2] {
+        let file = format!("images/{scan_id}.png");
+        std::fs::create_dir_all(dir.join("images")).unwrap();
+        std::fs::write(dir.join(&file), picture).unwrap();
+        let scan_id = scan_id.to_string();
+        let bytes = picture.len() as i64;
+        store
+            .call_blocking(move |conn| {
+                let tx = conn.transaction()?;
+                tx.execute(
+                    "INSERT INTO scans (scan_id, user_id, created_at, source, rows, cols, pitch_mm,
+                        raw_cells, metrics_json, image_file, image_mime, image_bytes, image_key, url)
+                     VALUES (?1, 'u1', '2026-01-01T00:00:00.000Z', 'data', 1, 1, 10.0, x'0000',
+                        '{}', ?2, 'image/png', ?3, ?4, 'local:x')",
+                    rusqlite::params![scan_id, file, bytes, format!("k/{scan_id}.png")],
+                )?;
+                let mut ids = [0; 2];
+                ids[0] = outbox::enqueue(
+                    &tx,
+                    &NewItem {
+                        kind: ItemKind::ScanImage,
+                        ref_id: &scan_id,
+                        s3_key: &format!("k/{scan_id}.png"),
+                        local_file: Some(&file),
+                        content_type: "image/png",
+                        bytes: bytes as u64,
+                    },
+                    "2026-01-01T00:00:00.000Z",
+                )?;
+                if record {
+                    ids[1] = outbox::enqueue(
+                        &tx,
+                        &NewItem {
+                            kind: ItemKind::ScanRecord,
+                            ref_id: &scan_id,
+                            s3_key: &format!("k/{scan_id}.json"),
+                            local_file: None,
+                            content_type: "application/json",
+                            bytes: bytes as u64,
+                        },
+                        "2026-01-01T00:00:00.000Z",
+                    )?;
+                }
+                tx.commit()?;
+                Ok(ids)
+            })
+            .unwrap()
+    }
 }
 
 #[cfg(test)]

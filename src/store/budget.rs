@@ -172,41 +172,9 @@ pub fn prune_uploaded(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::outbox::{self, ItemKind, NewItem};
 
-    /// Writes a scan with a picture of `bytes` bytes and its outbox items, like the
-    /// `/image` handler does.
     fn insert_scan(store: &Store, dir: &Path, scan_id: &str, bytes: usize) {
-        let file = format!("images/{scan_id}.png");
-        std::fs::create_dir_all(dir.join("images")).unwrap();
-        std::fs::write(dir.join(&file), vec![7u8; bytes]).unwrap();
-        let scan_id = scan_id.to_string();
-        store
-            .call_blocking(move |conn| {
-                let tx = conn.transaction()?;
-                tx.execute(
-                    "INSERT INTO scans (scan_id, user_id, created_at, source, rows, cols, pitch_mm,
-                        raw_cells, metrics_json, image_file, image_mime, image_bytes, image_key, url)
-                     VALUES (?1, 'u1', '2026-01-01T00:00:00.000Z', 'data', 1, 1, 10.0, x'0000',
-                        '{}', ?2, 'image/png', ?3, ?4, 'local:x')",
-                    params![scan_id, file, bytes as i64, format!("k/{scan_id}.png")],
-                )?;
-                outbox::enqueue(
-                    &tx,
-                    &NewItem {
-                        kind: ItemKind::ScanImage,
-                        ref_id: &scan_id,
-                        s3_key: &format!("k/{scan_id}.png"),
-                        local_file: Some(&file),
-                        content_type: "image/png",
-                        bytes: bytes as u64,
-                    },
-                    "2026-01-01T00:00:00.000Z",
-                )?;
-                tx.commit()?;
-                Ok(())
-            })
-            .unwrap();
+        crate::store::testing::insert_scan(store, dir, scan_id, &vec![7u8; bytes], false);
     }
 
     fn config(dir: &Path, budget: u64, retention_days: u32) -> Config {

@@ -12,7 +12,7 @@
 //! that each heartbeat points at its newest document, and when the queue is long
 //! ([`HEARTBEAT_LONG_QUEUE`]) a new history document replaces the newest one still
 //! queued. The worker uploads heartbeats only when nothing else is due
-//! ([`super::worker::claim_due`]).
+//! ([`super::queue::claim_due`]).
 
 use rusqlite::{params, OptionalExtension, Transaction};
 
