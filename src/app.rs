@@ -32,7 +32,7 @@ pub enum AppError {
     )]
     PublicWithoutToken { addr: std::net::SocketAddr },
     #[error("cannot load the mat calibration: {0}")]
-    Calibration(#[from] crate::footprint::calibration::CalibrationError),
+    Calibration(StoreError),
     #[error("listener: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -182,7 +182,9 @@ pub async fn run(
         }),
     ];
     let (scanner, scanner_task) = if config.scanner.enabled {
-        let (handle, task) = crate::scanner::start(&config.scanner, &store).await?;
+        let (handle, task) = crate::scanner::start(&config.scanner, &store)
+            .await
+            .map_err(AppError::Calibration)?;
         components.push(Arc::new(crate::scanner::ScannerStatus(handle.clone())));
         (Some(handle), Some(task))
     } else {
@@ -206,7 +208,7 @@ pub async fn run(
         );
         let s = &config.scanner;
         let calibration =
-            crate::footprint::calibration::load_or_factory(&store, s.format, s.rows, s.cols)
+            crate::store::calibration::load_or_factory(&store, s.format, s.rows, s.cols)
                 .await
                 .unwrap_or_else(|error| {
                     tracing::warn!(%error, "stored calibration unreadable; using the factory one");

@@ -16,6 +16,7 @@
 //! - [`status`]: component status on `/check` (a leaf); [`service`]: the shared
 //!   parts of the running service that the kiosk's own tasks use.
 //! - [`app`]: wires everything together; [`app::run`] is the entry point tests use.
+//! - [`timestamp`]: the RFC 3339 format of every `*_at` (a leaf).
 //! - [`fleet`]: heartbeats to the bucket, `fleet status`, the clock-sync flag.
 //! - [`gpio`]: status LED and capture button on a Raspberry Pi (feature `gpio`).
 //! - [`notify`]: systemd readiness, watchdog and status (`sd_notify`).
@@ -36,3 +37,4 @@ pub mod service;
 pub mod status;
 pub mod store;
 pub mod sync;
+pub mod timestamp;

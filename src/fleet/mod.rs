@@ -172,11 +172,7 @@ pub async fn heartbeat(state: &Service) -> Heartbeat {
 
 /// Age of the newest calibration row, or `None` (factory calibration, unreadable).
 async fn calibration_age_s(state: &Service) -> Option<u64> {
-    let newest: Option<String> = state
-        .store
-        .call(|conn| {
-            Ok(conn.query_row("SELECT MAX(created_at) FROM calibration", [], |r| r.get(0))?)
-        })
+    let newest = crate::store::calibration::newest_at(&state.store)
         .await
         .ok()
         .flatten();

@@ -17,6 +17,7 @@
 //!   an older binary must never "repair" a newer schema.
 
 pub mod budget;
+pub mod calibration;
 pub mod disk;
 pub mod outbox;
 pub mod queue;
@@ -61,6 +62,8 @@ pub enum StoreError {
     Poisoned,
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("stored calibration: {0}")]
+    Calibration(#[from] crate::footprint::calibration::CalibrationError),
 }
 
 impl StoreError {
@@ -247,14 +250,7 @@ impl Store {
 }
 
 /// Now, as RFC 3339 UTC with milliseconds (the format of every `*_at` column).
-pub fn now_rfc3339() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let now = now
-        .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
-        .unwrap_or(now);
-    now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| now.unix_timestamp().to_string())
-}
+pub use crate::timestamp::now_rfc3339;
 
 /// What [`Store::probe`] found.
 #[derive(Debug, Clone, serde::Serialize)]
