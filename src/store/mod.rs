@@ -19,6 +19,7 @@
 pub mod budget;
 pub mod calibration;
 pub mod disk;
+pub mod health;
 pub mod outbox;
 pub mod queue;
 pub mod scans;
