@@ -10,6 +10,8 @@
 //! - [`scanner`]: mat wire formats, serial transport, capture, simulator.
 //! - [`footprint`]: calibrated pressure grids, analysis and pictures.
 //! - [`ocr`]: OCR engines and the InBody sheet parser.
+//! - [`pipeline`]: frame to footprint result, sheet words to OCR report: shared by
+//!   the API, the command line and the benches.
 //! - [`sync`]: the store-and-forward outbox to S3.
 //! - [`metrics`]: `/metrics` in the Prometheus text format.
 //! - [`api`]: the warp HTTP API and its OpenAPI document.
@@ -32,6 +34,7 @@ pub mod mat;
 pub mod metrics;
 pub mod notify;
 pub mod ocr;
+pub mod pipeline;
 pub mod scanner;
 pub mod service;
 pub mod status;
