@@ -5,7 +5,8 @@
 //!
 //! - [`config`]: the one typed configuration (TOML + `CARENCO_*` env + CLI flags).
 //! - [`logging`]: tracing set-up for terminals, systemd and JSON.
-//! - [`store`]: the only module that touches SQLite.
+//! - [`store`]: every SQL statement and every durable byte (scans, health records,
+//!   calibration, the outbox and upload queue, budget and retention).
 //! - [`mat`]: the mat's data (`Frame`, `WireFormat`, `PressureGrid`); a leaf.
 //! - [`scanner`]: mat wire formats, serial transport, capture, simulator.
 //! - [`footprint`]: calibrated pressure grids, analysis and pictures.

@@ -1,12 +1,46 @@
-//! The store: the only module that touches SQLite.
+//! The store: every SQL statement and every durable byte of this service.
+//!
+//! # Durability rules, and what proves each
+//! 1. **An answer follows its commit.** WAL journal with `synchronous=FULL`: a
+//!    transaction that returned is on disk, so the API may answer 200 after it
+//!    (store-and-forward rule 1). A picture is written (temporary name, `fdatasync`,
+//!    rename; a new directory's entry synced: [`scans::write_picture`], the one durable
+//!    write) and its directory synced before the row naming it commits. Proved by
+//!    `tests/image.rs` (`sigkill_during_image_requests_loses_no_answered_scan_...`:
+//!    SIGKILL mid-burst, every answered scan and its picture there, `PRAGMA
+//!    integrity_check` ok) and `tests/sync.rs`
+//!    (`the_binary_killed_at_random_moments_loses_no_scan_...`).
+//! 2. **A row and its uploads commit together.** Outbox items are written inside the
+//!    transaction of the row they upload ([`outbox::enqueue`] takes the caller's
+//!    transaction). Proved by `outbox::tests`, `scans::tests` and the crash tests above.
+//! 3. **Nothing half-stored.** A write cut short leaves at most a `.tmp` file or a
+//!    picture no row names, which the start-up sweep removes ([`disk::sweep`]); a
+//!    client that hangs up cannot separate a picture from its row (the API stores in
+//!    a task of its own). Proved by `tests/hardening.rs`
+//!    (`hung_up_requests_and_crashes_leave_no_picture_without_a_row`,
+//!    `a_full_disk_is_a_507_leaves_nothing_half_written_and_heals_itself`: a 6 MB
+//!    tmpfs) and `disk::tests`.
+//! 4. **Nothing queued is dropped to make room.** The budget ([`budget`]) refuses new
+//!    records instead (507); only pictures S3 confirmed and past `retention_days` are
+//!    pruned. Proved by `budget::tests`, `scans::tests` and
+//!    `tests/image.rs` (`the_storage_budget_refuses_new_scans_with_507_...`),
+//!    `tests/hardening.rs` (`concurrent_sheets_cannot_overrun_the_storage_budget_...`).
+//! 5. **An upload is done only once S3 confirmed it.** [`queue::settle`] marks an item
+//!    done only for an ack, which the worker builds after a successful PUT. Proved by
+//!    `sync::tests` (a PUT whose answer is lost is repeated with the same bytes) and
+//!    `tests/sync.rs`.
 //!
 //! # What it owns
-//! - The database file `{data_dir}/carenco.db` and its schema (see [`schema`]).
-//! - All queries. Callers get typed rows, never a `Connection`.
+//! - The database file `{data_dir}/carenco.db` and its schema ([`schema`]).
+//! - Scans and their group-committing writer ([`scans`]), health records ([`health`]),
+//!   the calibration history ([`calibration`]), the outbox ([`outbox`]: enqueue,
+//!   heartbeats) and the upload queue ([`queue`]: claim due, settle, documents,
+//!   status), the storage budget and retention ([`budget`]), and the picture files
+//!   and the disk ([`disk`]).
+//! - Callers get typed rows and typed errors ([`StoreError`] and each module's own);
+//!   no `rusqlite` or SQL text is outside this module.
 //!
 //! # Invariants
-//! - WAL journal with `synchronous=FULL`: a transaction that returned is on disk, so
-//!   the API may answer 200 after it (store-and-forward rule 1).
 //! - Every write is an `IMMEDIATE` transaction: a deferred one that upgrades to a write
 //!   gets `SQLITE_BUSY` at once, ignoring `busy_timeout`.
 //! - Blocking SQLite work never runs on the async runtime: [`Store::call`] moves it to

@@ -4,7 +4,7 @@
 //! 1. A scan or health record is committed to SQLite (row + picture file, fsynced)
 //!    before the API answers 200. Power loss after the answer loses nothing.
 //! 2. The outbox row is written in the same transaction as the record it uploads
-//!    ([`outbox::enqueue`] takes the caller's transaction).
+//!    (`store::outbox::enqueue` takes the caller's transaction).
 //! 3. An item is marked uploaded only after S3 confirmed the PUT; a crash in between
 //!    means it is uploaded again, to the same key (keys are deterministic: [`keys`]).
 //! 4. Nothing queued is ever dropped to make room: when the local storage budget is
@@ -15,19 +15,19 @@
 //!    `{prefix}/{device_id}/records/{kind}/{record_id}.json`.
 //!
 //! # What this module owns
-//! - [`outbox`]: writing items (inside the caller's transaction), and the kiosk's
-//!   heartbeat (`crate::fleet`): the lowest-priority item, replaced rather than queued
-//!   when the queue is long.
-//! - [`worker`]: the upload state machine and its loop; [`object_store`]: where
-//!   uploads go (aws-sdk-s3).
-//! - [`budget`]: the local storage budget and retention pruning.
+//! - [`worker`]: the upload state machine (what to start, how long to back off) and
+//!   its loop; [`object_store`]: where uploads go (aws-sdk-s3); [`keys`]: the S3 keys.
 //! - [`SyncHandle`] (in `service::Service`): wake the worker, wait for an upload, read the
 //!   status shown on `GET /sync`, `/check` and `/metrics`.
 //!
+//! The queue's rows are the store's: `store::outbox` (enqueue, heartbeats),
+//! `store::queue` (claim due, settle, the documents uploaded, status) and
+//! `store::budget` (the storage budget, retention pruning).
+//!
 //! # What the tests prove (each rule has one)
-//! Rule 2: `outbox::tests`; rule 3: the crash test in `tests/sync.rs` (the binary
+//! Rule 2: `store::outbox::tests`; rule 3: the crash test in `tests/sync.rs` (the binary
 //! SIGKILLed mid-upload, every scan in S3 once with the right bytes) and
-//! `worker::tests`; rule 4: `budget::tests`; rule 5: `worker::tests` (backoff) and the
+//! `worker::tests`; rule 4: `store::budget::tests`; rule 5: `worker::tests` (backoff) and the
 //! S3 outage tests in `tests/sync.rs`; rule 6: `keys::tests`.
 
 pub mod keys;
