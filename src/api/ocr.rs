@@ -326,7 +326,7 @@ pub async fn list_records(
     }
     let records = state
         .store
-        .call(move |conn| health::list(conn, id.as_deref(), limit))
+        .health_records(id, limit)
         .await
         .map_err(ApiError::from)?;
     Ok(warp::reply::json(&HealthRecordList { records }).into_response())
@@ -354,7 +354,7 @@ pub async fn get_record(
     let id = id.to_string();
     let record = state
         .store
-        .call(move |conn| health::get(conn, &id))
+        .health_record(id)
         .await
         .map_err(ApiError::from)?;
     match record {

@@ -35,11 +35,7 @@ pub async fn get_sync(state: Arc<AppState>) -> Result<warp::reply::Response, Rej
 pub async fn post_sync(state: Arc<AppState>) -> Result<warp::reply::Response, Rejection> {
     // Due "now": items waiting for their backoff are tried at once.
     let now = crate::store::queue::now_ms();
-    state
-        .store
-        .call(move |conn| crate::store::queue::retry_now(conn, now))
-        .await
-        .map_err(ApiError::from)?;
+    state.store.retry_now(now).await.map_err(ApiError::from)?;
     state.sync.wake();
     let status = state.sync.status().await.map_err(ApiError::from)?;
     Ok(

@@ -221,7 +221,7 @@ pub async fn send_heartbeat(state: &Service) -> Result<(), FleetError> {
     let now = crate::store::now_rfc3339();
     state
         .store
-        .write(move |tx| crate::store::outbox::enqueue_heartbeat(tx, &latest, &history, &doc, &now))
+        .enqueue_heartbeat(latest, history, doc, now)
         .await?;
     state.sync.wake();
     Ok(())

@@ -169,6 +169,19 @@ pub fn prune_uploaded(
     Ok(pruned)
 }
 
+impl Store {
+    /// [`prune_uploaded`] with the cutoff of `retention_days` from now.
+    pub async fn prune_uploaded(
+        &self,
+        data_dir: std::path::PathBuf,
+        retention_days: u32,
+    ) -> Result<usize, StoreError> {
+        let cutoff = cutoff(retention_days);
+        self.call(move |conn| prune_uploaded(conn, &data_dir, retention_days, &cutoff))
+            .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -211,3 +211,24 @@ pub fn get(conn: &Connection, record_id: &str) -> Result<Option<HealthRecord>, S
     let mut rows = st.query_map([record_id], row_to_record)?;
     Ok(rows.next().transpose()?)
 }
+
+/// The reads of `GET /health-records` as async calls (on the blocking pool).
+impl Store {
+    /// [`list`].
+    pub async fn health_records(
+        &self,
+        user_id: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<HealthRecord>, StoreError> {
+        self.call(move |conn| list(conn, user_id.as_deref(), limit))
+            .await
+    }
+
+    /// [`get`].
+    pub async fn health_record(
+        &self,
+        record_id: String,
+    ) -> Result<Option<HealthRecord>, StoreError> {
+        self.call(move |conn| get(conn, &record_id)).await
+    }
+}

@@ -37,8 +37,10 @@
 //!   heartbeats) and the upload queue ([`queue`]: claim due, settle, documents,
 //!   status), the storage budget and retention ([`budget`]), and the picture files
 //!   and the disk ([`disk`]).
-//! - Callers get typed rows and typed errors ([`StoreError`] and each module's own);
-//!   no `rusqlite` or SQL text is outside this module.
+//! - Callers get typed rows and typed errors ([`StoreError`] and each module's own)
+//!   through async methods on [`Store`] (each module adds its own `impl Store`): no
+//!   `rusqlite`, SQL text or connection outside this module. [`Store::call`] and
+//!   [`Store::call_blocking`] stay public for tests that inspect the file.
 //!
 //! # Invariants
 //! - Every write is an `IMMEDIATE` transaction: a deferred one that upgrades to a write

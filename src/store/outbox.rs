@@ -197,6 +197,20 @@ pub fn forget_unqueued_heartbeats(tx: &Transaction<'_>) -> Result<(), StoreError
     Ok(())
 }
 
+impl crate::store::Store {
+    /// [`enqueue_heartbeat`] in a transaction of its own.
+    pub async fn enqueue_heartbeat(
+        &self,
+        latest_key: String,
+        history_key: String,
+        doc: String,
+        now_rfc3339: String,
+    ) -> Result<HeartbeatQueued, StoreError> {
+        self.write(move |tx| enqueue_heartbeat(tx, &latest_key, &history_key, &doc, &now_rfc3339))
+            .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

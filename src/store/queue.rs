@@ -355,6 +355,56 @@ pub fn status_per_kind(conn: &Connection) -> Result<Vec<KindStatus>, StoreError>
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
+/// The queue's reads and writes as async calls (on the blocking pool), for callers
+/// outside the store: they never see a connection.
+impl super::Store {
+    /// [`claim_due`] on this connection.
+    pub async fn claim_due(
+        &self,
+        now_ms: i64,
+        limit: usize,
+        skip: HashSet<i64>,
+    ) -> Result<(Vec<Item>, Option<i64>), StoreError> {
+        self.call(move |conn| claim_due(conn, now_ms, limit, &skip))
+            .await
+    }
+
+    /// [`settle`] in one transaction.
+    pub async fn settle(&self, results: Vec<Settled>) -> Result<(), StoreError> {
+        self.call(move |conn| settle(conn, &results)).await
+    }
+
+    /// [`heartbeat_document`].
+    pub async fn heartbeat_document(&self, key: String) -> Result<Option<String>, StoreError> {
+        self.call(move |conn| heartbeat_document(conn, &key)).await
+    }
+
+    /// [`record_document`].
+    pub async fn record_document(
+        &self,
+        kind: ItemKind,
+        id: String,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        self.call(move |conn| record_document(conn, kind, &id))
+            .await
+    }
+
+    /// [`retry_now`].
+    pub async fn retry_now(&self, now_ms: i64) -> Result<(), StoreError> {
+        self.call(move |conn| retry_now(conn, now_ms)).await
+    }
+
+    /// [`not_done`].
+    pub async fn not_done(&self, ids: Vec<i64>) -> Result<Vec<i64>, StoreError> {
+        self.call(move |conn| not_done(conn, ids)).await
+    }
+
+    /// [`status_per_kind`].
+    pub async fn status_per_kind(&self) -> Result<Vec<KindStatus>, StoreError> {
+        self.call(|conn| status_per_kind(conn)).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

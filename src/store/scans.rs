@@ -535,6 +535,33 @@ pub fn image_file(
         .optional()?)
 }
 
+/// The reads of the scans API as async calls (on the blocking pool).
+impl Store {
+    /// [`list`].
+    pub async fn scans(
+        &self,
+        user_id: Option<String>,
+        before: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<ScanSummary>, StoreError> {
+        self.call(move |c| list(c, user_id.as_deref(), before.as_deref(), limit))
+            .await
+    }
+
+    /// [`get`].
+    pub async fn scan(&self, scan_id: String) -> Result<Option<ScanSummary>, StoreError> {
+        self.call(move |c| get(c, &scan_id)).await
+    }
+
+    /// [`image_file`].
+    pub async fn scan_image_file(
+        &self,
+        scan_id: String,
+    ) -> Result<Option<(String, String, bool)>, StoreError> {
+        self.call(move |c| image_file(c, &scan_id)).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -174,11 +174,7 @@ impl SyncHandle {
         loop {
             progress.mark_unchanged();
             let check = std::mem::take(&mut pending);
-            let still = self
-                .shared
-                .store
-                .call(move |conn| crate::store::queue::not_done(conn, check))
-                .await;
+            let still = self.shared.store.not_done(check).await;
             match still {
                 Ok(still) if still.is_empty() => return true,
                 Ok(still) => pending = still,
@@ -194,11 +190,7 @@ impl SyncHandle {
     /// The queue's status (`GET /sync`, `/check`, `/metrics`): records and pictures;
     /// heartbeats (the kiosk's own status documents) are not counted.
     pub async fn status(&self) -> Result<SyncStatus, StoreError> {
-        let per_kind = self
-            .shared
-            .store
-            .call(|conn| crate::store::queue::status_per_kind(conn))
-            .await?;
+        let per_kind = self.shared.store.status_per_kind().await?;
         let rt = match self.shared.runtime.lock() {
             Ok(rt) => rt.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),

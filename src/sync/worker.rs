@@ -26,7 +26,7 @@ use tokio::task::JoinSet;
 use super::object_store::ObjectStore;
 use super::SyncShared;
 use crate::store::outbox::ItemKind;
-use crate::store::queue::{self, Settled};
+use crate::store::queue::Settled;
 pub use crate::store::queue::{now_ms, Item};
 use crate::store::{Store, StoreError};
 
@@ -172,9 +172,7 @@ pub async fn payload(store: &Store, data_dir: &Path, item: &Item) -> Result<Byte
     match (&item.local_file, item.kind) {
         (_, ItemKind::Heartbeat) => {
             let key = item.ref_id.clone();
-            let doc = store
-                .call(move |conn| queue::heartbeat_document(conn, &key))
-                .await?;
+            let doc = store.heartbeat_document(key).await?;
             doc.map(Bytes::from)
                 .ok_or_else(|| PayloadError::MissingRow {
                     kind: "heartbeat",
@@ -190,16 +188,17 @@ pub async fn payload(store: &Store, data_dir: &Path, item: &Item) -> Result<Byte
         }
         (None, kind) => {
             let id = item.ref_id.clone();
-            let doc = store
-                .call(move |conn| queue::record_document(conn, kind, &id))
-                .await?
-                .ok_or_else(|| PayloadError::MissingRow {
-                    kind: match kind {
-                        ItemKind::ScanRecord | ItemKind::ScanImage => "scan",
-                        _ => "health record",
-                    },
-                    id: item.ref_id.clone(),
-                })?;
+            let doc =
+                store
+                    .record_document(kind, id)
+                    .await?
+                    .ok_or_else(|| PayloadError::MissingRow {
+                        kind: match kind {
+                            ItemKind::ScanRecord | ItemKind::ScanImage => "scan",
+                            _ => "health record",
+                        },
+                        id: item.ref_id.clone(),
+                    })?;
             Ok(Bytes::from(serde_json::to_vec(&doc)?))
         }
     }
@@ -262,13 +261,9 @@ pub async fn run(
     loop {
         if retention_days > 0 && Instant::now() >= next_prune {
             next_prune = Instant::now() + PRUNE_EVERY;
-            let dir = data_dir.clone();
-            let cutoff = crate::store::budget::cutoff(retention_days);
             let pruned = shared
                 .store
-                .call(move |conn| {
-                    crate::store::budget::prune_uploaded(conn, &dir, retention_days, &cutoff)
-                })
+                .prune_uploaded(data_dir.clone(), retention_days)
                 .await;
             if let Err(error) = pruned {
                 tracing::warn!(%error, "pruning uploaded pictures failed");
@@ -278,10 +273,7 @@ pub async fn run(
         if machine.free_slots() > 0 {
             let skip = busy_ids.clone();
             let limit = machine.free_slots();
-            match reader
-                .call(move |conn| queue::claim_due(conn, now_ms(), limit, &skip))
-                .await
-            {
+            match reader.claim_due(now_ms(), limit, skip).await {
                 Ok((items, next)) => {
                     next_due = next;
                     for action in machine.claimed(items) {
@@ -399,7 +391,7 @@ impl AckQueue {
         let ids = results.iter().map(|r| r.item().id).collect();
         let store = store.clone();
         let task = tokio::spawn(async move {
-            if let Err(error) = store.call(move |conn| queue::settle(conn, &results)).await {
+            if let Err(error) = store.settle(results).await {
                 // Not acked means uploaded again later, to the same key: safe.
                 tracing::error!(%error, "cannot record upload results; they will be retried");
             }
