@@ -19,12 +19,12 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
-use carenco_edge::api::image::{calibration_for, frame_from_file};
 use carenco_edge::footprint::analysis::analyse;
 use carenco_edge::footprint::calibration::Calibration;
 use carenco_edge::footprint::render::{encode_png, rasterise, render, RenderOptions};
 use carenco_edge::footprint::synth::{generate, MatGeometry, Stance};
 use carenco_edge::footprint::{ArchType, PressureGrid};
+use carenco_edge::pipeline::footprint::{calibration_for, frame_from_file};
 use carenco_edge::scanner::WireFormat;
 
 /// The real legacy capture (`tests/fixtures/frames/legacy_sample_data.json`),

@@ -10,11 +10,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures::future::BoxFuture;
-use serde_json::{Map, Value};
 use tokio::net::TcpListener;
 
 use crate::config::{Config, ConfigError};
 use crate::metrics::Metrics;
+pub use crate::service::Service;
+pub use crate::status::{ComponentStatus, Components, StatusComponent};
 use crate::store::{Store, StoreError};
 use crate::sync::{S3ObjectStore, SyncComponent, SyncHandle};
 
@@ -31,67 +32,18 @@ pub enum AppError {
     )]
     PublicWithoutToken { addr: std::net::SocketAddr },
     #[error("cannot load the mat calibration: {0}")]
-    Calibration(#[from] crate::footprint::calibration::CalibrationError),
+    Calibration(StoreError),
     #[error("listener: {0}")]
     Io(#[from] std::io::Error),
 }
 
-/// The status of one component on `/check`.
-#[derive(Debug, Clone)]
-pub struct ComponentStatus {
-    /// Whether the component works as configured.
-    pub ok: bool,
-    /// Component-specific fields (merged next to `ok` in the JSON object).
-    pub detail: Map<String, Value>,
-}
-
-impl ComponentStatus {
-    pub fn new(ok: bool, detail: Value) -> ComponentStatus {
-        let detail = match detail {
-            Value::Object(map) => map,
-            other => {
-                let mut map = Map::new();
-                map.insert("detail".into(), other);
-                map
-            }
-        };
-        ComponentStatus { ok, detail }
-    }
-
-    /// The JSON object shown on `/check`: `{"ok": ..., ...detail}`.
-    pub fn to_json(&self) -> Value {
-        let mut map = Map::new();
-        map.insert("ok".into(), Value::Bool(self.ok));
-        for (k, v) in &self.detail {
-            map.insert(k.clone(), v.clone());
-        }
-        Value::Object(map)
-    }
-}
-
-/// Something that reports on `/check`. Each subsystem registers one in [`run`].
-pub trait StatusComponent: Send + Sync {
-    /// The key on `/check` (`database`, `scanner`, `sync`, ...).
-    fn name(&self) -> &'static str;
-    /// Whether `/check` answers 503 when this component is not ok (only the database).
-    fn critical(&self) -> bool {
-        false
-    }
-    fn status(&self) -> BoxFuture<'_, ComponentStatus>;
-}
-
-/// Shared state of the running service, handed to every API handler.
+/// Shared state of the running service, handed to every API handler: the
+/// [`Service`] (which the kiosk's own tasks share, through `Deref`) and what only the
+/// API uses.
 pub struct AppState {
-    pub config: Arc<Config>,
-    pub store: Store,
-    pub started_at: Instant,
-    pub components: Vec<Arc<dyn StatusComponent>>,
-    /// The upload queue: `wake()` after enqueuing, `wait_uploaded()`, `status()`.
-    pub sync: SyncHandle,
+    pub service: Arc<Service>,
     /// `/metrics`: request counters; subsystems may `register` their own series.
     pub metrics: Arc<Metrics>,
-    /// The mat, when `scanner.enabled` (a serial port or the built-in simulated mat).
-    pub scanner: Option<crate::scanner::ScannerHandle>,
     /// The OCR engines `PUT /ocr` uses.
     pub ocr: crate::ocr::Engines,
     /// `/image`: the group-committing scan writer and the calibration for `data`.
@@ -106,19 +58,10 @@ pub struct AppState {
     pub disk: Arc<crate::store::disk::DiskHealth>,
 }
 
-impl AppState {
-    /// `/check`: every component's status; `ready` is false when a critical one fails.
-    pub async fn check(&self) -> (bool, Map<String, Value>) {
-        let statuses = futures::future::join_all(self.components.iter().map(|c| c.status())).await;
-        let mut ready = true;
-        let mut out = Map::new();
-        for (component, status) in self.components.iter().zip(statuses) {
-            if component.critical() && !status.ok {
-                ready = false;
-            }
-            out.insert(component.name().to_string(), status.to_json());
-        }
-        (ready, out)
+impl std::ops::Deref for AppState {
+    type Target = Service;
+    fn deref(&self) -> &Service {
+        &self.service
     }
 }
 
@@ -239,7 +182,9 @@ pub async fn run(
         }),
     ];
     let (scanner, scanner_task) = if config.scanner.enabled {
-        let (handle, task) = crate::scanner::start(&config.scanner, &store).await?;
+        let (handle, task) = crate::scanner::start(&config.scanner, &store)
+            .await
+            .map_err(AppError::Calibration)?;
         components.push(Arc::new(crate::scanner::ScannerStatus(handle.clone())));
         (Some(handle), Some(task))
     } else {
@@ -263,7 +208,7 @@ pub async fn run(
         );
         let s = &config.scanner;
         let calibration =
-            crate::footprint::calibration::load_or_factory(&store, s.format, s.rows, s.cols)
+            crate::store::calibration::load_or_factory(&store, s.format, s.rows, s.cols)
                 .await
                 .unwrap_or_else(|error| {
                     tracing::warn!(%error, "stored calibration unreadable; using the factory one");
@@ -271,14 +216,17 @@ pub async fn run(
                 });
         crate::api::image::FootprintState::new(writer, calibration)
     };
-    let state = Arc::new(AppState {
+    let service = Arc::new(Service {
         config: config.clone(),
         store: store.clone(),
         started_at: Instant::now(),
-        components,
+        components: Components::new(components),
         sync,
-        metrics: Arc::new(Metrics::new()),
         scanner,
+    });
+    let state = Arc::new(AppState {
+        service: service.clone(),
+        metrics: Arc::new(Metrics::new()),
         ocr,
         footprint,
         stopping: stop.clone(),
@@ -303,14 +251,14 @@ pub async fn run(
     tracing::info!(%addr, version = env!("CARGO_PKG_VERSION"), "listening");
     // The listener is bound and the routes are built: tell systemd we are ready, then
     // keep its watchdog fed from this runtime.
-    crate::notify::ready(&crate::notify::current_status(&state).await);
-    let watchdog = crate::notify::spawn_watchdog(state.clone());
-    let heartbeat = crate::fleet::spawn_heartbeat(state.clone(), stop.clone());
+    crate::notify::ready(&crate::notify::current_status(&service).await);
+    let watchdog = crate::notify::spawn_watchdog(service.clone());
+    let heartbeat = crate::fleet::spawn_heartbeat(service.clone(), stop.clone());
     let capture = state
         .scanner
         .clone()
         .map(|s| Arc::new(crate::gpio::ScannerCapture(s)) as Arc<dyn crate::gpio::CaptureTrigger>);
-    let gpio = crate::gpio::start(&config.gpio, state.clone(), capture);
+    let gpio = crate::gpio::start(&config.gpio, service.clone(), capture);
     let shutdown = async move {
         shutdown.await;
         crate::notify::stopping();

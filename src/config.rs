@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::scanner::WireFormat;
+use crate::mat::WireFormat;
 
 /// The commented default configuration file, printed by `carenco-edge generate-config`.
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../config/default.toml");

@@ -470,9 +470,9 @@ struct RenderArgs {
 /// `carenco-edge render`: the factory calibration of the frame's format (legacy: its
 /// load-cell line), the configured pitch, the default picture options.
 fn render(args: RenderArgs) -> anyhow::Result<()> {
-    use carenco_edge::api::image::{calibration_for, describe, frame_from_file, process};
     use carenco_edge::footprint::render::{ImageFormat, RenderOptions};
     use carenco_edge::footprint::Calibration;
+    use carenco_edge::pipeline::footprint::{calibration_for, describe, frame_from_file, process};
 
     let config = load_config(None)?;
     let bytes = std::fs::read(&args.input)
@@ -640,7 +640,7 @@ fn ocr(
     }
     let report = carenco_edge::ocr::inbody::parse(&recognized.words);
     let sheet = report.is_inbody_sheet();
-    let report = carenco_edge::api::ocr::OcrReport::new(recognized.engine, report);
+    let report = carenco_edge::pipeline::ocr::OcrReport::new(recognized.engine, report);
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

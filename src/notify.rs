@@ -22,7 +22,8 @@ use std::time::Duration;
 use sd_notify::NotifyState;
 use tokio::task::JoinHandle;
 
-use crate::app::{AppState, ComponentStatus};
+use crate::service::Service;
+use crate::status::ComponentStatus;
 
 /// Environment variable naming the service manager's datagram socket.
 pub const NOTIFY_SOCKET_ENV: &str = "NOTIFY_SOCKET";
@@ -116,7 +117,7 @@ pub fn status_text(snapshot: &Snapshot) -> String {
 
 /// Gathers a [`Snapshot`] of the running service; `None` when that takes longer than
 /// [`STATUS_GATHER_TIMEOUT`].
-pub async fn snapshot(state: &AppState) -> Option<Snapshot> {
+pub async fn snapshot(state: &Service) -> Option<Snapshot> {
     let gather = async {
         let queued = state.store.outbox_pending().await.ok();
         // The database component's probe takes the write lock: it is summarised by the
@@ -138,7 +139,7 @@ pub async fn snapshot(state: &AppState) -> Option<Snapshot> {
 }
 
 /// The STATUS= text of the running service.
-pub async fn current_status(state: &AppState) -> String {
+pub async fn current_status(state: &Service) -> String {
     match snapshot(state).await {
         Some(snapshot) => status_text(&snapshot),
         None => "status unavailable (components slow to answer)".to_string(),
@@ -148,7 +149,7 @@ pub async fn current_status(state: &AppState) -> String {
 /// Starts the ping loop when a service manager listens: `WATCHDOG=1` every half
 /// `WatchdogSec` (when a watchdog is configured) and a fresh STATUS= every time.
 /// Returns `None` (and does nothing) without `NOTIFY_SOCKET`.
-pub fn spawn_watchdog(state: Arc<AppState>) -> Option<JoinHandle<()>> {
+pub fn spawn_watchdog(state: Arc<Service>) -> Option<JoinHandle<()>> {
     if !enabled() {
         return None;
     }

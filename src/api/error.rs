@@ -186,24 +186,60 @@ pub fn is_disk_full(error: &std::io::Error) -> bool {
         )
 }
 
-/// An SQLite error that means the disk is full (`SQLITE_FULL`, or an I/O error
-/// while writing, which is what a full disk gives under WAL).
-pub fn is_sqlite_full(error: &rusqlite::Error) -> bool {
-    matches!(
-        error,
-        rusqlite::Error::SqliteFailure(e, _)
-            if e.code == rusqlite::ErrorCode::DiskFull
-    )
-}
-
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> ApiError {
         match &e {
             crate::store::StoreError::Io(io) => ApiError::from_io("database", io),
-            crate::store::StoreError::Sqlite(s) if is_sqlite_full(s) => {
+            crate::store::StoreError::Sqlite(_) if e.is_sqlite_full() => {
                 ApiError::disk_full("database")
             }
             _ => ApiError::internal("database", e),
+        }
+    }
+}
+
+/// A failed capture: 409 when the person is missing or moving, 503 when the mat is.
+impl From<crate::scanner::CaptureError> for ApiError {
+    fn from(e: crate::scanner::CaptureError) -> Self {
+        let (code, ko) = match &e {
+            crate::scanner::CaptureError::NotConnected => (
+                "scanner_not_connected",
+                "발판 스캐너가 연결되어 있지 않습니다. 연결을 확인해 주세요",
+            ),
+            crate::scanner::CaptureError::NobodyOnMat { .. } => (
+                "nobody_on_mat",
+                "발판 위에 아무도 없습니다. 발판 위에 올라서 주세요",
+            ),
+            crate::scanner::CaptureError::NeverStable { .. } => (
+                "capture_timeout",
+                "측정 시간이 초과되었습니다. 움직이지 말고 바르게 서 주세요",
+            ),
+            crate::scanner::CaptureError::Stopped => (
+                "scanner_stopped",
+                "발판 스캐너가 중지되었습니다. 다시 시도해 주세요",
+            ),
+        };
+        // Nobody stepped on, or nobody stood still: the person, not the service, is
+        // missing; 409 (try again), never a 5xx. A mat that is gone is a 503.
+        let status = match &e {
+            crate::scanner::CaptureError::NobodyOnMat { .. }
+            | crate::scanner::CaptureError::NeverStable { .. } => StatusCode::CONFLICT,
+            crate::scanner::CaptureError::NotConnected | crate::scanner::CaptureError::Stopped => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+        };
+        ApiError::new(status, code, e.to_string(), ko)
+    }
+}
+
+/// The storage budget is used up: 507, the kiosk tells the user why.
+impl From<crate::store::budget::BudgetError> for ApiError {
+    fn from(e: crate::store::budget::BudgetError) -> ApiError {
+        match e {
+            crate::store::budget::BudgetError::Exceeded(e) => {
+                ApiError::insufficient_storage(e.to_string())
+            }
+            crate::store::budget::BudgetError::Store(e) => ApiError::from(e),
         }
     }
 }
@@ -279,4 +315,23 @@ pub async fn handle_rejection(err: Rejection) -> Result<warp::reply::Response, I
         )
     };
     Ok(api.reply())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_budget_answers_507_in_both_languages() {
+        let err = ApiError::from(crate::store::budget::BudgetError::Exceeded(
+            crate::store::budget::BudgetExceeded {
+                used: 10,
+                incoming: 5,
+                budget: 12,
+            },
+        ));
+        assert_eq!(err.status.as_u16(), 507);
+        assert!(err.message.contains("budget"));
+        assert!(!err.message_ko.is_empty());
+    }
 }

@@ -368,6 +368,11 @@ mod tests {
         Policy::from_config(&api).unwrap()
     }
 
+    #[test]
+    fn the_calibrate_command_sends_the_header_the_guard_accepts() {
+        assert_eq!(crate::scanner::cli::CLIENT_HEADER, CLIENT_HEADER);
+    }
+
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {

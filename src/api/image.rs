@@ -23,21 +23,17 @@ use warp::{Filter, Rejection, Reply};
 
 use super::{body, ids, ApiError};
 use crate::app::AppState;
-use crate::footprint::analysis::{analyse, FootMetrics, Metrics, WeightSource};
+use crate::footprint::analysis::{FootMetrics, Metrics, WeightSource};
 use crate::footprint::calibration::Calibration;
 use crate::footprint::render::{self, Background, ColourMap, ImageFormat, RenderOptions};
-use crate::scanner::codec::legacy;
+use crate::pipeline::footprint;
+pub use crate::pipeline::footprint::{
+    calibration_for, describe, frame_from_file, process, FileFrame, MAX_GRID_SIDE, MAX_PITCH_MM,
+    MAX_RAW_COUNT, MIN_PITCH_MM,
+};
 use crate::scanner::{Frame, WireFormat};
 use crate::store::scans::{self, NewScan, WriteError};
 use crate::sync::keys::{self, RecordKind};
-
-/// Largest grid accepted in `data` (rows and columns).
-pub const MAX_GRID_SIDE: usize = 256;
-/// Largest raw count accepted in a matrix (cells are u16 on every wire format).
-pub const MAX_RAW_COUNT: u64 = u16::MAX as u64;
-/// Cell pitch accepted in `pitch_mm`, mm.
-pub const MIN_PITCH_MM: f64 = 0.5;
-pub const MAX_PITCH_MM: f64 = 100.0;
 
 /// `upload` when S3 confirmed the picture and its record within `s3.upload_wait_ms`.
 pub const UPLOAD_DONE: &str = "uploaded";
@@ -98,6 +94,14 @@ fn invalid_data(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("invalid_data", message, "측정 데이터 형식이 잘못되었습니다")
 }
 
+fn invalid_pitch() -> ApiError {
+    ApiError::bad_request(
+        "invalid_pitch",
+        format!("`pitch_mm` must be a number from {MIN_PITCH_MM} to {MAX_PITCH_MM}"),
+        "센서 간격(pitch_mm) 값이 잘못되었습니다",
+    )
+}
+
 /// Parses a request body. Pure: no I/O, no panics, whatever the bytes.
 pub fn parse_request(body: &[u8]) -> Result<ImageRequest, ApiError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| {
@@ -126,26 +130,10 @@ pub fn parse_request(body: &[u8]) -> Result<ImageRequest, ApiError> {
     };
     let data = match object.remove("data") {
         None | Some(Value::Null) => DataSource::Capture,
-        Some(Value::String(hex)) => DataSource::Frame {
-            frame: legacy::decode_hex(&hex).map_err(|e| {
-                invalid_data(format!(
-                    "`data` is not one legacy frame in hex (1180 bytes, F0 0F markers): {e}"
-                ))
-            })?,
-            wire_format: Some(WireFormat::Legacy),
-        },
-        Some(Value::Array(rows)) => DataSource::Frame {
-            frame: frame_from_matrix(&rows)?,
-            wire_format: None,
-        },
-        Some(Value::Object(grid)) => DataSource::Frame {
-            frame: frame_from_object(&grid)?,
-            wire_format: None,
-        },
-        Some(_) => {
-            return Err(invalid_data(
-                "`data` must be a hex string, a 2-D array of counts, or {rows, cols, cells}",
-            ))
+        Some(data) => {
+            let (frame, wire_format) =
+                footprint::frame_from_data(&data).map_err(|e| invalid_data(e.0))?;
+            DataSource::Frame { frame, wire_format }
         }
     };
     Ok(ImageRequest {
@@ -154,106 +142,6 @@ pub fn parse_request(body: &[u8]) -> Result<ImageRequest, ApiError> {
         data,
         pitch_mm,
     })
-}
-
-fn invalid_pitch() -> ApiError {
-    ApiError::bad_request(
-        "invalid_pitch",
-        format!("`pitch_mm` must be a number from {MIN_PITCH_MM} to {MAX_PITCH_MM}"),
-        "센서 간격(pitch_mm) 값이 잘못되었습니다",
-    )
-}
-
-fn count(value: &Value, at: impl Fn() -> String) -> Result<u16, ApiError> {
-    match value.as_u64() {
-        Some(n) if n <= MAX_RAW_COUNT => Ok(n as u16),
-        _ => Err(invalid_data(format!(
-            "{} is {value}, not a raw count (an integer 0..={MAX_RAW_COUNT})",
-            at()
-        ))),
-    }
-}
-
-fn check_side(name: &str, n: usize) -> Result<(), ApiError> {
-    if n == 0 || n > MAX_GRID_SIDE {
-        return Err(invalid_data(format!(
-            "{name} is {n}; grids of 1..={MAX_GRID_SIDE} rows and columns are accepted"
-        )));
-    }
-    Ok(())
-}
-
-fn frame_from_cells(rows: usize, cols: usize, cells: Vec<u16>) -> Frame {
-    Frame {
-        rows: rows as u16,
-        cols: cols as u16,
-        cells,
-        load_cell: None,
-        seq: None,
-        device_ms: None,
-    }
-}
-
-/// `[[c, c, ...], [c, c, ...], ...]`, row 0 the toe end.
-fn frame_from_matrix(rows: &[Value]) -> Result<Frame, ApiError> {
-    check_side("the number of rows", rows.len())?;
-    let cols = match rows.first() {
-        Some(Value::Array(first)) => first.len(),
-        _ => {
-            return Err(invalid_data(
-                "`data` must be an array of rows (arrays of counts)",
-            ))
-        }
-    };
-    check_side("the number of columns", cols)?;
-    let mut cells = Vec::with_capacity(rows.len() * cols);
-    for (r, row) in rows.iter().enumerate() {
-        let Value::Array(row) = row else {
-            return Err(invalid_data(format!("row {r} is not an array")));
-        };
-        if row.len() != cols {
-            return Err(invalid_data(format!(
-                "row {r} has {} cells, row 0 has {cols}: every row must be as long",
-                row.len()
-            )));
-        }
-        for (c, v) in row.iter().enumerate() {
-            cells.push(count(v, || format!("cell [{r}][{c}]"))?);
-        }
-    }
-    Ok(frame_from_cells(rows.len(), cols, cells))
-}
-
-/// `{"rows": R, "cols": C, "cells": [R*C counts]}`.
-fn frame_from_object(grid: &serde_json::Map<String, Value>) -> Result<Frame, ApiError> {
-    let side = |key: &str| -> Result<usize, ApiError> {
-        let n = grid
-            .get(key)
-            .and_then(Value::as_u64)
-            .ok_or_else(|| invalid_data(format!("`data.{key}` must be a positive integer")))?;
-        let n = usize::try_from(n).unwrap_or(usize::MAX);
-        check_side(&format!("`data.{key}`"), n)?;
-        Ok(n)
-    };
-    let (rows, cols) = (side("rows")?, side("cols")?);
-    let Some(Value::Array(values)) = grid.get("cells") else {
-        return Err(invalid_data(
-            "`data.cells` must be an array of rows * cols counts",
-        ));
-    };
-    if values.len() != rows * cols {
-        return Err(invalid_data(format!(
-            "`data.cells` has {} values; {rows} x {cols} needs {}",
-            values.len(),
-            rows * cols
-        )));
-    }
-    let cells = values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| count(v, || format!("`data.cells[{i}]`")))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(frame_from_cells(rows, cols, cells))
 }
 
 /// Picture options in the query string (all optional).
@@ -538,119 +426,6 @@ pub(super) fn disk_error(
             ApiError::from_io("picture file", io)
         }
         _ => ApiError::from(e),
-    }
-}
-
-/// `type` and `description` from the metrics. A foot whose index lies within its
-/// measurement error of a class boundary gets a sentence saying its class is not
-/// certain (`arch_confident: false`).
-pub fn describe(m: &Metrics) -> (String, String) {
-    let (kind, mut text) = describe_classes(m);
-    for (foot, ko, en) in [(&m.left, "왼발", "left"), (&m.right, "오른발", "right")] {
-        if let Some(f) = foot.as_ref().filter(|f| !f.arch_confident) {
-            text.push_str(&format!(
-                ". {ko} 아치 지수 {:.3}±{:.3}는 분류 경계에 가까워 판정이 확실하지 않습니다 \
-                 ({en} arch index {:.3} ± {:.3} is within its measurement error of a class \
-                 boundary: the class is not certain)",
-                f.arch_index, f.arch_index_error, f.arch_index, f.arch_index_error
-            ));
-        }
-    }
-    (kind, text)
-}
-
-fn describe_classes(m: &Metrics) -> (String, String) {
-    let ai = |f: &FootMetrics| format!("{:.2}", f.arch_index);
-    match (&m.left, &m.right) {
-        (Some(l), Some(r)) if l.arch_type == r.arch_type => (
-            l.arch_type.as_str().to_string(),
-            format!(
-                "양발 모두 {} (both feet: {}; arch index L {}, R {})",
-                l.arch_type.korean(),
-                l.arch_type.english(),
-                ai(l),
-                ai(r)
-            ),
-        ),
-        (Some(l), Some(r)) => (
-            "mixed".to_string(),
-            format!(
-                "왼발 {}, 오른발 {} (left: {}, right: {}; arch index L {}, R {})",
-                l.arch_type.korean(),
-                r.arch_type.korean(),
-                l.arch_type.english(),
-                r.arch_type.english(),
-                ai(l),
-                ai(r)
-            ),
-        ),
-        (Some(f), None) | (None, Some(f)) => {
-            let (ko, en) = if m.left.is_some() {
-                ("왼발", "left")
-            } else {
-                ("오른발", "right")
-            };
-            (
-                f.arch_type.as_str().to_string(),
-                format!(
-                    "한 발만 인식됨: {ko} {} (one foot only: {en}, {}; arch index {})",
-                    f.arch_type.korean(),
-                    f.arch_type.english(),
-                    ai(f)
-                ),
-            )
-        }
-        (None, None) => (
-            "none".to_string(),
-            "발이 인식되지 않았습니다 (no foot on the mat)".to_string(),
-        ),
-    }
-}
-
-/// The calibration for a frame sent in `data`: the one in force, and for a legacy
-/// frame without a load-cell line in it, the legacy factory line (FRAMES.md).
-pub fn calibration_for(current: &Calibration, wire: Option<WireFormat>) -> Calibration {
-    let mut cal = current.clone();
-    if wire == Some(WireFormat::Legacy) && cal.load_cell.is_none() {
-        cal.load_cell = Calibration::factory(WireFormat::Legacy, 24, 24).load_cell;
-    }
-    cal
-}
-
-/// Analyses and draws one calibrated grid: what `/image` and `render` share.
-pub fn process(
-    grid: &crate::footprint::PressureGrid,
-    options: &RenderOptions,
-) -> Result<(Metrics, render::Picture), render::RenderError> {
-    let metrics = analyse(grid);
-    let picture = render::render(grid, &metrics, options)?;
-    Ok((metrics, picture))
-}
-
-/// A frame read by `carenco-edge render`: the frame, its wire format when known, and
-/// the file's own `pitch_mm` when it had one.
-pub type FileFrame = (Frame, Option<WireFormat>, Option<f32>);
-
-/// Reads the frame of a file for `render`: with `wire`, raw bytes of that wire format
-/// (the first complete frame); without, a JSON file shaped like an `/image` request
-/// (as in `fixtures/frames/`).
-pub fn frame_from_file(bytes: &[u8], wire: Option<WireFormat>) -> Result<FileFrame, String> {
-    match wire {
-        Some(format) => crate::scanner::codec::FrameDecoder::new(format)
-            .decode_all(bytes)
-            .into_iter()
-            .next()
-            .map(|f| (f, Some(format), None))
-            .ok_or_else(|| format!("no complete {format} frame in the input")),
-        None => {
-            let request = parse_request(bytes).map_err(|e| e.message)?;
-            match request.data {
-                DataSource::Frame { frame, wire_format } => {
-                    Ok((frame, wire_format, request.pitch_mm))
-                }
-                DataSource::Capture => Err("the file has no `data`".into()),
-            }
-        }
     }
 }
 

@@ -1,12 +1,11 @@
 //! `PUT /ocr` (and `POST`): an InBody result sheet in, the figures out; and the health
 //! records it stores: `GET /health-records?id=`, `GET /health-records/{record_id}`.
 //!
-//! The upload is stored before the answer (store-and-forward rule 1): the sheet's
-//! picture is written and fsynced, then the `health_records` row and its two outbox
-//! items (picture, JSON record) are committed in one transaction. A failed transaction
-//! removes the picture again.
+//! The upload is stored before the answer (store-and-forward rule 1) by
+//! `store::health::insert`: the sheet's picture is written and fsynced, then the
+//! `health_records` row and its two outbox items (picture, JSON record) are committed
+//! in one transaction. A failed transaction removes the picture again.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
@@ -19,91 +18,16 @@ use warp::{Filter, Rejection, Reply};
 
 use super::{ids, ApiError};
 use crate::app::AppState;
-use crate::ocr::inbody::{self, BodyType, Field, Report};
+use crate::ocr::inbody;
 use crate::ocr::OcrError;
+pub use crate::pipeline::ocr::OcrReport;
+use crate::store::health::{self, InsertError, NewHealthRecord};
+pub use crate::store::health::{HealthRecord, IMAGE_DIR};
 use crate::store::StoreError;
 use crate::sync::keys::{self, RecordKind};
-use crate::sync::outbox::{self, ItemKind, NewItem};
 
-/// Directory (inside the data dir) of the sheet pictures.
-pub const IMAGE_DIR: &str = "inbody";
 /// Most records `GET /health-records` returns at once.
 pub const MAX_LIST_LIMIT: u32 = 500;
-
-/// The report of one sheet: the `/ocr` answer, `ocr --json`'s output (without
-/// `record_id`) and the stored record's `report`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OcrReport {
-    /// The stored health record (absent from the CLI's output).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub record_id: Option<String>,
-    /// Which engine read the sheet: `google` or `tesseract`.
-    #[schema(example = "tesseract")]
-    pub engine: String,
-    /// The InBody model when printed, e.g. `InBody370S`.
-    pub model: Option<String>,
-    /// NAME → `{"value": number or string, "range": [lo, hi] or null}`.
-    #[schema(value_type = Object, example = json!({"weight_kg": {"value": 59.1, "range": [45.0, 60.8]}, "sex": {"value": "female", "range": null}}))]
-    pub fields: std::collections::BTreeMap<String, Field>,
-    /// Fields that were not found on the sheet.
-    pub missing: Vec<String>,
-    /// Figures that fail the consistency checks.
-    pub warnings: Vec<String>,
-    /// 체형 from BMI, PBF and sex: `{"ko": "통통", "en": "chubby"}`.
-    #[schema(value_type = Option<Object>)]
-    pub body_type: Option<BodyType>,
-}
-
-impl OcrReport {
-    pub fn new(engine: &str, report: Report) -> OcrReport {
-        OcrReport {
-            record_id: None,
-            engine: engine.to_string(),
-            model: report.model,
-            fields: report.fields,
-            missing: report.missing,
-            warnings: report.warnings,
-            body_type: report.body_type,
-        }
-    }
-}
-
-impl OcrReport {
-    /// The report for a terminal: one field per line, in the contract's order.
-    pub fn render_text(&self) -> String {
-        use std::fmt::Write;
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "engine: {}\nmodel: {}",
-            self.engine,
-            self.model.as_deref().unwrap_or("(not printed)")
-        );
-        for name in inbody::FIELDS {
-            if let Some(f) = self.fields.get(*name) {
-                let value = match &f.value {
-                    inbody::Value::Number(n) => n.to_string(),
-                    inbody::Value::Text(t) => t.clone(),
-                };
-                let range = f
-                    .range
-                    .map(|[lo, hi]| format!("  ({lo} ~ {hi})"))
-                    .unwrap_or_default();
-                let _ = writeln!(out, "{name:<30} {value}{range}");
-            }
-        }
-        if let Some(b) = &self.body_type {
-            let _ = writeln!(out, "{:<30} {} ({})", "body_type", b.ko, b.en);
-        }
-        if !self.missing.is_empty() {
-            let _ = writeln!(out, "missing: {}", self.missing.join(", "));
-        }
-        for w in &self.warnings {
-            let _ = writeln!(out, "warning: {w}");
-        }
-        out
-    }
-}
 
 /// An OCR engine failure as an answer: 415 for what is no decodable image, else 503.
 impl From<OcrError> for ApiError {
@@ -221,7 +145,7 @@ pub async fn put_ocr(
     };
     let (ext, mime) = sniff(&file)?;
     check_dimensions(&file, &state.config.ocr)?;
-    crate::sync::budget::ensure_room(&state.store, &state.config, file.len() as u64)
+    crate::store::budget::ensure_room(&state.store, &state.config, file.len() as u64)
         .await
         .map_err(ApiError::from)?;
 
@@ -298,163 +222,62 @@ fn check_dimensions(bytes: &[u8], limits: &crate::config::OcrConfig) -> Result<(
     Ok(())
 }
 
-/// Picture (fsynced) then row + outbox in one transaction.
+/// Stores the record (`store::health::insert`: picture, then row + outbox in one
+/// transaction) and maps what went wrong to an answer.
 async fn store_record(
     state: &AppState,
     record_id: &str,
     user_id: Option<String>,
     file: &bytes::Bytes,
-    ext: &str,
+    ext: &'static str,
     mime: &'static str,
     report: &OcrReport,
 ) -> Result<(), ApiError> {
-    let data_dir = state.config.storage.data_dir.clone();
-    let rel = format!("{IMAGE_DIR}/{record_id}.{ext}");
-    let abs = data_dir.join(&rel);
-    {
-        let abs = abs.clone();
-        let bytes = file.clone();
-        let written = tokio::task::spawn_blocking(move || write_durably(&abs, &bytes))
-            .await
-            .map_err(|e| ApiError::internal("image write", e))?;
-        if let Err(e) = written {
+    let s3 = &state.config.s3;
+    let record = NewHealthRecord {
+        record_id: record_id.to_string(),
+        image_key: keys::inbody_image(s3, user_id.as_deref(), record_id, ext),
+        record_key: keys::record(s3, RecordKind::Health, record_id),
+        user_id,
+        engine: report.engine.clone(),
+        model: report.model.clone(),
+        report_json: serde_json::to_string(report)
+            .map_err(|e| ApiError::internal("report json", e))?,
+        picture: file.clone(),
+        image_ext: ext,
+        image_mime: mime,
+    };
+    let len = file.len() as u64;
+    let stored = health::insert(
+        &state.store,
+        &state.config.storage.data_dir,
+        state.config.storage.budget_bytes,
+        record,
+    )
+    .await;
+    match stored {
+        Ok(()) => {}
+        Err(InsertError::Picture(StoreError::Io(e))) => {
             if super::error::is_disk_full(&e) {
-                state
-                    .disk
-                    .record_full("sheet picture", file.len() as u64, &e);
+                state.disk.record_full("sheet picture", len, &e);
             }
             return Err(ApiError::from_io("sheet picture", &e));
         }
-    }
-    let s3 = &state.config.s3;
-    let image_key = keys::inbody_image(s3, user_id.as_deref(), record_id, ext);
-    let record_key = keys::record(s3, RecordKind::Health, record_id);
-    let report_json =
-        serde_json::to_string(report).map_err(|e| ApiError::internal("report json", e))?;
-    let (rid, engine, model, bytes_len) = (
-        record_id.to_string(),
-        report.engine.clone(),
-        report.model.clone(),
-        file.len() as u64,
-    );
-    let (budget, incoming) = (
-        state.config.storage.budget_bytes,
-        bytes_len + report_json.len() as u64,
-    );
-    let result = state
-        .store
-        .write(move |tx| {
-            // The budget again, in the insert's transaction: uploads that passed the
-            // check before their OCR together cannot overrun it.
-            let used = crate::sync::budget::usage(tx)?.total();
-            if used.saturating_add(incoming) > budget {
-                return Ok(Err(crate::sync::budget::BudgetExceeded {
-                    used,
-                    incoming,
-                    budget,
-                }));
-            }
-            let now = crate::store::now_rfc3339();
-            tx.execute(
-                "INSERT INTO health_records (record_id, user_id, created_at, engine, model,
-                    report_json, image_file, image_mime, image_bytes, image_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                rusqlite::params![
-                    rid,
-                    user_id,
-                    now,
-                    engine,
-                    model,
-                    report_json,
-                    rel,
-                    mime,
-                    bytes_len as i64,
-                    image_key
-                ],
-            )?;
-            outbox::enqueue(
-                tx,
-                &NewItem {
-                    kind: ItemKind::HealthImage,
-                    ref_id: &rid,
-                    s3_key: &image_key,
-                    local_file: Some(&rel),
-                    content_type: mime,
-                    bytes: bytes_len,
-                },
-                &now,
-            )?;
-            outbox::enqueue(
-                tx,
-                &NewItem {
-                    kind: ItemKind::HealthRecord,
-                    ref_id: &rid,
-                    s3_key: &record_key,
-                    local_file: None,
-                    content_type: "application/json",
-                    bytes: report_json.len() as u64,
-                },
-                &now,
-            )?;
-            Ok(Ok(()))
-        })
-        .await;
-    let refused = match result {
-        Ok(Ok(())) => None,
-        Ok(Err(exceeded)) => Some(ApiError::insufficient_storage(exceeded.to_string())),
-        Err(e) => {
-            if matches!(&e, StoreError::Sqlite(s) if super::error::is_sqlite_full(s)) {
-                state.disk.record_full("database", bytes_len, &e);
-            }
-            Some(ApiError::from(e))
+        Err(InsertError::Picture(e)) => return Err(ApiError::from(e)),
+        Err(InsertError::Exceeded(exceeded)) => {
+            return Err(ApiError::insufficient_storage(exceeded.to_string()))
         }
-    };
-    if let Some(e) = refused {
-        // The row is not there, so the picture must not linger outside the budget.
-        let _ = std::fs::remove_file(&abs);
-        return Err(e);
+        Err(InsertError::Store(e)) => {
+            if e.is_sqlite_full() {
+                state.disk.record_full("database", len, &e);
+            }
+            return Err(ApiError::from(e));
+        }
     }
     state.disk.record_success();
     // The uploads are queued; the worker need not wait for its next poll.
     state.sync.wake();
     Ok(())
-}
-
-/// Writes `bytes` to `path` so that it survives a power cut once this returns: a
-/// temporary file, fsync, rename, fsync of the directory.
-fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp: PathBuf = path.with_extension("tmp");
-    let written = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = written {
-        // A full disk leaves no partial file behind.
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::File::open(dir)?.sync_all()
-}
-
-/// A stored health record.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HealthRecord {
-    pub record_id: String,
-    pub user_id: Option<String>,
-    pub created_at: String,
-    pub engine: String,
-    pub model: Option<String>,
-    /// The S3 key of the sheet's picture.
-    pub image_key: String,
-    pub uploaded_at: Option<String>,
-    /// The report as answered by `/ocr`.
-    #[schema(value_type = Object)]
-    pub report: serde_json::Value,
 }
 
 /// `GET /health-records` answer.
@@ -472,22 +295,6 @@ pub struct ListQuery {
     /// At most this many, newest first (default 50, at most 500).
     pub limit: Option<u32>,
 }
-
-fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<HealthRecord> {
-    let report: String = r.get(7)?;
-    Ok(HealthRecord {
-        record_id: r.get(0)?,
-        user_id: r.get(1)?,
-        created_at: r.get(2)?,
-        engine: r.get(3)?,
-        model: r.get(4)?,
-        image_key: r.get(5)?,
-        uploaded_at: r.get(6)?,
-        report: serde_json::from_str(&report).unwrap_or(serde_json::Value::Null),
-    })
-}
-
-const SELECT: &str = "SELECT record_id, user_id, created_at, engine, model, image_key, uploaded_at, report_json FROM health_records";
 
 /// The health records of a user (or all), newest first.
 #[utoipa::path(
@@ -519,28 +326,7 @@ pub async fn list_records(
     }
     let records = state
         .store
-        .call(move |conn| {
-            let mut out = Vec::new();
-            match id {
-                Some(id) => {
-                    let mut st = conn.prepare(&format!(
-                        "{SELECT} WHERE user_id = ?1 ORDER BY created_at DESC, record_id DESC LIMIT ?2"
-                    ))?;
-                    for r in st.query_map(rusqlite::params![id, limit], row_to_record)? {
-                        out.push(r?);
-                    }
-                }
-                None => {
-                    let mut st = conn.prepare(&format!(
-                        "{SELECT} ORDER BY created_at DESC, record_id DESC LIMIT ?1"
-                    ))?;
-                    for r in st.query_map([limit], row_to_record)? {
-                        out.push(r?);
-                    }
-                }
-            }
-            Ok::<_, StoreError>(out)
-        })
+        .health_records(id, limit)
         .await
         .map_err(ApiError::from)?;
     Ok(warp::reply::json(&HealthRecordList { records }).into_response())
@@ -568,11 +354,7 @@ pub async fn get_record(
     let id = id.to_string();
     let record = state
         .store
-        .call(move |conn| {
-            let mut st = conn.prepare(&format!("{SELECT} WHERE record_id = ?1"))?;
-            let mut rows = st.query_map([id], row_to_record)?;
-            Ok::<_, StoreError>(rows.next().transpose()?)
-        })
+        .health_record(id)
         .await
         .map_err(ApiError::from)?;
     match record {
@@ -617,14 +399,14 @@ pub struct OcrStatus {
     pub engines: crate::ocr::Engines,
 }
 
-impl crate::app::StatusComponent for OcrStatus {
+impl crate::status::StatusComponent for OcrStatus {
     fn name(&self) -> &'static str {
         "ocr"
     }
-    fn status(&self) -> futures::future::BoxFuture<'_, crate::app::ComponentStatus> {
+    fn status(&self) -> futures::future::BoxFuture<'_, crate::status::ComponentStatus> {
         Box::pin(async move {
             let (ok, detail) = self.engines.status().await;
-            crate::app::ComponentStatus::new(ok, detail)
+            crate::status::ComponentStatus::new(ok, detail)
         })
     }
 }

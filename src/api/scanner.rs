@@ -18,6 +18,7 @@ use crate::footprint::{analyse, render};
 use crate::scanner::capture::Phase;
 use crate::scanner::handle::ScannerError;
 use crate::scanner::{CaptureError, Frame, ScannerHandle};
+use crate::store::calibration as stored_calibration;
 
 /// Largest calibration JSON accepted by `PUT /scanner/calibration` (a 256 x 256 zero
 /// map written out is ~1 MB).
@@ -92,7 +93,6 @@ fn scanner_of(state: &AppState) -> Result<&ScannerHandle, ApiError> {
 impl From<CalibrationError> for ApiError {
     fn from(e: CalibrationError) -> Self {
         match e {
-            CalibrationError::Store(s) => ApiError::from(s),
             // Not a fault of the service: the person is not there (yet). 409: the
             // mat's state conflicts with the request; try again once someone stands.
             CalibrationError::NobodyOnMat { .. } => ApiError::new(
@@ -115,6 +115,7 @@ impl From<ScannerError> for ApiError {
         match e {
             ScannerError::Capture(c) => c.into(),
             ScannerError::Calibration(c) => c.into(),
+            ScannerError::Store(s) => s.into(),
         }
     }
 }
@@ -178,7 +179,7 @@ async fn current_calibration(state: &AppState) -> Result<Calibration, ApiError> 
         return Ok(Calibration::clone(&scanner.calibration()));
     }
     let s = &state.config.scanner;
-    Ok(calibration::load_or_factory(&state.store, s.format, s.rows, s.cols).await?)
+    Ok(stored_calibration::load_or_factory(&state.store, s.format, s.rows, s.cols).await?)
 }
 
 /// Export: the calibration in force, as JSON that `PUT` accepts back.
@@ -227,7 +228,7 @@ pub async fn put_calibration(
             Calibration::clone(&installed)
         }
         None => {
-            calibration::save(&state.store, "import", &cal)
+            stored_calibration::save(&state.store, "import", &cal)
                 .await
                 .map_err(ApiError::from)?;
             cal

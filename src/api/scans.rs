@@ -11,7 +11,7 @@ use warp::{Filter, Rejection, Reply};
 
 use super::{ids, ApiError};
 use crate::app::AppState;
-use crate::store::scans::{self, ScanSummary};
+use crate::store::scans::ScanSummary;
 
 /// Default and largest page size of `GET /scans`.
 pub const DEFAULT_LIMIT: u32 = 20;
@@ -97,10 +97,7 @@ async fn list(
             "요청 형식이 잘못되었습니다",
         ));
     }
-    let page = state
-        .store
-        .call(move |c| scans::list(c, user.as_deref(), before.as_deref(), limit))
-        .await?;
+    let page = state.store.scans(user, before, limit).await?;
     let next_before = (page.len() == limit as usize)
         .then(|| page.last().map(|s| s.scan_id.clone()))
         .flatten();
@@ -131,7 +128,7 @@ async fn get(
     host: Option<String>,
 ) -> Result<warp::reply::Response, ApiError> {
     let id = scan_id(&id)?;
-    let found = state.store.call(move |c| scans::get(c, &id)).await?;
+    let found = state.store.scan(id).await?;
     match found {
         Some(scan) => {
             let scan = loadable(scan, &host_or_listen(&state, host));
@@ -155,7 +152,7 @@ async fn get(
 )]
 async fn image(state: Arc<AppState>, id: String) -> Result<warp::reply::Response, ApiError> {
     let id = scan_id(&id)?;
-    let found = state.store.call(move |c| scans::image_file(c, &id)).await?;
+    let found = state.store.scan_image_file(id).await?;
     let Some((file, mime, pruned)) = found else {
         return Err(ApiError::not_found("scan"));
     };

@@ -34,18 +34,8 @@ pub async fn get_sync(state: Arc<AppState>) -> Result<warp::reply::Response, Rej
 )]
 pub async fn post_sync(state: Arc<AppState>) -> Result<warp::reply::Response, Rejection> {
     // Due "now": items waiting for their backoff are tried at once.
-    let now = crate::sync::worker::now_ms();
-    state
-        .store
-        .call(move |conn| {
-            conn.execute(
-                "UPDATE outbox SET next_attempt_ms = ?1 WHERE done_at IS NULL AND next_attempt_ms > ?1",
-                [now],
-            )?;
-            Ok(())
-        })
-        .await
-        .map_err(ApiError::from)?;
+    let now = crate::store::queue::now_ms();
+    state.store.retry_now(now).await.map_err(ApiError::from)?;
     state.sync.wake();
     let status = state.sync.status().await.map_err(ApiError::from)?;
     Ok(

@@ -68,7 +68,7 @@ pub fn check_json() -> serde_json::Value {
     let mut value = serde_json::json!({
         "ok": synced,
         "synced": synced,
-        "now": crate::store::now_rfc3339(),
+        "now": crate::timestamp::now_rfc3339(),
     });
     if !synced {
         value["message"] = "the system clock is not synchronised yet (no NTP answer since boot): \

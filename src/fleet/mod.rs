@@ -10,7 +10,7 @@
 //!   document through the outbox, to `{prefix}/{device_id}/status/latest.json` and a
 //!   dated history key (`crate::sync::keys`). Only when a bucket is set. The outbox
 //!   uploads it after every other due item, and replaces rather than queues it when
-//!   the queue is long (`crate::sync::outbox::enqueue_heartbeat`): a heartbeat never
+//!   the queue is long (`crate::store::outbox::enqueue_heartbeat`): a heartbeat never
 //!   delays a scan, and an offline kiosk does not pile them up.
 //!
 //! The first heartbeat goes out one interval after start, then one per interval. The
@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::app::AppState;
+use crate::service::Service;
 use crate::store::StoreError;
 
 /// The version of the heartbeat document's layout (`schema`).
@@ -119,7 +119,7 @@ impl Heartbeat {
 }
 
 /// The document for the running service now.
-pub async fn heartbeat(state: &AppState) -> Heartbeat {
+pub async fn heartbeat(state: &Service) -> Heartbeat {
     let (ready, components) = state.check().await;
     let check = components
         .iter()
@@ -171,12 +171,8 @@ pub async fn heartbeat(state: &AppState) -> Heartbeat {
 }
 
 /// Age of the newest calibration row, or `None` (factory calibration, unreadable).
-async fn calibration_age_s(state: &AppState) -> Option<u64> {
-    let newest: Option<String> = state
-        .store
-        .call(|conn| {
-            Ok(conn.query_row("SELECT MAX(created_at) FROM calibration", [], |r| r.get(0))?)
-        })
+async fn calibration_age_s(state: &Service) -> Option<u64> {
+    let newest = crate::store::calibration::newest_at(&state.store)
         .await
         .ok()
         .flatten();
@@ -217,7 +213,7 @@ pub fn disk_use(dir: &std::path::Path) -> Option<DiskUse> {
 }
 
 /// Queues one heartbeat through the outbox and wakes the worker.
-pub async fn send_heartbeat(state: &AppState) -> Result<(), FleetError> {
+pub async fn send_heartbeat(state: &Service) -> Result<(), FleetError> {
     let doc = serde_json::to_string(&heartbeat(state).await)?;
     let s3 = &state.config.s3;
     let latest = crate::sync::keys::status_latest(s3);
@@ -225,7 +221,7 @@ pub async fn send_heartbeat(state: &AppState) -> Result<(), FleetError> {
     let now = crate::store::now_rfc3339();
     state
         .store
-        .write(move |tx| crate::sync::outbox::enqueue_heartbeat(tx, &latest, &history, &doc, &now))
+        .enqueue_heartbeat(latest, history, doc, now)
         .await?;
     state.sync.wake();
     Ok(())
@@ -233,7 +229,7 @@ pub async fn send_heartbeat(state: &AppState) -> Result<(), FleetError> {
 
 /// Starts the heartbeat task when uploads are on; it stops when `stop` turns true.
 pub fn spawn_heartbeat(
-    state: Arc<AppState>,
+    state: Arc<Service>,
     mut stop: watch::Receiver<bool>,
 ) -> Option<JoinHandle<()>> {
     if !state.sync.enabled() {

@@ -31,7 +31,7 @@ use super::arch::ArchType;
 use super::calibration::{Calibration, DEFAULT_GAIN_N_PER_COUNT};
 use super::grid::PressureGrid;
 use super::synth::{self, Arch, FootSpec, FootTruth, MatGeometry, Proportions, Stance, Toes};
-use crate::scanner::{Frame, WireFormat};
+use crate::mat::{Frame, WireFormat};
 
 /// Seeds the analysis may be tuned on.
 pub const TUNING_SEEDS: Range<u64> = 0..100;

@@ -4,7 +4,7 @@
 //! Owns the pure part only: the centre of pressure of one calibrated grid
 //! ([`cop_of`]), the figures of a COP path ([`analyse_path`]) and their wording in
 //! Korean and English. Following the live mat and storing the result are
-//! `crate::api::balance`'s. No I/O, no clock, never panics.
+//! `api::balance`'s. No I/O, no clock, never panics.
 //!
 //! # Figures (Prieto et al., IEEE TBME 1996)
 //! With `x` medio-lateral (ML, mat columns, to the person's right) and `y`

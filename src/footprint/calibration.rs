@@ -20,9 +20,10 @@
 //! [`Calibration::tare`] (empty mat, average of N frames) sets the zero map, the
 //! noise floor and the load cell's zero; [`Calibration::calibrate_known_weight`]
 //! (someone of known weight standing still) sets the gain and the load-cell slope.
-//! Each step yields a whole new calibration; [`save`] appends it to the `calibration`
-//! table and the newest row is the one in force ([`load_current`]), so the history
-//! stays and a restart keeps the last one.
+//! Each step yields a whole new calibration; `store::calibration::save` appends it to
+//! the `calibration` table and the newest row is the one in force
+//! (`store::calibration::load_current`), so the history stays and a restart keeps the
+//! last one.
 //!
 //! # Export
 //! The JSON form is the struct itself with a `version` (currently
@@ -32,8 +33,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::grid::{PressureGrid, STANDARD_GRAVITY};
-use crate::scanner::{Frame, WireFormat};
-use crate::store::{now_rfc3339, Store, StoreError};
+use crate::mat::{Frame, WireFormat};
+use crate::timestamp::now_rfc3339;
 
 /// Version of the exported JSON.
 pub const CALIBRATION_VERSION: u32 = 1;
@@ -53,7 +54,7 @@ pub const LEGACY_LOAD_CELL_OFFSET_KG: f32 = -5.24;
 /// A known-weight calibration needs at least this many counts above the floor.
 pub const MIN_CALIBRATION_COUNTS: f32 = 50.0;
 
-/// Errors of calibration steps, import and persistence.
+/// Errors of calibration steps and import (persistence is `store::calibration`'s).
 #[derive(Debug, thiserror::Error)]
 pub enum CalibrationError {
     #[error("no frames to calibrate from")]
@@ -70,8 +71,6 @@ pub enum CalibrationError {
     Invalid(String),
     #[error("calibration JSON: {0}")]
     Json(#[from] serde_json::Error),
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
 /// Linear load-cell calibration: `kg = kg_per_count * raw + offset_kg`.
@@ -397,68 +396,6 @@ impl Calibration {
     }
 }
 
-/// The newest saved calibration, if any (blocking; inside a `Store::call`).
-pub fn load_current_blocking(
-    conn: &rusqlite::Connection,
-) -> Result<Option<Calibration>, CalibrationError> {
-    use rusqlite::OptionalExtension;
-    let json: Option<String> = conn
-        .query_row(
-            "SELECT data_json FROM calibration ORDER BY id DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(StoreError::from)?;
-    json.map(|j| Calibration::from_json(&j)).transpose()
-}
-
-/// Appends `cal` as the calibration in force (inside the caller's transaction).
-/// `kind` is one of `tare`, `known_weight`, `import`, `reset`.
-pub fn save_in(
-    tx: &rusqlite::Transaction<'_>,
-    kind: &str,
-    cal: &Calibration,
-) -> Result<(), CalibrationError> {
-    cal.validate()?;
-    tx.execute(
-        "INSERT INTO calibration (created_at, kind, data_json) VALUES (?1, ?2, ?3)",
-        rusqlite::params![now_rfc3339(), kind, serde_json::to_string(cal)?],
-    )
-    .map_err(StoreError::from)?;
-    Ok(())
-}
-
-/// The newest saved calibration, if any.
-pub async fn load_current(store: &Store) -> Result<Option<Calibration>, CalibrationError> {
-    let result = store.call(|conn| Ok(load_current_blocking(conn))).await?;
-    result
-}
-
-/// The calibration in force for this mat: the newest saved one, or the factory one.
-pub async fn load_or_factory(
-    store: &Store,
-    format: WireFormat,
-    rows: u16,
-    cols: u16,
-) -> Result<Calibration, CalibrationError> {
-    Ok(load_current(store)
-        .await?
-        .unwrap_or_else(|| Calibration::factory(format, rows, cols)))
-}
-
-/// Appends `cal` as the calibration in force.
-pub async fn save(
-    store: &Store,
-    kind: &'static str,
-    cal: &Calibration,
-) -> Result<(), CalibrationError> {
-    cal.validate()?;
-    let cal = cal.clone();
-    let result = store.write(move |tx| Ok(save_in(tx, kind, &cal))).await?;
-    result
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -472,25 +409,6 @@ mod tests {
             seq: None,
             device_ms: None,
         }
-    }
-
-    fn sample() -> Frame {
-        let json: serde_json::Value = serde_json::from_str(include_str!(
-            "../../tests/fixtures/frames/legacy_sample_data.json"
-        ))
-        .unwrap();
-        crate::scanner::codec::legacy::decode_hex(json["data"].as_str().unwrap()).unwrap()
-    }
-
-    #[test]
-    fn the_legacy_factory_load_cell_reads_the_sample_as_about_58_kg() {
-        let cal = Calibration::factory(WireFormat::Legacy, 24, 24);
-        let grid = cal.apply(&sample(), 16.9);
-        let kg = grid.load_cell_kg.unwrap();
-        assert!((kg - 58.516).abs() < 0.01, "{kg}");
-        // The default gain makes the pressure sum agree roughly with the load cell.
-        let sum_kg = grid.total_force_n() / STANDARD_GRAVITY;
-        assert!((sum_kg - kg).abs() / kg < 0.1, "{sum_kg} vs {kg}");
     }
 
     #[test]
@@ -563,46 +481,6 @@ mod tests {
         cal.gain_n_per_count = 1.0;
         let grid = cal.apply(&frame(1, 1, vec![50], None), 10.0);
         assert_eq!(grid.force_n, vec![50.0]);
-    }
-
-    #[test]
-    fn json_export_round_trips_and_import_rejects_bad_files() {
-        let cal = Calibration::factory(WireFormat::Legacy, 24, 24)
-            .tare(&[sample()])
-            .unwrap();
-        assert_eq!(Calibration::from_json(&cal.to_json()).unwrap(), cal);
-
-        let mut v: serde_json::Value = serde_json::from_str(&cal.to_json()).unwrap();
-        v["version"] = 2.into();
-        assert!(matches!(
-            Calibration::from_json(&v.to_string()),
-            Err(CalibrationError::UnsupportedVersion { found: 2 })
-        ));
-        let mut v: serde_json::Value = serde_json::from_str(&cal.to_json()).unwrap();
-        v["zero"] = serde_json::json!([1.0, 2.0]);
-        assert!(matches!(
-            Calibration::from_json(&v.to_string()),
-            Err(CalibrationError::Invalid(_))
-        ));
-        let mut v: serde_json::Value = serde_json::from_str(&cal.to_json()).unwrap();
-        v["gain_n_per_count"] = (-1.0).into();
-        assert!(Calibration::from_json(&v.to_string()).is_err());
-        assert!(Calibration::from_json("not json").is_err());
-        assert!(Calibration::from_json("{\"version\":1}").is_err());
-    }
-
-    #[tokio::test]
-    async fn the_newest_saved_calibration_is_in_force_after_reopening_the_store() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        assert!(load_current(&store).await.unwrap().is_none());
-        let factory = Calibration::factory(WireFormat::Legacy, 24, 24);
-        save(&store, "reset", &factory).await.unwrap();
-        let tared = factory.tare(&[sample()]).unwrap();
-        save(&store, "tare", &tared).await.unwrap();
-        drop(store);
-        let store = Store::open(dir.path()).unwrap();
-        assert_eq!(load_current(&store).await.unwrap(), Some(tared));
     }
 }
 

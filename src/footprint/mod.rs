@@ -20,7 +20,7 @@ pub mod analysis;
 pub mod arch;
 pub mod balance;
 pub mod calibration;
-pub mod grid;
+pub use crate::mat::grid;
 pub mod render;
 pub mod synth;
 

@@ -25,10 +25,10 @@ use futures::future::BoxFuture;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::app::AppState;
 use crate::config::GpioConfig;
 use crate::scanner::capture::Phase;
 use crate::scanner::ScannerHandle;
+use crate::service::Service;
 use logic::{KioskState, LedPattern, Panel};
 
 /// How often the button is read and the LED updated (the shortest LED phase is 100 ms,
@@ -65,7 +65,7 @@ pub trait CaptureTrigger: Send + Sync + 'static {
 /// The LED-relevant state of the running service: the upload queue depth, whether a
 /// component is not ok (error: no mat, uploads failing), and whether the scanner is in
 /// a capture (waiting for a stance or settling).
-pub async fn kiosk_state(state: &AppState) -> KioskState {
+pub async fn kiosk_state(state: &Service) -> KioskState {
     let capturing = state
         .scanner
         .as_ref()
@@ -145,7 +145,7 @@ pub async fn drive(
 }
 
 /// Keeps `tx` up to date with [`kiosk_state`] every [`STATE_REFRESH`].
-async fn watch_state(app: Arc<AppState>, tx: watch::Sender<KioskState>) {
+async fn watch_state(app: Arc<Service>, tx: watch::Sender<KioskState>) {
     let mut ticker = tokio::time::interval(STATE_REFRESH);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -173,7 +173,7 @@ impl GpioHandle {
 /// `None`.
 pub fn start(
     config: &GpioConfig,
-    app: Arc<AppState>,
+    app: Arc<Service>,
     trigger: Option<Arc<dyn CaptureTrigger>>,
 ) -> Option<GpioHandle> {
     let pins = pins_if_enabled(config)?;
@@ -202,7 +202,7 @@ fn pins_if_enabled(config: &GpioConfig) -> Option<impl PanelPins> {
 
 fn spawn(
     pins: impl PanelPins,
-    app: Arc<AppState>,
+    app: Arc<Service>,
     trigger: Option<Arc<dyn CaptureTrigger>>,
 ) -> GpioHandle {
     let (tx, rx) = watch::channel(KioskState::default());

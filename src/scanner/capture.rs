@@ -205,8 +205,8 @@ pub struct CapturedFrame {
     pub elapsed_ms: u64,
 }
 
-/// Why a capture failed. Each maps to an answer with a Korean message: 409 when the
-/// person is missing or moving, 503 when the mat is.
+/// Why a capture failed. `api::error` maps each to an answer with a Korean message:
+/// 409 when the person is missing or moving, 503 when the mat is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CaptureError {
     #[error("the scanner is not connected")]
@@ -217,40 +217,6 @@ pub enum CaptureError {
     NeverStable { waited_ms: u64 },
     #[error("the scanner stopped")]
     Stopped,
-}
-
-impl From<CaptureError> for crate::api::ApiError {
-    fn from(e: CaptureError) -> Self {
-        let (code, ko) = match &e {
-            CaptureError::NotConnected => (
-                "scanner_not_connected",
-                "발판 스캐너가 연결되어 있지 않습니다. 연결을 확인해 주세요",
-            ),
-            CaptureError::NobodyOnMat { .. } => (
-                "nobody_on_mat",
-                "발판 위에 아무도 없습니다. 발판 위에 올라서 주세요",
-            ),
-            CaptureError::NeverStable { .. } => (
-                "capture_timeout",
-                "측정 시간이 초과되었습니다. 움직이지 말고 바르게 서 주세요",
-            ),
-            CaptureError::Stopped => (
-                "scanner_stopped",
-                "발판 스캐너가 중지되었습니다. 다시 시도해 주세요",
-            ),
-        };
-        // Nobody stepped on, or nobody stood still: the person, not the service, is
-        // missing; 409 (try again), never a 5xx. A mat that is gone is a 503.
-        let status = match &e {
-            CaptureError::NobodyOnMat { .. } | CaptureError::NeverStable { .. } => {
-                warp::http::StatusCode::CONFLICT
-            }
-            CaptureError::NotConnected | CaptureError::Stopped => {
-                warp::http::StatusCode::SERVICE_UNAVAILABLE
-            }
-        };
-        crate::api::ApiError::new(status, code, e.to_string(), ko)
-    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,10 @@ use tokio_serial::{SerialPort, SerialPortBuilderExt};
 
 use super::simulator::{SimOptions, SimStats, Simulator};
 
+/// The header that says a bodiless POST is no HTML form: `api::guard::CLIENT_HEADER`
+/// (a test there keeps the two equal; the scanner does not import the API).
+pub const CLIENT_HEADER: &str = "x-carenco-client";
+
 /// Where `simulate` writes.
 #[derive(Debug, Clone)]
 pub enum SimTarget {
@@ -100,7 +104,7 @@ pub async fn calibrate(
         // A bodiless POST says it is no HTML form (api::guard).
         CalibrateAction::Tare => client
             .post(format!("{base}/scanner/tare"))
-            .header(crate::api::guard::CLIENT_HEADER, "carenco-edge"),
+            .header(CLIENT_HEADER, "carenco-edge"),
         CalibrateAction::KnownKg(kg) => client
             .post(format!("{base}/scanner/calibrate"))
             .json(&serde_json::json!({ "known_kg": kg })),

@@ -3,7 +3,7 @@
 //! The transport (serial port or built-in simulator) publishes decoded frames, its
 //! link state and codec counters here; API handlers read the latest frame, subscribe
 //! to the stream (live view), run captures and calibration steps. It is cheap to
-//! clone and lives in `AppState::scanner`.
+//! clone and lives in `service::Service::scanner`.
 //!
 //! Concurrent captures share one: the first caller starts a capture task, later
 //! callers wait for the same result, so two kiosk requests never fight over the
@@ -22,9 +22,10 @@ use super::capture::{
 };
 use super::codec::CodecStats;
 use super::frame::{Frame, WireFormat};
-use crate::app::{ComponentStatus, StatusComponent};
-use crate::footprint::calibration::{self, Calibration, CalibrationError};
+use crate::footprint::calibration::{Calibration, CalibrationError};
+use crate::status::{ComponentStatus, StatusComponent};
 use crate::store::Store;
+use crate::store::StoreError;
 
 /// Frames kept for slow subscribers (live view) before they skip ahead.
 const FRAME_CHANNEL_CAPACITY: usize = 32;
@@ -38,6 +39,8 @@ pub enum ScannerError {
     Capture(#[from] CaptureError),
     #[error(transparent)]
     Calibration(#[from] CalibrationError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 type SharedCapture = Shared<BoxFuture<'static, Result<CapturedFrame, CaptureError>>>;
@@ -218,8 +221,8 @@ impl ScannerHandle {
         &self,
         kind: &'static str,
         cal: Calibration,
-    ) -> Result<Arc<Calibration>, CalibrationError> {
-        calibration::save(&self.inner.store, kind, &cal).await?;
+    ) -> Result<Arc<Calibration>, StoreError> {
+        crate::store::calibration::save(&self.inner.store, kind, &cal).await?;
         let cal = Arc::new(cal);
         *self
             .inner

@@ -17,7 +17,7 @@ use futures::future::BoxFuture;
 use serde_json::json;
 
 use super::{Store, StoreError};
-use crate::app::{ComponentStatus, StatusComponent};
+use crate::status::{ComponentStatus, StatusComponent};
 
 /// Directories (inside the data dir) that hold pictures named by rows.
 pub const PICTURE_DIRS: &[&str] = &["images", "inbody"];

@@ -1,12 +1,48 @@
-//! The store: the only module that touches SQLite.
+//! The store: every SQL statement and every durable byte of this service.
+//!
+//! # Durability rules, and what proves each
+//! 1. **An answer follows its commit.** WAL journal with `synchronous=FULL`: a
+//!    transaction that returned is on disk, so the API may answer 200 after it
+//!    (store-and-forward rule 1). A picture is written (temporary name, `fdatasync`,
+//!    rename; a new directory's entry synced: [`scans::write_picture`], the one durable
+//!    write) and its directory synced before the row naming it commits. Proved by
+//!    `tests/image.rs` (`sigkill_during_image_requests_loses_no_answered_scan_...`:
+//!    SIGKILL mid-burst, every answered scan and its picture there, `PRAGMA
+//!    integrity_check` ok) and `tests/sync.rs`
+//!    (`the_binary_killed_at_random_moments_loses_no_scan_...`).
+//! 2. **A row and its uploads commit together.** Outbox items are written inside the
+//!    transaction of the row they upload ([`outbox::enqueue`] takes the caller's
+//!    transaction). Proved by `outbox::tests`, `scans::tests` and the crash tests above.
+//! 3. **Nothing half-stored.** A write cut short leaves at most a `.tmp` file or a
+//!    picture no row names, which the start-up sweep removes ([`disk::sweep`]); a
+//!    client that hangs up cannot separate a picture from its row (the API stores in
+//!    a task of its own). Proved by `tests/hardening.rs`
+//!    (`hung_up_requests_and_crashes_leave_no_picture_without_a_row`,
+//!    `a_full_disk_is_a_507_leaves_nothing_half_written_and_heals_itself`: a 6 MB
+//!    tmpfs) and `disk::tests`.
+//! 4. **Nothing queued is dropped to make room.** The budget ([`budget`]) refuses new
+//!    records instead (507); only pictures S3 confirmed and past `retention_days` are
+//!    pruned. Proved by `budget::tests`, `scans::tests` and
+//!    `tests/image.rs` (`the_storage_budget_refuses_new_scans_with_507_...`),
+//!    `tests/hardening.rs` (`concurrent_sheets_cannot_overrun_the_storage_budget_...`).
+//! 5. **An upload is done only once S3 confirmed it.** [`queue::settle`] marks an item
+//!    done only for an ack, which the worker builds after a successful PUT. Proved by
+//!    `sync::tests` (a PUT whose answer is lost is repeated with the same bytes) and
+//!    `tests/sync.rs`.
 //!
 //! # What it owns
-//! - The database file `{data_dir}/carenco.db` and its schema (see [`schema`]).
-//! - All queries. Callers get typed rows, never a `Connection`.
+//! - The database file `{data_dir}/carenco.db` and its schema ([`schema`]).
+//! - Scans and their group-committing writer ([`scans`]), health records ([`health`]),
+//!   the calibration history ([`calibration`]), the outbox ([`outbox`]: enqueue,
+//!   heartbeats) and the upload queue ([`queue`]: claim due, settle, documents,
+//!   status), the storage budget and retention ([`budget`]), and the picture files
+//!   and the disk ([`disk`]).
+//! - Callers get typed rows and typed errors ([`StoreError`] and each module's own)
+//!   through async methods on [`Store`] (each module adds its own `impl Store`): no
+//!   `rusqlite`, SQL text or connection outside this module. [`Store::call`] and
+//!   [`Store::call_blocking`] stay public for tests that inspect the file.
 //!
 //! # Invariants
-//! - WAL journal with `synchronous=FULL`: a transaction that returned is on disk, so
-//!   the API may answer 200 after it (store-and-forward rule 1).
 //! - Every write is an `IMMEDIATE` transaction: a deferred one that upgrades to a write
 //!   gets `SQLITE_BUSY` at once, ignoring `busy_timeout`.
 //! - Blocking SQLite work never runs on the async runtime: [`Store::call`] moves it to
@@ -16,7 +52,12 @@
 //!   version of this program is refused ([`StoreError::TooNew`]) rather than opened:
 //!   an older binary must never "repair" a newer schema.
 
+pub mod budget;
+pub mod calibration;
 pub mod disk;
+pub mod health;
+pub mod outbox;
+pub mod queue;
 pub mod scans;
 pub mod schema;
 
@@ -58,6 +99,20 @@ pub enum StoreError {
     Poisoned,
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("stored calibration: {0}")]
+    Calibration(#[from] crate::footprint::calibration::CalibrationError),
+}
+
+impl StoreError {
+    /// An SQLite error that means the disk is full (`SQLITE_FULL`, which is what a
+    /// full disk gives under WAL).
+    pub fn is_sqlite_full(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DiskFull
+        )
+    }
 }
 
 /// Handle to the database; cheap to clone.
@@ -232,14 +287,7 @@ impl Store {
 }
 
 /// Now, as RFC 3339 UTC with milliseconds (the format of every `*_at` column).
-pub fn now_rfc3339() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let now = now
-        .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
-        .unwrap_or(now);
-    now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| now.unix_timestamp().to_string())
-}
+pub use crate::timestamp::now_rfc3339;
 
 /// What [`Store::probe`] found.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -247,6 +295,73 @@ pub struct DbStatus {
     pub schema_version: i64,
     pub scans: i64,
     pub health_records: i64,
+}
+
+/// Rows for the unit tests of the modules that read them (budget, queue, sync).
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::Path;
+
+    use super::outbox::{self, ItemKind, NewItem};
+    use super::Store;
+
+    /// Writes the picture file `images/{scan_id}.png`, a scan row naming it, and its
+    /// outbox items, as `PUT /image` does: the picture's, and with `record` the row's
+    /// JSON document's too. Returns their outbox ids (the record's is 0 without one).
+    pub fn insert_scan(
+        store: &Store,
+        dir: &Path,
+        scan_id: &str,
+        picture: &[u8],
+        record: bool,
+    ) -> [i64; 2] {
+        let file = format!("images/{scan_id}.png");
+        std::fs::create_dir_all(dir.join("images")).unwrap();
+        std::fs::write(dir.join(&file), picture).unwrap();
+        let scan_id = scan_id.to_string();
+        let bytes = picture.len() as i64;
+        store
+            .call_blocking(move |conn| {
+                let tx = conn.transaction()?;
+                tx.execute(
+                    "INSERT INTO scans (scan_id, user_id, created_at, source, rows, cols, pitch_mm,
+                        raw_cells, metrics_json, image_file, image_mime, image_bytes, image_key, url)
+                     VALUES (?1, 'u1', '2026-01-01T00:00:00.000Z', 'data', 1, 1, 10.0, x'0000',
+                        '{}', ?2, 'image/png', ?3, ?4, 'local:x')",
+                    rusqlite::params![scan_id, file, bytes, format!("k/{scan_id}.png")],
+                )?;
+                let mut ids = [0; 2];
+                ids[0] = outbox::enqueue(
+                    &tx,
+                    &NewItem {
+                        kind: ItemKind::ScanImage,
+                        ref_id: &scan_id,
+                        s3_key: &format!("k/{scan_id}.png"),
+                        local_file: Some(&file),
+                        content_type: "image/png",
+                        bytes: bytes as u64,
+                    },
+                    "2026-01-01T00:00:00.000Z",
+                )?;
+                if record {
+                    ids[1] = outbox::enqueue(
+                        &tx,
+                        &NewItem {
+                            kind: ItemKind::ScanRecord,
+                            ref_id: &scan_id,
+                            s3_key: &format!("k/{scan_id}.json"),
+                            local_file: None,
+                            content_type: "application/json",
+                            bytes: bytes as u64,
+                        },
+                        "2026-01-01T00:00:00.000Z",
+                    )?;
+                }
+                tx.commit()?;
+                Ok(ids)
+            })
+            .unwrap()
+    }
 }
 
 #[cfg(test)]

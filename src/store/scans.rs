@@ -28,7 +28,7 @@ use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Store, StoreError};
-use crate::sync::outbox::{self, ItemKind, NewItem};
+use crate::store::outbox::{self, ItemKind, NewItem};
 
 /// Largest number of scans committed in one transaction.
 pub const MAX_BATCH: usize = 64;
@@ -232,7 +232,7 @@ impl ScanWriter {
 /// the database again (other writers, OCR records and upload acks, change it too).
 const USAGE_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// The writer's running total of the storage used (what [`crate::sync::budget::usage`]
+/// The writer's running total of the storage used (what [`crate::store::budget::usage`]
 /// would answer), so that a batch does not sum every row of `scans` (a full scan that
 /// grows with the table) when the budget is far from full.
 ///
@@ -376,7 +376,7 @@ fn admit(
     scans: &[NewScan],
     cache: &mut UsageCache,
 ) -> Result<(Vec<Option<String>>, u64), StoreError> {
-    use crate::sync::budget;
+    use crate::store::budget;
     let incoming: u64 = scans.iter().map(|s| s.image_bytes + s.record_bytes).sum();
     let mut used = match cache.trusted(incoming, budget.bytes) {
         Some(used) => used,
@@ -533,6 +533,33 @@ pub fn image_file(
         )?
         .query_row([scan_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?)
+}
+
+/// The reads of the scans API as async calls (on the blocking pool).
+impl Store {
+    /// [`list`].
+    pub async fn scans(
+        &self,
+        user_id: Option<String>,
+        before: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<ScanSummary>, StoreError> {
+        self.call(move |c| list(c, user_id.as_deref(), before.as_deref(), limit))
+            .await
+    }
+
+    /// [`get`].
+    pub async fn scan(&self, scan_id: String) -> Result<Option<ScanSummary>, StoreError> {
+        self.call(move |c| get(c, &scan_id)).await
+    }
+
+    /// [`image_file`].
+    pub async fn scan_image_file(
+        &self,
+        scan_id: String,
+    ) -> Result<Option<(String, String, bool)>, StoreError> {
+        self.call(move |c| image_file(c, &scan_id)).await
+    }
 }
 
 #[cfg(test)]

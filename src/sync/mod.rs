@@ -4,7 +4,7 @@
 //! 1. A scan or health record is committed to SQLite (row + picture file, fsynced)
 //!    before the API answers 200. Power loss after the answer loses nothing.
 //! 2. The outbox row is written in the same transaction as the record it uploads
-//!    ([`outbox::enqueue`] takes the caller's transaction).
+//!    (`store::outbox::enqueue` takes the caller's transaction).
 //! 3. An item is marked uploaded only after S3 confirmed the PUT; a crash in between
 //!    means it is uploaded again, to the same key (keys are deterministic: [`keys`]).
 //! 4. Nothing queued is ever dropped to make room: when the local storage budget is
@@ -15,25 +15,23 @@
 //!    `{prefix}/{device_id}/records/{kind}/{record_id}.json`.
 //!
 //! # What this module owns
-//! - [`outbox`]: writing items (inside the caller's transaction), and the kiosk's
-//!   heartbeat (`crate::fleet`): the lowest-priority item, replaced rather than queued
-//!   when the queue is long.
-//! - [`worker`]: the upload state machine and its loop; [`object_store`]: where
-//!   uploads go (aws-sdk-s3).
-//! - [`budget`]: the local storage budget and retention pruning.
-//! - [`SyncHandle`] (in `AppState`): wake the worker, wait for an upload, read the
+//! - [`worker`]: the upload state machine (what to start, how long to back off) and
+//!   its loop; [`object_store`]: where uploads go (aws-sdk-s3); [`keys`]: the S3 keys.
+//! - [`SyncHandle`] (in `service::Service`): wake the worker, wait for an upload, read the
 //!   status shown on `GET /sync`, `/check` and `/metrics`.
 //!
+//! The queue's rows are the store's: `store::outbox` (enqueue, heartbeats),
+//! `store::queue` (claim due, settle, the documents uploaded, status) and
+//! `store::budget` (the storage budget, retention pruning).
+//!
 //! # What the tests prove (each rule has one)
-//! Rule 2: `outbox::tests`; rule 3: the crash test in `tests/sync.rs` (the binary
+//! Rule 2: `store::outbox::tests`; rule 3: the crash test in `tests/sync.rs` (the binary
 //! SIGKILLed mid-upload, every scan in S3 once with the right bytes) and
-//! `worker::tests`; rule 4: `budget::tests`; rule 5: `worker::tests` (backoff) and the
+//! `worker::tests`; rule 4: `store::budget::tests`; rule 5: `worker::tests` (backoff) and the
 //! S3 outage tests in `tests/sync.rs`; rule 6: `keys::tests`.
 
-pub mod budget;
 pub mod keys;
 pub mod object_store;
-pub mod outbox;
 pub mod worker;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,12 +42,12 @@ use futures::future::BoxFuture;
 use serde::Serialize;
 use tokio::sync::{watch, Notify};
 
-use crate::app::{ComponentStatus, StatusComponent};
 use crate::config::Config;
+use crate::status::{ComponentStatus, StatusComponent};
 use crate::store::{now_rfc3339, Store, StoreError};
 
+pub use crate::store::queue::{Item, KindStatus};
 pub use object_store::{ObjectStore, PutError, S3ObjectStore};
-pub use worker::Item;
 
 /// State shared by the worker, the API handlers and `/check`.
 pub struct SyncShared {
@@ -109,7 +107,7 @@ impl SyncShared {
     }
 }
 
-/// The handle in `AppState`: wake the worker, wait for uploads, read the status.
+/// The handle in `service::Service`: wake the worker, wait for uploads, read the status.
 #[derive(Clone)]
 pub struct SyncHandle {
     shared: Arc<SyncShared>,
@@ -176,28 +174,7 @@ impl SyncHandle {
         loop {
             progress.mark_unchanged();
             let check = std::mem::take(&mut pending);
-            let still = self
-                .shared
-                .store
-                .call(move |conn| {
-                    let mut stmt =
-                        conn.prepare_cached("SELECT done_at IS NULL FROM outbox WHERE id = ?1")?;
-                    let mut still = Vec::new();
-                    for id in check {
-                        let not_done: Option<bool> = stmt
-                            .query_row([id], |r| r.get(0))
-                            .map(Some)
-                            .or_else(|e| match e {
-                            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                            e => Err(e),
-                        })?;
-                        if not_done.unwrap_or(true) {
-                            still.push(id);
-                        }
-                    }
-                    Ok(still)
-                })
-                .await;
+            let still = self.shared.store.not_done(check).await;
             match still {
                 Ok(still) if still.is_empty() => return true,
                 Ok(still) => pending = still,
@@ -213,35 +190,7 @@ impl SyncHandle {
     /// The queue's status (`GET /sync`, `/check`, `/metrics`): records and pictures;
     /// heartbeats (the kiosk's own status documents) are not counted.
     pub async fn status(&self) -> Result<SyncStatus, StoreError> {
-        let per_kind = self
-            .shared
-            .store
-            .call(|conn| {
-                let mut stmt = conn.prepare_cached(
-                    "SELECT kind,
-                        SUM(done_at IS NULL), SUM(CASE WHEN done_at IS NULL THEN bytes ELSE 0 END),
-                        SUM(done_at IS NOT NULL), SUM(attempts) - SUM(done_at IS NOT NULL),
-                        MIN(CASE WHEN done_at IS NULL THEN created_at END), MAX(done_at),
-                        (SELECT last_error FROM outbox o2 WHERE o2.kind = outbox.kind
-                            AND o2.done_at IS NULL AND o2.last_error IS NOT NULL
-                            ORDER BY o2.next_attempt_ms DESC LIMIT 1)
-                     FROM outbox WHERE kind <> ?1 GROUP BY kind ORDER BY kind",
-                )?;
-                let rows = stmt.query_map([outbox::HEARTBEAT_KIND], |r| {
-                    Ok(KindStatus {
-                        kind: r.get(0)?,
-                        pending: r.get::<_, i64>(1)?.max(0) as u64,
-                        pending_bytes: r.get::<_, i64>(2)?.max(0) as u64,
-                        uploaded_total: r.get::<_, i64>(3)?.max(0) as u64,
-                        failed_attempts_total: r.get::<_, i64>(4)?.max(0) as u64,
-                        oldest_pending_at: r.get(5)?,
-                        last_success: r.get(6)?,
-                        last_error: r.get(7)?,
-                    })
-                })?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
-            .await?;
+        let per_kind = self.shared.store.status_per_kind().await?;
         let rt = match self.shared.runtime.lock() {
             Ok(rt) => rt.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
@@ -310,20 +259,6 @@ pub struct SyncStatus {
     pub uploads_ok_since_start: u64,
     pub uploads_failed_since_start: u64,
     pub per_kind: Vec<KindStatus>,
-}
-
-/// The queue of one kind of item.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct KindStatus {
-    /// `scan_image`, `scan_record`, `health_image` or `health_record`.
-    pub kind: String,
-    pub pending: u64,
-    pub pending_bytes: u64,
-    pub uploaded_total: u64,
-    pub failed_attempts_total: u64,
-    pub oldest_pending_at: Option<String>,
-    pub last_success: Option<String>,
-    pub last_error: Option<String>,
 }
 
 impl SyncStatus {
@@ -459,46 +394,6 @@ mod tests {
         }
     }
 
-    fn insert_scan(store: &Store, dir: &std::path::Path) -> [i64; 2] {
-        std::fs::create_dir_all(dir.join("images")).unwrap();
-        std::fs::write(dir.join("images/s1.png"), b"picture").unwrap();
-        store
-            .call_blocking(|conn| {
-                let tx = conn.transaction()?;
-                tx.execute(
-                    "INSERT INTO scans (scan_id, user_id, created_at, source, rows, cols, pitch_mm,
-                        raw_cells, metrics_json, image_file, image_mime, image_bytes, image_key, url)
-                     VALUES ('s1', 'u1', '2026-01-01T00:00:00.000Z', 'data', 1, 1, 10.0, x'0000',
-                        '{}', 'images/s1.png', 'image/png', 7, 'k/s1.png', 'local:k/s1.png')",
-                    [],
-                )?;
-                let mut ids = [0; 2];
-                for (i, (kind, key, file)) in [
-                    (outbox::ItemKind::ScanImage, "k/s1.png", Some("images/s1.png")),
-                    (outbox::ItemKind::ScanRecord, "k/s1.json", None),
-                ]
-                .into_iter()
-                .enumerate()
-                {
-                    ids[i] = outbox::enqueue(
-                        &tx,
-                        &outbox::NewItem {
-                            kind,
-                            ref_id: "s1",
-                            s3_key: key,
-                            local_file: file,
-                            content_type: "application/octet-stream",
-                            bytes: 7,
-                        },
-                        "2026-01-01T00:00:00.000Z",
-                    )?;
-                }
-                tx.commit()?;
-                Ok(ids)
-            })
-            .unwrap()
-    }
-
     /// Rule 3: S3 received the record but the worker died before hearing back. The
     /// item stays queued, and the next worker uploads it again to the same key with
     /// the same bytes, although the picture's ack changed the scan row in between.
@@ -512,7 +407,7 @@ mod tests {
         let handle = SyncHandle::new(Arc::new(config), store.clone());
         let bucket = Arc::new(MemoryBucket::default());
         bucket.hang_records.store(true, Ordering::SeqCst);
-        let ids = insert_scan(&store, dir.path());
+        let ids = crate::store::testing::insert_scan(&store, dir.path(), "s1", b"picture", true);
 
         let (stop_tx, stop) = watch::channel(false);
         let worker = handle.spawn_worker(bucket.clone(), stop).unwrap();

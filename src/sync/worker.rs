@@ -2,7 +2,7 @@
 //!
 //! [`Machine`] is the decision logic and does no I/O (STYLE.md #2): it is told what
 //! was claimed and how each upload ended, and answers with [`Action`]s. [`run`] is the
-//! thin async loop around it: it claims due rows, runs uploads on a `JoinSet` (at most
+//! thin async loop around it: it claims due rows (`store::queue`), runs uploads on a `JoinSet` (at most
 //! `s3.concurrency` at once), applies the actions to the database, and sleeps until
 //! the next item is due, a new item arrives ([`super::SyncHandle::wake`]) or the
 //! service stops.
@@ -20,14 +20,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::object_store::ObjectStore;
-use super::outbox::{ItemKind, HEARTBEAT_KIND};
 use super::SyncShared;
-use crate::store::{now_rfc3339, Store, StoreError};
+use crate::store::outbox::ItemKind;
+use crate::store::queue::Settled;
+pub use crate::store::queue::{now_ms, Item};
+use crate::store::{Store, StoreError};
 
 /// Capped exponential backoff with jitter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,20 +56,6 @@ impl Backoff {
         };
         half + ((capped - half) as f64 * jitter) as u64
     }
-}
-
-/// One outbox row to upload.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Item {
-    pub id: i64,
-    pub kind: ItemKind,
-    pub ref_id: String,
-    pub s3_key: String,
-    pub local_file: Option<String>,
-    pub content_type: String,
-    pub bytes: u64,
-    /// Attempts made before this one.
-    pub attempts: u32,
 }
 
 /// What the loop must do next.
@@ -162,151 +149,6 @@ impl Machine {
     }
 }
 
-/// Unix time in ms (the unit of `outbox.next_attempt_ms`).
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-/// Due items (not among `skip`), oldest due first, and when the next not-yet-due item
-/// falls due. Heartbeats come last: only the slots no other due item takes.
-pub fn claim_due(
-    conn: &Connection,
-    now_ms: i64,
-    limit: usize,
-    skip: &HashSet<i64>,
-) -> Result<(Vec<Item>, Option<i64>), StoreError> {
-    let mut items = claim_kind(conn, now_ms, limit, skip, false)?;
-    if items.len() < limit {
-        let more = claim_kind(conn, now_ms, limit - items.len(), skip, true)?;
-        items.extend(more);
-    }
-    let next: Option<i64> = conn
-        .query_row(
-            "SELECT MIN(next_attempt_ms) FROM outbox WHERE done_at IS NULL AND next_attempt_ms > ?1",
-            [now_ms],
-            |r| r.get(0),
-        )
-        .optional()?
-        .flatten();
-    Ok((items, next))
-}
-
-/// Due items of the heartbeat kind (`heartbeats`) or of every other kind.
-fn claim_kind(
-    conn: &Connection,
-    now_ms: i64,
-    limit: usize,
-    skip: &HashSet<i64>,
-    heartbeats: bool,
-) -> Result<Vec<Item>, StoreError> {
-    let mut stmt = conn.prepare_cached(if heartbeats {
-        "SELECT id, kind, ref_id, s3_key, local_file, content_type, bytes, attempts
-         FROM outbox WHERE done_at IS NULL AND next_attempt_ms <= ?1 AND kind = ?3
-         ORDER BY next_attempt_ms, id LIMIT ?2"
-    } else {
-        "SELECT id, kind, ref_id, s3_key, local_file, content_type, bytes, attempts
-         FROM outbox WHERE done_at IS NULL AND next_attempt_ms <= ?1 AND kind <> ?3
-         ORDER BY next_attempt_ms, id LIMIT ?2"
-    })?;
-    let rows = stmt.query_map(
-        params![now_ms, (limit + skip.len()) as i64, HEARTBEAT_KIND],
-        |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, i64>(6)?,
-                r.get::<_, i64>(7)?,
-            ))
-        },
-    )?;
-    let mut items = Vec::new();
-    for row in rows {
-        let (id, kind, ref_id, s3_key, local_file, content_type, bytes, attempts) = row?;
-        if skip.contains(&id) || items.len() >= limit {
-            continue;
-        }
-        let Some(kind) = ItemKind::parse(&kind) else {
-            // A kind written by a newer version: leave it queued for that version.
-            tracing::warn!(item = id, kind, "outbox item of unknown kind skipped");
-            continue;
-        };
-        items.push(Item {
-            id,
-            kind,
-            ref_id,
-            s3_key,
-            local_file,
-            content_type,
-            bytes: bytes.max(0) as u64,
-            attempts: attempts.clamp(0, i64::from(u32::MAX)) as u32,
-        });
-    }
-    Ok(items)
-}
-
-/// Applies acks and retries in one transaction (one fsync for a batch of uploads).
-pub fn apply(conn: &mut Connection, actions: &[Action]) -> Result<(), StoreError> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let now = now_rfc3339();
-    for action in actions {
-        match action {
-            Action::Ack { item } if item.kind == ItemKind::Heartbeat => {
-                // A heartbeat row may have been pointed at a newer document while this
-                // upload ran: then it stays queued for that one.
-                tx.execute(
-                    "UPDATE outbox SET done_at = ?1, attempts = attempts + 1, last_error = NULL
-                     WHERE id = ?2 AND ref_id = ?3 AND s3_key = ?4",
-                    params![now, item.id, item.ref_id, item.s3_key],
-                )?;
-                super::outbox::forget_unqueued_heartbeats(&tx)?;
-            }
-            Action::Ack { item } => {
-                tx.execute(
-                    "UPDATE outbox SET done_at = ?1, attempts = attempts + 1, last_error = NULL
-                     WHERE id = ?2",
-                    params![now, item.id],
-                )?;
-                let table = match item.kind {
-                    ItemKind::ScanImage => Some("UPDATE scans SET uploaded_at = ?1 WHERE scan_id = ?2 AND uploaded_at IS NULL"),
-                    ItemKind::HealthImage => Some("UPDATE health_records SET uploaded_at = ?1 WHERE record_id = ?2 AND uploaded_at IS NULL"),
-                    ItemKind::ScanRecord | ItemKind::HealthRecord | ItemKind::Heartbeat => None,
-                };
-                if let Some(sql) = table {
-                    tx.execute(sql, params![now, item.ref_id])?;
-                }
-                if matches!(item.kind, ItemKind::ScanRecord | ItemKind::HealthRecord) {
-                    tx.execute(
-                        "DELETE FROM kv WHERE key = ?1",
-                        [super::outbox::clock_unsynced_key(&item.ref_id)],
-                    )?;
-                }
-            }
-            Action::Retry {
-                item,
-                attempts,
-                next_attempt_ms,
-                error,
-            } => {
-                tx.execute(
-                    "UPDATE outbox SET attempts = ?1, next_attempt_ms = ?2, last_error = ?3
-                     WHERE id = ?4",
-                    params![i64::from(*attempts), next_attempt_ms, error, item.id],
-                )?;
-            }
-            Action::Upload(_) => {}
-        }
-    }
-    tx.commit()?;
-    Ok(())
-}
-
 /// Errors building what an item uploads.
 #[derive(Debug, thiserror::Error)]
 pub enum PayloadError {
@@ -330,13 +172,7 @@ pub async fn payload(store: &Store, data_dir: &Path, item: &Item) -> Result<Byte
     match (&item.local_file, item.kind) {
         (_, ItemKind::Heartbeat) => {
             let key = item.ref_id.clone();
-            let doc: Option<String> = store
-                .call(move |conn| {
-                    Ok(conn
-                        .query_row("SELECT value FROM kv WHERE key = ?1", [&key], |r| r.get(0))
-                        .optional()?)
-                })
-                .await?;
+            let doc = store.heartbeat_document(key).await?;
             doc.map(Bytes::from)
                 .ok_or_else(|| PayloadError::MissingRow {
                     kind: "heartbeat",
@@ -352,96 +188,20 @@ pub async fn payload(store: &Store, data_dir: &Path, item: &Item) -> Result<Byte
         }
         (None, kind) => {
             let id = item.ref_id.clone();
-            let doc = store
-                .call(move |conn| record_document(conn, kind, &id))
-                .await??;
+            let doc =
+                store
+                    .record_document(kind, id)
+                    .await?
+                    .ok_or_else(|| PayloadError::MissingRow {
+                        kind: match kind {
+                            ItemKind::ScanRecord | ItemKind::ScanImage => "scan",
+                            _ => "health record",
+                        },
+                        id: item.ref_id.clone(),
+                    })?;
             Ok(Bytes::from(serde_json::to_vec(&doc)?))
         }
     }
-}
-
-fn record_document(
-    conn: &Connection,
-    kind: ItemKind,
-    id: &str,
-) -> Result<Result<serde_json::Value, PayloadError>, StoreError> {
-    use base64::Engine as _;
-    let (sql, what) = match kind {
-        ItemKind::ScanRecord | ItemKind::ScanImage => (
-            "SELECT scan_id, user_id, created_at, source, wire_format, rows, cols, pitch_mm,
-                    raw_cells, load_cell, weight_kg, weight_source, arch_type, metrics_json,
-                    image_mime, image_bytes, image_key, url
-             FROM scans WHERE scan_id = ?1",
-            "scan",
-        ),
-        ItemKind::HealthRecord | ItemKind::HealthImage | ItemKind::Heartbeat => (
-            "SELECT record_id, user_id, created_at, engine, model, report_json, image_mime,
-                    image_bytes, image_key
-             FROM health_records WHERE record_id = ?1",
-            "health record",
-        ),
-    };
-    let parse = |text: String| -> serde_json::Value {
-        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
-    };
-    let doc = match what {
-        "scan" => conn
-            .query_row(sql, [id], |r| {
-                let raw: Vec<u8> = r.get(8)?;
-                Ok(serde_json::json!({
-                    "scan_id": r.get::<_, String>(0)?,
-                    "user_id": r.get::<_, String>(1)?,
-                    "created_at": r.get::<_, String>(2)?,
-                    "source": r.get::<_, String>(3)?,
-                    "wire_format": r.get::<_, Option<String>>(4)?,
-                    "rows": r.get::<_, i64>(5)?,
-                    "cols": r.get::<_, i64>(6)?,
-                    "pitch_mm": r.get::<_, f64>(7)?,
-                    "raw_cells_u16le_base64": base64::engine::general_purpose::STANDARD.encode(raw),
-                    "load_cell": r.get::<_, Option<i64>>(9)?,
-                    "weight_kg": r.get::<_, Option<f64>>(10)?,
-                    "weight_source": r.get::<_, Option<String>>(11)?,
-                    "arch_type": r.get::<_, Option<String>>(12)?,
-                    "metrics": parse(r.get::<_, String>(13)?),
-                    "image_mime": r.get::<_, String>(14)?,
-                    "image_bytes": r.get::<_, i64>(15)?,
-                    "image_key": r.get::<_, String>(16)?,
-                    "url": r.get::<_, String>(17)?,
-                }))
-            })
-            .optional()?,
-        _ => conn
-            .query_row(sql, [id], |r| {
-                Ok(serde_json::json!({
-                    "record_id": r.get::<_, String>(0)?,
-                    "user_id": r.get::<_, Option<String>>(1)?,
-                    "created_at": r.get::<_, String>(2)?,
-                    "engine": r.get::<_, String>(3)?,
-                    "model": r.get::<_, Option<String>>(4)?,
-                    "report": parse(r.get::<_, String>(5)?),
-                    "image_mime": r.get::<_, String>(6)?,
-                    "image_bytes": r.get::<_, i64>(7)?,
-                    "image_key": r.get::<_, String>(8)?,
-                }))
-            })
-            .optional()?,
-    };
-    let clock_synced = conn
-        .query_row(
-            "SELECT 1 FROM kv WHERE key = ?1",
-            [super::outbox::clock_unsynced_key(id)],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_none();
-    let doc = doc.map(|mut doc| {
-        doc["clock_synced"] = clock_synced.into();
-        doc
-    });
-    Ok(doc.ok_or_else(|| PayloadError::MissingRow {
-        kind: what,
-        id: id.to_string(),
-    }))
 }
 
 /// Longest sleep between looks at the queue when nothing wakes the worker: a backstop
@@ -501,13 +261,9 @@ pub async fn run(
     loop {
         if retention_days > 0 && Instant::now() >= next_prune {
             next_prune = Instant::now() + PRUNE_EVERY;
-            let dir = data_dir.clone();
-            let cutoff = super::budget::cutoff(retention_days);
             let pruned = shared
                 .store
-                .call(move |conn| {
-                    super::budget::prune_uploaded(conn, &dir, retention_days, &cutoff)
-                })
+                .prune_uploaded(data_dir.clone(), retention_days)
                 .await;
             if let Err(error) = pruned {
                 tracing::warn!(%error, "pruning uploaded pictures failed");
@@ -517,10 +273,7 @@ pub async fn run(
         if machine.free_slots() > 0 {
             let skip = busy_ids.clone();
             let limit = machine.free_slots();
-            match reader
-                .call(move |conn| claim_due(conn, now_ms(), limit, &skip))
-                .await
-            {
+            match reader.claim_due(now_ms(), limit, skip).await {
                 Ok((items, next)) => {
                     next_due = next;
                     for action in machine.claimed(items) {
@@ -631,11 +384,14 @@ impl AckQueue {
         if self.running.is_some() || self.waiting.is_empty() {
             return;
         }
-        let actions = std::mem::take(&mut self.waiting);
-        let ids = actions.iter().filter_map(Action::item_id).collect();
+        let results: Vec<Settled> = std::mem::take(&mut self.waiting)
+            .into_iter()
+            .filter_map(Action::settled)
+            .collect();
+        let ids = results.iter().map(|r| r.item().id).collect();
         let store = store.clone();
         let task = tokio::spawn(async move {
-            if let Err(error) = store.call(move |conn| apply(conn, &actions)).await {
+            if let Err(error) = store.settle(results).await {
                 // Not acked means uploaded again later, to the same key: safe.
                 tracing::error!(%error, "cannot record upload results; they will be retried");
             }
@@ -658,10 +414,22 @@ impl AckQueue {
 }
 
 impl Action {
-    fn item_id(&self) -> Option<i64> {
+    /// The result to record, for an ack or a retry.
+    fn settled(self) -> Option<Settled> {
         match self {
             Action::Upload(_) => None,
-            Action::Ack { item } | Action::Retry { item, .. } => Some(item.id),
+            Action::Ack { item } => Some(Settled::Acked(item)),
+            Action::Retry {
+                item,
+                attempts,
+                next_attempt_ms,
+                error,
+            } => Some(Settled::Failed {
+                item,
+                attempts,
+                next_attempt_ms,
+                error,
+            }),
         }
     }
 }
@@ -753,90 +521,6 @@ mod tests {
         assert_eq!(m.claimed(vec![item(1)]).len(), 1);
         assert!(m.claimed(vec![item(1)]).is_empty());
         assert!(m.is_in_flight(1));
-    }
-
-    /// Heartbeats never take a slot a scan or record could use, even when they have
-    /// waited longer; a heartbeat row re-pointed at a newer document while its upload
-    /// ran is not acked, so the newer document still goes out.
-    #[tokio::test]
-    async fn heartbeats_are_claimed_last_and_a_replaced_one_is_not_acked() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let claimed = store
-            .call_blocking(|conn| {
-                let tx = conn.transaction()?;
-                super::super::outbox::enqueue_heartbeat(
-                    &tx,
-                    "p/d/status/latest.json",
-                    "p/d/status/history/1.json",
-                    "{\"n\":1}",
-                    "2026-01-01T00:00:00Z",
-                )?;
-                tx.execute("UPDATE outbox SET next_attempt_ms = 1", [])?;
-                super::super::outbox::enqueue(
-                    &tx,
-                    &super::super::outbox::NewItem {
-                        kind: ItemKind::ScanRecord,
-                        ref_id: "s1",
-                        s3_key: "p/d/records/scan/s1.json",
-                        local_file: None,
-                        content_type: "application/json",
-                        bytes: 1,
-                    },
-                    "2026-01-01T00:00:00Z",
-                )?;
-                tx.execute(
-                    "UPDATE outbox SET next_attempt_ms = 5 WHERE kind = 'scan_record'",
-                    [],
-                )?;
-                tx.commit()?;
-                let one = claim_due(conn, 10, 1, &HashSet::new())?.0;
-                let all = claim_due(conn, 10, 10, &HashSet::new())?.0;
-                Ok((one, all))
-            })
-            .unwrap();
-        assert_eq!(claimed.0.len(), 1);
-        assert_eq!(claimed.0[0].kind, ItemKind::ScanRecord);
-        assert_eq!(claimed.1.len(), 3);
-        assert_eq!(claimed.1[0].kind, ItemKind::ScanRecord);
-        let latest = claimed
-            .1
-            .iter()
-            .find(|i| i.s3_key.ends_with("latest.json"))
-            .unwrap()
-            .clone();
-        let body = payload(&store, dir.path(), &latest).await.unwrap();
-        assert_eq!(&body[..], b"{\"n\":1}");
-
-        // A newer heartbeat arrives while `latest` uploads; the old upload's ack must
-        // leave the row queued.
-        store
-            .call_blocking(|conn| {
-                let tx = conn.transaction()?;
-                super::super::outbox::enqueue_heartbeat(
-                    &tx,
-                    "p/d/status/latest.json",
-                    "p/d/status/history/2.json",
-                    "{\"n\":2}",
-                    "2026-01-01T00:00:05Z",
-                )?;
-                tx.commit()?;
-                Ok(())
-            })
-            .unwrap();
-        store
-            .call(move |conn| apply(conn, &[Action::Ack { item: latest }]))
-            .await
-            .unwrap();
-        let latest = store
-            .call_blocking(|conn| claim_due(conn, i64::MAX, 10, &HashSet::new()))
-            .unwrap()
-            .0
-            .into_iter()
-            .find(|i| i.s3_key.ends_with("latest.json"))
-            .expect("still queued");
-        let body = payload(&store, dir.path(), &latest).await.unwrap();
-        assert_eq!(&body[..], b"{\"n\":2}");
     }
 
     proptest! {

@@ -7,9 +7,9 @@ use std::io::Write as _;
 use std::path::Path;
 
 use carenco_edge::config::S3Config;
+use carenco_edge::store::outbox::{self, ItemKind, NewItem};
 use carenco_edge::store::{now_rfc3339, Store};
 use carenco_edge::sync::keys::{self, RecordKind};
-use carenco_edge::sync::outbox::{self, ItemKind, NewItem};
 
 /// A scan written by [`insert_scan`].
 #[derive(Debug, Clone)]

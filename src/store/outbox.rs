@@ -12,7 +12,7 @@
 //! that each heartbeat points at its newest document, and when the queue is long
 //! ([`HEARTBEAT_LONG_QUEUE`]) a new history document replaces the newest one still
 //! queued. The worker uploads heartbeats only when nothing else is due
-//! ([`super::worker::claim_due`]).
+//! ([`super::queue::claim_due`]).
 
 use rusqlite::{params, OptionalExtension, Transaction};
 
@@ -195,6 +195,20 @@ pub fn forget_unqueued_heartbeats(tx: &Transaction<'_>) -> Result<(), StoreError
         [HEARTBEAT_KIND],
     )?;
     Ok(())
+}
+
+impl crate::store::Store {
+    /// [`enqueue_heartbeat`] in a transaction of its own.
+    pub async fn enqueue_heartbeat(
+        &self,
+        latest_key: String,
+        history_key: String,
+        doc: String,
+        now_rfc3339: String,
+    ) -> Result<HeartbeatQueued, StoreError> {
+        self.write(move |tx| enqueue_heartbeat(tx, &latest_key, &history_key, &doc, &now_rfc3339))
+            .await
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ pub const STANDARD_GRAVITY: f32 = 9.806_65;
 
 /// Force per cell in newtons after calibration, plus what the frame says about weight.
 ///
-/// Same orientation as [`crate::scanner::Frame`]: row 0 toes, column 0 the person's left.
+/// Same orientation as [`crate::mat::Frame`]: row 0 toes, column 0 the person's left.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PressureGrid {
     pub rows: usize,

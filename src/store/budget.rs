@@ -2,8 +2,8 @@
 //!
 //! `storage.budget_bytes` bounds what pictures and queued uploads may take on the SD
 //! card. Handlers that store something new call [`ensure_room`] first; when the budget
-//! is used up they answer 507 (`ApiError::insufficient_storage`, via the `From` impl
-//! below) and the kiosk tells the user why.
+//! is used up they answer 507 (`api::error` maps [`BudgetError`] to
+//! `ApiError::insufficient_storage`) and the kiosk tells the user why.
 //!
 //! Nothing queued is ever deleted to make room. The only thing that may go is a local
 //! picture that S3 has already confirmed (`uploaded_at` set) and that is older than
@@ -19,7 +19,6 @@ use std::path::Path;
 
 use rusqlite::{params, Connection};
 
-use crate::api::ApiError;
 use crate::config::Config;
 use crate::store::{Store, StoreError};
 
@@ -43,15 +42,6 @@ pub struct BudgetExceeded {
     pub used: u64,
     pub incoming: u64,
     pub budget: u64,
-}
-
-impl From<BudgetError> for ApiError {
-    fn from(e: BudgetError) -> ApiError {
-        match e {
-            BudgetError::Exceeded(e) => ApiError::insufficient_storage(e.to_string()),
-            BudgetError::Store(e) => ApiError::from(e),
-        }
-    }
 }
 
 /// What the budget covers right now.
@@ -179,44 +169,25 @@ pub fn prune_uploaded(
     Ok(pruned)
 }
 
+impl Store {
+    /// [`prune_uploaded`] with the cutoff of `retention_days` from now.
+    pub async fn prune_uploaded(
+        &self,
+        data_dir: std::path::PathBuf,
+        retention_days: u32,
+    ) -> Result<usize, StoreError> {
+        let cutoff = cutoff(retention_days);
+        self.call(move |conn| prune_uploaded(conn, &data_dir, retention_days, &cutoff))
+            .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::outbox::{self, ItemKind, NewItem};
 
-    /// Writes a scan with a picture of `bytes` bytes and its outbox items, like the
-    /// `/image` handler does.
     fn insert_scan(store: &Store, dir: &Path, scan_id: &str, bytes: usize) {
-        let file = format!("images/{scan_id}.png");
-        std::fs::create_dir_all(dir.join("images")).unwrap();
-        std::fs::write(dir.join(&file), vec![7u8; bytes]).unwrap();
-        let scan_id = scan_id.to_string();
-        store
-            .call_blocking(move |conn| {
-                let tx = conn.transaction()?;
-                tx.execute(
-                    "INSERT INTO scans (scan_id, user_id, created_at, source, rows, cols, pitch_mm,
-                        raw_cells, metrics_json, image_file, image_mime, image_bytes, image_key, url)
-                     VALUES (?1, 'u1', '2026-01-01T00:00:00.000Z', 'data', 1, 1, 10.0, x'0000',
-                        '{}', ?2, 'image/png', ?3, ?4, 'local:x')",
-                    params![scan_id, file, bytes as i64, format!("k/{scan_id}.png")],
-                )?;
-                outbox::enqueue(
-                    &tx,
-                    &NewItem {
-                        kind: ItemKind::ScanImage,
-                        ref_id: &scan_id,
-                        s3_key: &format!("k/{scan_id}.png"),
-                        local_file: Some(&file),
-                        content_type: "image/png",
-                        bytes: bytes as u64,
-                    },
-                    "2026-01-01T00:00:00.000Z",
-                )?;
-                tx.commit()?;
-                Ok(())
-            })
-            .unwrap();
+        crate::store::testing::insert_scan(store, dir, scan_id, &vec![7u8; bytes], false);
     }
 
     fn config(dir: &Path, budget: u64, retention_days: u32) -> Config {
@@ -242,18 +213,6 @@ mod tests {
             }
             other => panic!("expected Exceeded, got {other}"),
         }
-    }
-
-    #[tokio::test]
-    async fn a_full_budget_answers_507_in_both_languages() {
-        let err = ApiError::from(BudgetError::Exceeded(BudgetExceeded {
-            used: 10,
-            incoming: 5,
-            budget: 12,
-        }));
-        assert_eq!(err.status.as_u16(), 507);
-        assert!(err.message.contains("budget"));
-        assert!(!err.message_ko.is_empty());
     }
 
     #[tokio::test]
