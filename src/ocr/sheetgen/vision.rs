@@ -1,0 +1,1 @@
+//! Vision words (to come).
