@@ -296,7 +296,10 @@ mod tests {
                 continue;
             }
             let same = back.dimensions() == img.dimensions()
-                && back.pixels().zip(img.pixels()).all(|(a, b)| a[0].abs_diff(b[0]) <= 2);
+                && back
+                    .pixels()
+                    .zip(img.pixels())
+                    .all(|(a, b)| a[0].abs_diff(b[0]) <= 2);
             assert!(!same, "{} changes the picture", kind.name());
             // The square is still there, darker than the page around it.
             let min = back.pixels().map(|p| p[0]).min().unwrap_or(255);

@@ -407,7 +407,7 @@ impl Page<'_, '_> {
         if !unit.is_empty() {
             self.small(r + 8.0, y + 3.0, &format!("({unit})"));
         }
-        let fx = x + w * 0.52;
+        let fx = (x + w * 0.52).max(r + 60.0);
         let v = self.num(field);
         let fr = self.figure(fx, y, &v);
         if range {
@@ -460,8 +460,9 @@ impl Page<'_, '_> {
         let px = self.st.px;
         let r = self.label(x, y, key);
         self.small(r + 6.0, y + 3.0, unit);
-        let bx = x + w * 0.3;
-        let bw = w * 0.58;
+        let bx =
+            (x + w * 0.3).max(r + Canvas::width_in(self.c.font, self.st.px * 0.78, unit) + 20.0);
+        let bw = x + w * 0.88 - bx;
         for (i, s) in scale.iter().enumerate() {
             let tx = bx + i as f32 * bw / scale.len() as f32;
             self.c
@@ -676,8 +677,8 @@ impl Page<'_, '_> {
         };
         let mut y = self.title(x, y, w, key);
         let px = self.st.px;
-        let bx = x + w * 0.3;
-        let bw = w * 0.45;
+        let bx0 = x + w * 0.3;
+        let bw0 = w * 0.45;
         for seg in TABLE_ORDER {
             let idx = seg_index(seg);
             let pct = if fat {
@@ -685,7 +686,9 @@ impl Page<'_, '_> {
             } else {
                 self.p.lean_pct[idx]
             };
-            self.label(x, y, seg);
+            let r = self.label(x, y, seg);
+            let bx = bx0.max(r + 20.0);
+            let bw = (bx0 + bw0 - bx).max(w * 0.2);
             for (i, s) in [40, 60, 80, 100, 120, 140, 160].iter().enumerate() {
                 self.c.text(
                     bx + i as f32 * bw / 7.0,
@@ -721,9 +724,9 @@ impl Page<'_, '_> {
         let px = self.st.px;
         for seg in TABLE_ORDER {
             let idx = seg_index(seg);
-            self.label(x + 20.0, y, seg);
+            let r = self.label(x + 20.0, y, seg);
             let kg = self.seg_kg(fat, seg);
-            self.figure(x + w * 0.52, y, &kg);
+            self.figure((x + w * 0.52).max(r + 40.0), y, &kg);
             if self.st.fat_percent {
                 let pct = if fat {
                     self.p.fat_pct[idx]
@@ -832,14 +835,14 @@ impl Page<'_, '_> {
             "fat_control_kg",
             "muscle_control_kg",
         ] {
-            self.label(x, y, field);
+            let r = self.label(x, y, field);
             let v = self.p.number(field).unwrap_or(0.0);
             let text = if field == "target_weight_kg" {
                 self.with_unit(&print(field, v), "kg")
             } else {
                 self.signed(field, v)
             };
-            self.figure(fx, y, &text);
+            self.figure(fx.max(r + 30.0), y, &text);
             self.put(field, false);
             y += px
                 * if self.st.lang == Lang::KoSub {
@@ -860,14 +863,14 @@ impl Page<'_, '_> {
             ("waist_hip_ratio", "", true),
             ("visceral_fat_level", "", true),
         ] {
-            self.label(x, y, field);
+            let r = self.label(x, y, field);
             let v = self.num(field);
             let text = if unit.is_empty() {
                 v
             } else {
                 self.with_unit(&v, unit)
             };
-            let r = self.figure(fx, y, &text);
+            let r = self.figure(fx.max(r + 30.0), y, &text);
             if range {
                 let rt = self.range_text(field);
                 if self.st.range_under {
@@ -895,7 +898,13 @@ impl Page<'_, '_> {
         let px = self.st.px * 0.85;
         let hist = self.p.history.clone();
         let n = hist.len().max(1) as f32;
-        let cx = |i: usize| x + w * 0.28 + i as f32 * (w * 0.7 / n);
+        let widest = ["weight_kg", "skeletal_muscle_mass_kg", "percent_body_fat"]
+            .iter()
+            .map(|k| Canvas::width_in(self.c.font, px, &self.label_text(k)))
+            .fold(0.0f32, f32::max);
+        let start = (x + w * 0.28).max(x + widest + px * 2.5);
+        let step = (x + w - start) / n;
+        let cx = |i: usize| start + i as f32 * step;
         let mut ry = y;
         for (k, (key, unit)) in [
             ("weight_kg", "(kg)"),
@@ -906,8 +915,8 @@ impl Page<'_, '_> {
         .enumerate()
         {
             let label = self.label_text(key);
-            self.c.text(x, ry, px, &label, 50);
-            self.c.text(x + w * 0.2, ry + 2.0, px * 0.7, unit, 60);
+            let r = self.c.text(x, ry, px, &label, 50).right();
+            self.c.text(r + 8.0, ry + 2.0, px * 0.7, unit, 60);
             for (i, h) in hist.iter().enumerate() {
                 let v = [h.1, h.2, h.3][k];
                 let dy = self.rng.random_range(-4.0..4.0);
