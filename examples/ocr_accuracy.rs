@@ -113,9 +113,14 @@ fn main() {
     let split = match opt("--split").as_deref() {
         Some("tuning") => Split::Tuning,
         Some("held-out") | None => Split::HeldOut,
-        Some(other) => panic!("--split tuning|held-out, not {other}"),
+        Some(other) => {
+            eprintln!("--split tuning|held-out, not {other}");
+            std::process::exit(2);
+        }
     };
+    // `--per-family N`, or a bare N as the first version of this command took it.
     let per_family: usize = opt("--per-family")
+        .or_else(|| args.iter().find(|a| a.parse::<usize>().is_ok()).cloned())
         .and_then(|n| n.parse().ok())
         .unwrap_or(2);
     let kinds: Vec<Kind> = match opt("--kinds") {
