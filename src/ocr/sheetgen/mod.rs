@@ -154,7 +154,9 @@ impl Generator {
         })
     }
 
-    /// A clean sheet of the first generator's `layout` with random figures from `seed`.
+    /// A clean sheet of the first generator's `layout` with random figures from `seed`
+    /// (`Layout::Family(_)` draws the 370S layout: families are drawn by
+    /// [`Generator::render`]).
     pub fn sheet(&self, layout: Layout, seed: u64) -> Sheet {
         legacy::sheet(self, layout, seed)
     }
