@@ -12,110 +12,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
+use super::fields::Field as F;
+pub use super::report::{body_type, BodyType, Reading, Reading as Field, Report, Value};
 use super::{BBox, Word};
 
 /// Every field of the report, in the contract's order.
-pub const FIELDS: &[&str] = &[
-    "weight_kg",
-    "total_body_water_l",
-    "protein_kg",
-    "minerals_kg",
-    "body_fat_mass_kg",
-    "fat_free_mass_kg",
-    "muscle_mass_kg",
-    "skeletal_muscle_mass_kg",
-    "bmi",
-    "percent_body_fat",
-    "segmental_lean_left_arm_kg",
-    "segmental_lean_right_arm_kg",
-    "segmental_lean_trunk_kg",
-    "segmental_lean_left_leg_kg",
-    "segmental_lean_right_leg_kg",
-    "segmental_fat_left_arm_kg",
-    "segmental_fat_right_arm_kg",
-    "segmental_fat_trunk_kg",
-    "segmental_fat_left_leg_kg",
-    "segmental_fat_right_leg_kg",
-    "inbody_score",
-    "target_weight_kg",
-    "weight_control_kg",
-    "fat_control_kg",
-    "muscle_control_kg",
-    "basal_metabolic_rate_kcal",
-    "waist_hip_ratio",
-    "visceral_fat_level",
-    "height_cm",
-    "age",
-    "sex",
-    "tested_at",
-];
-
-/// A field's value: a number, or text (`sex`, `tested_at`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Value {
-    Number(f64),
-    Text(String),
-}
-
-impl Value {
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            Value::Number(n) => Some(*n),
-            Value::Text(_) => None,
-        }
-    }
-}
-
-/// One field: its value and the normal range printed next to it, if any.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Field {
-    pub value: Value,
-    pub range: Option<[f64; 2]>,
-}
-
-/// The body type (체형) in Korean and English.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BodyType {
-    pub ko: &'static str,
-    pub en: &'static str,
-}
-
-/// The parsed sheet.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Report {
-    /// `InBody370S`, ... when printed.
-    pub model: Option<String>,
-    pub fields: BTreeMap<String, Field>,
-    /// Fields of [`FIELDS`] that were not found.
-    pub missing: Vec<String>,
-    /// Figures that fail the consistency checks, and why a derived value is absent.
-    pub warnings: Vec<String>,
-    pub body_type: Option<BodyType>,
-}
-
-impl Report {
-    pub fn number(&self, name: &str) -> Option<f64> {
-        self.fields.get(name).and_then(|f| f.value.as_f64())
-    }
-
-    /// Whether `field` needs another look: not found, or named in a consistency
-    /// warning.
-    pub fn is_doubtful(&self, field: &str) -> bool {
-        !self.fields.contains_key(field) || self.warnings.iter().any(|w| w.contains(field))
-    }
-
-    /// Whether the words look like an InBody result sheet at all (else the API answers
-    /// 422): a printed model name with a figure, or several figures.
-    pub fn is_inbody_sheet(&self) -> bool {
-        let found = self.fields.len();
-        (self.model.is_some() && found >= 1) || found >= 4
-    }
-}
-
-// ---------------------------------------------------------------------------------
+pub const FIELDS: &[&str] = &super::fields::NAMES;
 // Text normalisation and label matching
 
 /// Hangul syllables split into jamo (as three code points), everything else kept;
@@ -404,20 +306,7 @@ fn read_figure(raw: &str, strict: bool) -> Option<(f64, usize)> {
 /// 27.2kg); knowing the print format undoes both. `None`: printed as an integer or
 /// not a number.
 pub fn decimals(field: &str) -> Option<usize> {
-    match field {
-        "minerals_kg" | "waist_hip_ratio" => Some(2),
-        "inbody_score"
-        | "basal_metabolic_rate_kcal"
-        | "visceral_fat_level"
-        | "age"
-        | "sex"
-        | "tested_at" => None,
-        "segmental_lean_left_arm_kg"
-        | "segmental_lean_right_arm_kg"
-        | "segmental_lean_left_leg_kg"
-        | "segmental_lean_right_leg_kg" => Some(2),
-        _ => Some(1),
-    }
+    super::fields::Field::from_name(field).and_then(|f| f.decimals())
 }
 
 /// A read figure put back into its print format (see [`decimals`]).
@@ -440,29 +329,7 @@ fn repair(value: f64, read_decimals: usize, printed: Option<usize>) -> f64 {
 /// wider than any person's values (the consistency checks judge the rest), so this only
 /// chooses among figures, it never "fixes" one. Fields without bounds take anything.
 fn could_be(name: &str, n: &Num) -> bool {
-    const BOUNDS: &[(&str, f64, f64)] = &[
-        ("weight_kg", 10.0, 300.0),
-        ("target_weight_kg", 10.0, 300.0),
-        ("total_body_water_l", 3.0, 200.0),
-        ("protein_kg", 0.5, 60.0),
-        ("minerals_kg", 0.2, 20.0),
-        ("body_fat_mass_kg", 0.3, 250.0),
-        ("fat_free_mass_kg", 5.0, 250.0),
-        ("muscle_mass_kg", 3.0, 250.0),
-        ("skeletal_muscle_mass_kg", 2.0, 150.0),
-        ("bmi", 8.0, 80.0),
-        ("percent_body_fat", 1.0, 80.0),
-        ("height_cm", 50.0, 250.0),
-        ("age", 3.0, 120.0),
-        ("basal_metabolic_rate_kcal", 300.0, 6000.0),
-        ("waist_hip_ratio", 0.3, 2.0),
-        ("visceral_fat_level", 1.0, 30.0),
-        ("inbody_score", 1.0, 100.0),
-        ("weight_control_kg", -100.0, 100.0),
-        ("fat_control_kg", -100.0, 100.0),
-        ("muscle_control_kg", -100.0, 100.0),
-    ];
-    let Some((_, lo, hi)) = BOUNDS.iter().find(|(f, _, _)| *f == name) else {
+    let Some(field) = super::fields::Field::from_name(name) else {
         return true;
     };
     // As `Ctx::field` reads it: a detached mark is a sign only for the control figures.
@@ -471,7 +338,7 @@ fn could_be(name: &str, n: &Num) -> bool {
     } else {
         n.value
     };
-    (*lo..=*hi).contains(&repair(value, n.read_decimals, decimals(name)))
+    field.plausible(repair(value, n.read_decimals, field.decimals()))
 }
 
 /// A `(lo ~ hi)` range in a piece of text.
@@ -722,8 +589,7 @@ enum Look {
 }
 
 struct Spec {
-    name: &'static str,
-    aliases: &'static [&'static str],
+    field: F,
     /// Sections to search in, in order; when none of them was found, the whole page.
     sections: &'static [&'static str],
     look: Look,
@@ -731,122 +597,102 @@ struct Spec {
 
 const SPECS: &[Spec] = &[
     Spec {
-        name: "total_body_water_l",
-        aliases: &["체수분", "Total Body Water"],
+        field: F::TotalBodyWater,
         sections: &["body_comp"],
         look: Look::Right,
     },
     Spec {
-        name: "protein_kg",
-        aliases: &["단백질", "Protein"],
+        field: F::Protein,
         sections: &["body_comp"],
         look: Look::Right,
     },
     Spec {
-        name: "minerals_kg",
-        aliases: &["무기질", "Minerals"],
+        field: F::Minerals,
         sections: &["body_comp"],
         look: Look::Right,
     },
     Spec {
-        name: "body_fat_mass_kg",
-        aliases: &["체지방", "체지방량", "Body Fat Mass"],
+        field: F::BodyFatMass,
         sections: &["body_comp", "muscle_fat"],
         look: Look::Right,
     },
     Spec {
-        name: "muscle_mass_kg",
-        aliases: &["근육량", "Soft Lean Mass", "Muscle Mass"],
+        field: F::MuscleMass,
         sections: &["body_comp"],
         look: Look::RightOrBelow,
     },
     Spec {
-        name: "fat_free_mass_kg",
-        aliases: &["제지방량", "Fat Free Mass"],
+        field: F::FatFreeMass,
         sections: &["body_comp"],
         look: Look::RightOrBelow,
     },
     Spec {
-        name: "weight_kg",
-        aliases: &["체중", "Weight"],
+        field: F::Weight,
         sections: &["body_comp", "muscle_fat"],
         look: Look::Right,
     },
     Spec {
-        name: "skeletal_muscle_mass_kg",
-        aliases: &["골격근량", "Skeletal Muscle Mass"],
+        field: F::SkeletalMuscleMass,
         sections: &["muscle_fat", "body_comp"],
         look: Look::Right,
     },
     Spec {
-        name: "bmi",
-        aliases: &["BMI", "Body Mass Index"],
+        field: F::Bmi,
         sections: &["obesity"],
         look: Look::Right,
     },
     Spec {
-        name: "percent_body_fat",
-        aliases: &["체지방률", "Percent Body Fat", "PBF"],
+        field: F::PercentBodyFat,
         sections: &["obesity"],
         look: Look::Right,
     },
     Spec {
-        name: "inbody_score",
-        aliases: &["인바디점수", "InBody Score"],
+        field: F::InBodyScore,
         sections: &[],
         look: Look::RightOrBelow,
     },
     Spec {
-        name: "target_weight_kg",
-        aliases: &["적정체중", "Target Weight"],
+        field: F::TargetWeight,
         sections: &["weight_control"],
         look: Look::Right,
     },
     Spec {
-        name: "weight_control_kg",
-        aliases: &["체중조절", "Weight Control"],
+        field: F::WeightControl,
         sections: &["weight_control"],
         look: Look::Right,
     },
     Spec {
-        name: "fat_control_kg",
-        aliases: &["지방조절", "Fat Control"],
+        field: F::FatControl,
         sections: &["weight_control"],
         look: Look::Right,
     },
     Spec {
-        name: "muscle_control_kg",
-        aliases: &["근육조절", "Muscle Control"],
+        field: F::MuscleControl,
         sections: &["weight_control"],
         look: Look::Right,
     },
     Spec {
-        name: "basal_metabolic_rate_kcal",
-        aliases: &["기초대사량", "Basal Metabolic Rate"],
+        field: F::BasalMetabolicRate,
         sections: &["research"],
         look: Look::Right,
     },
     Spec {
-        name: "waist_hip_ratio",
-        aliases: &["복부지방률", "Waist-Hip Ratio"],
+        field: F::WaistHipRatio,
         sections: &["research"],
         look: Look::Right,
     },
     Spec {
-        name: "visceral_fat_level",
-        aliases: &["내장지방레벨", "Visceral Fat Level"],
+        field: F::VisceralFatLevel,
         sections: &["research"],
         look: Look::Right,
     },
     Spec {
-        name: "height_cm",
-        aliases: &["신장", "Height", "키"],
+        field: F::Height,
         sections: &[],
         look: Look::RightOrBelow,
     },
     Spec {
-        name: "age",
-        aliases: &["연령", "Age", "나이"],
+        field: F::Age,
         sections: &[],
         look: Look::RightOrBelow,
     },
@@ -1057,32 +903,33 @@ pub fn parse(words: &[Word]) -> Report {
     let mut costs: BTreeMap<&'static str, f32> = BTreeMap::new();
 
     for spec in SPECS {
+        let (name, aliases) = (spec.field.name(), spec.field.labels().collect::<Vec<_>>());
         for region in ctx.regions(spec.sections) {
             // Of all places the label is printed (a table's column header and its row
             // label, say), the one with the nearest figure; better label matches first.
-            let hits = ctx.page.find_label(spec.aliases, &region);
+            let hits = ctx.page.find_label(&aliases, &region);
             let best_dist = hits.first().map(|h| h.dist);
             let best = hits
                 .iter()
                 .filter(|h| Some(h.dist) == best_dist)
                 .filter_map(|h| {
-                    ctx.value_for(spec.name, h, spec.look, &region)
+                    ctx.value_for(name, h, spec.look, &region)
                         .map(|n| (cost(h, n), n))
                 })
                 .min_by(|a, b| a.0.total_cmp(&b.0))
                 .or_else(|| {
                     hits.iter()
                         .filter_map(|h| {
-                            ctx.value_for(spec.name, h, spec.look, &region)
+                            ctx.value_for(name, h, spec.look, &region)
                                 .map(|n| (cost(h, n), n))
                         })
                         .min_by(|a, b| a.0.total_cmp(&b.0))
                 });
             if let Some((c, num)) = best {
-                fields.insert(spec.name.to_string(), ctx.field(spec.name, num));
+                fields.insert(name.to_string(), ctx.field(name, num));
                 used.push(num.bbox);
-                placed.insert(spec.name, num.bbox);
-                costs.insert(spec.name, c);
+                placed.insert(name, num.bbox);
+                costs.insert(name, c);
                 break;
             }
         }
@@ -1110,22 +957,7 @@ pub fn parse(words: &[Word]) -> Report {
     header_text_fields(&ctx, &mut fields);
     control_signs(&ctx, &mut fields);
 
-    let model = detect_model(words);
-    let mut warnings = Vec::new();
-    check(&fields, &mut warnings);
-    let body_type = body_type_of(&fields, &mut warnings);
-    let missing = FIELDS
-        .iter()
-        .filter(|f| !fields.contains_key(**f))
-        .map(|f| f.to_string())
-        .collect();
-    Report {
-        model,
-        fields,
-        missing,
-        warnings,
-        body_type,
-    }
+    super::report::finish(detect_model(words), fields)
 }
 
 /// The fields each section prints, in the order it prints them (the header band above
@@ -1266,11 +1098,11 @@ pub fn nearest_label(text: &str) -> Option<(&'static str, usize)> {
     let t = jamo(text);
     SECTIONS
         .iter()
-        .flat_map(|(_, a)| a.iter())
-        .chain(SPECS.iter().flat_map(|s| s.aliases.iter()))
-        .chain(SEGMENTS.iter().flat_map(|(_, a)| a.iter()))
+        .flat_map(|(_, a)| a.iter().copied())
+        .chain(SPECS.iter().flat_map(|s| s.field.labels()))
+        .chain(SEGMENTS.iter().flat_map(|(_, a)| a.iter().copied()))
         .filter(|a| a.chars().any(is_hangul))
-        .map(|a| (*a, levenshtein(&t, &jamo(a))))
+        .map(|a| (a, levenshtein(&t, &jamo(a))))
         .filter(|(a, d)| *d <= tolerance(jamo(a).len()))
         .min_by_key(|(_, d)| *d)
 }
@@ -1844,165 +1676,6 @@ fn detect_model(words: &[Word]) -> Option<String> {
         }
     }
     None
-}
-
-// ---------------------------------------------------------------------------------
-// Checks and the body type
-
-fn check(fields: &BTreeMap<String, Field>, warnings: &mut Vec<String>) {
-    let n = |k: &str| fields.get(k).and_then(|f| f.value.as_f64());
-    if let (Some(w), Some(tbw), Some(p), Some(m), Some(bfm)) = (
-        n("weight_kg"),
-        n("total_body_water_l"),
-        n("protein_kg"),
-        n("minerals_kg"),
-        n("body_fat_mass_kg"),
-    ) {
-        let sum = tbw + p + m + bfm;
-        if (sum - w).abs() > 0.5 {
-            warnings.push(format!(
-                "total_body_water_l + protein_kg + minerals_kg + body_fat_mass_kg = {sum:.2}, but weight_kg = {w}"
-            ));
-        }
-    }
-    if let (Some(w), Some(bfm), Some(ffm)) =
-        (n("weight_kg"), n("body_fat_mass_kg"), n("fat_free_mass_kg"))
-    {
-        if (w - bfm - ffm).abs() > 0.5 {
-            warnings.push(format!(
-                "weight_kg - body_fat_mass_kg = {:.1}, but fat_free_mass_kg = {ffm}",
-                w - bfm
-            ));
-        }
-    }
-    if let (Some(w), Some(t), Some(wc)) = (
-        n("weight_kg"),
-        n("target_weight_kg"),
-        n("weight_control_kg"),
-    ) {
-        if (t - w - wc).abs() > 0.2 {
-            warnings.push(format!(
-                "target_weight_kg - weight_kg = {:.1}, but weight_control_kg = {wc}",
-                t - w
-            ));
-        }
-    }
-    if let (Some(w), Some(h), Some(bmi)) = (n("weight_kg"), n("height_cm"), n("bmi")) {
-        if h > 0.0 {
-            let expect = w / (h / 100.0).powi(2);
-            if (expect - bmi).abs() > 0.3 {
-                warnings.push(format!(
-                    "bmi = {bmi}, but weight_kg / height_m² = {expect:.1}"
-                ));
-            }
-        }
-    }
-    if let (Some(w), Some(bfm), Some(pbf)) =
-        (n("weight_kg"), n("body_fat_mass_kg"), n("percent_body_fat"))
-    {
-        if w > 0.0 {
-            let expect = 100.0 * bfm / w;
-            if (expect - pbf).abs() > 1.0 {
-                warnings.push(format!(
-                    "percent_body_fat = {pbf}, but 100 * body_fat_mass_kg / weight_kg = {expect:.1}"
-                ));
-            }
-        }
-    }
-    const PLAUSIBLE: &[(&str, f64, f64)] = &[
-        ("weight_kg", 10.0, 300.0),
-        ("percent_body_fat", 2.0, 70.0),
-        ("bmi", 8.0, 80.0),
-        ("height_cm", 80.0, 250.0),
-        ("age", 3.0, 120.0),
-        ("inbody_score", 0.0, 100.0),
-        ("basal_metabolic_rate_kcal", 500.0, 5000.0),
-        ("waist_hip_ratio", 0.4, 1.6),
-        ("visceral_fat_level", 1.0, 30.0),
-    ];
-    for (k, lo, hi) in PLAUSIBLE {
-        if let Some(v) = n(k) {
-            if v < *lo || v > *hi {
-                warnings.push(format!("{k} = {v} is outside the plausible {lo}..{hi}"));
-            }
-        }
-    }
-}
-
-/// The 체형 chart (INBODY.md): BMI rows × PBF columns, with sex-specific PBF bands. A
-/// value equal to a cut-off belongs to the lower band.
-pub fn body_type(bmi: f64, pbf: f64, female: bool) -> BodyType {
-    let (lo, hi) = if female { (18.0, 28.0) } else { (10.0, 20.0) };
-    let col = if pbf <= lo {
-        0
-    } else if pbf <= hi {
-        1
-    } else {
-        2
-    };
-    let row = if bmi > 25.0 {
-        0
-    } else if bmi > 21.75 {
-        1
-    } else if bmi > 18.5 {
-        2
-    } else {
-        3
-    };
-    const TABLE: [[(&str, &str); 3]; 4] = [
-        [
-            ("운동선수", "athlete"),
-            ("통통", "chubby"),
-            ("비만", "obese"),
-        ],
-        [
-            ("근육형", "muscular"),
-            ("적정", "standard"),
-            ("통통", "chubby"),
-        ],
-        [
-            ("근육형 날씬", "muscular slim"),
-            ("날씬", "slim"),
-            ("마른 비만", "skinny fat"),
-        ],
-        [
-            ("마름", "thin"),
-            ("약간 마름", "slightly thin"),
-            ("마른 비만", "skinny fat"),
-        ],
-    ];
-    let (ko, en) = TABLE[row][col];
-    BodyType { ko, en }
-}
-
-fn body_type_of(fields: &BTreeMap<String, Field>, warnings: &mut Vec<String>) -> Option<BodyType> {
-    let bmi = fields.get("bmi").and_then(|f| f.value.as_f64());
-    let pbf = fields
-        .get("percent_body_fat")
-        .and_then(|f| f.value.as_f64());
-    let sex = match fields.get("sex").map(|f| &f.value) {
-        Some(Value::Text(s)) => Some(s.as_str()),
-        _ => None,
-    };
-    match (bmi, pbf, sex) {
-        (Some(b), Some(p), Some(s)) => Some(body_type(b, p, s == "female")),
-        _ => {
-            let missing: Vec<&str> = [
-                ("bmi", bmi.is_none()),
-                ("percent_body_fat", pbf.is_none()),
-                ("sex", sex.is_none()),
-            ]
-            .iter()
-            .filter(|(_, m)| *m)
-            .map(|(n, _)| *n)
-            .collect();
-            warnings.push(format!(
-                "body_type: not derived, missing {}",
-                missing.join(", ")
-            ));
-            None
-        }
-    }
 }
 
 #[cfg(test)]
