@@ -957,6 +957,7 @@ pub fn parse(words: &[Word]) -> Report {
     header_text_fields(&ctx, &mut fields);
     control_signs(&ctx, &mut fields);
 
+    super::choose::by_arithmetic(words, &mut fields);
     super::report::finish(detect_model(words), fields)
 }
 
@@ -1038,10 +1039,20 @@ pub fn reread_regions(words: &[Word], report: &Report) -> Vec<BBox> {
     };
     let mut out = Vec::new();
     for (section, fields) in SECTION_FIELDS {
-        if !fields.iter().any(|f| report.is_doubtful(f)) {
+        // The header band is read again only for a field it lacks: its height is read
+        // reliably, and reading the band again because `bmi ≠ weight / height²`
+        // (a misread bmi or weight, almost always) cost the real sample 4 fields.
+        let header = section.is_empty();
+        if !fields.iter().any(|f| {
+            if header {
+                !report.fields.contains_key(*f)
+            } else {
+                report.is_doubtful(f)
+            }
+        }) {
             continue;
         }
-        let region = if section.is_empty() {
+        let region = if header {
             BBox {
                 x: 0.0,
                 y: 0.0,

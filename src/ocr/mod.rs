@@ -19,10 +19,13 @@
 
 pub mod accuracy;
 pub mod arith;
+pub mod choose;
 pub mod fields;
 pub mod google;
 pub mod inbody;
 pub mod preprocess;
+#[cfg(test)]
+mod props;
 pub mod report;
 pub mod sheetgen;
 pub mod tesseract;

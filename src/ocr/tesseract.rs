@@ -49,6 +49,10 @@ pub struct Tesseract {
     bin: String,
     timeout: Duration,
     strips: usize,
+    /// One permit per core: the children running at once, over every job of this
+    /// engine (a sheet's first look used to start a child per core and one more, and
+    /// its closer looks as many as they had regions).
+    slots: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl Tesseract {
@@ -58,6 +62,7 @@ impl Tesseract {
             bin: config.tesseract_bin.clone(),
             timeout: Duration::from_millis(config.timeout_ms),
             strips: cores.clamp(1, 4),
+            slots: std::sync::Arc::new(tokio::sync::Semaphore::new(cores.clamp(1, 4))),
         }
     }
 
@@ -179,7 +184,7 @@ impl Tesseract {
     /// pass), merged by [`merge_figures`]. The child with most of the work runs ahead
     /// of the others (see [`behind`]); the strips stay where [`strip_cuts`] puts them,
     /// since Tesseract reads a strip differently when its cut moves.
-    async fn first_look(&self, page: &GrayImage) -> Result<Vec<Word>, OcrError> {
+    pub async fn first_look(&self, page: &GrayImage) -> Result<Vec<Word>, OcrError> {
         let cuts = strip_cuts(page, self.strips);
         // Which child goes first: see [`behind`].
         let strokes = stroke_rows(page);
@@ -273,6 +278,12 @@ impl Tesseract {
         pass: Pass,
         behind: bool,
     ) -> Result<Vec<Word>, OcrError> {
+        // Waiting for a slot is not the child's time: the timeout starts with it.
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| failed("the engine is shutting down"))?;
         let mut cmd = tokio::process::Command::new(&self.bin);
         let psm = match pass {
             Pass::Lines | Pass::Ranges => "6",
@@ -1294,6 +1305,51 @@ mod tests {
 
     fn word(text: &str, x: f32, y: f32, w: f32) -> Word {
         Word::at(text, x, y, w, 20.0)
+    }
+
+    /// A stand-in `tesseract` that records how many of its kind run at once.
+    fn counting_tesseract(dir: &std::path::Path) -> String {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = dir.join("tesseract");
+        let script = format!(
+            "#!/bin/sh\ncat >/dev/null\nmkdir {d}/run.$$\nls -d {d}/run.* | wc -l >> {d}/counts\nsleep 0.3\nrmdir {d}/run.$$\n",
+            d = dir.display()
+        );
+        std::fs::write(&bin, script).expect("write the stand-in");
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        bin.display().to_string()
+    }
+
+    #[tokio::test]
+    async fn no_more_children_run_at_once_than_the_engine_has_slots() {
+        let dir = std::env::temp_dir().join(format!("tess-slots-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let engine = Tesseract::new(&OcrConfig {
+            tesseract_bin: counting_tesseract(&dir),
+            timeout_ms: 30_000,
+            ..OcrConfig::default()
+        });
+        let page = GrayImage::from_fn(400, 600, |_, y| {
+            image::Luma([if y % 40 < 8 { 0 } else { 255 }])
+        });
+        // Two sheets at once: every first look wants strips + 1 children.
+        let (a, b) = tokio::join!(engine.recognize_grey(&page), engine.recognize_grey(&page));
+        assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+        let counts = std::fs::read_to_string(dir.join("counts")).expect("the stand-in ran");
+        let max = counts
+            .lines()
+            .filter_map(|l| l.trim().parse::<usize>().ok())
+            .max();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            counts.lines().count() >= 2 * (engine.strips + 1),
+            "{counts}"
+        );
+        assert!(
+            max.is_some_and(|m| m <= engine.strips),
+            "at most {} at once: {counts}",
+            engine.strips
+        );
     }
 
     #[test]
