@@ -11,7 +11,10 @@
 //! ocr_tune words [N]                         the generator's own words (the google path)
 //! ```
 //!
-//! The generated sheets are the legacy generator's seeds 1000.. (370S-like) and
+//! With `TUNE_FAMILIES=K` the sheets are instead K per family of the family
+//! generator's tuning split (`words`: tokenised as Google Vision returns them).
+//!
+//! Otherwise the generated sheets are the legacy generator's seeds 1000.. (370S-like) and
 //! 2000.. (570-like): the sets the reader was tuned on before the family generator.
 
 use std::collections::BTreeMap;
@@ -20,7 +23,8 @@ use std::time::Instant;
 use carenco_edge::config::OcrConfig;
 use carenco_edge::ocr::accuracy::{score, truth_from_transcription};
 use carenco_edge::ocr::inbody::{self, Field};
-use carenco_edge::ocr::sheetgen::{degrade, Degradation, Generator, Layout};
+use carenco_edge::ocr::sheetgen::families::{specs, Split};
+use carenco_edge::ocr::sheetgen::{degrade, vision, Degradation, Generator, Layout};
 use carenco_edge::ocr::tesseract::{parse_tsv, Tesseract};
 use carenco_edge::ocr::{preprocess, BBox, OcrEngine, Word};
 
@@ -30,6 +34,20 @@ type Sheets = Vec<(String, Vec<u8>, Vec<Word>, BTreeMap<String, Field>)>;
 
 fn sheets(n: u64, degraded: bool) -> Result<Sheets, Box<dyn std::error::Error>> {
     let mut out = Vec::new();
+    if let Ok(per_family) = std::env::var("TUNE_FAMILIES") {
+        // The family generator's tuning split only (never the held-out one).
+        let g = Generator::new()?;
+        for spec in specs(Split::Tuning, per_family.parse()?) {
+            let s = g.render(&spec)?;
+            let bytes = if degraded {
+                degrade(&s.image, &Degradation::random(spec.seed))?
+            } else {
+                s.png()?
+            };
+            out.push((spec.label(), bytes, vision::words(&s), s.truth));
+        }
+        return Ok(out);
+    }
     let png = std::fs::read(format!("{SAMPLE_DIR}inbody370s_sample.png"))?;
     let json = serde_json::from_str(&std::fs::read_to_string(format!(
         "{SAMPLE_DIR}inbody370s_sample.expected.json"
@@ -154,6 +172,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             _ => words,
         };
+        if std::env::var_os("TUNE_DUMP").is_some() {
+            for w in &read {
+                println!(
+                    "  {:>7.1} {:>7.1} {:>5.1} {:>5.1} {}",
+                    w.bbox.x, w.bbox.y, w.bbox.w, w.bbox.h, w.text
+                );
+            }
+        }
         let report = inbody::parse(&read);
         let secs = t.elapsed().as_secs_f64();
         let s = score(&report, &truth);

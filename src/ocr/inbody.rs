@@ -1441,12 +1441,64 @@ fn control_signs(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) {
     }
 }
 
+/// A table with a column per segment, headed by the segments' labels on one row
+/// (오른팔 왼팔 몸통 오른다리 왼다리): each field takes the first figure under its
+/// header that can be its (a percent of standard printed under the kg is not). How
+/// many fields it read; none when no three segment labels share a row.
+fn segment_columns(
+    ctx: &Ctx<'_>,
+    fields: &mut BTreeMap<String, Field>,
+    region: &BBox,
+    prefix: &str,
+) -> usize {
+    let heads: Vec<(&str, Hit)> = SEGMENTS
+        .iter()
+        .filter_map(|(seg, aliases)| {
+            let hit = ctx.page.find_label(aliases, region).into_iter().next()?;
+            Some((*seg, hit))
+        })
+        .collect();
+    let same_row = |a: &Hit, b: &Hit| (a.bbox.cy() - b.bbox.cy()).abs() < 0.5 * a.h.max(b.h);
+    let row: Vec<&(&str, Hit)> = heads
+        .iter()
+        .filter(|(_, h)| heads.iter().filter(|(_, o)| same_row(h, o)).count() >= 3)
+        .collect();
+    if row.len() < 3 {
+        return 0;
+    }
+    let mut read = 0;
+    for (seg, h) in row {
+        let name = format!("{prefix}_{seg}_kg");
+        let under = ctx
+            .nums
+            .iter()
+            .filter(|m| {
+                m.bbox.y >= h.bbox.bottom() - 1.0
+                    && m.bbox.y - h.bbox.bottom() < 4.0 * h.h
+                    && m.bbox.cx() >= h.bbox.x - 0.5 * h.h
+                    && m.bbox.x <= h.bbox.right() + 0.5 * h.h
+                    && inside(region, &m.bbox)
+                    && could_be(&name, m)
+            })
+            .min_by(|a, b| a.bbox.y.total_cmp(&b.bbox.y));
+        if let Some(m) = under {
+            let field = ctx.field(&name, m);
+            fields.insert(name, field);
+            read += 1;
+        }
+    }
+    read
+}
+
 /// Segmental figures: labelled rows (왼팔 1.9 ...) when the sheet prints them, else the
 /// body figure's layout: arms top left/right, trunk in the middle, legs bottom.
 fn segmental(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>, section: &str, prefix: &str) {
     let Some(region) = ctx.sections.get(section) else {
         return;
     };
+    if segment_columns(ctx, fields, region, prefix) >= 3 {
+        return;
+    }
     for (seg, aliases) in SEGMENTS {
         for hit in ctx.page.find_label(aliases, region) {
             let name = format!("{prefix}_{seg}_kg");
@@ -1699,6 +1751,23 @@ mod tests {
 
     fn section_regions(words: &[Word]) -> BTreeMap<&'static str, BBox> {
         sections(&Page::new(words))
+    }
+
+    #[test]
+    fn an_integer_range_beside_a_level_is_read_with_it() {
+        let words = vec![
+            w("Visceral", 56.7, 1827.5, 71.0, 20.5),
+            w("Fat", 132.2, 1827.5, 29.1, 20.5),
+            w("Level", 165.7, 1827.5, 47.9, 20.5),
+            w("10", 565.9, 1827.5, 27.1, 24.0),
+            w("1", 607.0, 1830.5, 9.0, 16.0),
+            w("~", 616.0, 1830.5, 10.3, 16.0),
+            w("9", 626.3, 1830.5, 9.0, 16.0),
+        ];
+        let r = parse(&words);
+        let f = r.fields.get("visceral_fat_level");
+        assert_eq!(f.map(|f| f.value.clone()), Some(Value::Number(10.0)));
+        assert_eq!(f.and_then(|f| f.range), Some([1.0, 9.0]));
     }
 
     #[test]
