@@ -21,6 +21,7 @@ pub mod accuracy;
 pub mod arith;
 pub mod choose;
 pub mod fields;
+pub mod figures;
 pub mod google;
 pub mod inbody;
 pub mod preprocess;
