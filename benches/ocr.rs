@@ -1,16 +1,68 @@
-//! OCR preprocessing: what the service does to a page before Tesseract sees it
-//! (decode, flatten the light, deskew, upscale to Tesseract's text size), on a clean
-//! generated 370S sheet and on a degraded photo of one (rotated, blurred, small, JPEG).
-//! Tesseract itself and the parser are timed per sheet by the accuracy command
-//! (`cargo run --release --example ocr_accuracy`), which this budget is part of.
+//! OCR time per sheet.
+//!
+//! - `ocr_read/held_out_sheet`: the whole read of a HELD-OUT generated sheet
+//!   (`ocr::sheetgen::Split::HeldOut`), as the accuracy command times it: the real
+//!   Tesseract engine's `recognize` (decode, preprocessing, Tesseract, its later looks)
+//!   and the parse. Each iteration reads the next of ten sheets (one per held-out
+//!   family, clean and as a phone photo), so the figure is a time per held-out sheet.
+//!   Ten samples of one read each: `cargo bench --bench ocr` takes a few minutes; in
+//!   test mode (`cargo test --benches`) it reads one sheet.
+//! - `ocr_prepare`: what the service does to a page before Tesseract sees it
+//!   (decode, flatten the light, deskew, upscale), on a clean generated 370S sheet and
+//!   on a degraded photo of one.
 //!
 //! `cargo bench --bench ocr -- --warm-up-time 1 --measurement-time 3`
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
-use carenco_edge::ocr::preprocess;
-use carenco_edge::ocr::sheetgen::{degrade, encode_png, Degradation, Generator, Layout};
+use carenco_edge::config::OcrConfig;
+use carenco_edge::ocr::sheetgen::{
+    degrade, encode_png, specs, Degradation, Generator, Kind, Layout, Split,
+};
+use carenco_edge::ocr::tesseract::Tesseract;
+use carenco_edge::ocr::{inbody, preprocess, OcrEngine};
+
+fn read(c: &mut Criterion) {
+    let generator = Generator::new().expect("the Korean fonts (fonts-nanum, fonts-unfonts-core)");
+    let mut sheets = Vec::new();
+    for spec in specs(Split::HeldOut, 1) {
+        let sheet = generator.render(&spec).expect("renders");
+        for kind in [Kind::Clean, Kind::Photo] {
+            sheets.push(degrade::apply(&sheet.image, kind, spec.seed).expect("encodes"));
+        }
+    }
+    let engine = Tesseract::new(&OcrConfig {
+        timeout_ms: 300_000,
+        ..OcrConfig::default()
+    });
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let mut group = c.benchmark_group("ocr_read");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(1))
+        .measurement_time(Duration::from_secs(1));
+    let mut next = 0usize;
+    group.bench_function("held_out_sheet", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let bytes = &sheets[next % sheets.len()];
+                next += 1;
+                let t0 = Instant::now();
+                let words = rt
+                    .block_on(engine.recognize(bytes))
+                    .expect("tesseract reads");
+                black_box(inbody::parse(&words));
+                total += t0.elapsed();
+            }
+            total
+        })
+    });
+    group.finish();
+}
 
 fn prepare(c: &mut Criterion) {
     let generator = Generator::new().expect("the Korean font (Debian: fonts-nanum)");
@@ -46,5 +98,5 @@ fn prepare(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, prepare);
+criterion_group!(benches, read, prepare);
 criterion_main!(benches);

@@ -166,6 +166,8 @@ enum Behaviour {
     RateLimitedThen(usize, Arc<Vec<Word>>),
     /// Answers after this long (longer than the client's timeout).
     Slow(Duration),
+    /// 200 with this answer as it is (`sheetgen::vision::annotate_answer`).
+    Answer(Arc<Value>),
 }
 
 struct FakeVision {
@@ -247,6 +249,7 @@ async fn fake_vision(behaviour: Behaviour) -> FakeVision {
                         tokio::time::sleep(d).await;
                         reply(200, annotate_answer(&[]))
                     }
+                    Behaviour::Answer(a) => reply(200, (*a).clone()),
                 }
             }
         });
@@ -537,6 +540,44 @@ async fn check_lists_the_engines_that_can_answer() {
     assert_eq!(check["ocr"]["engine"], "auto");
     assert_eq!(check["ocr"]["engines"]["tesseract"]["available"], true);
     assert_eq!(check["ocr"]["engines"]["google"]["available"], false);
+}
+
+#[tokio::test]
+async fn the_word_level_set_reaches_the_google_engine_as_vision_tokenised_it() {
+    // The generator's side of the word-level set (not the reader): every family's
+    // words, tokenised as Vision does and served in its format, come out of the
+    // `google` engine word for word, box for box.
+    use carenco_edge::ocr::google::GoogleVision;
+    use carenco_edge::ocr::sheetgen::{specs, vision, Split};
+    let g = generator();
+    for spec in specs(Split::HeldOut, 1) {
+        let sheet = g.render(&spec).expect("the held-out fonts are installed");
+        let lines = vision::lines(&sheet);
+        let answer = vision::annotate_answer(&lines, sheet.image.width(), sheet.image.height());
+        let fake = fake_vision(Behaviour::Answer(Arc::new(answer))).await;
+        let engine = GoogleVision::new(&OcrConfig {
+            google_endpoint: fake.endpoint(),
+            google_api_key: Secret::new(KEY),
+            timeout_ms: 5_000,
+            ..OcrConfig::default()
+        });
+        let got = engine
+            .recognize(&sheet.png().expect("png"))
+            .await
+            .expect("the local server answers");
+        let want = vision::words(&sheet);
+        assert_eq!(
+            got.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(),
+            want.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(),
+            "{}",
+            spec.label()
+        );
+        for (a, b) in got.iter().zip(&want) {
+            assert!((a.bbox.x - b.bbox.x).abs() <= 1.0 && (a.bbox.y - b.bbox.y).abs() <= 1.0);
+        }
+        // Vision's words are finer than the space-split ones: `(`, `27.0`, `~`, ...
+        assert!(want.len() > sheet.words.len(), "{}", spec.label());
+    }
 }
 
 #[tokio::test]

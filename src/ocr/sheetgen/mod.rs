@@ -37,11 +37,15 @@
 //! Family::ALL, Family::name(), Family::held_out_only()
 //! Sheet { layout, image, truth: BTreeMap<String, inbody::Field>, words, runs, spec }
 //! vision::words(&Sheet) -> Vec<Word>           // tokenised as Google Vision does
-//! vision::annotate_answer(&[Word], w, h) -> serde_json::Value
+//! vision::lines(&Sheet) -> Vec<Vec<Word>>       // the same, one list per printed line
+//! vision::annotate_answer(&lines, w, h) -> serde_json::Value   // an images:annotate answer
 //! Kind::ALL, Kind::name(), degrade::apply(&GrayImage, Kind, seed) -> Result<Vec<u8>, _>
 //! person::arithmetic_errors(&truth) -> Vec<String>   // the sheet's own identities
 //! ```
 //! Truth is keyed by the JSON names of `inbody::FIELDS`; every family prints all 32.
+//! `examples/ocr_sheets` writes tuning sheets to look at; `examples/ocr_accuracy`
+//! measures the reader (held-out by default); `docs/ocr-evaluation.md` has the
+//! figures.
 
 pub mod canvas;
 pub mod degrade;
