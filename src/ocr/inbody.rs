@@ -1426,7 +1426,10 @@ fn header_text_fields(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) {
         };
         format!("{} | {}", join(&right), join(&below))
     };
-    for hit in ctx.page.find_label(&["성별", "Gender", "Sex"], &all) {
+    for hit in ctx
+        .page
+        .find_label(&F::Sex.labels().collect::<Vec<_>>(), &all)
+    {
         if let Some(sex) = after(&hit).split(['|', ' ']).find_map(parse_sex) {
             fields.insert(
                 "sex".into(),
