@@ -12,110 +12,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
+use super::fields::Field as F;
+use super::figures::{could_be, numbers, parse_range_as, repair, Num};
+pub use super::figures::{decimals, lookalike, parse_number, parse_range};
+pub use super::report::{body_type, BodyType, Reading, Reading as Field, Report, Value};
 use super::{BBox, Word};
 
 /// Every field of the report, in the contract's order.
-pub const FIELDS: &[&str] = &[
-    "weight_kg",
-    "total_body_water_l",
-    "protein_kg",
-    "minerals_kg",
-    "body_fat_mass_kg",
-    "fat_free_mass_kg",
-    "muscle_mass_kg",
-    "skeletal_muscle_mass_kg",
-    "bmi",
-    "percent_body_fat",
-    "segmental_lean_left_arm_kg",
-    "segmental_lean_right_arm_kg",
-    "segmental_lean_trunk_kg",
-    "segmental_lean_left_leg_kg",
-    "segmental_lean_right_leg_kg",
-    "segmental_fat_left_arm_kg",
-    "segmental_fat_right_arm_kg",
-    "segmental_fat_trunk_kg",
-    "segmental_fat_left_leg_kg",
-    "segmental_fat_right_leg_kg",
-    "inbody_score",
-    "target_weight_kg",
-    "weight_control_kg",
-    "fat_control_kg",
-    "muscle_control_kg",
-    "basal_metabolic_rate_kcal",
-    "waist_hip_ratio",
-    "visceral_fat_level",
-    "height_cm",
-    "age",
-    "sex",
-    "tested_at",
-];
-
-/// A field's value: a number, or text (`sex`, `tested_at`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Value {
-    Number(f64),
-    Text(String),
-}
-
-impl Value {
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            Value::Number(n) => Some(*n),
-            Value::Text(_) => None,
-        }
-    }
-}
-
-/// One field: its value and the normal range printed next to it, if any.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Field {
-    pub value: Value,
-    pub range: Option<[f64; 2]>,
-}
-
-/// The body type (체형) in Korean and English.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BodyType {
-    pub ko: &'static str,
-    pub en: &'static str,
-}
-
-/// The parsed sheet.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Report {
-    /// `InBody370S`, ... when printed.
-    pub model: Option<String>,
-    pub fields: BTreeMap<String, Field>,
-    /// Fields of [`FIELDS`] that were not found.
-    pub missing: Vec<String>,
-    /// Figures that fail the consistency checks, and why a derived value is absent.
-    pub warnings: Vec<String>,
-    pub body_type: Option<BodyType>,
-}
-
-impl Report {
-    pub fn number(&self, name: &str) -> Option<f64> {
-        self.fields.get(name).and_then(|f| f.value.as_f64())
-    }
-
-    /// Whether `field` needs another look: not found, or named in a consistency
-    /// warning.
-    pub fn is_doubtful(&self, field: &str) -> bool {
-        !self.fields.contains_key(field) || self.warnings.iter().any(|w| w.contains(field))
-    }
-
-    /// Whether the words look like an InBody result sheet at all (else the API answers
-    /// 422): a printed model name with a figure, or several figures.
-    pub fn is_inbody_sheet(&self) -> bool {
-        let found = self.fields.len();
-        (self.model.is_some() && found >= 1) || found >= 4
-    }
-}
-
-// ---------------------------------------------------------------------------------
+pub const FIELDS: &[&str] = &super::fields::NAMES;
 // Text normalisation and label matching
 
 /// Hangul syllables split into jamo (as three code points), everything else kept;
@@ -329,241 +233,6 @@ fn inside(region: &BBox, b: &BBox) -> bool {
 }
 
 // ---------------------------------------------------------------------------------
-// Numbers
-
-/// Reads a figure from one OCR word: units stripped, common misreads mapped inside
-/// words that already hold a digit (`S.1S` → 5.15, `$9.1` → 59.1, `1,99` → 1.99).
-pub fn parse_number(raw: &str) -> Option<f64> {
-    read_figure(raw, true).map(|(v, _)| v)
-}
-
-/// The figure and how many decimals it was printed with. `strict` refuses `07`-like
-/// words (a misread unit or tick as a figure); inside a range they are a misread `( 1`.
-/// The digit (or decimal point) OCR reads a blurred print's character as: `O` for 0,
-/// `l` for 1, `$` for 5, `,` for `.`, ...; `None` for anything else.
-pub fn lookalike(c: char) -> Option<char> {
-    Some(match c {
-        'O' | 'o' | 'D' | 'Q' => '0',
-        'l' | 'I' | '|' | 'i' | '!' => '1',
-        'S' | 's' | '$' => '5',
-        'B' => '8',
-        'A' => '4',
-        'Z' | 'z' => '2',
-        'g' => '9',
-        'G' | 'b' => '6',
-        'T' => '7',
-        ',' => '.',
-        _ => return None,
-    })
-}
-
-fn read_figure(raw: &str, strict: bool) -> Option<(f64, usize)> {
-    let mut s: String = raw.trim().to_string();
-    if s.starts_with('(') || s.ends_with(')') || s.contains('~') {
-        return None; // a range, not a figure
-    }
-    // The score prints as `66/100점`.
-    if let Some((head, _)) = s.split_once('/') {
-        s = head.to_string();
-    }
-    let lower = s.to_lowercase();
-    for unit in [
-        "kcal", "keal", "kg/m2", "kg/m²", "kg", "ke", "k9", "kq", "cm", "em", "%", "점", "l",
-    ] {
-        if lower.ends_with(unit) && lower.len() > unit.len() {
-            let cut = s.len() - unit.len();
-            if s.is_char_boundary(cut) {
-                s.truncate(cut);
-                break;
-            }
-        }
-    }
-    let s = s.trim_end_matches(['.', ',', ':']);
-    if !s.chars().any(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let mapped: String = s.chars().map(|c| lookalike(c).unwrap_or(c)).collect();
-    let body = mapped.strip_prefix(['+', '-']).unwrap_or(&mapped);
-    if strict && body.len() > 1 && body.starts_with('0') && !body.starts_with("0.") {
-        return None;
-    }
-    if body.is_empty()
-        || !body.chars().all(|c| c.is_ascii_digit() || c == '.')
-        || body.starts_with('.')
-        || body.matches('.').count() > 1
-    {
-        return None;
-    }
-    let decimals = body.split_once('.').map_or(0, |(_, f)| f.len());
-    let v: f64 = mapped.parse().ok()?;
-    v.is_finite().then_some((v, decimals))
-}
-
-/// InBody prints each figure with a fixed number of decimals. OCR of a blurred photo
-/// loses the point (`474` for 47.4) or reads the unit as digits (`27.210` for
-/// 27.2kg); knowing the print format undoes both. `None`: printed as an integer or
-/// not a number.
-pub fn decimals(field: &str) -> Option<usize> {
-    match field {
-        "minerals_kg" | "waist_hip_ratio" => Some(2),
-        "inbody_score"
-        | "basal_metabolic_rate_kcal"
-        | "visceral_fat_level"
-        | "age"
-        | "sex"
-        | "tested_at" => None,
-        "segmental_lean_left_arm_kg"
-        | "segmental_lean_right_arm_kg"
-        | "segmental_lean_left_leg_kg"
-        | "segmental_lean_right_leg_kg" => Some(2),
-        _ => Some(1),
-    }
-}
-
-/// A read figure put back into its print format (see [`decimals`]).
-fn repair(value: f64, read_decimals: usize, printed: Option<usize>) -> f64 {
-    let Some(d) = printed.filter(|d| *d > 0) else {
-        return value;
-    };
-    let f = 10f64.powi(d as i32);
-    if read_decimals == 0 && value.abs() >= f {
-        value / f
-    } else if read_decimals > d {
-        (value * f + value.signum() * 1e-9).trunc() / f
-    } else {
-        value
-    }
-}
-
-/// Whether a figure can be this field's at all: a chart tick (`0`) or a fragment of a
-/// figure (`1` of `51`) next to a label is not a weight or an age. The bounds are far
-/// wider than any person's values (the consistency checks judge the rest), so this only
-/// chooses among figures, it never "fixes" one. Fields without bounds take anything.
-fn could_be(name: &str, n: &Num) -> bool {
-    const BOUNDS: &[(&str, f64, f64)] = &[
-        ("weight_kg", 10.0, 300.0),
-        ("target_weight_kg", 10.0, 300.0),
-        ("total_body_water_l", 3.0, 200.0),
-        ("protein_kg", 0.5, 60.0),
-        ("minerals_kg", 0.2, 20.0),
-        ("body_fat_mass_kg", 0.3, 250.0),
-        ("fat_free_mass_kg", 5.0, 250.0),
-        ("muscle_mass_kg", 3.0, 250.0),
-        ("skeletal_muscle_mass_kg", 2.0, 150.0),
-        ("bmi", 8.0, 80.0),
-        ("percent_body_fat", 1.0, 80.0),
-        ("height_cm", 50.0, 250.0),
-        ("age", 3.0, 120.0),
-        ("basal_metabolic_rate_kcal", 300.0, 6000.0),
-        ("waist_hip_ratio", 0.3, 2.0),
-        ("visceral_fat_level", 1.0, 30.0),
-        ("inbody_score", 1.0, 100.0),
-        ("weight_control_kg", -100.0, 100.0),
-        ("fat_control_kg", -100.0, 100.0),
-        ("muscle_control_kg", -100.0, 100.0),
-    ];
-    let Some((_, lo, hi)) = BOUNDS.iter().find(|(f, _, _)| *f == name) else {
-        return true;
-    };
-    // As `Ctx::field` reads it: a detached mark is a sign only for the control figures.
-    let value = if n.detached_sign && !name.ends_with("_control_kg") {
-        -n.value
-    } else {
-        n.value
-    };
-    (*lo..=*hi).contains(&repair(value, n.read_decimals, decimals(name)))
-}
-
-/// A `(lo ~ hi)` range in a piece of text.
-pub fn parse_range(text: &str) -> Option<[f64; 2]> {
-    parse_range_as(text, None)
-}
-
-fn parse_range_as(text: &str, printed: Option<usize>) -> Option<[f64; 2]> {
-    let t: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| if c == '～' || c == '〜' { '~' } else { c })
-        .collect();
-    let inner = t
-        .trim_start_matches(['(', '['])
-        .trim_end_matches([')', ']']);
-    // `~` as printed; OCR also reads it as a dash, or drops it (`(1 9)` after the
-    // words are joined with spaces).
-    let (a, b) = inner.split_once('~').or_else(|| {
-        inner
-            .trim_start_matches(['-', '+'])
-            .split_once(['-', '–', '—', '−'])
-    })?;
-    let (lo, dl) = read_figure(a.trim_start_matches('('), false)?;
-    let (hi, dh) = read_figure(b.trim_end_matches(')'), false)?;
-    let (lo, hi) = (repair(lo, dl, printed), repair(hi, dh, printed));
-    (lo <= hi).then_some([lo, hi])
-}
-
-/// A figure on the page.
-#[derive(Debug, Clone)]
-struct Num {
-    value: f64,
-    bbox: BBox,
-    /// Printed with a decimal point.
-    decimal: bool,
-    /// Digits after the point as read.
-    read_decimals: usize,
-    /// The sign was a separate word (`- 6.2`) and was applied to `value`.
-    detached_sign: bool,
-    /// A sign (`+` or `-`) was read, in the word or apart from it.
-    signed: bool,
-}
-
-/// A sign printed apart from its figure, as OCR reads it: Korean models often take a
-/// minus for a Hangul vowel (ㅡ), the CJK "one" (一) or a middle dot.
-fn is_sign(text: &str) -> bool {
-    matches!(
-        text.trim(),
-        "-" | "+" | "—" | "–" | "‒" | "−" | "ㅡ" | "一" | "ㆍ" | "·"
-    )
-}
-
-fn numbers(words: &[Word]) -> Vec<Num> {
-    let mut out: Vec<Num> = Vec::new();
-    for (i, w) in words.iter().enumerate() {
-        let Some((mut value, read_decimals)) = read_figure(&w.text, true) else {
-            continue;
-        };
-        let mut bbox = w.bbox;
-        let mut detached_sign = false;
-        let mut signed = w.text.starts_with(['+', '-']);
-        // A sign printed apart (`- 6.2`): the nearest word just left of the figure.
-        if !w.text.starts_with(['+', '-']) {
-            if let Some(sign) = words.iter().enumerate().find(|(j, s)| {
-                *j != i
-                    && is_sign(&s.text)
-                    && (s.bbox.cy() - w.bbox.cy()).abs() < w.bbox.h * 0.6
-                    && w.bbox.x - s.bbox.right() < w.bbox.h * 1.2
-                    && w.bbox.x - s.bbox.right() > -2.0
-            }) {
-                if sign.1.text.trim() != "+" {
-                    value = -value;
-                    detached_sign = true;
-                }
-                bbox = bbox.union(&sign.1.bbox);
-                signed = true;
-            }
-        }
-        out.push(Num {
-            value,
-            bbox,
-            decimal: w.text.contains(['.', ',']),
-            read_decimals,
-            detached_sign,
-            signed,
-        });
-    }
-    out
-}
-
-// ---------------------------------------------------------------------------------
 // Sections
 
 /// Section headings, Korean and English. Sections bound the label search.
@@ -722,8 +391,7 @@ enum Look {
 }
 
 struct Spec {
-    name: &'static str,
-    aliases: &'static [&'static str],
+    field: F,
     /// Sections to search in, in order; when none of them was found, the whole page.
     sections: &'static [&'static str],
     look: Look,
@@ -731,122 +399,102 @@ struct Spec {
 
 const SPECS: &[Spec] = &[
     Spec {
-        name: "total_body_water_l",
-        aliases: &["체수분", "Total Body Water"],
+        field: F::TotalBodyWater,
         sections: &["body_comp"],
         look: Look::Right,
     },
     Spec {
-        name: "protein_kg",
-        aliases: &["단백질", "Protein"],
+        field: F::Protein,
         sections: &["body_comp"],
         look: Look::Right,
     },
     Spec {
-        name: "minerals_kg",
-        aliases: &["무기질", "Minerals"],
+        field: F::Minerals,
         sections: &["body_comp"],
         look: Look::Right,
     },
     Spec {
-        name: "body_fat_mass_kg",
-        aliases: &["체지방", "체지방량", "Body Fat Mass"],
+        field: F::BodyFatMass,
         sections: &["body_comp", "muscle_fat"],
         look: Look::Right,
     },
     Spec {
-        name: "muscle_mass_kg",
-        aliases: &["근육량", "Soft Lean Mass", "Muscle Mass"],
+        field: F::MuscleMass,
         sections: &["body_comp"],
         look: Look::RightOrBelow,
     },
     Spec {
-        name: "fat_free_mass_kg",
-        aliases: &["제지방량", "Fat Free Mass"],
+        field: F::FatFreeMass,
         sections: &["body_comp"],
         look: Look::RightOrBelow,
     },
     Spec {
-        name: "weight_kg",
-        aliases: &["체중", "Weight"],
+        field: F::Weight,
         sections: &["body_comp", "muscle_fat"],
         look: Look::Right,
     },
     Spec {
-        name: "skeletal_muscle_mass_kg",
-        aliases: &["골격근량", "Skeletal Muscle Mass"],
+        field: F::SkeletalMuscleMass,
         sections: &["muscle_fat", "body_comp"],
         look: Look::Right,
     },
     Spec {
-        name: "bmi",
-        aliases: &["BMI", "Body Mass Index"],
+        field: F::Bmi,
         sections: &["obesity"],
         look: Look::Right,
     },
     Spec {
-        name: "percent_body_fat",
-        aliases: &["체지방률", "Percent Body Fat", "PBF"],
+        field: F::PercentBodyFat,
         sections: &["obesity"],
         look: Look::Right,
     },
     Spec {
-        name: "inbody_score",
-        aliases: &["인바디점수", "InBody Score"],
+        field: F::InBodyScore,
         sections: &[],
         look: Look::RightOrBelow,
     },
     Spec {
-        name: "target_weight_kg",
-        aliases: &["적정체중", "Target Weight"],
+        field: F::TargetWeight,
         sections: &["weight_control"],
         look: Look::Right,
     },
     Spec {
-        name: "weight_control_kg",
-        aliases: &["체중조절", "Weight Control"],
+        field: F::WeightControl,
         sections: &["weight_control"],
         look: Look::Right,
     },
     Spec {
-        name: "fat_control_kg",
-        aliases: &["지방조절", "Fat Control"],
+        field: F::FatControl,
         sections: &["weight_control"],
         look: Look::Right,
     },
     Spec {
-        name: "muscle_control_kg",
-        aliases: &["근육조절", "Muscle Control"],
+        field: F::MuscleControl,
         sections: &["weight_control"],
         look: Look::Right,
     },
     Spec {
-        name: "basal_metabolic_rate_kcal",
-        aliases: &["기초대사량", "Basal Metabolic Rate"],
+        field: F::BasalMetabolicRate,
         sections: &["research"],
         look: Look::Right,
     },
     Spec {
-        name: "waist_hip_ratio",
-        aliases: &["복부지방률", "Waist-Hip Ratio"],
+        field: F::WaistHipRatio,
         sections: &["research"],
         look: Look::Right,
     },
     Spec {
-        name: "visceral_fat_level",
-        aliases: &["내장지방레벨", "Visceral Fat Level"],
+        field: F::VisceralFatLevel,
         sections: &["research"],
         look: Look::Right,
     },
     Spec {
-        name: "height_cm",
-        aliases: &["신장", "Height", "키"],
+        field: F::Height,
         sections: &[],
         look: Look::RightOrBelow,
     },
     Spec {
-        name: "age",
-        aliases: &["연령", "Age", "나이"],
+        field: F::Age,
         sections: &[],
         look: Look::RightOrBelow,
     },
@@ -1057,32 +705,33 @@ pub fn parse(words: &[Word]) -> Report {
     let mut costs: BTreeMap<&'static str, f32> = BTreeMap::new();
 
     for spec in SPECS {
+        let (name, aliases) = (spec.field.name(), spec.field.labels().collect::<Vec<_>>());
         for region in ctx.regions(spec.sections) {
             // Of all places the label is printed (a table's column header and its row
             // label, say), the one with the nearest figure; better label matches first.
-            let hits = ctx.page.find_label(spec.aliases, &region);
+            let hits = ctx.page.find_label(&aliases, &region);
             let best_dist = hits.first().map(|h| h.dist);
             let best = hits
                 .iter()
                 .filter(|h| Some(h.dist) == best_dist)
                 .filter_map(|h| {
-                    ctx.value_for(spec.name, h, spec.look, &region)
+                    ctx.value_for(name, h, spec.look, &region)
                         .map(|n| (cost(h, n), n))
                 })
                 .min_by(|a, b| a.0.total_cmp(&b.0))
                 .or_else(|| {
                     hits.iter()
                         .filter_map(|h| {
-                            ctx.value_for(spec.name, h, spec.look, &region)
+                            ctx.value_for(name, h, spec.look, &region)
                                 .map(|n| (cost(h, n), n))
                         })
                         .min_by(|a, b| a.0.total_cmp(&b.0))
                 });
             if let Some((c, num)) = best {
-                fields.insert(spec.name.to_string(), ctx.field(spec.name, num));
+                fields.insert(name.to_string(), ctx.field(name, num));
                 used.push(num.bbox);
-                placed.insert(spec.name, num.bbox);
-                costs.insert(spec.name, c);
+                placed.insert(name, num.bbox);
+                costs.insert(name, c);
                 break;
             }
         }
@@ -1110,22 +759,8 @@ pub fn parse(words: &[Word]) -> Report {
     header_text_fields(&ctx, &mut fields);
     control_signs(&ctx, &mut fields);
 
-    let model = detect_model(words);
-    let mut warnings = Vec::new();
-    check(&fields, &mut warnings);
-    let body_type = body_type_of(&fields, &mut warnings);
-    let missing = FIELDS
-        .iter()
-        .filter(|f| !fields.contains_key(**f))
-        .map(|f| f.to_string())
-        .collect();
-    Report {
-        model,
-        fields,
-        missing,
-        warnings,
-        body_type,
-    }
+    super::choose::by_arithmetic(words, &mut fields);
+    super::report::finish(detect_model(words), fields)
 }
 
 /// The fields each section prints, in the order it prints them (the header band above
@@ -1206,10 +841,20 @@ pub fn reread_regions(words: &[Word], report: &Report) -> Vec<BBox> {
     };
     let mut out = Vec::new();
     for (section, fields) in SECTION_FIELDS {
-        if !fields.iter().any(|f| report.is_doubtful(f)) {
+        // The header band is read again only for a field it lacks: its height is read
+        // reliably, and reading the band again because `bmi ≠ weight / height²`
+        // (a misread bmi or weight, almost always) cost the real sample 4 fields.
+        let header = section.is_empty();
+        if !fields.iter().any(|f| {
+            if header {
+                !report.fields.contains_key(*f)
+            } else {
+                report.is_doubtful(f)
+            }
+        }) {
             continue;
         }
-        let region = if section.is_empty() {
+        let region = if header {
             BBox {
                 x: 0.0,
                 y: 0.0,
@@ -1266,11 +911,11 @@ pub fn nearest_label(text: &str) -> Option<(&'static str, usize)> {
     let t = jamo(text);
     SECTIONS
         .iter()
-        .flat_map(|(_, a)| a.iter())
-        .chain(SPECS.iter().flat_map(|s| s.aliases.iter()))
-        .chain(SEGMENTS.iter().flat_map(|(_, a)| a.iter()))
+        .flat_map(|(_, a)| a.iter().copied())
+        .chain(SPECS.iter().flat_map(|s| s.field.labels()))
+        .chain(SEGMENTS.iter().flat_map(|(_, a)| a.iter().copied()))
         .filter(|a| a.chars().any(is_hangul))
-        .map(|a| (*a, levenshtein(&t, &jamo(a))))
+        .map(|a| (a, levenshtein(&t, &jamo(a))))
         .filter(|(a, d)| *d <= tolerance(jamo(a).len()))
         .min_by_key(|(_, d)| *d)
 }
@@ -1598,12 +1243,64 @@ fn control_signs(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) {
     }
 }
 
+/// A table with a column per segment, headed by the segments' labels on one row
+/// (오른팔 왼팔 몸통 오른다리 왼다리): each field takes the first figure under its
+/// header that can be its (a percent of standard printed under the kg is not). How
+/// many fields it read; none when no three segment labels share a row.
+fn segment_columns(
+    ctx: &Ctx<'_>,
+    fields: &mut BTreeMap<String, Field>,
+    region: &BBox,
+    prefix: &str,
+) -> usize {
+    let heads: Vec<(&str, Hit)> = SEGMENTS
+        .iter()
+        .filter_map(|(seg, aliases)| {
+            let hit = ctx.page.find_label(aliases, region).into_iter().next()?;
+            Some((*seg, hit))
+        })
+        .collect();
+    let same_row = |a: &Hit, b: &Hit| (a.bbox.cy() - b.bbox.cy()).abs() < 0.5 * a.h.max(b.h);
+    let row: Vec<&(&str, Hit)> = heads
+        .iter()
+        .filter(|(_, h)| heads.iter().filter(|(_, o)| same_row(h, o)).count() >= 3)
+        .collect();
+    if row.len() < 3 {
+        return 0;
+    }
+    let mut read = 0;
+    for (seg, h) in row {
+        let name = format!("{prefix}_{seg}_kg");
+        let under = ctx
+            .nums
+            .iter()
+            .filter(|m| {
+                m.bbox.y >= h.bbox.bottom() - 1.0
+                    && m.bbox.y - h.bbox.bottom() < 4.0 * h.h
+                    && m.bbox.cx() >= h.bbox.x - 0.5 * h.h
+                    && m.bbox.x <= h.bbox.right() + 0.5 * h.h
+                    && inside(region, &m.bbox)
+                    && could_be(&name, m)
+            })
+            .min_by(|a, b| a.bbox.y.total_cmp(&b.bbox.y));
+        if let Some(m) = under {
+            let field = ctx.field(&name, m);
+            fields.insert(name, field);
+            read += 1;
+        }
+    }
+    read
+}
+
 /// Segmental figures: labelled rows (왼팔 1.9 ...) when the sheet prints them, else the
 /// body figure's layout: arms top left/right, trunk in the middle, legs bottom.
 fn segmental(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>, section: &str, prefix: &str) {
     let Some(region) = ctx.sections.get(section) else {
         return;
     };
+    if segment_columns(ctx, fields, region, prefix) >= 3 {
+        return;
+    }
     for (seg, aliases) in SEGMENTS {
         for hit in ctx.page.find_label(aliases, region) {
             let name = format!("{prefix}_{seg}_kg");
@@ -1729,7 +1426,10 @@ fn header_text_fields(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) {
         };
         format!("{} | {}", join(&right), join(&below))
     };
-    for hit in ctx.page.find_label(&["성별", "Gender", "Sex"], &all) {
+    for hit in ctx
+        .page
+        .find_label(&F::Sex.labels().collect::<Vec<_>>(), &all)
+    {
         if let Some(sex) = after(&hit).split(['|', ' ']).find_map(parse_sex) {
             fields.insert(
                 "sex".into(),
@@ -1846,849 +1546,6 @@ fn detect_model(words: &[Word]) -> Option<String> {
     None
 }
 
-// ---------------------------------------------------------------------------------
-// Checks and the body type
-
-fn check(fields: &BTreeMap<String, Field>, warnings: &mut Vec<String>) {
-    let n = |k: &str| fields.get(k).and_then(|f| f.value.as_f64());
-    if let (Some(w), Some(tbw), Some(p), Some(m), Some(bfm)) = (
-        n("weight_kg"),
-        n("total_body_water_l"),
-        n("protein_kg"),
-        n("minerals_kg"),
-        n("body_fat_mass_kg"),
-    ) {
-        let sum = tbw + p + m + bfm;
-        if (sum - w).abs() > 0.5 {
-            warnings.push(format!(
-                "total_body_water_l + protein_kg + minerals_kg + body_fat_mass_kg = {sum:.2}, but weight_kg = {w}"
-            ));
-        }
-    }
-    if let (Some(w), Some(bfm), Some(ffm)) =
-        (n("weight_kg"), n("body_fat_mass_kg"), n("fat_free_mass_kg"))
-    {
-        if (w - bfm - ffm).abs() > 0.5 {
-            warnings.push(format!(
-                "weight_kg - body_fat_mass_kg = {:.1}, but fat_free_mass_kg = {ffm}",
-                w - bfm
-            ));
-        }
-    }
-    if let (Some(w), Some(t), Some(wc)) = (
-        n("weight_kg"),
-        n("target_weight_kg"),
-        n("weight_control_kg"),
-    ) {
-        if (t - w - wc).abs() > 0.2 {
-            warnings.push(format!(
-                "target_weight_kg - weight_kg = {:.1}, but weight_control_kg = {wc}",
-                t - w
-            ));
-        }
-    }
-    if let (Some(w), Some(h), Some(bmi)) = (n("weight_kg"), n("height_cm"), n("bmi")) {
-        if h > 0.0 {
-            let expect = w / (h / 100.0).powi(2);
-            if (expect - bmi).abs() > 0.3 {
-                warnings.push(format!(
-                    "bmi = {bmi}, but weight_kg / height_m² = {expect:.1}"
-                ));
-            }
-        }
-    }
-    if let (Some(w), Some(bfm), Some(pbf)) =
-        (n("weight_kg"), n("body_fat_mass_kg"), n("percent_body_fat"))
-    {
-        if w > 0.0 {
-            let expect = 100.0 * bfm / w;
-            if (expect - pbf).abs() > 1.0 {
-                warnings.push(format!(
-                    "percent_body_fat = {pbf}, but 100 * body_fat_mass_kg / weight_kg = {expect:.1}"
-                ));
-            }
-        }
-    }
-    const PLAUSIBLE: &[(&str, f64, f64)] = &[
-        ("weight_kg", 10.0, 300.0),
-        ("percent_body_fat", 2.0, 70.0),
-        ("bmi", 8.0, 80.0),
-        ("height_cm", 80.0, 250.0),
-        ("age", 3.0, 120.0),
-        ("inbody_score", 0.0, 100.0),
-        ("basal_metabolic_rate_kcal", 500.0, 5000.0),
-        ("waist_hip_ratio", 0.4, 1.6),
-        ("visceral_fat_level", 1.0, 30.0),
-    ];
-    for (k, lo, hi) in PLAUSIBLE {
-        if let Some(v) = n(k) {
-            if v < *lo || v > *hi {
-                warnings.push(format!("{k} = {v} is outside the plausible {lo}..{hi}"));
-            }
-        }
-    }
-}
-
-/// The 체형 chart (INBODY.md): BMI rows × PBF columns, with sex-specific PBF bands. A
-/// value equal to a cut-off belongs to the lower band.
-pub fn body_type(bmi: f64, pbf: f64, female: bool) -> BodyType {
-    let (lo, hi) = if female { (18.0, 28.0) } else { (10.0, 20.0) };
-    let col = if pbf <= lo {
-        0
-    } else if pbf <= hi {
-        1
-    } else {
-        2
-    };
-    let row = if bmi > 25.0 {
-        0
-    } else if bmi > 21.75 {
-        1
-    } else if bmi > 18.5 {
-        2
-    } else {
-        3
-    };
-    const TABLE: [[(&str, &str); 3]; 4] = [
-        [
-            ("운동선수", "athlete"),
-            ("통통", "chubby"),
-            ("비만", "obese"),
-        ],
-        [
-            ("근육형", "muscular"),
-            ("적정", "standard"),
-            ("통통", "chubby"),
-        ],
-        [
-            ("근육형 날씬", "muscular slim"),
-            ("날씬", "slim"),
-            ("마른 비만", "skinny fat"),
-        ],
-        [
-            ("마름", "thin"),
-            ("약간 마름", "slightly thin"),
-            ("마른 비만", "skinny fat"),
-        ],
-    ];
-    let (ko, en) = TABLE[row][col];
-    BodyType { ko, en }
-}
-
-fn body_type_of(fields: &BTreeMap<String, Field>, warnings: &mut Vec<String>) -> Option<BodyType> {
-    let bmi = fields.get("bmi").and_then(|f| f.value.as_f64());
-    let pbf = fields
-        .get("percent_body_fat")
-        .and_then(|f| f.value.as_f64());
-    let sex = match fields.get("sex").map(|f| &f.value) {
-        Some(Value::Text(s)) => Some(s.as_str()),
-        _ => None,
-    };
-    match (bmi, pbf, sex) {
-        (Some(b), Some(p), Some(s)) => Some(body_type(b, p, s == "female")),
-        _ => {
-            let missing: Vec<&str> = [
-                ("bmi", bmi.is_none()),
-                ("percent_body_fat", pbf.is_none()),
-                ("sex", sex.is_none()),
-            ]
-            .iter()
-            .filter(|(_, m)| *m)
-            .map(|(n, _)| *n)
-            .collect();
-            warnings.push(format!(
-                "body_type: not derived, missing {}",
-                missing.join(", ")
-            ));
-            None
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn w(text: &str, x: f32, y: f32, w: f32, h: f32) -> Word {
-        Word::at(text, x, y, w, h)
-    }
-
-    fn section_regions(words: &[Word]) -> BTreeMap<&'static str, BBox> {
-        sections(&Page::new(words))
-    }
-
-    #[test]
-    fn the_seed_example_and_the_real_sample_are_chubby() {
-        assert_eq!(body_type(24.0, 37.3, true).ko, "통통");
-        assert_eq!(body_type(24.0, 37.3, true).en, "chubby");
-    }
-
-    #[test]
-    fn muscular_is_reachable_and_sex_matters() {
-        assert_eq!(body_type(23.0, 8.0, false).ko, "근육형");
-        assert_eq!(body_type(23.0, 15.0, true).ko, "근육형");
-        assert_eq!(body_type(23.0, 19.0, false).ko, "적정");
-        assert_eq!(body_type(23.0, 19.0, true).ko, "적정");
-        assert_eq!(body_type(23.0, 22.0, false).ko, "통통");
-        assert_eq!(body_type(23.0, 22.0, true).ko, "적정");
-    }
-
-    #[test]
-    fn a_value_on_a_cut_off_belongs_to_the_lower_band() {
-        assert_eq!(body_type(25.0, 28.0, true).ko, "적정");
-        assert_eq!(body_type(18.5, 18.0, true).ko, "마름");
-        assert_eq!(body_type(21.75, 20.0, false).ko, "날씬");
-    }
-
-    #[test]
-    fn misread_figures_are_read_and_ranges_are_not_figures() {
-        assert_eq!(parse_number("S.1S"), Some(5.15));
-        assert_eq!(parse_number("$9.1"), Some(59.1));
-        assert_eq!(parse_number("1,99"), Some(1.99));
-        assert_eq!(parse_number("156.9cm"), Some(156.9));
-        assert_eq!(parse_number("66/100점"), Some(66.0));
-        assert_eq!(parse_number("-6.2"), Some(-6.2));
-        assert_eq!(parse_number("1.6kg"), Some(1.6));
-        assert_eq!(parse_number("(27.0~33.0)"), None);
-        assert_eq!(parse_number("kg"), None);
-        assert_eq!(parse_number("여성"), None);
-        assert_eq!(parse_range("(27.0 ~ 33.0)"), Some([27.0, 33.0]));
-        assert_eq!(parse_range("( 1~9 )"), Some([1.0, 9.0]));
-        assert_eq!(parse_range("(9~1)"), None);
-    }
-
-    #[test]
-    fn a_lost_decimal_point_or_a_unit_read_as_digits_is_put_back_in_print_format() {
-        assert_eq!(repair(474.0, 0, decimals("total_body_water_l")), 47.4);
-        assert_eq!(repair(27.21, 2, decimals("segmental_lean_trunk_kg")), 27.2);
-        assert_eq!(
-            repair(1.91, 2, decimals("segmental_lean_left_arm_kg")),
-            1.91
-        );
-        assert_eq!(repair(-62.0, 0, decimals("weight_control_kg")), -6.2);
-        assert_eq!(repair(66.0, 0, decimals("inbody_score")), 66.0);
-        assert_eq!(
-            repair(5.0, 0, decimals("weight_kg")),
-            5.0,
-            "too small to be a lost point"
-        );
-        assert_eq!(parse_range_as("(112~137)", Some(1)), Some([11.2, 13.7]));
-        assert_eq!(parse_range("(01 ~9)"), Some([1.0, 9.0]));
-    }
-
-    #[test]
-    fn dates_are_read_in_the_sheet_format() {
-        assert_eq!(
-            parse_datetime("2016.05.04. 09 :46").as_deref(),
-            Some("2016-05-04T09:46")
-        );
-        assert_eq!(parse_datetime("2016.05.04").as_deref(), None);
-    }
-
-    #[test]
-    fn labels_tolerate_a_misread_jamo_but_not_another_word() {
-        let t = jamo("적정체중");
-        assert_eq!(levenshtein(&jamo("척정체중"), &t), 1);
-        // 체지방를 is nearer to 체지방률 than to 체지방량.
-        assert!(
-            levenshtein(&jamo("체지방를"), &jamo("체지방률"))
-                < levenshtein(&jamo("체지방를"), &jamo("체지방량"))
-        );
-    }
-
-    #[test]
-    fn a_figure_right_of_its_label_is_taken_and_chart_scales_are_skipped() {
-        let words = vec![
-            w("골격근", 0.0, 0.0, 60.0, 20.0),
-            w("지방분석", 62.0, 0.0, 80.0, 20.0),
-            w("체중", 0.0, 100.0, 40.0, 20.0),
-            w("55", 100.0, 95.0, 15.0, 10.0),
-            w("70", 140.0, 95.0, 15.0, 10.0),
-            w("85", 180.0, 95.0, 15.0, 10.0),
-            w("100", 220.0, 95.0, 20.0, 10.0),
-            w("59.1", 300.0, 112.0, 40.0, 18.0),
-            w("체중조절", 500.0, 60.0, 80.0, 20.0),
-            w("척정체중", 500.0, 100.0, 80.0, 20.0),
-            w("52.9", 650.0, 100.0, 40.0, 20.0),
-            w("체중조절", 500.0, 130.0, 80.0, 20.0),
-            w("-", 640.0, 130.0, 8.0, 20.0),
-            w("6.2", 650.0, 130.0, 30.0, 20.0),
-        ];
-        let r = parse(&words);
-        assert_eq!(r.number("weight_kg"), Some(59.1));
-        assert_eq!(r.number("target_weight_kg"), Some(52.9));
-        assert_eq!(r.number("weight_control_kg"), Some(-6.2));
-    }
-
-    #[test]
-    fn a_range_whose_tilde_was_read_as_a_dash_is_still_a_range() {
-        assert_eq!(parse_range("(1-9)"), Some([1.0, 9.0]));
-        assert_eq!(parse_range("(0.75 — 0.85)"), Some([0.75, 0.85]));
-        assert_eq!(parse_range("(1 9)"), None, "two figures need a separator");
-    }
-
-    #[test]
-    fn a_minus_read_as_a_hangul_stroke_or_a_dot_still_makes_the_figure_negative() {
-        for sign in ["ㅡ", "一", "ㆍ", "—"] {
-            let words = vec![
-                w("체중조절", 500.0, 60.0, 80.0, 20.0),
-                w("Fat", 500.0, 130.0, 30.0, 20.0),
-                w("Control", 535.0, 130.0, 60.0, 20.0),
-                w(sign, 640.0, 138.0, 8.0, 3.0),
-                w("6.8", 652.0, 130.0, 30.0, 20.0),
-            ];
-            assert_eq!(parse(&words).number("fat_control_kg"), Some(-6.8), "{sign}");
-        }
-    }
-
-    #[test]
-    fn a_weight_control_row_whose_label_is_garbled_is_found_by_its_place_in_the_list() {
-        // 근육조절 read as the tops of its syllables: no label matches, but the list's
-        // order and pitch say where its figure is.
-        let words = vec![
-            w("체중조절", 500.0, 60.0, 80.0, 20.0),
-            w("적정체중", 500.0, 100.0, 80.0, 20.0),
-            w("52.9", 650.0, 100.0, 40.0, 20.0),
-            w("체중조절", 500.0, 140.0, 80.0, 20.0),
-            w("-6.2", 650.0, 140.0, 40.0, 20.0),
-            w("지방조절", 500.0, 180.0, 80.0, 20.0),
-            w("-9.9", 650.0, 180.0, 40.0, 20.0),
-            w("그", 500.0, 220.0, 18.0, 10.0),
-            w("유", 520.0, 220.0, 18.0, 10.0),
-            w("+3.7", 650.0, 220.0, 40.0, 20.0),
-        ];
-        let r = parse(&words);
-        assert_eq!(r.number("muscle_control_kg"), Some(3.7));
-        // Where the list has no figure, nothing is guessed.
-        let r = parse(&words[..6]);
-        assert_eq!(r.number("fat_control_kg"), None);
-        assert_eq!(r.number("muscle_control_kg"), None);
-    }
-
-    #[test]
-    fn two_weight_control_rows_a_line_apart_place_the_two_garbled_ones() {
-        // The real sample: 체중조절 read as 체증 (the weight's label) and 근육조절 cut
-        // to 근육; 적정체중 and 지방조절, two rows apart, fix the pitch.
-        let mut words = vec![
-            w("적정체중", 500.0, 100.0, 80.0, 20.0),
-            w("52.9", 650.0, 100.0, 40.0, 20.0),
-            w("체증", 500.0, 125.0, 40.0, 20.0),
-            w("-6.2", 650.0, 125.0, 40.0, 20.0),
-            w("지방조절", 500.0, 150.0, 80.0, 20.0),
-            w("-9.9", 650.0, 150.0, 40.0, 20.0),
-            w("근육.", 500.0, 175.0, 40.0, 20.0),
-            w("+3.7", 650.0, 175.0, 40.0, 20.0),
-        ];
-        let r = parse(&words);
-        assert_eq!(r.number("weight_control_kg"), Some(-6.2));
-        assert_eq!(r.number("muscle_control_kg"), Some(3.7));
-        // Two rows far apart are not one list: no guess.
-        for word in &mut words[4..] {
-            word.bbox.y += 300.0;
-        }
-        let r = parse(&words);
-        assert_eq!(r.number("muscle_control_kg"), None);
-    }
-
-    #[test]
-    fn a_chart_tick_or_a_fragment_is_not_taken_for_a_weight() {
-        let words = vec![
-            w("체성분분석", 0.0, 0.0, 100.0, 20.0),
-            w("체중", 0.0, 100.0, 40.0, 20.0),
-            w("0", 100.0, 100.0, 10.0, 20.0),
-            w("59.1", 300.0, 105.0, 40.0, 20.0),
-        ];
-        assert_eq!(parse(&words).number("weight_kg"), Some(59.1));
-    }
-
-    #[test]
-    fn a_section_beside_another_ends_where_the_left_one_does() {
-        // 부위별체지방분석 stands right of 부위별근육분석; 신체변화 below spans only the
-        // left part, yet the fat figures end above it: the history's 19.7 is no leg.
-        let words = vec![
-            w("부위별근육분석", 50.0, 900.0, 120.0, 20.0),
-            w("부위별체지방분석", 380.0, 900.0, 140.0, 20.0),
-            w("신체변화", 50.0, 1290.0, 80.0, 20.0),
-            w("19.7", 420.0, 1380.0, 40.0, 20.0),
-        ];
-        let page = Page::new(&words);
-        let s = sections(&page);
-        let fat = s.get("seg_fat").expect("the fat section");
-        assert!(fat.bottom() < 1290.0, "{fat:?}");
-    }
-
-    #[test]
-    fn the_test_date_is_read_after_a_long_label_and_a_wide_gap() {
-        let words = vec![
-            w("Test", 61.0, 190.0, 40.0, 16.0),
-            w("Date", 107.0, 190.0, 44.0, 16.0),
-            w("/", 157.0, 189.0, 8.0, 18.0),
-            w("Time", 171.0, 189.0, 45.0, 17.0),
-            w("2017.10.21.", 281.0, 190.0, 110.0, 18.0),
-            w("15:26", 419.0, 190.0, 50.0, 18.0),
-        ];
-        let r = parse(&words);
-        assert_eq!(
-            r.fields.get("tested_at").map(|f| f.value.clone()),
-            Some(Value::Text("2017-10-21T15:26".into()))
-        );
-    }
-
-    #[test]
-    fn a_heading_of_the_right_column_set_a_little_higher_bounds_the_left_section() {
-        // InBody570: `Weight Control` starts the right column above `Body Composition
-        // Analysis`; its `Weight Control` row must not be taken for the weight.
-        let words = vec![
-            w("Weight", 820.0, 234.0, 80.0, 22.0),
-            w("Control", 904.0, 234.0, 90.0, 22.0),
-            w("Body", 62.0, 284.0, 60.0, 26.0),
-            w("Composition", 128.0, 285.0, 150.0, 25.0),
-            w("Analysis", 288.0, 284.0, 100.0, 26.0),
-            w("Weight", 822.0, 317.0, 60.0, 18.0),
-            w("Control", 891.0, 317.0, 60.0, 18.0),
-            w("-10.0", 1021.0, 317.0, 50.0, 18.0),
-            w("Weight", 81.0, 578.0, 70.0, 21.0),
-            w("(kg)", 159.0, 578.0, 40.0, 21.0),
-            w("81.7", 521.0, 580.0, 45.0, 18.0),
-        ];
-        let r = parse(&words);
-        assert_eq!(r.number("weight_kg"), Some(81.7));
-        assert_eq!(r.number("weight_control_kg"), Some(-10.0));
-    }
-
-    #[test]
-    fn a_range_is_read_left_to_right_even_when_its_tilde_sits_a_little_lower() {
-        let words = vec![
-            w("Minerals", 55.0, 284.0, 55.0, 13.0),
-            w("3.10", 353.6, 284.7, 32.5, 13.6),
-            w("(2.80", 463.1, 285.8, 68.3, 10.8),
-            w("~", 494.6, 283.6, 4.9, 18.4),
-            w("3.42)", 505.4, 285.8, 26.0, 10.8),
-        ];
-        let r = parse(&words);
-        assert_eq!(r.fields["minerals_kg"].range, Some([2.8, 3.42]));
-    }
-
-    #[test]
-    fn a_mark_before_a_figure_that_prints_no_sign_is_not_a_minus() {
-        let words = vec![
-            w("비만분석", 0.0, 0.0, 80.0, 20.0),
-            w("체지방률", 0.0, 100.0, 80.0, 20.0),
-            w("ㆍ", 288.0, 108.0, 6.0, 3.0),
-            w("20.2", 300.0, 100.0, 40.0, 20.0),
-        ];
-        assert_eq!(parse(&words).number("percent_body_fat"), Some(20.2));
-    }
-
-    #[test]
-    fn nothing_readable_is_not_a_sheet() {
-        let r = parse(&[w("hello", 0.0, 0.0, 50.0, 10.0)]);
-        assert!(!r.is_inbody_sheet());
-        assert_eq!(r.missing.len(), FIELDS.len());
-        assert!(parse(&[]).missing.len() == FIELDS.len());
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn the_parser_never_panics_on_any_words(
-            words in proptest::collection::vec(
-                ("\\PC{0,12}", -1e4f32..1e4, -1e4f32..1e4, 0f32..500.0, 0f32..200.0),
-                0..60,
-            )
-        ) {
-            let words: Vec<Word> = words.into_iter().map(|(t, x, y, ww, h)| w(&t, x, y, ww, h)).collect();
-            let r = parse(&words);
-            proptest::prop_assert_eq!(r.missing.len() + r.fields.len(), FIELDS.len());
-            for region in reread_regions(&words, &r) {
-                proptest::prop_assert!(region.w >= 1.0 && region.h >= 1.0, "{region:?}");
-            }
-            if let Some(column) = list_column(&words, &r) {
-                proptest::prop_assert!(column.w >= 1.0 && column.h >= 1.0, "{column:?}");
-            }
-        }
-
-        #[test]
-        fn numbers_and_ranges_never_panic(s in "\\PC{0,20}") {
-            let _ = nearest_label(&s);
-            let _ = parse_number(&s);
-            let _ = parse_range(&s);
-            let _ = parse_datetime(&s);
-        }
-    }
-
-    #[test]
-    fn a_long_heading_followed_by_a_misread_subtitle_is_found() {
-        // `인바디점수` and its subtitle `InBody Score` in small print read as Hangul.
-        let words = vec![
-            w("인바디점수", 700.0, 100.0, 100.0, 20.0),
-            w("니사", 805.0, 104.0, 30.0, 14.0),
-            w("66/100점", 760.0, 140.0, 90.0, 40.0),
-            w("체성분분석", 50.0, 100.0, 100.0, 20.0),
-            w("단백질", 50.0, 150.0, 60.0, 20.0),
-            w("10.2", 200.0, 150.0, 40.0, 20.0),
-        ];
-        let r = parse(&words);
-        assert_eq!(r.number("inbody_score"), Some(66.0));
-        assert!(section_regions(&words).contains_key("score"));
-        // A short label keeps needing a complete match: `체중` is not `체중조절`.
-        let words = vec![
-            w("체중조절", 50.0, 100.0, 80.0, 20.0),
-            w("-6.2", 200.0, 100.0, 40.0, 20.0),
-        ];
-        assert_eq!(parse(&words).number("weight_kg"), None);
-    }
-
-    #[test]
-    fn a_right_hand_column_section_starts_at_its_heading() {
-        // Left column: body composition, then muscle-fat; right column: score, then
-        // weight control, whose heading lies beside the left column's sections.
-        let words = vec![
-            w("체성분분석", 50.0, 100.0, 100.0, 20.0),
-            w("인바디점수", 700.0, 100.0, 100.0, 20.0),
-            w("체중조절", 700.0, 300.0, 80.0, 20.0),
-            w("골격근지방분석", 50.0, 400.0, 140.0, 20.0),
-            w("연구항목", 700.0, 600.0, 80.0, 20.0),
-            w("x", 1000.0, 900.0, 10.0, 10.0),
-        ];
-        let s = section_regions(&words);
-        for right in ["score", "weight_control", "research"] {
-            assert!(
-                s[right].x > 600.0,
-                "{right} starts at its heading: {:?}",
-                s[right]
-            );
-        }
-        for left in ["body_comp", "muscle_fat"] {
-            assert!(
-                s[left].right() < 700.0,
-                "{left} ends before the right column: {:?}",
-                s[left]
-            );
-        }
-        // The segmental figures side by side stay one beside the other.
-        let words = vec![
-            w("부위별근육분석", 50.0, 100.0, 140.0, 20.0),
-            w("부위별체지방분석", 400.0, 100.0, 160.0, 20.0),
-            w("x", 1000.0, 900.0, 10.0, 10.0),
-        ];
-        let s = section_regions(&words);
-        assert!(
-            s["seg_lean"].right() < 400.0 && s["seg_fat"].x < 400.0,
-            "{s:?}"
-        );
-        // A chart above the segmental figures ends at the fat heading even when the
-        // lean one beside it was not read.
-        let words = vec![
-            w("비만분석", 50.0, 100.0, 80.0, 20.0),
-            w("부위별체지방분석", 400.0, 400.0, 160.0, 20.0),
-            w("x", 1000.0, 900.0, 10.0, 10.0),
-        ];
-        let s = section_regions(&words);
-        assert!(s["obesity"].bottom() <= 400.0, "{s:?}");
-    }
-
-    #[test]
-    fn rows_whose_labels_were_not_read_take_their_figures_in_order() {
-        // A muscle-fat chart: labels unreadable, chart scales in small print, one
-        // figure per row at the end of its bar.
-        let mut words = vec![
-            w("Muscle-Fat", 50.0, 100.0, 120.0, 20.0),
-            w("Analysis", 180.0, 100.0, 90.0, 20.0),
-            w("xq", 50.0, 150.0, 40.0, 20.0),
-            w("Mane", 50.0, 200.0, 40.0, 20.0),
-            w("WIV", 50.0, 250.0, 40.0, 20.0),
-            w("70.1", 400.0, 158.0, 40.0, 20.0),
-            w("30.2", 300.0, 208.0, 40.0, 20.0),
-            w("15.3", 250.0, 258.0, 40.0, 20.0),
-        ];
-        for (i, y) in [145.0, 195.0, 245.0].iter().enumerate() {
-            for k in 0..8 {
-                let tick = format!("{}", 40 + 20 * k + i);
-                words.push(w(&tick, 150.0 + 60.0 * k as f32, *y, 20.0, 10.0));
-            }
-        }
-        let r = parse(&words);
-        assert_eq!(r.number("weight_kg"), Some(70.1));
-        assert_eq!(r.number("skeletal_muscle_mass_kg"), Some(30.2));
-        assert_eq!(r.number("body_fat_mass_kg"), Some(15.3));
-        // One row's figure missing: the order cannot be trusted, nothing is taken.
-        words.retain(|x| x.text != "30.2");
-        let r = parse(&words);
-        assert_eq!(r.number("weight_kg"), None);
-        assert_eq!(r.number("body_fat_mass_kg"), None);
-    }
-
-    #[test]
-    fn body_composition_columns_start_left_of_a_weight_column_that_was_not_read() {
-        // The real sample: the table's column figures with their ranges, the weight's
-        // range misread, the weight itself read in the muscle-fat chart below.
-        let mut words = vec![
-            w("체성분분석", 50.0, 200.0, 100.0, 20.0),
-            w("단백질", 50.0, 320.0, 50.0, 20.0),
-            w("7.2", 210.0, 320.0, 30.0, 17.0),
-            w("(7.2~8.8)", 190.0, 340.0, 80.0, 13.0),
-            w("34.8", 410.0, 296.0, 36.0, 17.0),
-            w("(34.7~42.3)", 390.0, 318.0, 87.0, 13.0),
-            w("37.0", 515.0, 316.0, 38.0, 17.0),
-            w("(36.7~44.8)", 493.0, 341.0, 87.0, 13.0),
-            w("59.1", 617.0, 339.0, 33.0, 17.0),
-            w("골격근지방분석", 50.0, 500.0, 140.0, 20.0),
-            w("체중", 50.0, 545.0, 32.0, 18.0),
-            w("59.1", 385.0, 545.0, 35.0, 17.0),
-        ];
-        let r = parse(&words);
-        assert_eq!(r.number("weight_kg"), Some(59.1));
-        assert_eq!(r.number("fat_free_mass_kg"), Some(37.0));
-        assert_eq!(r.fields["fat_free_mass_kg"].range, Some([36.7, 44.8]));
-        assert_eq!(r.number("muscle_mass_kg"), Some(34.8));
-        // With the weight column's range read, the columns start at the weight.
-        words.push(w("(45.0~60.8)", 592.0, 360.0, 87.0, 13.0));
-        let r = parse(&words);
-        assert_eq!(r.fields["weight_kg"].range, Some([45.0, 60.8]));
-        assert_eq!(r.number("fat_free_mass_kg"), Some(37.0));
-        assert_eq!(r.number("muscle_mass_kg"), Some(34.8));
-    }
-
-    #[test]
-    fn a_body_composition_row_whose_label_was_not_read_is_found_by_the_row_pitch() {
-        // The real sample: 체수분 on its grey band is never read; protein and minerals
-        // are, and fix the rows' pitch; the fat mass is found in the chart below.
-        let words = vec![
-            w("체성분분석", 50.0, 200.0, 100.0, 20.0),
-            w("27.3", 210.0, 277.0, 38.0, 18.0),
-            w("(27.0~33.0)", 189.0, 297.0, 87.0, 13.0),
-            w("27.3", 316.0, 283.0, 38.0, 17.0),
-            w("단백질", 60.0, 323.0, 53.0, 20.0),
-            w("7.2", 217.0, 320.0, 25.0, 17.0),
-            w("무기질", 59.0, 366.0, 53.0, 20.0),
-            w("2.54", 210.0, 362.0, 38.0, 18.0),
-            w("골격근지방분석", 50.0, 480.0, 140.0, 20.0),
-            w("체지방량", 60.0, 600.0, 63.0, 17.0),
-            w("22.1", 385.0, 600.0, 35.0, 17.0),
-        ];
-        let r = parse(&words);
-        assert_eq!(r.number("total_body_water_l"), Some(27.3));
-        assert_eq!(r.fields["total_body_water_l"].range, Some([27.0, 33.0]));
-        assert_eq!(r.number("body_fat_mass_kg"), Some(22.1));
-        // Rows that are not evenly spaced are no list: nothing is taken.
-        let mut uneven = words.clone();
-        uneven[7].bbox.y = 400.0;
-        uneven[6].bbox.y = 404.0;
-        assert_eq!(parse(&uneven).number("total_body_water_l"), None);
-    }
-
-    #[test]
-    fn a_figure_taken_by_two_labels_stays_with_the_nearer_one() {
-        // 570 layout, degraded: `+7.0 kg` read `TOK`, so the weight-control row's
-        // nearest figure is the fat-control row's, a line lower.
-        let words = vec![
-            w("Weight", 557.0, 159.0, 52.0, 15.0),
-            w("Control", 614.0, 158.0, 53.0, 14.0),
-            w("Target", 557.0, 189.0, 39.0, 13.0),
-            w("Weight", 600.0, 189.0, 44.0, 14.0),
-            w("60.4", 694.0, 189.0, 27.0, 11.0),
-            w("Weight", 555.0, 213.0, 47.0, 20.0),
-            w("Control", 607.0, 213.0, 46.0, 20.0),
-            w("TOK", 694.0, 215.0, 50.0, 13.0),
-            w("Fat", 558.0, 241.0, 18.0, 11.0),
-            w("Control", 580.0, 241.0, 44.0, 11.0),
-            w("-3.4", 694.0, 241.0, 27.0, 11.0),
-        ];
-        let r = parse(&words);
-        assert_eq!(r.number("fat_control_kg"), Some(-3.4));
-        assert_eq!(r.number("weight_control_kg"), None, "missing, not wrong");
-    }
-
-    /// A report with every field found and no warning.
-    fn complete_report() -> Report {
-        let mut report = parse(&[]);
-        report.warnings.clear();
-        for f in FIELDS {
-            report.fields.insert(
-                f.to_string(),
-                Field {
-                    value: Value::Number(1.0),
-                    range: None,
-                },
-            );
-        }
-        report
-    }
-
-    #[test]
-    fn only_sections_with_missing_or_doubtful_fields_are_read_again() {
-        let words = vec![
-            w("체성분분석", 50.0, 100.0, 100.0, 20.0),
-            w("비만분석", 50.0, 400.0, 80.0, 20.0),
-            w("x", 1000.0, 900.0, 10.0, 10.0),
-        ];
-        let mut report = complete_report();
-        assert!(
-            reread_regions(&words, &report).is_empty(),
-            "nothing missing"
-        );
-        report.fields.remove("bmi");
-        let regions = reread_regions(&words, &report);
-        assert_eq!(regions.len(), 1);
-        assert!(regions[0].y > 300.0, "the obesity section: {regions:?}");
-        report.fields.insert(
-            "bmi".into(),
-            Field {
-                value: Value::Number(1.0),
-                range: None,
-            },
-        );
-        report
-            .warnings
-            .push("weight_kg - body_fat_mass_kg = 3, but fat_free_mass_kg = 1".into());
-        let regions = reread_regions(&words, &report);
-        assert_eq!(
-            regions.len(),
-            1,
-            "body composition (weight, fat, fat-free): {regions:?}"
-        );
-        assert!(regions[0].y < 300.0);
-        report.fields.remove("tested_at");
-        let regions = reread_regions(&words, &report);
-        assert!(
-            regions.iter().any(|r| r.y == 0.0 && r.h <= 100.0),
-            "the header band"
-        );
-        assert!(
-            reread_regions(&[], &report).is_empty(),
-            "no heading, no regions"
-        );
-    }
-
-    #[test]
-    fn a_control_figure_whose_sign_was_lost_takes_the_sign_the_sheet_adds_up_to() {
-        let list = |wc: &str, fc: &str| {
-            vec![
-                w("체중", 50.0, 100.0, 40.0, 20.0),
-                w("59.1", 150.0, 100.0, 40.0, 20.0),
-                w("체중조절", 500.0, 60.0, 80.0, 20.0),
-                w("적정체중", 500.0, 100.0, 80.0, 20.0),
-                w("52.9", 650.0, 100.0, 40.0, 20.0),
-                w("체중조절", 500.0, 140.0, 80.0, 20.0),
-                w(wc, 650.0, 140.0, 40.0, 20.0),
-                w("지방조절", 500.0, 180.0, 80.0, 20.0),
-                w(fc, 650.0, 180.0, 40.0, 20.0),
-                w("근육조절", 500.0, 220.0, 80.0, 20.0),
-                w("+3.7", 650.0, 220.0, 40.0, 20.0),
-            ]
-        };
-        // 52.9 - 59.1 = -6.2; then -6.2 - 3.7 = -9.9.
-        let r = parse(&list("6.2", "9.9"));
-        assert_eq!(r.number("weight_control_kg"), Some(-6.2));
-        assert_eq!(r.number("fat_control_kg"), Some(-9.9));
-        assert_eq!(r.number("muscle_control_kg"), Some(3.7));
-        assert!(
-            !r.warnings.iter().any(|w| w.contains("control")),
-            "{:?}",
-            r.warnings
-        );
-        // A sign that was read is never changed, even when the sheet disagrees: that is
-        // a warning.
-        let r = parse(&list("+6.2", "-9.9"));
-        assert_eq!(r.number("weight_control_kg"), Some(6.2));
-        assert!(
-            r.warnings.iter().any(|w| w.contains("weight_control_kg")),
-            "{:?}",
-            r.warnings
-        );
-        // Also when the decimal point was lost with it (`+62`).
-        let r = parse(&list("+62", "-9.9"));
-        assert_eq!(r.number("weight_control_kg"), Some(6.2));
-        // A magnitude that fits neither sign is left as read.
-        let r = parse(&list("7.0", "-9.9"));
-        assert_eq!(r.number("weight_control_kg"), Some(7.0));
-        // Without the figures to add up, nothing is decided.
-        let r = parse(&list("6.2", "9.9")[2..]);
-        assert_eq!(r.number("weight_control_kg"), Some(6.2));
-        assert_eq!(r.number("fat_control_kg"), Some(9.9));
-    }
-
-    #[test]
-    fn the_right_hand_column_is_read_again_only_for_a_field_it_may_print() {
-        let words = vec![
-            w("체성분분석", 50.0, 100.0, 100.0, 20.0),
-            w("비만분석", 50.0, 400.0, 80.0, 20.0),
-            w("인바디점수", 700.0, 90.0, 100.0, 20.0),
-            w("연구항목", 700.0, 500.0, 80.0, 20.0),
-            w("x", 1000.0, 900.0, 10.0, 10.0),
-        ];
-        let mut report = complete_report();
-        assert_eq!(list_column(&words, &report), None, "nothing missing");
-        report.fields.remove("bmi");
-        assert_eq!(list_column(&words, &report), None, "bmi: the left column");
-        report.fields.remove("waist_hip_ratio");
-        let column = list_column(&words, &report).expect("research is on the right");
-        assert!(column.x > 600.0 && column.x < 700.0, "{column:?}");
-        assert!(column.y < 100.0 && column.bottom() >= 910.0, "{column:?}");
-        // A section whose heading was not read at all may be in either column.
-        report.fields.insert(
-            "waist_hip_ratio".into(),
-            Field {
-                value: Value::Number(1.0),
-                range: None,
-            },
-        );
-        report.fields.remove("fat_control_kg");
-        assert!(
-            list_column(&words, &report).is_some(),
-            "weight control unfound"
-        );
-        // A one-column sheet has no right-hand column.
-        assert_eq!(list_column(&words[..2], &report), None);
-    }
-
-    #[test]
-    fn a_reading_is_compared_with_the_label_it_is_nearest_to() {
-        assert_eq!(nearest_label("적정세중"), Some(("적정체중", 1)));
-        assert_eq!(nearest_label("근육조접").map(|l| l.0), Some("근육조절"));
-        assert_eq!(nearest_label("복무지방를").map(|l| l.0), Some("복부지방률"));
-        assert_eq!(nearest_label("NHS"), None, "Latin is not a Korean label");
-        assert_eq!(nearest_label("아태"), None);
-        assert_eq!(label_distance("체중.", "체중조절"), 5);
-        assert_eq!(label_distance("적 정 체중", "적정체중"), 0);
-    }
-
-    #[test]
-    fn the_test_date_below_its_label_is_read_past_a_line_beside_it() {
-        // The 370S header: the date under 검사일시, and the telephone line right of it
-        // starting a little lower than the label.
-        let words = vec![
-            w("검", 520.0, 129.0, 15.0, 18.0),
-            w("사", 538.0, 126.0, 15.0, 29.0),
-            w("일시", 555.0, 129.0, 30.0, 18.0),
-            w("TEL:", 758.0, 143.0, 30.0, 12.0),
-            w(":02-501-3939", 790.0, 142.0, 90.0, 13.0),
-            w("2016.05.04.09:46", 518.0, 155.0, 130.0, 18.0),
-        ];
-        let r = parse(&words);
-        assert_eq!(
-            r.fields.get("tested_at").map(|f| &f.value),
-            Some(&Value::Text("2016-05-04T09:46".into()))
-        );
-    }
-
-    #[test]
-    fn a_range_under_another_columns_figure_is_not_this_rows() {
-        // The 370S table: protein's own range was not read; beside its figure lies the
-        // muscle-mass column's range, printed under 34.8.
-        let words = vec![
-            w("체성분분석", 50.0, 100.0, 100.0, 20.0),
-            w("단백질", 50.0, 220.0, 60.0, 20.0),
-            w("7.2", 200.0, 222.0, 30.0, 18.0),
-            w("34.8", 400.0, 200.0, 40.0, 18.0),
-            w("(34.7~42.3)", 380.0, 222.0, 90.0, 15.0),
-        ];
-        let r = parse(&words);
-        assert_eq!(r.number("protein_kg"), Some(7.2));
-        assert_eq!(r.fields["protein_kg"].range, None);
-        // Its own range under it is still taken.
-        let mut words = words;
-        words.push(w("(7.2~8.8)", 190.0, 243.0, 70.0, 15.0));
-        assert_eq!(parse(&words).fields["protein_kg"].range, Some([7.2, 8.8]));
-    }
-}
+#[path = "inbody_tests.rs"]
+mod tests;

@@ -6,6 +6,8 @@
 //! - [`google`] (Cloud Vision REST) and [`tesseract`] (the local binary) engines, and
 //!   [`Engines`], which picks one per request (`auto`: Google when configured and
 //!   reachable, else Tesseract).
+//! - [`fields`]: the field table; [`arith`]: the sheet's own arithmetic; [`report`]:
+//!   the report contract.
 //! - [`inbody`]: the pure parser from words to a typed report (INBODY.md).
 //! - [`preprocess`]: what the page needs before Tesseract sees it (grey, upscale,
 //!   flatten the light, deskew).
@@ -16,9 +18,16 @@
 //! Specified in `../shared/design/INBODY.md` and issue 6.
 
 pub mod accuracy;
+pub mod arith;
+pub mod choose;
+pub mod fields;
+pub mod figures;
 pub mod google;
 pub mod inbody;
 pub mod preprocess;
+#[cfg(test)]
+mod props;
+pub mod report;
 pub mod sheetgen;
 pub mod tesseract;
 

@@ -1,0 +1,205 @@
+//! Figures as OCR reads them: one word's text to a number in the field's print
+//! format, the `(lo ~ hi)` ranges, and the figures of a page with their signs.
+//!
+//! # What it owns
+//! [`parse_number`], [`parse_range`], [`lookalike`] (the digit a misread character
+//! stands for), [`decimals`] (from the field table) and the page's figures ([`Num`]).
+
+use super::{BBox, Word};
+
+/// Reads a figure from one OCR word: units stripped, common misreads mapped inside
+/// words that already hold a digit (`S.1S` → 5.15, `$9.1` → 59.1, `1,99` → 1.99).
+pub fn parse_number(raw: &str) -> Option<f64> {
+    read_figure(raw, true).map(|(v, _)| v)
+}
+
+/// The figure and how many decimals it was printed with. `strict` refuses `07`-like
+/// words (a misread unit or tick as a figure); inside a range they are a misread `( 1`.
+/// The digit (or decimal point) OCR reads a blurred print's character as: `O` for 0,
+/// `l` for 1, `$` for 5, `,` for `.`, ...; `None` for anything else.
+pub fn lookalike(c: char) -> Option<char> {
+    Some(match c {
+        'O' | 'o' | 'D' | 'Q' => '0',
+        'l' | 'I' | '|' | 'i' | '!' => '1',
+        'S' | 's' | '$' => '5',
+        'B' => '8',
+        'A' => '4',
+        'Z' | 'z' => '2',
+        'g' => '9',
+        'G' | 'b' => '6',
+        'T' => '7',
+        ',' => '.',
+        _ => return None,
+    })
+}
+
+pub(crate) fn read_figure(raw: &str, strict: bool) -> Option<(f64, usize)> {
+    let mut s: String = raw.trim().to_string();
+    if s.starts_with('(') || s.ends_with(')') || s.contains('~') {
+        return None; // a range, not a figure
+    }
+    // The score prints as `66/100점`.
+    if let Some((head, _)) = s.split_once('/') {
+        s = head.to_string();
+    }
+    let lower = s.to_lowercase();
+    for unit in [
+        "kcal", "keal", "kg/m2", "kg/m²", "kg", "ke", "k9", "kq", "cm", "em", "%", "점", "l",
+    ] {
+        if lower.ends_with(unit) && lower.len() > unit.len() {
+            let cut = s.len() - unit.len();
+            if s.is_char_boundary(cut) {
+                s.truncate(cut);
+                break;
+            }
+        }
+    }
+    let s = s.trim_end_matches(['.', ',', ':']);
+    if !s.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let mapped: String = s.chars().map(|c| lookalike(c).unwrap_or(c)).collect();
+    let body = mapped.strip_prefix(['+', '-']).unwrap_or(&mapped);
+    if strict && body.len() > 1 && body.starts_with('0') && !body.starts_with("0.") {
+        return None;
+    }
+    if body.is_empty()
+        || !body.chars().all(|c| c.is_ascii_digit() || c == '.')
+        || body.starts_with('.')
+        || body.matches('.').count() > 1
+    {
+        return None;
+    }
+    let decimals = body.split_once('.').map_or(0, |(_, f)| f.len());
+    let v: f64 = mapped.parse().ok()?;
+    v.is_finite().then_some((v, decimals))
+}
+
+/// InBody prints each figure with a fixed number of decimals. OCR of a blurred photo
+/// loses the point (`474` for 47.4) or reads the unit as digits (`27.210` for
+/// 27.2kg); knowing the print format undoes both. `None`: printed as an integer or
+/// not a number.
+pub fn decimals(field: &str) -> Option<usize> {
+    super::fields::Field::from_name(field).and_then(|f| f.decimals())
+}
+
+/// A read figure put back into its print format (see [`decimals`]).
+pub(crate) fn repair(value: f64, read_decimals: usize, printed: Option<usize>) -> f64 {
+    let Some(d) = printed.filter(|d| *d > 0) else {
+        return value;
+    };
+    let f = 10f64.powi(d as i32);
+    if read_decimals == 0 && value.abs() >= f {
+        value / f
+    } else if read_decimals > d {
+        (value * f + value.signum() * 1e-9).trunc() / f
+    } else {
+        value
+    }
+}
+
+/// Whether a figure can be this field's at all: a chart tick (`0`) or a fragment of a
+/// figure (`1` of `51`) next to a label is not a weight or an age. The bounds are far
+/// wider than any person's values (the consistency checks judge the rest), so this only
+/// chooses among figures, it never "fixes" one. Fields without bounds take anything.
+pub(crate) fn could_be(name: &str, n: &Num) -> bool {
+    let Some(field) = super::fields::Field::from_name(name) else {
+        return true;
+    };
+    // As `Ctx::field` reads it: a detached mark is a sign only for the control figures.
+    let value = if n.detached_sign && !name.ends_with("_control_kg") {
+        -n.value
+    } else {
+        n.value
+    };
+    field.plausible(repair(value, n.read_decimals, field.decimals()))
+}
+
+/// A `(lo ~ hi)` range in a piece of text.
+pub fn parse_range(text: &str) -> Option<[f64; 2]> {
+    parse_range_as(text, None)
+}
+
+pub(crate) fn parse_range_as(text: &str, printed: Option<usize>) -> Option<[f64; 2]> {
+    let t: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| if c == '～' || c == '〜' { '~' } else { c })
+        .collect();
+    let inner = t
+        .trim_start_matches(['(', '['])
+        .trim_end_matches([')', ']']);
+    // `~` as printed; OCR also reads it as a dash, or drops it (`(1 9)` after the
+    // words are joined with spaces).
+    let (a, b) = inner.split_once('~').or_else(|| {
+        inner
+            .trim_start_matches(['-', '+'])
+            .split_once(['-', '–', '—', '−'])
+    })?;
+    let (lo, dl) = read_figure(a.trim_start_matches('('), false)?;
+    let (hi, dh) = read_figure(b.trim_end_matches(')'), false)?;
+    let (lo, hi) = (repair(lo, dl, printed), repair(hi, dh, printed));
+    (lo <= hi).then_some([lo, hi])
+}
+
+/// A figure on the page.
+#[derive(Debug, Clone)]
+pub(crate) struct Num {
+    pub(crate) value: f64,
+    pub(crate) bbox: BBox,
+    /// Printed with a decimal point.
+    pub(crate) decimal: bool,
+    /// Digits after the point as read.
+    pub(crate) read_decimals: usize,
+    /// The sign was a separate word (`- 6.2`) and was applied to `value`.
+    pub(crate) detached_sign: bool,
+    /// A sign (`+` or `-`) was read, in the word or apart from it.
+    pub(crate) signed: bool,
+}
+
+/// A sign printed apart from its figure, as OCR reads it: Korean models often take a
+/// minus for a Hangul vowel (ㅡ), the CJK "one" (一) or a middle dot.
+pub(crate) fn is_sign(text: &str) -> bool {
+    matches!(
+        text.trim(),
+        "-" | "+" | "—" | "–" | "‒" | "−" | "ㅡ" | "一" | "ㆍ" | "·"
+    )
+}
+
+pub(crate) fn numbers(words: &[Word]) -> Vec<Num> {
+    let mut out: Vec<Num> = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let Some((mut value, read_decimals)) = read_figure(&w.text, true) else {
+            continue;
+        };
+        let mut bbox = w.bbox;
+        let mut detached_sign = false;
+        let mut signed = w.text.starts_with(['+', '-']);
+        // A sign printed apart (`- 6.2`): the nearest word just left of the figure.
+        if !w.text.starts_with(['+', '-']) {
+            if let Some(sign) = words.iter().enumerate().find(|(j, s)| {
+                *j != i
+                    && is_sign(&s.text)
+                    && (s.bbox.cy() - w.bbox.cy()).abs() < w.bbox.h * 0.6
+                    && w.bbox.x - s.bbox.right() < w.bbox.h * 1.2
+                    && w.bbox.x - s.bbox.right() > -2.0
+            }) {
+                if sign.1.text.trim() != "+" {
+                    value = -value;
+                    detached_sign = true;
+                }
+                bbox = bbox.union(&sign.1.bbox);
+                signed = true;
+            }
+        }
+        out.push(Num {
+            value,
+            bbox,
+            decimal: w.text.contains(['.', ',']),
+            read_decimals,
+            detached_sign,
+            signed,
+        });
+    }
+    out
+}
