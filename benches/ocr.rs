@@ -74,7 +74,7 @@ fn prepare(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| {
                 let grey = preprocess::decode(black_box(bytes)).expect("decodes");
-                preprocess::prepare(grey)
+                preprocess::prepare_page(grey)
             })
         });
     }

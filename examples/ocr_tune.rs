@@ -76,7 +76,7 @@ fn sheets(n: u64, degraded: bool) -> Result<Sheets, Box<dyn std::error::Error>> 
 /// One Tesseract child on the prepared page, in the upload's coordinates.
 fn one_pass(bytes: &[u8], psm: &str, langs: &str, scale: f32) -> Result<Vec<Word>, String> {
     let grey = preprocess::decode(bytes).map_err(|e| e.to_string())?;
-    let p = preprocess::prepare(grey);
+    let p = preprocess::prepare_page(grey);
     let img = if (scale - 1.0).abs() > 1e-3 {
         let (w, h) = p.image.dimensions();
         preprocess::resize(
@@ -138,7 +138,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let read = match (mode, settings) {
             ("engine", _) => engine.recognize(&bytes).await?,
             ("first", _) => {
-                let p = preprocess::prepare(preprocess::decode(&bytes)?);
+                let p = preprocess::prepare_page(preprocess::decode(&bytes)?);
                 let words = engine.first_look(&p.image).await?;
                 let r = inbody::parse(&words);
                 println!(

@@ -34,7 +34,7 @@ pub fn decode(bytes: &[u8]) -> Result<GrayImage, OcrError> {
 }
 
 /// The whole chain: flatten the light, deskew, upscale.
-pub fn prepare(grey: GrayImage) -> Prepared {
+pub fn prepare_page(grey: GrayImage) -> Prepared {
     let flat = flatten_light(&grey);
     let skew = estimate_skew(&flat);
     let straight = if skew.abs() >= 0.2 {

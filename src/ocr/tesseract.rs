@@ -409,7 +409,7 @@ impl OcrEngine for Tesseract {
         Box::pin(async move {
             let bytes = image.to_vec();
             let prepared = tokio::task::spawn_blocking(move || {
-                preprocess::decode(&bytes).map(preprocess::prepare)
+                preprocess::decode(&bytes).map(preprocess::prepare_page)
             })
             .await
             .map_err(|e| failed(&e.to_string()))??;
