@@ -5,14 +5,15 @@
 //!
 //! ```text
 //! cargo run --release --example arch_accuracy            # held-out seeds (the figures)
+//! cargo run --release --example arch_accuracy -- fresh   # the second held-out range
 //! cargo run --release --example arch_accuracy -- tuning  # the seeds tuning may look at
 //! cargo run --release --example arch_accuracy -- held-out --cases   # every foot
 //! ```
 //! (`--profile dev` works too, slower.)
 
 use carenco_edge::footprint::accuracy::{
-    cases_with, confusion, FootSet, SensorModel, Summary, HELD_OUT_SEEDS, MAT24, MAT48,
-    TUNING_SEEDS,
+    cases_with, confusion, FootSet, SensorModel, Summary, FRESH_HELD_OUT_SEEDS, HELD_OUT_SEEDS,
+    MAT24, MAT48, TUNING_SEEDS,
 };
 use carenco_edge::footprint::analysis::Params;
 
@@ -28,7 +29,14 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let tuning = args.iter().any(|a| a == "tuning");
     let show_cases = args.iter().any(|a| a == "--cases");
-    let seeds = if tuning { TUNING_SEEDS } else { HELD_OUT_SEEDS };
+    let fresh = args.iter().any(|a| a == "fresh");
+    let seeds = if tuning {
+        TUNING_SEEDS
+    } else if fresh {
+        FRESH_HELD_OUT_SEEDS
+    } else {
+        HELD_OUT_SEEDS
+    };
     let set = if args.iter().any(|a| a == "centred") {
         FootSet::ClassCentred
     } else {
@@ -45,6 +53,12 @@ fn main() {
     }
     if let Some(v) = arg(&args, "--valley") {
         params.toe_valley_depth = v;
+    }
+    if let Some(v) = arg(&args, "--toe-ratio") {
+        params.toe_ratio = v;
+    }
+    if let Some(v) = arg(&args, "--toe-line") {
+        params.toe_line = v;
     }
     if args.iter().any(|a| a == "--no-correction") {
         params.edge_correction = [0.0; 3];
@@ -70,7 +84,13 @@ fn main() {
     }
     println!(
         "{} seeds {}..{} (2 feet each), {:?} feet, sensor: {:?}\n",
-        if tuning { "tuning" } else { "held-out" },
+        if tuning {
+            "tuning"
+        } else if fresh {
+            "fresh held-out"
+        } else {
+            "held-out"
+        },
         seeds.start,
         seeds.end,
         set,

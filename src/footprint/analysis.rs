@@ -24,9 +24,13 @@
 //! 4. Arch index (Cavanagh & Rodgers 1987): toes are the interpolated regions lying
 //!    wholly in the front [`TOE_ZONE_FRACTION`] of the foot, or what lies ahead of a
 //!    valley in the contact profile along the foot (toes that coarse cells merge with
-//!    the forefoot, [`TOE_VALLEY_DEPTH`]); without them the foot's length along its
-//!    principal axis is cut into thirds, and the index is the middle third's area over
-//!    the whole.
+//!    the forefoot, [`TOE_VALLEY_DEPTH`]), or, when neither shows, what lies ahead of
+//!    the toe line estimated from the foot's geometry: the forefoot's force ridge (the
+//!    metatarsal heads) sits near the front of a foot without toes and well behind
+//!    the front of one with toes ([`TOE_RATIO`]), and the toe sulcus lies a fixed share
+//!    of the heel-to-ridge distance ahead of it ([`TOE_LINE`]). Without the toes the
+//!    foot's length along its principal axis is cut into thirds, and the index is the
+//!    middle third's area over the whole.
 //! 5. Coarse cells: the edge bias left after 3 is corrected by [`EDGE_CORRECTION`]
 //!    (a fit on the tuning feet of [`super::accuracy`], scaled by `(pitch / length)²`
 //!    so that it vanishes on fine mats), and the index carries its own error
@@ -131,7 +135,8 @@ pub struct FootMetrics {
     /// False when a class boundary (0.21, 0.26) lies within `arch_index_error` of the
     /// index: the class is then the nearer guess, not a finding.
     pub arch_confident: bool,
-    /// Whether separate toe regions were found and left out of the arch index.
+    /// Whether toes were found (as separate regions, a valley ahead of the forefoot or
+    /// from the foot's geometry) and left out of the arch index.
     pub toes_found: bool,
 }
 
@@ -475,6 +480,12 @@ pub struct Params {
     /// of the midfoot lies in partly covered cells). Fitted by least squares on the
     /// tuning feet of [`super::accuracy`] only; `r²` makes it vanish on fine mats.
     pub edge_correction: [f32; 3],
+    /// Toes from the foot's geometry: when the contact reaches further ahead of the
+    /// forefoot's force ridge than `toe_ratio` times the ridge's distance from the
+    /// heel, the foot has toes, and the body ends `toe_line` times that distance
+    /// ahead of the ridge (0 = off).
+    pub toe_ratio: f32,
+    pub toe_line: f32,
     /// When above 0: areas are soft, each sample counting by its occupancy (at most
     /// 1) down to this occupancy, instead of whole samples at the threshold.
     pub soft_floor: f32,
@@ -492,6 +503,8 @@ impl Default for Params {
             toe_valley_depth: TOE_VALLEY_DEPTH,
             soft_floor: SOFT_FLOOR,
             edge_correction: EDGE_CORRECTION,
+            toe_ratio: TOE_RATIO,
+            toe_line: TOE_LINE,
         }
     }
 }
@@ -505,9 +518,16 @@ pub const ERROR_FLOOR: f32 = 0.004;
 /// See [`Params::error_per_r2`].
 pub const ERROR_PER_R2: f32 = 3.5;
 /// See [`Params::edge_correction`] (`examples/arch_accuracy.rs -- tuning --fit`).
-pub const EDGE_CORRECTION: [f32; 3] = [13.43, -46.99, -14.19];
+pub const EDGE_CORRECTION: [f32; 3] = [8.33, -28.30, 9.48];
 /// See [`Params::soft_floor`].
 pub const SOFT_FLOOR: f32 = 0.0;
+/// See [`Params::toe_ratio`]: the contact of a foot without toes ends about 0.12 of
+/// the ridge's distance from the heel ahead of it, with toes about 0.3 (the toes
+/// reach another ~0.14 of the foot length past the sulcus).
+pub const TOE_RATIO: f32 = 0.22;
+/// See [`Params::toe_line`]: the toe sulcus lies this share of the ridge's distance
+/// from the heel ahead of the ridge.
+pub const TOE_LINE: f32 = 0.125;
 /// See [`Params::toe_valley_depth`].
 pub const TOE_VALLEY_DEPTH: f32 = 0.8;
 /// Length and width are within this many cell pitches of the truth for about 95 % of
@@ -615,7 +635,18 @@ fn measure_foot(
         .map(|l| Some(l) != largest && region_min[l] >= toe_line)
         .collect();
     // Toes that the cells merged with the forefoot: a valley in the contact profile.
-    let toe_cut = toe_valley(&samples, axis, t_min, t_max, pitch, params.toe_valley_depth);
+    let mut toe_cut = toe_valley(&samples, axis, t_min, t_max, pitch, params.toe_valley_depth);
+    // Toes that show neither as regions nor as a valley (cells wider than the toe
+    // sulcus merge them smoothly with the forefoot): from the foot's geometry, the
+    // contact reaching too far ahead of the metatarsal-head force ridge.
+    let regions_found = is_toe.iter().any(|t| *t);
+    if params.toe_ratio > 0.0 && toe_cut.is_none() && !regions_found {
+        if let Some(r) = force_ridge(force, &cells, cols, pitch, axis, t_min, t_max) {
+            if t_max - r > params.toe_ratio * (r - t_min) {
+                toe_cut = Some(r + params.toe_line * (r - t_min));
+            }
+        }
+    }
     let toe_sample = |i: usize| {
         if toe_cut.is_some_and(|cut| t_of(samples.points[i], axis) > cut) {
             return true;
@@ -740,6 +771,66 @@ fn measure_foot(
         width_mm,
         toes_found,
     })
+}
+
+/// Where the forefoot's force profile along `axis` peaks (the metatarsal heads): the
+/// force of each cell spread over its extent along the axis, smoothed over a cell,
+/// its highest point in the front half of the contact refined by a parabola.
+fn force_ridge(
+    force: &[f32],
+    cells: &[usize],
+    cols: usize,
+    pitch: f32,
+    axis: [f32; 2],
+    t_min: f32,
+    t_max: f32,
+) -> Option<f32> {
+    let length = t_max - t_min;
+    if length.is_nan() || length <= 0.0 || cells.is_empty() {
+        return None;
+    }
+    let bin = (pitch / 8.0).max(0.1);
+    let n = (length / bin).ceil() as usize + 1;
+    let mut profile = vec![0.0f32; n];
+    let s = 8usize;
+    for &i in cells {
+        let (cx, cy) = (
+            ((i % cols) as f32 + 0.5) * pitch,
+            ((i / cols) as f32 + 0.5) * pitch,
+        );
+        let w = force[i] / (s * s) as f32;
+        for a in 0..s {
+            let dy = ((a as f32 + 0.5) / s as f32 - 0.5) * pitch;
+            for b in 0..s {
+                let dx = ((b as f32 + 0.5) / s as f32 - 0.5) * pitch;
+                let t = (cx + dx) * axis[0] + (cy + dy) * axis[1];
+                let k = ((t - t_min) / bin).floor();
+                if k >= 0.0 && (k as usize) < n {
+                    profile[k as usize] += w;
+                }
+            }
+        }
+    }
+    let half = 4usize;
+    let smooth: Vec<f32> = (0..n)
+        .map(|i| {
+            let (a, b) = (i.saturating_sub(half), (i + half).min(n - 1));
+            profile[a..=b].iter().sum::<f32>() / (b + 1 - a) as f32
+        })
+        .collect();
+    let lo = n / 2;
+    let (at, _) = (lo..n)
+        .map(|i| (i, smooth[i]))
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let mut x = at as f32;
+    if at > 0 && at + 1 < n {
+        let (a, b, c) = (smooth[at - 1], smooth[at], smooth[at + 1]);
+        let d = a - 2.0 * b + c;
+        if d < 0.0 {
+            x += (0.5 * (a - c) / d).clamp(-0.5, 0.5);
+        }
+    }
+    Some(t_min + (x + 0.5) * bin)
 }
 
 /// Where toes merged with the forefoot begin along `axis`: the deepest dip of the
