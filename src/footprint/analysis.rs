@@ -958,13 +958,14 @@ fn interpolate(
     };
     let radius = level_radius.max(1);
     // A cell whose eight neighbours all carry force is wholly covered.
-    let interior = |r: usize, c: usize| {
-        r > 0
-            && c > 0
-            && r + 1 < rows
-            && c + 1 < cols
-            && (r - 1..=r + 1).all(|nr| (c - 1..=c + 1).all(|nc| value(nr, nc) > 0.0))
-    };
+    let mut covered = vec![false; rows * cols];
+    for r in 1..rows.saturating_sub(1) {
+        for c in 1..cols.saturating_sub(1) {
+            covered[r * cols + c] =
+                (r - 1..=r + 1).all(|nr| (c - 1..=c + 1).all(|nc| value(nr, nc) > 0.0));
+        }
+    }
+    let interior = |r: usize, c: usize| covered[r * cols + c];
     let mut occupancy = vec![0.0f32; rows * cols];
     let (mut r0, mut r1, mut c0, mut c1) = (rows, 0, cols, 0);
     for r in 0..rows {
