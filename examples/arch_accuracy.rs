@@ -5,14 +5,15 @@
 //!
 //! ```text
 //! cargo run --release --example arch_accuracy            # held-out seeds (the figures)
+//! cargo run --release --example arch_accuracy -- fresh   # the second held-out range
 //! cargo run --release --example arch_accuracy -- tuning  # the seeds tuning may look at
 //! cargo run --release --example arch_accuracy -- held-out --cases   # every foot
 //! ```
 //! (`--profile dev` works too, slower.)
 
 use carenco_edge::footprint::accuracy::{
-    cases_with, confusion, FootSet, SensorModel, Summary, HELD_OUT_SEEDS, MAT24, MAT48,
-    TUNING_SEEDS,
+    cases_with, confusion, FootSet, SensorModel, Summary, FRESH_HELD_OUT_SEEDS, HELD_OUT_SEEDS,
+    MAT24, MAT48, TUNING_SEEDS,
 };
 use carenco_edge::footprint::analysis::Params;
 
@@ -28,7 +29,14 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let tuning = args.iter().any(|a| a == "tuning");
     let show_cases = args.iter().any(|a| a == "--cases");
-    let seeds = if tuning { TUNING_SEEDS } else { HELD_OUT_SEEDS };
+    let fresh = args.iter().any(|a| a == "fresh");
+    let seeds = if tuning {
+        TUNING_SEEDS
+    } else if fresh {
+        FRESH_HELD_OUT_SEEDS
+    } else {
+        HELD_OUT_SEEDS
+    };
     let set = if args.iter().any(|a| a == "centred") {
         FootSet::ClassCentred
     } else {
@@ -40,14 +48,20 @@ fn main() {
     if let Some(v) = arg(&args, "--threshold") {
         params.occupancy_threshold = v;
     }
+    if let Some(v) = arg(&args, "--size-threshold") {
+        params.size_threshold = v;
+    }
     if let Some(v) = arg(&args, "--radius") {
         params.level_radius = v as usize;
     }
     if let Some(v) = arg(&args, "--valley") {
         params.toe_valley_depth = v;
     }
-    if args.iter().any(|a| a == "--no-correction") {
-        params.edge_correction = [0.0; 3];
+    if let Some(v) = arg(&args, "--toe-ratio") {
+        params.toe_ratio = v;
+    }
+    if let Some(v) = arg(&args, "--toe-line") {
+        params.toe_line = v;
     }
     if let Some(v) = arg(&args, "--soft") {
         params.soft_floor = v;
@@ -64,13 +78,15 @@ fn main() {
     if params != Params::default() {
         println!("estimator: {params:?}");
     }
-    if args.iter().any(|a| a == "--fit") {
-        fit(&sensor, seeds.clone(), &params);
-        return;
-    }
     println!(
         "{} seeds {}..{} (2 feet each), {:?} feet, sensor: {:?}\n",
-        if tuning { "tuning" } else { "held-out" },
+        if tuning {
+            "tuning"
+        } else if fresh {
+            "fresh held-out"
+        } else {
+            "held-out"
+        },
         seeds.start,
         seeds.end,
         set,
@@ -143,82 +159,5 @@ fn main() {
         );
         let m = confusion(&all);
         eprintln!("  {name} confusion [truth high/normal/flat][measured]: {m:?}");
-    }
-}
-
-/// Least-squares fit (tuning seeds only) of the residual `truth - index` against
-/// `r * [1, index, lo - hi]` with `r = pitch / length` and `lo`, `hi` the index at the
-/// threshold 0.15 lower and higher; prints the coefficients and the fitted errors.
-fn fit(sensor: &SensorModel, seeds: std::ops::Range<u64>, params: &Params) {
-    let mut rows: Vec<([f64; 3], f64, f64, f64)> = Vec::new();
-    for mat in [MAT24, MAT48] {
-        let at = |thr: f32| {
-            let p = Params {
-                occupancy_threshold: thr,
-                ..*params
-            };
-            cases_with(&mat, sensor, seeds.clone(), FootSet::Spread, &p)
-        };
-        let (mid, lo, hi) = (
-            at(params.occupancy_threshold),
-            at(params.occupancy_threshold - 0.15),
-            at(params.occupancy_threshold + 0.15),
-        );
-        for ((m, l), h) in mid.iter().zip(&lo).zip(&hi) {
-            let (Some(m0), Some(l0), Some(h0)) = (&m.measured, &l.measured, &h.measured) else {
-                continue;
-            };
-            let r = (f64::from(mat.pitch_mm) / f64::from(m0.length_mm.max(100.0))).powi(2);
-            let ai = f64::from(m0.arch_index);
-            let x = [r, r * ai, r * f64::from(l0.arch_index - h0.arch_index)];
-            rows.push((
-                x,
-                f64::from(m.truth.arch_index) - ai,
-                f64::from(mat.pitch_mm),
-                ai,
-            ));
-        }
-    }
-    // Normal equations, 3 x 3, solved by Cramer's rule.
-    let mut a = [[0f64; 3]; 3];
-    let mut b = [0f64; 3];
-    for (x, y, _, _) in &rows {
-        for i in 0..3 {
-            b[i] += x[i] * y;
-            for j in 0..3 {
-                a[i][j] += x[i] * x[j];
-            }
-        }
-    }
-    let det = |m: [[f64; 3]; 3]| {
-        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
-    };
-    let d = det(a);
-    let coef: Vec<f64> = (0..3)
-        .map(|k| {
-            let mut m = a;
-            for i in 0..3 {
-                m[i][k] = b[i];
-            }
-            det(m) / d
-        })
-        .collect();
-    println!("coefficients {coef:?}");
-    for pitch in [16.9, 8.45] {
-        let (mut before, mut after, mut n) = (0.0, 0.0, 0.0);
-        for (x, y, p, _) in rows.iter().filter(|r| (r.2 - pitch).abs() < 0.01) {
-            let _ = p;
-            let pred: f64 = (0..3).map(|i| coef[i] * x[i]).sum();
-            before += y.abs();
-            after += (y - pred).abs();
-            n += 1.0;
-        }
-        println!(
-            "pitch {pitch}: mean abs error {:.4} -> {:.4}",
-            before / n,
-            after / n
-        );
     }
 }

@@ -16,23 +16,31 @@
 //!    [`MAX_ONE_FOOT_WIDTH_MM`] is one foot (its side from where it stands on the mat);
 //!    a wider one is split at the weakest column of its middle half. A side with less
 //!    than [`MIN_FOOT_AREA_CM2`] of contact is reported as no foot, never guessed.
-//! 3. Areas are measured on a grid interpolated to about [`SAMPLE_STEP_MM`]: each cell's
-//!    pressure is divided by the highest pressure around it (so the local contact level
-//!    is 1 whatever the load), that occupancy is interpolated bilinearly, and a sample
-//!    is in contact at [`OCCUPANCY_THRESHOLD`] or more. A partly covered border cell so contributes about
-//!    its covered part instead of a whole cell, and the arch index is not quantised.
+//! 3. Areas are measured on a grid interpolated to about [`SAMPLE_STEP_MM`], from each
+//!    cell's covered share (occupancy) estimated from the pressure field: a cell whose
+//!    eight neighbours all carry force is covered; an edge cell's share is its force
+//!    over the mean force of the covered cells next to it (their pressure is its
+//!    pressure had it been covered), and a cell without a covered neighbour (the
+//!    narrow midfoot strip of a high arch) is measured against its strongest
+//!    neighbour. The occupancy is interpolated bilinearly, and a sample is in contact
+//!    at [`OCCUPANCY_THRESHOLD`] or more, so a partly covered border cell contributes
+//!    about its covered part, its boundary placed by the pressure of the cells around
+//!    it, and the arch index is not quantised.
 //! 4. Arch index (Cavanagh & Rodgers 1987): toes are the interpolated regions lying
 //!    wholly in the front [`TOE_ZONE_FRACTION`] of the foot, or what lies ahead of a
 //!    valley in the contact profile along the foot (toes that coarse cells merge with
-//!    the forefoot, [`TOE_VALLEY_DEPTH`]); without them the foot's length along its
-//!    principal axis is cut into thirds, and the index is the middle third's area over
-//!    the whole.
-//! 5. Coarse cells: the edge bias left after 3 is corrected by [`EDGE_CORRECTION`]
-//!    (a fit on the tuning feet of [`super::accuracy`], scaled by `(pitch / length)²`
-//!    so that it vanishes on fine mats), and the index carries its own error
-//!    (`arch_index_error`, from the cell size and from how much the index moves with
-//!    the threshold); `arch_confident` is false when a class boundary lies within it.
-//! 6. Size: length and width along and across the principal axis, the Korean shoe
+//!    the forefoot, [`TOE_VALLEY_DEPTH`]), or, when neither shows, what lies ahead of
+//!    the toe line estimated from the foot's geometry: the forefoot's force ridge (the
+//!    metatarsal heads) sits near the front of a foot without toes and well behind
+//!    the front of one with toes ([`TOE_RATIO`]), and the toe sulcus lies a fixed share
+//!    of the heel-to-ridge distance ahead of it ([`TOE_LINE`]). Without the toes the
+//!    foot's length along its principal axis is cut into thirds, and the index is the
+//!    middle third's area over the whole.
+//! 5. The index carries its own error (`arch_index_error`, from the cell size and
+//!    from how much the index moves with the threshold); `arch_confident` is false
+//!    when a class boundary lies within it. No fitted correction is applied.
+//! 6. Size: length and width along and across the principal axis where the
+//!    occupancy reaches [`SIZE_THRESHOLD`] (half covered), the Korean shoe
 //!    size, and their uncertainty ([`SIZE_UNCERTAINTY_PITCHES`] of a pitch); the
 //!    medial/lateral force split at the long axis through the contact's centroid.
 
@@ -56,12 +64,13 @@ pub const MIN_FOOT_AREA_CM2: f32 = 15.0;
 pub const SAMPLE_STEP_MM: f32 = 2.0;
 /// Interpolated regions wholly in this front part of a foot are toes.
 pub const TOE_ZONE_FRACTION: f32 = 0.33;
-/// A sample is in contact where the interpolated occupancy reaches this. Half the
-/// local level would put the edge of a full cell next to an empty one exactly on the
-/// cell border; dividing by the 3 x 3 maximum underestimates cells on a pressure
-/// gradient, and 0.45 compensates that: on the synthetic feet it halves the error of
-/// the arch index (within ±0.008 on a 48 x 48 mat, against -0.02 at 0.5).
-pub const OCCUPANCY_THRESHOLD: f32 = 0.45;
+/// A sample is in contact where the interpolated occupancy reaches this. Below half,
+/// because bilinear interpolation between a covered cell and a partly covered one
+/// shrinks narrow contact (a midfoot strip a cell wide); 0.40 is where the arch index
+/// is unbiased on the tuning feet of [`super::accuracy`] at both cell sizes.
+pub const OCCUPANCY_THRESHOLD: f32 = 0.40;
+/// See [`Params::size_threshold`].
+pub const SIZE_THRESHOLD: f32 = 0.5;
 /// Interpolation never uses fewer or more sub-samples per cell side than these.
 const MIN_SUPERSAMPLE: usize = 2;
 const MAX_SUPERSAMPLE: usize = 10;
@@ -131,7 +140,8 @@ pub struct FootMetrics {
     /// False when a class boundary (0.21, 0.26) lies within `arch_index_error` of the
     /// index: the class is then the nearer guess, not a finding.
     pub arch_confident: bool,
-    /// Whether separate toe regions were found and left out of the arch index.
+    /// Whether toes were found (as separate regions, a valley ahead of the forefoot or
+    /// from the foot's geometry) and left out of the arch index.
     pub toes_found: bool,
 }
 
@@ -454,6 +464,9 @@ fn regions(mask: &[bool], force: &[f32], rows: usize, cols: usize) -> Vec<Region
 pub struct Params {
     /// A sample is in contact where the interpolated occupancy reaches this.
     pub occupancy_threshold: f32,
+    /// Length and width are measured where the interpolated occupancy reaches this
+    /// (at least `occupancy_threshold`).
+    pub size_threshold: f32,
     /// The local contact level of a cell is the highest force within this many cells
     /// of it (1 = its 3 x 3 neighbourhood).
     pub level_radius: usize,
@@ -469,12 +482,12 @@ pub struct Params {
     /// at a valley of the contact profile along the foot whose depth is below this
     /// share of the lower of the two peaks around it (0 = only separate toe regions).
     pub toe_valley_depth: f32,
-    /// Correction of the coarse-cell edge bias: the index gains
-    /// `r² · (c0 + c1 · index + c2 · (lo − hi))` with `r = pitch / foot length` and `lo`,
-    /// `hi` the index at the threshold `error_threshold_delta` lower and higher (how much
-    /// of the midfoot lies in partly covered cells). Fitted by least squares on the
-    /// tuning feet of [`super::accuracy`] only; `r²` makes it vanish on fine mats.
-    pub edge_correction: [f32; 3],
+    /// Toes from the foot's geometry: when the contact reaches further ahead of the
+    /// forefoot's force ridge than `toe_ratio` times the ridge's distance from the
+    /// heel, the foot has toes, and the body ends `toe_line` times that distance
+    /// ahead of the ridge (0 = off).
+    pub toe_ratio: f32,
+    pub toe_line: f32,
     /// When above 0: areas are soft, each sample counting by its occupancy (at most
     /// 1) down to this occupancy, instead of whole samples at the threshold.
     pub soft_floor: f32,
@@ -484,6 +497,7 @@ impl Default for Params {
     fn default() -> Self {
         Params {
             occupancy_threshold: OCCUPANCY_THRESHOLD,
+            size_threshold: SIZE_THRESHOLD,
             level_radius: 1,
             error_threshold_delta: ERROR_THRESHOLD_DELTA,
             error_scale: ERROR_SCALE,
@@ -491,7 +505,8 @@ impl Default for Params {
             error_per_r2: ERROR_PER_R2,
             toe_valley_depth: TOE_VALLEY_DEPTH,
             soft_floor: SOFT_FLOOR,
-            edge_correction: EDGE_CORRECTION,
+            toe_ratio: TOE_RATIO,
+            toe_line: TOE_LINE,
         }
     }
 }
@@ -499,15 +514,20 @@ impl Default for Params {
 /// See [`Params::error_threshold_delta`].
 pub const ERROR_THRESHOLD_DELTA: f32 = 0.15;
 /// See [`Params::error_scale`].
-pub const ERROR_SCALE: f32 = 1.0;
+pub const ERROR_SCALE: f32 = 0.7;
 /// See [`Params::error_floor`].
 pub const ERROR_FLOOR: f32 = 0.004;
 /// See [`Params::error_per_r2`].
-pub const ERROR_PER_R2: f32 = 3.5;
-/// See [`Params::edge_correction`] (`examples/arch_accuracy.rs -- tuning --fit`).
-pub const EDGE_CORRECTION: [f32; 3] = [13.43, -46.99, -14.19];
+pub const ERROR_PER_R2: f32 = 2.0;
 /// See [`Params::soft_floor`].
 pub const SOFT_FLOOR: f32 = 0.0;
+/// See [`Params::toe_ratio`]: the contact of a foot without toes ends about 0.12 of
+/// the ridge's distance from the heel ahead of it, with toes about 0.3 (the toes
+/// reach another ~0.14 of the foot length past the sulcus).
+pub const TOE_RATIO: f32 = 0.22;
+/// See [`Params::toe_line`]: the toe sulcus lies this share of the ridge's distance
+/// from the heel ahead of the ridge.
+pub const TOE_LINE: f32 = 0.125;
 /// See [`Params::toe_valley_depth`].
 pub const TOE_VALLEY_DEPTH: f32 = 0.8;
 /// Length and width are within this many cell pitches of the truth for about 95 % of
@@ -615,7 +635,18 @@ fn measure_foot(
         .map(|l| Some(l) != largest && region_min[l] >= toe_line)
         .collect();
     // Toes that the cells merged with the forefoot: a valley in the contact profile.
-    let toe_cut = toe_valley(&samples, axis, t_min, t_max, pitch, params.toe_valley_depth);
+    let mut toe_cut = toe_valley(&samples, axis, t_min, t_max, pitch, params.toe_valley_depth);
+    // Toes that show neither as regions nor as a valley (cells wider than the toe
+    // sulcus merge them smoothly with the forefoot): from the foot's geometry, the
+    // contact reaching too far ahead of the metatarsal-head force ridge.
+    let regions_found = is_toe.iter().any(|t| *t);
+    if params.toe_ratio > 0.0 && toe_cut.is_none() && !regions_found {
+        if let Some(r) = force_ridge(force, &cells, cols, pitch, axis, t_min, t_max) {
+            if t_max - r > params.toe_ratio * (r - t_min) {
+                toe_cut = Some(r + params.toe_line * (r - t_min));
+            }
+        }
+    }
     let toe_sample = |i: usize| {
         if toe_cut.is_some_and(|cut| t_of(samples.points[i], axis) > cut) {
             return true;
@@ -676,24 +707,27 @@ fn measure_foot(
     };
     let (lo, hi) = (index_at(threshold - delta), index_at(threshold + delta));
     let spread = (lo - hi).abs() / 2.0;
+    // Size from the samples at the size threshold (those in contact at the main one).
+    let outline: Vec<usize> = main
+        .iter()
+        .copied()
+        .filter(|&i| samples.value[i] >= params.size_threshold)
+        .collect();
+    let outline = if outline.is_empty() { &main } else { &outline };
+    let (s_min, s_max) = extent(outline.iter().map(|&i| t_of(samples.points[i], axis)));
     let length_mm = if main.is_empty() {
         0.0
     } else {
-        (t_max - t_min) + samples.step_mm
+        (s_max - s_min) + samples.step_mm
     };
     let r2 = (pitch / length_mm.max(100.0)).powi(2);
-    let [c0, c1, c2] = params.edge_correction;
-    let arch_index = if body.is_empty() {
-        0.0
-    } else {
-        (raw_index + r2 * (c0 + c1 * raw_index + c2 * (lo - hi))).clamp(0.0, 1.0)
-    };
+    let arch_index = raw_index.clamp(0.0, 1.0);
     let arch_index_error =
         params.error_floor + params.error_per_r2 * r2 + params.error_scale * spread;
 
     // Width across the axis; the medial direction points to the other foot.
     let across = [-axis[1], axis[0]];
-    let (w_min, w_max) = extent(main.iter().map(|&i| t_of(samples.points[i], across)));
+    let (w_min, w_max) = extent(outline.iter().map(|&i| t_of(samples.points[i], across)));
     let width_mm = if main.is_empty() {
         0.0
     } else {
@@ -740,6 +774,66 @@ fn measure_foot(
         width_mm,
         toes_found,
     })
+}
+
+/// Where the forefoot's force profile along `axis` peaks (the metatarsal heads): the
+/// force of each cell spread over its extent along the axis, smoothed over a cell,
+/// its highest point in the front half of the contact refined by a parabola.
+fn force_ridge(
+    force: &[f32],
+    cells: &[usize],
+    cols: usize,
+    pitch: f32,
+    axis: [f32; 2],
+    t_min: f32,
+    t_max: f32,
+) -> Option<f32> {
+    let length = t_max - t_min;
+    if length.is_nan() || length <= 0.0 || cells.is_empty() {
+        return None;
+    }
+    let bin = (pitch / 8.0).max(0.1);
+    let n = (length / bin).ceil() as usize + 1;
+    let mut profile = vec![0.0f32; n];
+    let s = 8usize;
+    for &i in cells {
+        let (cx, cy) = (
+            ((i % cols) as f32 + 0.5) * pitch,
+            ((i / cols) as f32 + 0.5) * pitch,
+        );
+        let w = force[i] / (s * s) as f32;
+        for a in 0..s {
+            let dy = ((a as f32 + 0.5) / s as f32 - 0.5) * pitch;
+            for b in 0..s {
+                let dx = ((b as f32 + 0.5) / s as f32 - 0.5) * pitch;
+                let t = (cx + dx) * axis[0] + (cy + dy) * axis[1];
+                let k = ((t - t_min) / bin).floor();
+                if k >= 0.0 && (k as usize) < n {
+                    profile[k as usize] += w;
+                }
+            }
+        }
+    }
+    let half = 4usize;
+    let smooth: Vec<f32> = (0..n)
+        .map(|i| {
+            let (a, b) = (i.saturating_sub(half), (i + half).min(n - 1));
+            profile[a..=b].iter().sum::<f32>() / (b + 1 - a) as f32
+        })
+        .collect();
+    let lo = n / 2;
+    let (at, _) = (lo..n)
+        .map(|i| (i, smooth[i]))
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let mut x = at as f32;
+    if at > 0 && at + 1 < n {
+        let (a, b, c) = (smooth[at - 1], smooth[at], smooth[at + 1]);
+        let d = a - 2.0 * b + c;
+        if d < 0.0 {
+            x += (0.5 * (a - c) / d).clamp(-0.5, 0.5);
+        }
+    }
+    Some(t_min + (x + 0.5) * bin)
 }
 
 /// Where toes merged with the forefoot begin along `axis`: the deepest dip of the
@@ -863,6 +957,15 @@ fn interpolate(
         }
     };
     let radius = level_radius.max(1);
+    // A cell whose eight neighbours all carry force is wholly covered.
+    let mut covered = vec![false; rows * cols];
+    for r in 1..rows.saturating_sub(1) {
+        for c in 1..cols.saturating_sub(1) {
+            covered[r * cols + c] =
+                (r - 1..=r + 1).all(|nr| (c - 1..=c + 1).all(|nc| value(nr, nc) > 0.0));
+        }
+    }
+    let interior = |r: usize, c: usize| covered[r * cols + c];
     let mut occupancy = vec![0.0f32; rows * cols];
     let (mut r0, mut r1, mut c0, mut c1) = (rows, 0, cols, 0);
     for r in 0..rows {
@@ -871,14 +974,30 @@ fn interpolate(
             if v <= 0.0 {
                 continue;
             }
-            let mut local = v;
+            (r0, r1, c0, c1) = (r0.min(r), r1.max(r), c0.min(c), c1.max(c));
+            if interior(r, c) {
+                occupancy[r * cols + c] = 1.0;
+                continue;
+            }
+            // An edge cell is covered by its force over the pressure of the covered
+            // cells next to it (the mean of their forces); a narrow strip without a
+            // covered neighbour (a high arch's midfoot) by its force over the
+            // strongest neighbour's.
+            let (mut sum, mut n, mut local) = (0.0f32, 0usize, v);
             for nr in r.saturating_sub(radius)..=(r + radius).min(rows - 1) {
                 for nc in c.saturating_sub(radius)..=(c + radius).min(cols - 1) {
                     local = local.max(value(nr, nc));
+                    if interior(nr, nc) {
+                        sum += value(nr, nc);
+                        n += 1;
+                    }
                 }
             }
-            occupancy[r * cols + c] = v / local;
-            (r0, r1, c0, c1) = (r0.min(r), r1.max(r), c0.min(c), c1.max(c));
+            occupancy[r * cols + c] = if n > 0 && sum > 0.0 {
+                (v * n as f32 / sum).min(1.0)
+            } else {
+                v / local
+            };
         }
     }
     let mut points = Vec::new();
