@@ -50,9 +50,40 @@ run() { # name url -> prints wrk output, sets RPS_<name>
   echo "$out"
   echo "$out" | awk '/^rps /{print $2}' > "$BASE/$1.rps"
 }
+# CPU seconds (user + system) a process has used, from /proc (clock ticks).
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 run seed "http://127.0.0.1:$SEED_PORT/image"
-run edge "http://127.0.0.1:$EDGE_PORT/image"
+EDGE_CPU0=$(cpu_s "$EDGE_PID")
+run edge "http://127.0.0.1:$EDGE_PORT/image" | tee "$BASE/edge.out"
+EDGE_CPU1=$(cpu_s "$EDGE_PID")
 SEED_RPS=$(cat "$BASE/seed.rps"); EDGE_RPS=$(cat "$BASE/edge.rps")
+# What bounds an answer: the server's CPU per answer over the run, and the flushes
+# per answer (fsync/fdatasync, counted by strace over a second, shorter run: strace
+# slows the server, so that run's rate is not reported).
+EDGE_ANSWERS=$(awk -v r="$EDGE_RPS" -v d="$DURATION" 'BEGIN{print int(r * d)}')
+python3 - "$EDGE_CPU0" "$EDGE_CPU1" "$EDGE_ANSWERS" <<'PY'
+import sys
+c0, c1, n = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+print(f"carenco-edge CPU per answer: {(c1 - c0) / max(n, 1) * 1000:.2f} ms ({c1 - c0:.2f} s over {n} answers)")
+PY
+if command -v strace >/dev/null && [ "${COUNT_FLUSHES:-1}" = 1 ]; then
+  strace -f -c -e trace=fsync,fdatasync -p "$EDGE_PID" -o "$BASE/strace.txt" &
+  STRACE_PID=$!
+  sleep 0.5
+  flushed=$(wrk -t2 -c4 -d3s -s bench/put_image.lua "http://127.0.0.1:$EDGE_PORT/image" | awk '/^rps /{print $2}')
+  kill -INT "$STRACE_PID"; wait "$STRACE_PID" 2>/dev/null || true
+  python3 - "$BASE/strace.txt" "$flushed" <<'PY'
+import sys
+calls = 0
+for line in open(sys.argv[1]):
+    parts = line.split()
+    if len(parts) >= 5 and parts[-1] in ("fsync", "fdatasync"):
+        calls += int(parts[3])
+answers = float(sys.argv[2]) * 3
+print(f"flushes per answer (strace, 3 s at 4 connections): {calls / max(answers, 1):.2f} "
+      f"({calls} fsync/fdatasync calls, {answers:.0f} answers)")
+PY
+fi
 # The floor under our latency: every answered scan waits for its picture's flush and
 # the group commit's flushes (the seed flushes nothing). Measured on the data disk.
 FLUSH_MS=$(python3 - "$BASE" <<'PY'
