@@ -26,7 +26,7 @@ use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
-use super::image::{calibration_for, MAX_GRID_SIDE, MAX_PITCH_MM, MIN_PITCH_MM};
+use super::image::{calibration_for, MAX_PITCH_MM, MIN_PITCH_MM};
 use super::{body, ids, ApiError};
 use crate::app::AppState;
 use crate::footprint::analysis::{analyse, WeightSource};
@@ -36,6 +36,7 @@ use crate::footprint::balance::{
 use crate::footprint::calibration::Calibration;
 use crate::footprint::grid::PressureGrid;
 use crate::footprint::render;
+use crate::pipeline::footprint as pipeline;
 use crate::scanner::codec::legacy;
 use crate::scanner::{Frame, WireFormat};
 use crate::store::scans::{self, NewScan};
@@ -107,67 +108,22 @@ fn invalid(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::bad_request(code, message, "균형 검사 요청 형식이 잘못되었습니다")
 }
 
+/// The frame of `frames[i]`, read by the same parser as `/image`'s `data`.
 fn grid_to_frame(i: usize, grid: GridIn) -> Result<(Frame, Option<WireFormat>), ApiError> {
     let bad = |m: String| invalid("invalid_frames", format!("frames[{i}]: {m}"));
-    let count = |v: u64, at: &dyn Fn() -> String| {
-        u16::try_from(v).map_err(|_| bad(format!("{} is {v}, not a raw count 0..=65535", at())))
-    };
-    let side = |name: &str, n: u64| -> Result<usize, ApiError> {
-        match usize::try_from(n) {
-            Ok(n) if (1..=MAX_GRID_SIDE).contains(&n) => Ok(n),
-            _ => Err(bad(format!(
-                "{name} is {n}; grids of 1..={MAX_GRID_SIDE} rows and columns are accepted"
-            ))),
-        }
-    };
-    let frame = |rows: usize, cols: usize, cells: Vec<u16>| Frame {
-        rows: rows as u16,
-        cols: cols as u16,
-        cells,
-        load_cell: None,
-        seq: None,
-        device_ms: None,
-    };
     match grid {
         GridIn::Hex(hex) => legacy::decode_hex(&hex)
             .map(|f| (f, Some(WireFormat::Legacy)))
             .map_err(|e| bad(format!("not one legacy frame in hex: {e}"))),
         GridIn::Matrix(rows) => {
-            let r = side("the number of rows", rows.len() as u64)?;
-            let c = side(
-                "the number of columns",
-                rows.first().map_or(0, |row| row.len() as u64),
-            )?;
-            let mut cells = Vec::with_capacity(r * c);
-            for (ri, row) in rows.iter().enumerate() {
-                if row.len() != c {
-                    return Err(bad(format!(
-                        "row {ri} has {} cells, row 0 has {c}",
-                        row.len()
-                    )));
-                }
-                for (ci, &v) in row.iter().enumerate() {
-                    cells.push(count(v, &|| format!("cell [{ri}][{ci}]"))?);
-                }
-            }
-            Ok((frame(r, c, cells), None))
+            let rows: Vec<&[u64]> = rows.iter().map(Vec::as_slice).collect();
+            pipeline::frame_from_rows(&rows)
+                .map(|f| (f, None))
+                .map_err(|e| bad(e.0))
         }
-        GridIn::Object { rows, cols, cells } => {
-            let (r, c) = (side("rows", rows)?, side("cols", cols)?);
-            if cells.len() != r * c {
-                return Err(bad(format!(
-                    "cells has {} values; {r} x {c} needs {}",
-                    cells.len(),
-                    r * c
-                )));
-            }
-            let cells = cells
-                .iter()
-                .enumerate()
-                .map(|(j, &v)| count(v, &|| format!("cells[{j}]")))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((frame(r, c, cells), None))
-        }
+        GridIn::Object { rows, cols, cells } => pipeline::frame_from_counts(rows, cols, &cells)
+            .map(|f| (f, None))
+            .map_err(|e| bad(e.0)),
     }
 }
 

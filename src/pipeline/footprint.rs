@@ -59,8 +59,27 @@ pub fn frame_from_data(data: &Value) -> Result<(Frame, Option<WireFormat>), Inva
     })
 }
 
-fn count(value: &Value, at: impl Fn() -> String) -> Result<u16, InvalidData> {
-    match value.as_u64() {
+/// A raw count as a request writes it: a JSON value (`/image`'s `data`) or an
+/// integer already typed by serde (`/balance`'s `frames`). One parser serves both.
+pub trait RawCount: std::fmt::Display {
+    /// The count, when it is a non-negative integer.
+    fn raw(&self) -> Option<u64>;
+}
+
+impl RawCount for Value {
+    fn raw(&self) -> Option<u64> {
+        self.as_u64()
+    }
+}
+
+impl RawCount for u64 {
+    fn raw(&self) -> Option<u64> {
+        Some(*self)
+    }
+}
+
+fn count(value: &impl RawCount, at: impl Fn() -> String) -> Result<u16, InvalidData> {
+    match value.raw() {
         Some(n) if n <= MAX_RAW_COUNT => Ok(n as u16),
         _ => Err(invalid_data(format!(
             "{} is {value}, not a raw count (an integer 0..={MAX_RAW_COUNT})",
@@ -91,21 +110,28 @@ fn frame_from_cells(rows: usize, cols: usize, cells: Vec<u16>) -> Frame {
 
 /// `[[c, c, ...], [c, c, ...], ...]`, row 0 the toe end.
 fn frame_from_matrix(rows: &[Value]) -> Result<Frame, InvalidData> {
+    let mut lines = Vec::with_capacity(rows.len());
+    for (r, row) in rows.iter().enumerate() {
+        let Value::Array(row) = row else {
+            return Err(invalid_data(if r == 0 {
+                "`data` must be an array of rows (arrays of counts)".to_string()
+            } else {
+                format!("row {r} is not an array")
+            }));
+        };
+        lines.push(row.as_slice());
+    }
+    frame_from_rows(&lines)
+}
+
+/// A matrix of counts, row 0 the toe end: every row as long as the first, each side
+/// 1..=[`MAX_GRID_SIDE`], each count 0..=[`MAX_RAW_COUNT`].
+pub fn frame_from_rows<C: RawCount>(rows: &[&[C]]) -> Result<Frame, InvalidData> {
     check_side("the number of rows", rows.len())?;
-    let cols = match rows.first() {
-        Some(Value::Array(first)) => first.len(),
-        _ => {
-            return Err(invalid_data(
-                "`data` must be an array of rows (arrays of counts)",
-            ))
-        }
-    };
+    let cols = rows.first().map_or(0, |row| row.len());
     check_side("the number of columns", cols)?;
     let mut cells = Vec::with_capacity(rows.len() * cols);
     for (r, row) in rows.iter().enumerate() {
-        let Value::Array(row) = row else {
-            return Err(invalid_data(format!("row {r} is not an array")));
-        };
         if row.len() != cols {
             return Err(invalid_data(format!(
                 "row {r} has {} cells, row 0 has {cols}: every row must be as long",
@@ -121,14 +147,10 @@ fn frame_from_matrix(rows: &[Value]) -> Result<Frame, InvalidData> {
 
 /// `{"rows": R, "cols": C, "cells": [R*C counts]}`.
 fn frame_from_object(grid: &serde_json::Map<String, Value>) -> Result<Frame, InvalidData> {
-    let side = |key: &str| -> Result<usize, InvalidData> {
-        let n = grid
-            .get(key)
+    let side = |key: &str| -> Result<u64, InvalidData> {
+        grid.get(key)
             .and_then(Value::as_u64)
-            .ok_or_else(|| invalid_data(format!("`data.{key}` must be a positive integer")))?;
-        let n = usize::try_from(n).unwrap_or(usize::MAX);
-        check_side(&format!("`data.{key}`"), n)?;
-        Ok(n)
+            .ok_or_else(|| invalid_data(format!("`data.{key}` must be a positive integer")))
     };
     let (rows, cols) = (side("rows")?, side("cols")?);
     let Some(Value::Array(values)) = grid.get("cells") else {
@@ -136,17 +158,33 @@ fn frame_from_object(grid: &serde_json::Map<String, Value>) -> Result<Frame, Inv
             "`data.cells` must be an array of rows * cols counts",
         ));
     };
-    if values.len() != rows * cols {
+    frame_from_counts(rows, cols, values)
+}
+
+/// `rows` x `cols` counts in row order (`{rows, cols, cells}`), with the limits of
+/// [`frame_from_rows`].
+pub fn frame_from_counts<C: RawCount>(
+    rows: u64,
+    cols: u64,
+    cells: &[C],
+) -> Result<Frame, InvalidData> {
+    let side = |key: &str, n: u64| -> Result<usize, InvalidData> {
+        let n = usize::try_from(n).unwrap_or(usize::MAX);
+        check_side(&format!("`{key}`"), n)?;
+        Ok(n)
+    };
+    let (rows, cols) = (side("rows", rows)?, side("cols", cols)?);
+    if cells.len() != rows * cols {
         return Err(invalid_data(format!(
-            "`data.cells` has {} values; {rows} x {cols} needs {}",
-            values.len(),
+            "`cells` has {} values; {rows} x {cols} needs {}",
+            cells.len(),
             rows * cols
         )));
     }
-    let cells = values
+    let cells = cells
         .iter()
         .enumerate()
-        .map(|(i, v)| count(v, || format!("`data.cells[{i}]`")))
+        .map(|(i, v)| count(v, || format!("`cells[{i}]`")))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(frame_from_cells(rows, cols, cells))
 }
