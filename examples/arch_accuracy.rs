@@ -63,9 +63,6 @@ fn main() {
     if let Some(v) = arg(&args, "--toe-line") {
         params.toe_line = v;
     }
-    if let Some(v) = arg(&args, "--soft") {
-        params.soft_floor = v;
-    }
     if let Some(v) = arg(&args, "--error-scale") {
         params.error_scale = v;
     }

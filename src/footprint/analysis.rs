@@ -488,9 +488,6 @@ pub struct Params {
     /// ahead of the ridge (0 = off).
     pub toe_ratio: f32,
     pub toe_line: f32,
-    /// When above 0: areas are soft, each sample counting by its occupancy (at most
-    /// 1) down to this occupancy, instead of whole samples at the threshold.
-    pub soft_floor: f32,
 }
 
 impl Default for Params {
@@ -504,7 +501,6 @@ impl Default for Params {
             error_floor: ERROR_FLOOR,
             error_per_r2: ERROR_PER_R2,
             toe_valley_depth: TOE_VALLEY_DEPTH,
-            soft_floor: SOFT_FLOOR,
             toe_ratio: TOE_RATIO,
             toe_line: TOE_LINE,
         }
@@ -519,8 +515,6 @@ pub const ERROR_SCALE: f32 = 0.7;
 pub const ERROR_FLOOR: f32 = 0.004;
 /// See [`Params::error_per_r2`].
 pub const ERROR_PER_R2: f32 = 2.0;
-/// See [`Params::soft_floor`].
-pub const SOFT_FLOOR: f32 = 0.0;
 /// See [`Params::toe_ratio`]: the contact of a foot without toes ends about 0.12 of
 /// the ridge's distance from the heel ahead of it, with toes about 0.3 (the toes
 /// reach another ~0.14 of the foot length past the sulcus).
@@ -594,12 +588,6 @@ fn measure_foot(
 
     let threshold = params.occupancy_threshold;
     let delta = params.error_threshold_delta.clamp(0.0, threshold * 0.9);
-    let soft = params.soft_floor > 0.0;
-    let reach = if soft {
-        (threshold - params.soft_floor.min(threshold)).max(delta)
-    } else {
-        delta
-    };
     let samples = interpolate(
         force,
         mask,
@@ -607,7 +595,7 @@ fn measure_foot(
         cols,
         pitch,
         threshold,
-        reach,
+        delta,
         params.level_radius,
     );
     let sample_area = samples.step_mm * samples.step_mm;
@@ -661,43 +649,33 @@ fn measure_foot(
     let body_axis = principal_axis(&samples.points, &body).unwrap_or(axis);
     let (b_min, b_max) = extent(body.iter().map(|&i| t_of(samples.points[i], body_axis)));
 
-    // Arch index on the body's own axis, at the main threshold and either side of it.
+    // Arch index on the body's own axis, at the main threshold and either side of it:
+    // the samples that can count (not toes, not ahead of a cut body) with their
+    // position along the body, projected once for the three thresholds.
+    let third = (b_max - b_min) / 3.0;
+    let counted: Vec<(f32, f32)> = (0..samples.points.len())
+        .filter(|&i| !toe_sample(i))
+        .filter_map(|i| {
+            let t = t_of(samples.points[i], body_axis);
+            (!(toes_found && t > b_max)).then_some((samples.value[i], t))
+        })
+        .collect();
+    let (m_lo, m_hi) = (b_min + third, b_min + 2.0 * third);
     let index_at = |at: f32| -> f32 {
-        let third = (b_max - b_min) / 3.0;
         if third <= 0.0 {
             return 0.0;
         }
-        let (mut middle, mut all) = (0f32, 0f32);
-        // Soft: every sample from the floor counts by its occupancy, and `at` moves
-        // the floor instead of a hard threshold.
-        let (floor, shift) = if soft {
-            (params.soft_floor + (at - threshold), at - threshold)
-        } else {
-            (at, 0.0)
-        };
-        for i in 0..samples.points.len() {
-            let v = samples.value[i];
-            if v < floor || toe_sample(i) {
-                continue;
-            }
-            let t = t_of(samples.points[i], body_axis);
-            if toes_found && t > b_max {
-                continue;
-            }
-            let w = if soft {
-                (v - shift).clamp(0.0, 1.0)
-            } else {
-                1.0
-            };
-            all += w;
-            if t > b_min + third && t <= b_min + 2.0 * third {
-                middle += w;
+        let (mut middle, mut all) = (0usize, 0usize);
+        for &(v, t) in &counted {
+            if v >= at {
+                all += 1;
+                middle += usize::from(t > m_lo && t <= m_hi);
             }
         }
-        if all <= 0.0 {
+        if all == 0 {
             0.0
         } else {
-            middle / all
+            middle as f32 / all as f32
         }
     };
     let raw_index = if body.is_empty() {
@@ -860,7 +838,8 @@ fn toe_valley(
     let mut profile = vec![0.0f32; n];
     for (p, v) in samples.points.iter().zip(&samples.value) {
         let t = p[0] * axis[0] + p[1] * axis[1];
-        let b = ((t - t_min) / bin).floor();
+        // Truncation is the floor here: negatives and NaN fail the test first.
+        let b = (t - t_min) / bin;
         if b >= 0.0 && (b as usize) < n {
             profile[b as usize] += v.min(1.0);
         }
@@ -1002,7 +981,6 @@ fn interpolate(
     }
     let mut points = Vec::new();
     let mut values = Vec::new();
-    let mut grid_index = Vec::new();
     if r0 > r1 {
         return Samples {
             points,
@@ -1032,52 +1010,64 @@ fn interpolate(
         (v, (i as isize + 1) as usize, v - i)
     };
     let columns: Vec<(f32, usize, f32)> = (0..w).map(|sx| axis(sx, sc0)).collect();
-    let mut inside = vec![usize::MAX; h * w];
+    // 4-connected labels on the sample grid, at the main threshold, in one pass: each
+    // sample in contact joins its left and upper neighbours' sets (union-find over
+    // sample indices; `up` and `row` hold the previous and this row's samples).
+    let mut parent: Vec<usize> = Vec::new();
+    let mut up = vec![usize::MAX; w];
+    let mut row = vec![usize::MAX; w];
+    fn root(parent: &mut [usize], mut p: usize) -> usize {
+        while parent[p] != p {
+            parent[p] = parent[parent[p]];
+            p = parent[p];
+        }
+        p
+    }
     for sy in 0..h {
         let (y, yi, fy) = axis(sy, sr0);
         let (top, bottom) = (&padded[yi * pw..], &padded[(yi + 1) * pw..]);
+        let mut left = usize::MAX;
         for (sx, &(x, xi, fx)) in columns.iter().enumerate() {
             let v = top[xi] * (1.0 - fx) * (1.0 - fy)
                 + top[xi + 1] * fx * (1.0 - fy)
                 + bottom[xi] * (1.0 - fx) * fy
                 + bottom[xi + 1] * fx * fy;
+            let mut here = usize::MAX;
             if v >= lowest {
-                if v >= threshold {
-                    inside[sy * w + sx] = points.len();
-                }
-                grid_index.push(sy * w + sx);
+                let p = points.len();
                 points.push([(x + 0.5) * pitch, (y + 0.5) * pitch]);
                 values.push(v);
-            }
-        }
-    }
-    // 4-connected labels on the sample grid, at the main threshold.
-    let mut label = vec![usize::MAX; points.len()];
-    let mut labels = 0;
-    let mut stack = Vec::new();
-    for p in 0..points.len() {
-        if label[p] != usize::MAX || values[p] < threshold {
-            continue;
-        }
-        label[p] = labels;
-        stack.push(grid_index[p]);
-        while let Some(g) = stack.pop() {
-            let (sy, sx) = (g / w, g % w);
-            let neighbours = [
-                (sy > 0).then(|| g - w),
-                (sy + 1 < h).then(|| g + w),
-                (sx > 0).then(|| g - 1),
-                (sx + 1 < w).then(|| g + 1),
-            ];
-            for n in neighbours.into_iter().flatten() {
-                let q = inside[n];
-                if q != usize::MAX && label[q] == usize::MAX {
-                    label[q] = labels;
-                    stack.push(n);
+                parent.push(p);
+                if v >= threshold {
+                    here = p;
+                    for q in [left, up[sx]] {
+                        if q != usize::MAX {
+                            let (a, b) = (root(&mut parent, q), root(&mut parent, p));
+                            // The older root stays: roots are first samples in order.
+                            parent[a.max(b)] = a.min(b);
+                        }
+                    }
                 }
             }
+            row[sx] = here;
+            left = here;
         }
-        labels += 1;
+        std::mem::swap(&mut up, &mut row);
+    }
+    // Labels numbered in the order of each set's first sample (its root).
+    let mut label = vec![usize::MAX; points.len()];
+    let mut labels = 0;
+    for p in 0..points.len() {
+        if values[p] < threshold {
+            continue;
+        }
+        let r = root(&mut parent, p);
+        label[p] = if r == p {
+            labels += 1;
+            labels - 1
+        } else {
+            label[r]
+        };
     }
     Samples {
         points,
