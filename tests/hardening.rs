@@ -972,6 +972,22 @@ fn a_body_that_stops_part_way_gets_408_and_stores_nothing() {
         waited >= Duration::from_millis(350) && waited < Duration::from_secs(4),
         "answered after {waited:?}"
     );
+    // The same for a sheet sent as a form that stops inside its file part: the
+    // multipart reader's failure is the stall, not a malformed form.
+    let mut s = TcpStream::connect(("127.0.0.1", k.port)).unwrap();
+    s.write_all(
+        b"PUT /ocr HTTP/1.1\r\nhost: 127.0.0.1\r\n\
+          content-type: multipart/form-data; boundary=XyZ\r\n\
+          content-length: 5000\r\n\r\n--XyZ\r\n\
+          content-disposition: form-data; name=\"file\"; filename=\"s.png\"\r\n\r\n\x89PNG",
+    )
+    .unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut answer_bytes = Vec::new();
+    let _ = s.read_to_end(&mut answer_bytes);
+    let text = String::from_utf8_lossy(&answer_bytes);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("\"body_timeout\""), "{text}");
     // A body that keeps coming, slowly but within the limit, is read to its end.
     let body = SAMPLE;
     let mut s = TcpStream::connect(("127.0.0.1", k.port)).unwrap();

@@ -95,6 +95,10 @@ fn invalid_id() -> ApiError {
 }
 
 fn bad_form(e: warp::Error) -> ApiError {
+    // A form whose body stalled fails inside the multipart reader: still a 408.
+    if super::body::is_stall(&e) {
+        return ApiError::body_timeout();
+    }
     ApiError::bad_request(
         "invalid_multipart",
         format!("the multipart form cannot be read: {e}"),
