@@ -146,7 +146,8 @@ pub async fn run(
     let data_dir = config.storage.data_dir.clone();
     let store = tokio::task::spawn_blocking(move || {
         let store = Store::open(&data_dir)?;
-        // Before any request: what a crash or a hung-up request left half-written.
+        // Before any request: picture files nothing needs any more (moved in, or left
+        // half-written by a version that kept pictures in files).
         crate::store::disk::sweep(&store, &data_dir)?;
         Ok::<_, StoreError>(store)
     })
@@ -200,7 +201,6 @@ pub async fn run(
     let footprint = {
         let writer = crate::store::scans::ScanWriter::spawn(
             store.clone(),
-            config.storage.data_dir.clone(),
             crate::store::scans::Budget {
                 bytes: config.storage.budget_bytes,
                 retention_days: config.storage.retention_days,

@@ -55,6 +55,7 @@
 pub mod budget;
 pub mod calibration;
 pub mod disk;
+pub mod failpoint;
 pub mod health;
 pub mod outbox;
 pub mod queue;
@@ -150,7 +151,10 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        Self::from_connection(conn, path)
+        let store = Self::from_connection(conn, path)?;
+        // Pictures a version-2 database kept in files (nothing once they are in).
+        store.call_blocking(|conn| disk::move_picture_files(conn, data_dir))?;
+        Ok(store)
     }
 
     fn from_connection(mut conn: Connection, path: PathBuf) -> Result<Store, StoreError> {
@@ -300,35 +304,29 @@ pub struct DbStatus {
 /// Rows for the unit tests of the modules that read them (budget, queue, sync).
 #[cfg(test)]
 pub(crate) mod testing {
-    use std::path::Path;
-
     use super::outbox::{self, ItemKind, NewItem};
     use super::Store;
 
-    /// Writes the picture file `images/{scan_id}.png`, a scan row naming it, and its
-    /// outbox items, as `PUT /image` does: the picture's, and with `record` the row's
-    /// JSON document's too. Returns their outbox ids (the record's is 0 without one).
-    pub fn insert_scan(
-        store: &Store,
-        dir: &Path,
-        scan_id: &str,
-        picture: &[u8],
-        record: bool,
-    ) -> [i64; 2] {
-        let file = format!("images/{scan_id}.png");
-        std::fs::create_dir_all(dir.join("images")).unwrap();
-        std::fs::write(dir.join(&file), picture).unwrap();
+    /// A scan row with its picture and its outbox items, as `PUT /image` stores them:
+    /// the picture's, and with `record` the row's JSON document's too. Returns their
+    /// outbox ids (the record's is 0 without one).
+    pub fn insert_scan(store: &Store, scan_id: &str, picture: &[u8], record: bool) -> [i64; 2] {
         let scan_id = scan_id.to_string();
+        let picture = picture.to_vec();
         let bytes = picture.len() as i64;
         store
             .call_blocking(move |conn| {
                 let tx = conn.transaction()?;
                 tx.execute(
                     "INSERT INTO scans (scan_id, user_id, created_at, source, rows, cols, pitch_mm,
-                        raw_cells, metrics_json, image_file, image_mime, image_bytes, image_key, url)
+                        raw_cells, metrics_json, image_mime, image_bytes, image_key, url)
                      VALUES (?1, 'u1', '2026-01-01T00:00:00.000Z', 'data', 1, 1, 10.0, x'0000',
-                        '{}', ?2, 'image/png', ?3, ?4, 'local:x')",
-                    rusqlite::params![scan_id, file, bytes, format!("k/{scan_id}.png")],
+                        '{}', 'image/png', ?2, ?3, 'local:x')",
+                    rusqlite::params![scan_id, bytes, format!("k/{scan_id}.png")],
+                )?;
+                tx.execute(
+                    "INSERT INTO scan_pictures (scan_id, picture) VALUES (?1, ?2)",
+                    rusqlite::params![scan_id, picture],
                 )?;
                 let mut ids = [0; 2];
                 ids[0] = outbox::enqueue(
@@ -337,7 +335,6 @@ pub(crate) mod testing {
                         kind: ItemKind::ScanImage,
                         ref_id: &scan_id,
                         s3_key: &format!("k/{scan_id}.png"),
-                        local_file: Some(&file),
                         content_type: "image/png",
                         bytes: bytes as u64,
                     },
@@ -350,7 +347,6 @@ pub(crate) mod testing {
                             kind: ItemKind::ScanRecord,
                             ref_id: &scan_id,
                             s3_key: &format!("k/{scan_id}.json"),
-                            local_file: None,
                             content_type: "application/json",
                             bytes: bytes as u64,
                         },
@@ -393,6 +389,11 @@ mod tests {
             .call_blocking(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?))
             .unwrap();
         assert_eq!(mode, "wal");
+        // A new file is incremental from the start, so retention can free space.
+        let auto_vacuum: i64 = store
+            .call_blocking(|c| Ok(c.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(auto_vacuum, 2);
     }
 
     #[test]
