@@ -3,8 +3,8 @@
 //!   picture and a JSON record each) to the in-process S3 server (s3s + s3s-fs, SigV4
 //!   checked). Criterion's throughput is objects/s; the target is ≥ 200/s.
 //! - `enqueue_one_scan`: what storing one scan costs with `synchronous=FULL`: the
-//!   picture file written and fsynced, then the row and its two outbox items in one
-//!   transaction (ms per scan).
+//!   row, its picture (a BLOB) and its two outbox items in one transaction (ms per
+//!   scan).
 //!
 //! Run: `cargo bench --bench sync -- --warm-up-time 1 --measurement-time 3`
 
@@ -54,7 +54,6 @@ fn drain(c: &mut Criterion) {
                     .collect();
                 let written = scans::insert_scans_bulk(
                     &store,
-                    dir.path(),
                     &config.s3,
                     "bench-user",
                     pictures,
@@ -97,7 +96,6 @@ fn enqueue(c: &mut Criterion) {
         b.iter(|| {
             scans::insert_scan(
                 &store,
-                dir.path(),
                 &config.s3,
                 "bench-user",
                 picture.clone(),

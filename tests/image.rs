@@ -552,18 +552,139 @@ fn sigkill_during_image_requests_loses_no_answered_scan_and_keeps_the_database_s
         .unwrap();
     assert_eq!(check, "ok");
     for scan_id in &answered {
-        let (file, bytes, outbox): (String, i64, i64) = db
+        let (bytes, outbox): (i64, i64) = db
             .query_row(
-                "SELECT image_file, image_bytes,
+                "SELECT image_bytes,
                         (SELECT count(*) FROM outbox WHERE ref_id = scans.scan_id)
                  FROM scans WHERE scan_id = ?1",
                 [scan_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .unwrap_or_else(|e| panic!("answered scan {scan_id} is missing: {e}"));
-        let picture = std::fs::read(data.path().join(&file)).unwrap();
-        assert_eq!(picture.len() as i64, bytes, "{file}");
+        let picture: Vec<u8> = db
+            .query_row(
+                "SELECT picture FROM scan_pictures WHERE scan_id = ?1",
+                [scan_id],
+                |r| r.get(0),
+            )
+            .unwrap_or_else(|e| panic!("the picture of answered scan {scan_id} is missing: {e}"));
+        assert_eq!(picture.len() as i64, bytes, "{scan_id}");
         assert_eq!(&picture[..4], b"\x89PNG");
         assert_eq!(outbox, 2);
+    }
+}
+
+/// Issue 18: a group commit has no step at which a SIGKILL loses an answered scan. The
+/// real binary kills itself (`EDGE_TEST_FAILPOINT`, compiled into debug builds only,
+/// see `store::failpoint`) after a row of a group is inserted, once the whole group is
+/// inserted, once it is committed and once its callers are answered, while six
+/// clients keep sending; restarted, it serves every answered scan with its picture,
+/// each has its two outbox items, and `PRAGMA integrity_check` is ok.
+#[cfg(debug_assertions)]
+#[test]
+fn sigkill_at_every_step_of_a_group_commit_loses_no_answered_scan() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    for (point, nth) in [
+        ("writer.row_inserted", 5),
+        ("writer.batch_inserted", 3),
+        ("writer.committed", 3),
+        ("writer.replied", 3),
+    ] {
+        let data = tempfile::tempdir().unwrap();
+        let armed = format!("{point}:{nth}");
+        let port = common::free_port();
+        let mut child = common::ChildService::spawn_with_env(
+            data.path(),
+            port,
+            &[],
+            &[("EDGE_TEST_FAILPOINT", &armed)],
+        );
+        child.wait_healthy(Duration::from_secs(20));
+        let url = child.url("/image");
+        let answered: Arc<Mutex<Vec<String>>> = Arc::default();
+        let clients: Vec<_> = (0..6)
+            .map(|w| {
+                let (url, answered) = (url.clone(), answered.clone());
+                std::thread::spawn(move || {
+                    let client = reqwest::blocking::Client::new();
+                    for i in 0.. {
+                        let body =
+                            SAMPLE.replace("\"id\" : \"1\"", &format!("\"id\" : \"w{w}n{i}\""));
+                        let sent = client
+                            .put(&url)
+                            .header("content-type", "application/json")
+                            .body(body)
+                            .send();
+                        match sent {
+                            Ok(r) if r.status() == 200 => match r.json::<Value>() {
+                                Ok(v) => answered
+                                    .lock()
+                                    .unwrap()
+                                    .push(v["scan_id"].as_str().unwrap_or_default().to_string()),
+                                Err(_) => break, // killed while answering
+                            },
+                            Ok(r) => panic!("unexpected status {}", r.status()),
+                            Err(_) => break, // the service is gone
+                        }
+                    }
+                })
+            })
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = child.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "{armed} was never reached");
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        assert_eq!(status.signal(), Some(9), "{armed}: {status}");
+        for c in clients {
+            c.join().unwrap();
+        }
+        let answered = answered.lock().unwrap().clone();
+        assert!(!answered.is_empty(), "{armed}: nothing was answered first");
+
+        // Restarted without the failpoint: every answered scan is served whole.
+        let port = common::free_port();
+        let mut child = common::ChildService::spawn(data.path(), port, &[]);
+        child.wait_healthy(Duration::from_secs(20));
+        let client = reqwest::blocking::Client::new();
+        for scan_id in &answered {
+            let scan: Value = client
+                .get(child.url(&format!("/scans/{scan_id}")))
+                .send()
+                .and_then(|r| r.error_for_status())
+                .and_then(|r| r.json())
+                .unwrap_or_else(|e| panic!("{armed}: answered scan {scan_id} is missing: {e}"));
+            let picture = client
+                .get(child.url(&format!("/scans/{scan_id}/image")))
+                .send()
+                .and_then(|r| r.error_for_status())
+                .and_then(|r| r.bytes())
+                .unwrap_or_else(|e| panic!("{armed}: the picture of {scan_id} is missing: {e}"));
+            assert_eq!(Some(picture.len() as u64), scan["image_bytes"].as_u64());
+            assert_eq!(&picture[..4], b"\x89PNG");
+        }
+        child.kill();
+        let db = rusqlite::Connection::open(data.path().join("carenco.db")).unwrap();
+        let check: String = db
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok", "{armed}");
+        for scan_id in &answered {
+            let outbox: i64 = db
+                .query_row(
+                    "SELECT count(*) FROM outbox WHERE ref_id = ?1",
+                    [scan_id],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(outbox, 2, "{armed}: {scan_id}");
+        }
+        eprintln!("{armed}: {} answered scans all there", answered.len());
     }
 }
