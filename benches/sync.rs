@@ -52,12 +52,7 @@ fn drain(c: &mut Criterion) {
                 let pictures = (0..SCANS)
                     .map(|i| scans::picture(i as u64, PICTURE_BYTES))
                     .collect();
-                let written = scans::insert_scans_bulk(
-                    &store,
-                    &config.s3,
-                    "bench-user",
-                    pictures,
-                );
+                let written = scans::insert_scans_bulk(&store, &config.s3, "bench-user", pictures);
                 let ids: Vec<i64> = written.iter().flat_map(|w| w.outbox_ids).collect();
                 total += runtime.block_on(async {
                     let objects = Arc::new(S3ObjectStore::from_config(&config.s3).await);
@@ -93,14 +88,7 @@ fn enqueue(c: &mut Criterion) {
     let mut group = c.benchmark_group("sync");
     group.throughput(Throughput::Elements(1));
     group.bench_function("enqueue_one_scan", |b| {
-        b.iter(|| {
-            scans::insert_scan(
-                &store,
-                &config.s3,
-                "bench-user",
-                picture.clone(),
-            )
-        })
+        b.iter(|| scans::insert_scan(&store, &config.s3, "bench-user", picture.clone()))
     });
     group.finish();
 }

@@ -788,10 +788,7 @@ fn hung_up_requests_and_crashes_leave_no_picture_without_a_row() {
             .iter()
             .map(|r| r["scan_id"].as_str().unwrap_or("").to_string())
             .collect();
-        let orphans: Vec<_> = pictures
-            .iter()
-            .filter(|id| !named.contains(id))
-            .collect();
+        let orphans: Vec<_> = pictures.iter().filter(|id| !named.contains(id)).collect();
         if orphans.is_empty() && pictures.len() == rows.len() {
             assert!(files_under(&data.join("images")).is_empty());
             break;

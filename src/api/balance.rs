@@ -671,8 +671,8 @@ async fn handle(
     // the commit, so the test is stored whole or not at all.
     let store_state = state.clone();
     let outbox_ids = tokio::spawn(async move { super::image::insert(&store_state, scan).await })
-    .await
-    .map_err(|e| ApiError::internal("storing the balance test", e))??;
+        .await
+        .map_err(|e| ApiError::internal("storing the balance test", e))??;
     let upload = if state.sync.enabled()
         && state
             .sync

@@ -20,8 +20,8 @@ use crate::app::AppState;
 use crate::ocr::inbody;
 use crate::ocr::OcrError;
 pub use crate::pipeline::ocr::OcrReport;
-use crate::store::health::{self, InsertError, NewHealthRecord};
 pub use crate::store::health::HealthRecord;
+use crate::store::health::{self, InsertError, NewHealthRecord};
 use crate::sync::keys::{self, RecordKind};
 
 /// Most records `GET /health-records` returns at once.
@@ -245,12 +245,7 @@ async fn store_record(
         image_mime: mime,
     };
     let len = file.len() as u64;
-    let stored = health::insert(
-        &state.store,
-        state.config.storage.budget_bytes,
-        record,
-    )
-    .await;
+    let stored = health::insert(&state.store, state.config.storage.budget_bytes, record).await;
     match stored {
         Ok(()) => {}
         Err(InsertError::Exceeded(exceeded)) => {

@@ -78,10 +78,7 @@ pub fn usage(conn: &Connection) -> Result<Usage, StoreError> {
     let records: i64 = conn.query_row(
         "SELECT COALESCE(SUM(bytes), 0) FROM outbox
          WHERE done_at IS NULL AND kind NOT IN (?1, ?2)",
-        params![
-            ItemKind::ScanImage.as_str(),
-            ItemKind::HealthImage.as_str()
-        ],
+        params![ItemKind::ScanImage.as_str(), ItemKind::HealthImage.as_str()],
         |r| r.get(0),
     )?;
     Ok(Usage {

@@ -63,8 +63,13 @@ pub(crate) struct Batch {
 }
 
 /// Moves every picture `picture_files` lists into the database, then deletes its file
-/// (blocking; [`Store::open`] calls it).
-pub fn move_picture_files(conn: &mut Connection, data_dir: &Path) -> Result<Moved, StoreError> {
+/// (blocking; [`Store::open`] calls it). `progress` gets the running total after each
+/// batch that moved something.
+pub fn move_picture_files(
+    conn: &mut Connection,
+    data_dir: &Path,
+    progress: &mut dyn FnMut(Moved),
+) -> Result<Moved, StoreError> {
     let mut total = Moved::default();
     let mut after = 0;
     loop {
@@ -83,6 +88,9 @@ pub fn move_picture_files(conn: &mut Connection, data_dir: &Path) -> Result<Move
         total.pictures += batch.moved.pictures;
         total.missing += batch.moved.missing;
         total.unreadable += batch.moved.unreadable;
+        if batch.moved != Moved::default() {
+            progress(total);
+        }
         match batch.last {
             Some(last) => after = last,
             None => break,
@@ -128,7 +136,11 @@ pub(crate) fn move_batch(
                 "INSERT OR IGNORE INTO health_pictures (record_id, picture) VALUES (?1, ?2)"
             }
             _ => {
-                tracing::warn!(item = id, owner, "picture file of an unknown owner left listed");
+                tracing::warn!(
+                    item = id,
+                    owner,
+                    "picture file of an unknown owner left listed"
+                );
                 continue;
             }
         };
@@ -358,7 +370,10 @@ mod tests {
         );
         assert!(month.join("listed.png").exists());
         assert!(!month.join("moved.png").exists());
-        assert!(!dir.path().join("inbody").exists(), "an empty directory stays");
+        assert!(
+            !dir.path().join("inbody").exists(),
+            "an empty directory stays"
+        );
         assert!(free_bytes(dir.path()).is_some_and(|f| f > 0));
     }
 
@@ -374,10 +389,22 @@ mod tests {
         }
         conn.pragma_update(None, "user_version", 2).unwrap();
         let pictures = vec![
-            ("scan", "s1", (0..30_000u32).map(|i| (i * 7) as u8).collect::<Vec<u8>>()),
-            ("scan", "s2", (0..45_000u32).map(|i| (i * 13) as u8).collect()),
+            (
+                "scan",
+                "s1",
+                (0..30_000u32).map(|i| (i * 7) as u8).collect::<Vec<u8>>(),
+            ),
+            (
+                "scan",
+                "s2",
+                (0..45_000u32).map(|i| (i * 13) as u8).collect(),
+            ),
             ("scan", "b1", vec![0x89; 12_000]),
-            ("health", "r1", (0..60_000u32).map(|i| (i >> 3) as u8).collect()),
+            (
+                "health",
+                "r1",
+                (0..60_000u32).map(|i| (i >> 3) as u8).collect(),
+            ),
         ];
         for (owner, id, bytes) in &pictures {
             let file = match *owner {
@@ -414,7 +441,11 @@ mod tests {
                     created_at)
                  VALUES (?1, ?2, ?3, ?4, 'image/png', ?5, '2026-11-01T00:00:00.000Z')",
                 params![
-                    if *owner == "scan" { "scan_image" } else { "health_image" },
+                    if *owner == "scan" {
+                        "scan_image"
+                    } else {
+                        "health_image"
+                    },
                     id,
                     format!("k/{id}"),
                     file,
@@ -431,7 +462,12 @@ mod tests {
                     url, uploaded_at, pruned_at)
                  VALUES (?1, 'u', '2026-11-01T00:00:00.000Z', 'data', 1, 1, 10.0, x'0000',
                     '{}', ?2, 'image/png', 10, ?3, 'u', ?4, ?4)",
-                params![id, format!("images/2026-11/{id}.png"), format!("k/{id}.png"), pruned],
+                params![
+                    id,
+                    format!("images/2026-11/{id}.png"),
+                    format!("k/{id}.png"),
+                    pruned
+                ],
             )
             .unwrap();
         }

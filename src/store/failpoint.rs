@@ -53,8 +53,14 @@ mod tests {
 
     #[test]
     fn a_point_is_armed_by_name_and_optional_hit_count() {
-        assert_eq!(parse("writer.committed"), Some(("writer.committed".into(), 1)));
-        assert_eq!(parse("writer.committed:7"), Some(("writer.committed".into(), 7)));
+        assert_eq!(
+            parse("writer.committed"),
+            Some(("writer.committed".into(), 1))
+        );
+        assert_eq!(
+            parse("writer.committed:7"),
+            Some(("writer.committed".into(), 7))
+        );
         assert_eq!(parse("writer.committed:0"), None);
         assert_eq!(parse("writer.committed:x"), None);
         assert_eq!(parse(""), None);

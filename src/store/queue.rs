@@ -392,11 +392,7 @@ impl super::Store {
     }
 
     /// [`picture`].
-    pub async fn picture(
-        &self,
-        kind: ItemKind,
-        id: String,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
+    pub async fn picture(&self, kind: ItemKind, id: String) -> Result<Option<Vec<u8>>, StoreError> {
         self.call(move |conn| picture(conn, kind, &id)).await
     }
 

@@ -565,10 +565,7 @@ mod tests {
         let writer = ScanWriter::spawn(store.clone(), BIG);
         let mut tasks = Vec::new();
         for i in 0..20 {
-            let s = scan(
-                &format!("01{i:02}"),
-                if i % 2 == 0 { "a" } else { "b" },
-            );
+            let s = scan(&format!("01{i:02}"), if i % 2 == 0 { "a" } else { "b" });
             let w = writer.clone();
             tasks.push(tokio::spawn(async move { w.insert(s).await }));
         }
@@ -601,19 +598,11 @@ mod tests {
     async fn a_duplicate_in_a_batch_fails_alone() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let (a, b) = (
-            scan("0001", "a"),
-            scan("0002", "a"),
-        );
+        let (a, b) = (scan("0001", "a"), scan("0002", "a"));
         let results = store
             .call(move |c| {
                 let mut usage = UsageCache::default();
-                Ok(commit_batch(
-                    c,
-                    BIG,
-                    &[a.clone(), a, b],
-                    &mut usage,
-                ))
+                Ok(commit_batch(c, BIG, &[a.clone(), a, b], &mut usage))
             })
             .await
             .unwrap();
@@ -633,9 +622,7 @@ mod tests {
             bytes: 250,
             retention_days: 0,
         };
-        let scans: Vec<NewScan> = (0..3)
-            .map(|i| scan(&format!("000{i}"), "a"))
-            .collect();
+        let scans: Vec<NewScan> = (0..3).map(|i| scan(&format!("000{i}"), "a")).collect();
         let results = store
             .call(move |c| {
                 let mut usage = UsageCache::default();
@@ -662,9 +649,7 @@ mod tests {
             bytes: 1_030,
             retention_days: 0,
         };
-        let scans: Vec<NewScan> = (0..10)
-            .map(|i| scan(&format!("00{i:02}"), "a"))
-            .collect();
+        let scans: Vec<NewScan> = (0..10).map(|i| scan(&format!("00{i:02}"), "a")).collect();
         let (results, usage) = store
             .call(move |c| {
                 let mut usage = UsageCache::default();

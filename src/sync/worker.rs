@@ -263,10 +263,7 @@ pub async fn run(
     loop {
         if retention_days > 0 && Instant::now() >= next_prune {
             next_prune = Instant::now() + PRUNE_EVERY;
-            let pruned = shared
-                .store
-                .prune_uploaded(retention_days)
-                .await;
+            let pruned = shared.store.prune_uploaded(retention_days).await;
             if let Err(error) = pruned {
                 tracing::warn!(%error, "pruning uploaded pictures failed");
             }
@@ -436,9 +433,7 @@ impl Action {
 }
 
 async fn upload(store: &Store, objects: &dyn ObjectStore, item: &Item) -> Result<(), String> {
-    let body = payload(store, item)
-        .await
-        .map_err(|e| e.to_string())?;
+    let body = payload(store, item).await.map_err(|e| e.to_string())?;
     objects
         .put(&item.s3_key, body, &item.content_type)
         .await
