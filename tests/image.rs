@@ -688,3 +688,69 @@ fn sigkill_at_every_step_of_a_group_commit_loses_no_answered_scan() {
         eprintln!("{armed}: {} answered scans all there", answered.len());
     }
 }
+
+/// Issue 18: the data directory of the version before (schema 2, pictures in files) is
+/// served by this one: at start its picture files move into the database and are
+/// deleted, `GET /scans/{id}/image` answers the file's bytes from there, and the
+/// database passes `PRAGMA integrity_check`.
+#[tokio::test]
+async fn a_version_2_data_dir_with_picture_files_is_served_from_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let scan_id = "0193a4b2-7c1e-7d2a-9f3e-2b1c4d5e6f70";
+    let file = format!("images/2026-11/{scan_id}.png");
+    let png: Vec<u8> = b"\x89PNG\r\n\x1a\n"
+        .iter()
+        .copied()
+        .chain((0..40_000u32).map(|i| (i * 31 % 251) as u8))
+        .collect();
+    std::fs::create_dir_all(dir.path().join("images/2026-11")).unwrap();
+    std::fs::write(dir.path().join(&file), &png).unwrap();
+    {
+        // The released schema up to version 2 (migrations are append-only).
+        let db = rusqlite::Connection::open(dir.path().join("carenco.db")).unwrap();
+        db.pragma_update(None, "journal_mode", "WAL").unwrap();
+        for sql in &carenco_edge::store::schema::MIGRATIONS[..2] {
+            db.execute_batch(sql).unwrap();
+        }
+        db.pragma_update(None, "user_version", 2).unwrap();
+        db.execute(
+            "INSERT INTO scans (scan_id, user_id, created_at, source, rows, cols, pitch_mm,
+                raw_cells, metrics_json, image_file, image_mime, image_bytes, image_key, url)
+             VALUES (?1, '1', '2026-11-01T00:00:00.000Z', 'data', 1, 1, 16.9, x'0000', '{}',
+                ?2, 'image/png', ?3, 'k/1.png', 'local:k/1.png')",
+            rusqlite::params![scan_id, file, png.len() as i64],
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO outbox (kind, ref_id, s3_key, local_file, content_type, bytes, created_at)
+             VALUES ('scan_image', ?1, 'k/1.png', ?2, 'image/png', ?3, '2026-11-01T00:00:00.000Z')",
+            rusqlite::params![scan_id, file, png.len() as i64],
+        )
+        .unwrap();
+    }
+    let data_dir = dir.path().to_path_buf();
+    let service = TestService::start_with(move |c| c.storage.data_dir = data_dir).await;
+    let r = client()
+        .get(service.url(&format!("/scans/{scan_id}/image")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), png.as_slice());
+    let list: Value = service.get_json("/scans").await;
+    assert_eq!(list["scans"][0]["scan_id"], scan_id);
+    assert!(
+        !dir.path().join("images").exists(),
+        "the picture file is left"
+    );
+    let db = rusqlite::Connection::open(dir.path().join("carenco.db")).unwrap();
+    let (check, version): (String, i64) = (
+        db.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap(),
+        db.query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap(),
+    );
+    assert_eq!(check, "ok");
+    assert_eq!(version, 3);
+}
