@@ -573,15 +573,25 @@ mod tests {
             let ids = t.await.unwrap().unwrap();
             assert_ne!(ids[0], ids[1]);
         }
-        let (listed, outbox) = store
+        let (listed, outbox, pictures, served) = store
             .call(|c| {
                 let listed = list(c, Some("a"), Some("0110"), 3)?;
                 let n: i64 = c.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
-                Ok((listed, n))
+                let p: i64 =
+                    c.query_row("SELECT count(*) FROM scan_pictures", [], |r| r.get(0))?;
+                Ok((listed, n, p, picture(c, "0108")?))
             })
             .await
             .unwrap();
         assert_eq!(outbox, 40);
+        assert_eq!(pictures, 20, "every picture committed with its row");
+        assert_eq!(
+            served,
+            Some(LocalPicture::Here {
+                mime: "image/png".into(),
+                bytes: b"png".to_vec()
+            })
+        );
         let ids: Vec<&str> = listed.iter().map(|s| s.scan_id.as_str()).collect();
         assert_eq!(ids, ["0108", "0106", "0104"]);
         assert_eq!(listed[0].local_url, "/scans/0108/image");
