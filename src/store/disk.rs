@@ -115,6 +115,16 @@ pub(crate) fn move_batch(
     after: i64,
     limit: usize,
 ) -> Result<Batch, StoreError> {
+    // The usual case, every open of a version-3 database: nothing to move, and no
+    // write lock taken from a running service for it.
+    let pending: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM picture_files WHERE id > ?1)",
+        [after],
+        |r| r.get(0),
+    )?;
+    if !pending {
+        return Ok(Batch::default());
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let listed: Vec<(i64, String, String, String)> = {
         let mut st = tx.prepare(

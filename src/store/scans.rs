@@ -577,8 +577,7 @@ mod tests {
             .call(|c| {
                 let listed = list(c, Some("a"), Some("0110"), 3)?;
                 let n: i64 = c.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
-                let p: i64 =
-                    c.query_row("SELECT count(*) FROM scan_pictures", [], |r| r.get(0))?;
+                let p: i64 = c.query_row("SELECT count(*) FROM scan_pictures", [], |r| r.get(0))?;
                 Ok((listed, n, p, picture(c, "0108")?))
             })
             .await
