@@ -171,15 +171,28 @@ pub fn prune_uploaded(
     }
     tx.commit()?;
     if pruned > 0 {
-        // The freed pages back to the file system (they sit on the free list until
-        // then); outside the transaction, so the pruning itself is already durable.
-        // Stepped to the end: one step may free a single page.
-        let mut vacuum = conn.prepare("PRAGMA incremental_vacuum")?;
-        let mut steps = vacuum.query([])?;
-        while steps.next()?.is_some() {}
         tracing::info!(pruned, "pruned uploaded pictures past the retention period");
+        // The pruning is durable already; a vacuum that fails leaves the pages on the
+        // free list, where new pictures reuse them, so it is not the caller's error.
+        if let Err(error) = incremental_vacuum(conn) {
+            tracing::warn!(%error, "incremental vacuum after pruning failed");
+        }
     }
     Ok(pruned)
+}
+
+/// Hands the free list's pages back to the file system, in a write transaction of its
+/// own (`IMMEDIATE`, like every write).
+fn incremental_vacuum(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    {
+        // Stepped to the end: one step may free a single page.
+        let mut vacuum = tx.prepare("PRAGMA incremental_vacuum")?;
+        let mut steps = vacuum.query([])?;
+        while steps.next()?.is_some() {}
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 impl Store {
