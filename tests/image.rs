@@ -578,8 +578,10 @@ fn sigkill_during_image_requests_loses_no_answered_scan_and_keeps_the_database_s
 /// real binary kills itself (`EDGE_TEST_FAILPOINT`, compiled into debug builds only,
 /// see `store::failpoint`) after a row of a group is inserted, once the whole group is
 /// inserted, once it is committed and once its callers are answered, while six
-/// clients keep sending; restarted, it serves every answered scan with its picture,
-/// each has its two outbox items, and `PRAGMA integrity_check` is ok.
+/// clients keep sending (the writer waits 300 ms before it gathers a group,
+/// `EDGE_TEST_PAUSE`, so groups hold several scans); restarted, it serves every
+/// answered scan with its picture, each has its two outbox items, and `PRAGMA
+/// integrity_check` is ok.
 #[cfg(debug_assertions)]
 #[test]
 fn sigkill_at_every_step_of_a_group_commit_loses_no_answered_scan() {
@@ -588,10 +590,10 @@ fn sigkill_at_every_step_of_a_group_commit_loses_no_answered_scan() {
     use std::time::{Duration, Instant};
 
     for (point, nth) in [
-        ("writer.row_inserted", 5),
-        ("writer.batch_inserted", 3),
-        ("writer.committed", 3),
-        ("writer.replied", 3),
+        ("writer.row_inserted", 20),
+        ("writer.batch_inserted", 8),
+        ("writer.committed", 8),
+        ("writer.replied", 8),
     ] {
         let data = tempfile::tempdir().unwrap();
         let armed = format!("{point}:{nth}");
@@ -600,7 +602,10 @@ fn sigkill_at_every_step_of_a_group_commit_loses_no_answered_scan() {
             data.path(),
             port,
             &[],
-            &[("EDGE_TEST_FAILPOINT", &armed)],
+            &[
+                ("EDGE_TEST_FAILPOINT", &armed),
+                ("EDGE_TEST_PAUSE", "writer.gather:300"),
+            ],
         );
         child.wait_healthy(Duration::from_secs(20));
         let url = child.url("/image");
@@ -685,7 +690,21 @@ fn sigkill_at_every_step_of_a_group_commit_loses_no_answered_scan() {
                 .unwrap();
             assert_eq!(outbox, 2, "{armed}: {scan_id}");
         }
-        eprintln!("{armed}: {} answered scans all there", answered.len());
+        let stored: i64 = db
+            .query_row("SELECT count(*) FROM scans", [], |r| r.get(0))
+            .unwrap();
+        if point == "writer.committed" {
+            // The group killed after its commit, several scans, is stored although
+            // nobody heard so.
+            assert!(
+                stored as usize >= answered.len() + 2,
+                "{armed}: {stored} stored"
+            );
+        }
+        eprintln!(
+            "{armed}: {} answered scans all there, {stored} stored",
+            answered.len()
+        );
     }
 }
 

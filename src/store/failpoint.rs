@@ -3,7 +3,9 @@
 //! `sigkill_at_every_step_of_a_group_commit_...`).
 //!
 //! Armed by the environment variable [`ENV`] = `point` or `point:n` (the `n`-th time
-//! the point is reached, 1 by default). Compiled into debug builds only (the test
+//! the point is reached, 1 by default). [`PAUSE_ENV`] = `point:ms` makes [`pause`]
+//! answer a delay at that point: the writer waits so before it gathers a group, so
+//! that the crash test's requests pile up into groups of several. Compiled into debug builds only (the test
 //! builds): in a release build (`cargo build --release`, the Pi's `pi` profile)
 //! [`hit`] is an empty function and the variable is never read, so no environment
 //! can make a kiosk kill itself. Deliberately not `CARENCO_`-prefixed: that prefix
@@ -11,6 +13,8 @@
 
 /// The environment variable that arms one point.
 pub const ENV: &str = "EDGE_TEST_FAILPOINT";
+/// The environment variable that sets one [`pause`].
+pub const PAUSE_ENV: &str = "EDGE_TEST_PAUSE";
 
 /// The process SIGKILLs itself if `point` is the armed one and this is its `n`-th hit.
 #[cfg(debug_assertions)]
@@ -36,6 +40,24 @@ pub fn hit(point: &str) {
 #[cfg(not(debug_assertions))]
 #[inline(always)]
 pub fn hit(_point: &str) {}
+
+/// How long to wait at `point`, if [`PAUSE_ENV`] names it.
+#[cfg(debug_assertions)]
+pub fn pause(point: &str) -> Option<std::time::Duration> {
+    use std::sync::OnceLock;
+    static PAUSE: OnceLock<Option<(String, u64)>> = OnceLock::new();
+    let (name, ms) = PAUSE
+        .get_or_init(|| parse(&std::env::var(PAUSE_ENV).ok()?))
+        .as_ref()?;
+    (name == point).then(|| std::time::Duration::from_millis(*ms))
+}
+
+/// Release builds: never, and nothing reads the environment.
+#[cfg(not(debug_assertions))]
+#[inline(always)]
+pub fn pause(_point: &str) -> Option<std::time::Duration> {
+    None
+}
 
 /// `point` or `point:n` (n ≥ 1).
 #[cfg(any(debug_assertions, test))]

@@ -218,6 +218,9 @@ impl UsageCache {
 async fn run(store: Store, budget: Budget, mut rx: mpsc::Receiver<Job>) {
     let mut usage = UsageCache::default();
     while let Some(first) = rx.recv().await {
+        if let Some(delay) = failpoint::pause("writer.gather") {
+            tokio::time::sleep(delay).await;
+        }
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
             match rx.try_recv() {
