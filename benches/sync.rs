@@ -3,8 +3,8 @@
 //!   picture and a JSON record each) to the in-process S3 server (s3s + s3s-fs, SigV4
 //!   checked). Criterion's throughput is objects/s; the target is ≥ 200/s.
 //! - `enqueue_one_scan`: what storing one scan costs with `synchronous=FULL`: the
-//!   picture file written and fsynced, then the row and its two outbox items in one
-//!   transaction (ms per scan).
+//!   row, its picture (a BLOB) and its two outbox items in one transaction (ms per
+//!   scan).
 //!
 //! Run: `cargo bench --bench sync -- --warm-up-time 1 --measurement-time 3`
 
@@ -52,13 +52,7 @@ fn drain(c: &mut Criterion) {
                 let pictures = (0..SCANS)
                     .map(|i| scans::picture(i as u64, PICTURE_BYTES))
                     .collect();
-                let written = scans::insert_scans_bulk(
-                    &store,
-                    dir.path(),
-                    &config.s3,
-                    "bench-user",
-                    pictures,
-                );
+                let written = scans::insert_scans_bulk(&store, &config.s3, "bench-user", pictures);
                 let ids: Vec<i64> = written.iter().flat_map(|w| w.outbox_ids).collect();
                 total += runtime.block_on(async {
                     let objects = Arc::new(S3ObjectStore::from_config(&config.s3).await);
@@ -94,15 +88,7 @@ fn enqueue(c: &mut Criterion) {
     let mut group = c.benchmark_group("sync");
     group.throughput(Throughput::Elements(1));
     group.bench_function("enqueue_one_scan", |b| {
-        b.iter(|| {
-            scans::insert_scan(
-                &store,
-                dir.path(),
-                &config.s3,
-                "bench-user",
-                picture.clone(),
-            )
-        })
+        b.iter(|| scans::insert_scan(&store, &config.s3, "bench-user", picture.clone()))
     });
     group.finish();
 }

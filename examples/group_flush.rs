@@ -2,11 +2,12 @@
 //! (issue 18: "if you find another design reaching one flush per group, measure
 //! both"):
 //!
-//! - **files**: today's path. Each picture is written under a temporary name,
-//!   `fdatasync`ed and renamed (`store::scans::write_picture`, on the blocking pool, so
-//!   the pictures of one group flush concurrently); the writer then `fsync`s the
-//!   pictures' directory and commits the rows (WAL, `synchronous=FULL`).
-//! - **blobs**: the pictures as BLOBs in the rows, one transaction, one commit.
+//! - **files**: the path until schema version 3. Each picture is written under a
+//!   temporary name, `fdatasync`ed and renamed (the former `store::scans::write_picture`,
+//!   on the blocking pool, so the pictures of one group flush concurrently); the writer
+//!   then `fsync`s the pictures' directory and commits the rows (WAL, `synchronous=FULL`).
+//! - **blobs**: the pictures as BLOBs in the rows, one transaction, one commit (what the
+//!   store does since version 3, in tables of their own).
 //!
 //! Both use the store's own settings (WAL, `synchronous=FULL`), a real file in
 //! `DIR` (default: a temp dir under `target/`, the build's disk), pictures of

@@ -145,8 +145,17 @@ pub async fn run(
     let config = Arc::new(config);
     let data_dir = config.storage.data_dir.clone();
     let store = tokio::task::spawn_blocking(move || {
-        let store = Store::open(&data_dir)?;
-        // Before any request: what a crash or a hung-up request left half-written.
+        // Slow only on the first start after an upgrade from schema version 2 (every
+        // picture file moved into the database): systemd is told it progresses.
+        crate::notify::still_starting("opening the database");
+        let store = Store::open_with_progress(&data_dir, &mut |moved| {
+            crate::notify::still_starting(&format!(
+                "moving picture files into the database: {} moved",
+                moved.pictures
+            ))
+        })?;
+        // Before any request: picture files nothing needs any more (moved in, or left
+        // half-written by a version that kept pictures in files).
         crate::store::disk::sweep(&store, &data_dir)?;
         Ok::<_, StoreError>(store)
     })
@@ -200,7 +209,6 @@ pub async fn run(
     let footprint = {
         let writer = crate::store::scans::ScanWriter::spawn(
             store.clone(),
-            config.storage.data_dir.clone(),
             crate::store::scans::Budget {
                 bytes: config.storage.budget_bytes,
                 retention_days: config.storage.retention_days,

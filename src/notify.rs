@@ -10,6 +10,10 @@
 //! - `STATUS=` text with the upload queue depth and each component's state, refreshed
 //!   on every ping (`systemctl status carenco-edge` shows it).
 //! - `STOPPING=1` as soon as shutdown starts ([`stopping`]).
+//! - `EXTEND_TIMEOUT_USEC=` while a long start makes progress ([`still_starting`]):
+//!   the first start after an upgrade from schema version 2 moves every picture file
+//!   into the database, which on a full SD card can take longer than the unit's
+//!   `TimeoutStartSec`.
 //!
 //! Without `NOTIFY_SOCKET` (a terminal, the tests' in-process service) every function
 //! is a no-op. sd-notify 0.5's `notify` never unsets `NOTIFY_SOCKET` (0.4's
@@ -84,6 +88,22 @@ pub fn ready(status: &str) {
 pub fn stopping() {
     if enabled() {
         send(&[NotifyState::Stopping, NotifyState::Status("shutting down")]);
+    }
+}
+
+/// How long systemd waits for the next word from a start that said it is still
+/// making progress ([`still_starting`]).
+pub const START_STEP: Duration = Duration::from_secs(60);
+
+/// `EXTEND_TIMEOUT_USEC=` [`START_STEP`] and a STATUS line: the start is slow but
+/// progressing (call again within [`START_STEP`]).
+pub fn still_starting(status: &str) {
+    if enabled() {
+        let usec = u32::try_from(START_STEP.as_micros()).unwrap_or(u32::MAX);
+        send(&[
+            NotifyState::ExtendTimeoutUsec(usec),
+            NotifyState::Status(status),
+        ]);
     }
 }
 

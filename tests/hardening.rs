@@ -118,8 +118,31 @@ impl Kiosk {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    fn pictures(&self) -> Vec<PathBuf> {
-        files_under(&self.data_dir.join("images"))
+    /// The scans whose pictures are stored (ids, sorted): pictures are BLOBs in the
+    /// database, read here on a connection of the test's own.
+    fn pictures(&self) -> Vec<String> {
+        self.stored("SELECT scan_id, length(picture) FROM scan_pictures ORDER BY scan_id")
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// The stored sheet pictures: (record id, bytes).
+    fn sheet_pictures(&self) -> Vec<(String, u64)> {
+        self.stored("SELECT record_id, length(picture) FROM health_pictures ORDER BY record_id")
+    }
+
+    fn stored(&self, sql: &str) -> Vec<(String, u64)> {
+        let db = rusqlite::Connection::open_with_flags(
+            self.data_dir.join("carenco.db"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("open the database");
+        let mut st = db.prepare(sql).expect("prepare");
+        st.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)))
+            .expect("query")
+            .map(|r| r.expect("row"))
+            .collect()
     }
 }
 
@@ -425,6 +448,7 @@ fn a_picture_announcing_a_huge_page_is_refused_before_it_is_decoded() {
         );
     }
     // Nothing was stored, nothing is left running.
+    assert!(k.sheet_pictures().is_empty());
     assert!(files_under(&k.data_dir.join("inbody")).is_empty());
 }
 
@@ -736,7 +760,8 @@ fn hung_up_requests_and_crashes_leave_no_picture_without_a_row() {
         std::fs::write(&p, vec![7u8; 10_000]).unwrap();
     }
     let k = Kiosk::start_in(&data, "", &[]);
-    assert!(k.pictures().is_empty(), "left over: {:?}", k.pictures());
+    let left = files_under(&data.join("images"));
+    assert!(left.is_empty(), "left over: {left:?}");
     assert!(files_under(&data.join("inbody")).is_empty());
 
     // Clients that send a large render and hang up at once.
@@ -753,24 +778,19 @@ fn hung_up_requests_and_crashes_leave_no_picture_without_a_row() {
         std::thread::sleep(Duration::from_millis(30));
         drop(s);
     }
-    // Every picture on disk belongs to a row, once the work settled.
+    // Every stored picture belongs to a row and every row has its picture, once the
+    // work settled; nothing is written beside the database.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let files = k.pictures();
+        let pictures = k.pictures();
         let rows = scans(&k);
         let named: Vec<String> = rows
             .iter()
             .map(|r| r["scan_id"].as_str().unwrap_or("").to_string())
             .collect();
-        let orphans: Vec<_> = files
-            .iter()
-            .filter(|f| {
-                !named
-                    .iter()
-                    .any(|id| f.to_string_lossy().contains(id.as_str()))
-            })
-            .collect();
-        if orphans.is_empty() && files.len() == rows.len() {
+        let orphans: Vec<_> = pictures.iter().filter(|id| !named.contains(id)).collect();
+        if orphans.is_empty() && pictures.len() == rows.len() {
+            assert!(files_under(&data.join("images")).is_empty());
             break;
         }
         assert!(
@@ -1099,10 +1119,7 @@ fn concurrent_sheets_cannot_overrun_the_storage_budget_together() {
         "{:?}",
         results.iter().map(|r| &r.1).collect::<Vec<_>>()
     );
-    let stored: u64 = files_under(&k.data_dir.join("inbody"))
-        .iter()
-        .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
-        .sum();
+    let stored: u64 = k.sheet_pictures().iter().map(|(_, bytes)| bytes).sum();
     assert!(stored <= 1_048_576, "{stored} bytes stored");
 }
 

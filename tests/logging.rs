@@ -45,7 +45,7 @@ fn under_journal_stream_lines_carry_priorities_and_an_upload_error_is_one_line()
     let s3 = Config::load(Some(&config), Vec::new()).unwrap().s3;
     std::fs::create_dir_all(&data).unwrap();
     let store = Store::open(&data).unwrap();
-    scans::insert_scan(&store, &data, &s3, "user-1", scans::picture(1, 500));
+    scans::insert_scan(&store, &s3, "user-1", scans::picture(1, 500));
     drop(store);
 
     let log = dir.path().join("stderr.log");

@@ -383,16 +383,16 @@ async fn put_ocr_stores_the_sheet_and_the_record_in_one_go_and_answers_the_repor
     assert_fields_match(&report, &s.truth);
     let record_id = report["record_id"].as_str().expect("record_id").to_string();
 
-    // The picture is on disk and the row and both uploads are queued.
-    let picture = service
-        .data_dir
-        .path()
-        .join(format!("inbody/{record_id}.png"));
-    assert_eq!(
-        std::fs::read(&picture).expect("picture stored"),
-        s.png().expect("png")
-    );
+    // The picture is stored with the row and both uploads are queued.
     let db = rusqlite::Connection::open(service.data_dir.path().join("carenco.db")).expect("db");
+    let picture: Vec<u8> = db
+        .query_row(
+            "SELECT picture FROM health_pictures WHERE record_id = ?1",
+            [&record_id],
+            |r| r.get(0),
+        )
+        .expect("picture stored");
+    assert_eq!(picture, s.png().expect("png"));
     let (user, key): (String, String) = db
         .query_row(
             "SELECT user_id, image_key FROM health_records WHERE record_id = ?1",

@@ -59,7 +59,6 @@ impl Kiosk {
             .map(|i| {
                 insert_scan(
                     &self.store,
-                    self.service.data_dir.path(),
                     &self.s3,
                     "user-42",
                     picture(seed + i as u64, 2_000 + i * 37),
@@ -387,12 +386,11 @@ async fn wrong_credentials_are_shown_on_check_and_sync_and_nothing_is_dropped() 
         })
         .unwrap();
     assert_eq!(rows, 6);
-    assert_eq!(
-        std::fs::read_dir(kiosk.service.data_dir.path().join("images"))
-            .unwrap()
-            .count(),
-        3
-    );
+    let pictures: i64 = kiosk
+        .store
+        .call_blocking(|c| Ok(c.query_row("SELECT count(*) FROM scan_pictures", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(pictures, 3);
 }
 
 #[tokio::test]
@@ -450,7 +448,7 @@ async fn wait_uploaded_is_true_when_the_upload_lands_in_time_and_false_when_s3_i
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let worker = handle.spawn_worker(objects, stop).expect("worker");
 
-    let scan = insert_scan(&store, dir.path(), &config.s3, "u1", picture(1, 5_000));
+    let scan = insert_scan(&store, &config.s3, "u1", picture(1, 5_000));
     let started = Instant::now();
     assert!(
         handle
@@ -461,7 +459,7 @@ async fn wait_uploaded_is_true_when_the_upload_lands_in_time_and_false_when_s3_i
     assert_eq!(server.object(&scan.image_key).unwrap(), scan.picture);
 
     server.stop().await;
-    let scan = insert_scan(&store, dir.path(), &config.s3, "u1", picture(2, 5_000));
+    let scan = insert_scan(&store, &config.s3, "u1", picture(2, 5_000));
     let started = Instant::now();
     assert!(
         !handle
@@ -603,7 +601,6 @@ fn the_binary_killed_at_random_moments_loses_no_scan_and_never_uploads_different
             let seed = (round * SCANS_PER_ROUND + i) as u64;
             written.push(insert_scan(
                 &store,
-                &data_dir,
                 &s3,
                 "user-42",
                 picture(seed, 1_000 + (seed as usize * 131) % 20_000),

@@ -39,7 +39,7 @@ use crate::footprint::render;
 use crate::pipeline::footprint as pipeline;
 use crate::scanner::codec::legacy;
 use crate::scanner::{Frame, WireFormat};
-use crate::store::scans::{self, NewScan};
+use crate::store::scans::NewScan;
 use crate::sync::keys::{self, RecordKind};
 
 /// Largest `PUT /balance` body: 60 s of a 24 x 24 mat at 50 Hz as JSON matrices.
@@ -558,10 +558,6 @@ async fn handle(
 
     let test_id = uuid::Uuid::now_v7().to_string();
     let created_at = crate::store::now_rfc3339();
-    let image_file = format!(
-        "images/{}/{test_id}.png",
-        created_at.get(..7).unwrap_or("misc")
-    );
     let image_key = keys::balance_image(&config.s3, &request.user_id, &test_id);
     let record_key = keys::record(&config.s3, RecordKind::Balance, &test_id);
     let url = keys::public_url(&config.s3, &image_key);
@@ -575,7 +571,6 @@ async fn handle(
     })
     .await
     .map_err(|e| ApiError::internal("balance task", e))??;
-    let picture_bytes = picture.len() as u64;
 
     let description = description(&analysed, stance, eyes);
     let record = serde_json::json!({
@@ -621,38 +616,19 @@ async fn handle(
         ),
         arch_type: None,
         metrics_json,
-        image_file: image_file.clone(),
+        picture: picture.into(),
         image_mime: "image/png".to_string(),
-        image_bytes: picture_bytes,
         image_key: image_key.clone(),
         record_key,
         record_bytes,
         url: url.clone(),
     };
-    // The picture file and the row in their own task: a client that hangs up cancels
-    // this handler, not them, so the picture is stored with its row or removed again.
+    // Stored in a task of its own: a client that hangs up cancels this handler, not
+    // the commit, so the test is stored whole or not at all.
     let store_state = state.clone();
-    let store_file = image_file.clone();
-    let outbox_ids = tokio::spawn(async move {
-        let dir = store_state.config.storage.data_dir.clone();
-        let file = store_file.clone();
-        let written =
-            tokio::task::spawn_blocking(move || scans::write_picture(&dir, &file, &picture))
-                .await
-                .map_err(|e| ApiError::internal("picture task", e))?;
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(store_state.config.storage.data_dir.join(&store_file));
-            return Err(super::image::disk_error(
-                &store_state,
-                "picture",
-                picture_bytes,
-                e,
-            ));
-        }
-        super::image::insert_or_remove(&store_state, scan, &store_file, picture_bytes).await
-    })
-    .await
-    .map_err(|e| ApiError::internal("storing the balance test", e))??;
+    let outbox_ids = tokio::spawn(async move { super::image::insert(&store_state, scan).await })
+        .await
+        .map_err(|e| ApiError::internal("storing the balance test", e))??;
     let upload = if state.sync.enabled()
         && state
             .sync

@@ -261,13 +261,6 @@ struct ScanFields {
     url: String,
 }
 
-/// How drawing and writing the picture went.
-enum Drawn {
-    Written(Metrics, u64),
-    NotWritten(u64, crate::store::StoreError),
-    Failed(ApiError),
-}
-
 /// What [`store_scan`] draws and stores.
 struct StoreJob {
     state: Arc<AppState>,
@@ -276,12 +269,10 @@ struct StoreJob {
     grid: crate::footprint::PressureGrid,
     options: RenderOptions,
     frame: Frame,
-    image_file: String,
     scan: ScanFields,
 }
 
-/// Draws the picture, writes it, commits the row; on any failure after the write the
-/// picture is removed again. Runs as its own task (see `handle`).
+/// Draws the picture and commits it with its row. Runs as its own task (see `handle`).
 async fn store_scan(job: StoreJob) -> Result<(Metrics, scans::OutboxIds), ApiError> {
     let StoreJob {
         state,
@@ -289,32 +280,15 @@ async fn store_scan(job: StoreJob) -> Result<(Metrics, scans::OutboxIds), ApiErr
         grid,
         options,
         frame,
-        image_file,
         scan: f,
     } = job;
-    let data_dir = state.config.storage.data_dir.clone();
-    let file = image_file.clone();
     let mime = options.format.mime().to_string();
-    let drawn = tokio::task::spawn_blocking(move || {
-        let (metrics, picture) = match process(&grid, &options) {
-            Ok(done) => done,
-            Err(e) => return Drawn::Failed(ApiError::internal("render", e)),
-        };
-        let len = picture.bytes.len() as u64;
-        match scans::write_picture(&data_dir, &file, &picture.bytes) {
-            Ok(()) => Drawn::Written(metrics, len),
-            Err(e) => Drawn::NotWritten(len, e),
-        }
-    })
-    .await
-    .map_err(|e| ApiError::internal("render task", e))?;
-    let (metrics, picture_bytes) = match drawn {
-        Drawn::Written(metrics, len) => (metrics, len),
-        Drawn::NotWritten(len, e) => return Err(disk_error(&state, "picture", len, e)),
-        Drawn::Failed(e) => return Err(e),
-    };
+    let (metrics, picture) = tokio::task::spawn_blocking(move || process(&grid, &options))
+        .await
+        .map_err(|e| ApiError::internal("render task", e))?
+        .map_err(|e| ApiError::internal("render", e))?;
 
-    let stored = (|| {
+    let scan = (|| {
         let metrics_json =
             serde_json::to_string(&metrics).map_err(|e| ApiError::internal("metrics", e))?;
         let raw_cells: Vec<u8> = frame.cells.iter().flat_map(|c| c.to_le_bytes()).collect();
@@ -342,31 +316,22 @@ async fn store_scan(job: StoreJob) -> Result<(Metrics, scans::OutboxIds), ApiErr
             ),
             arch_type: Some(arch_type),
             metrics_json,
-            image_file: image_file.clone(),
+            picture: picture.bytes.into(),
             image_mime: mime,
-            image_bytes: picture_bytes,
             image_key: f.image_key,
             record_key: f.record_key,
             record_bytes,
             url: f.url,
         })
-    })();
-    let scan = stored.inspect_err(|_| {
-        let _ = std::fs::remove_file(state.config.storage.data_dir.join(&image_file));
-    })?;
-    let ids = insert_or_remove(&state, scan, &image_file, picture_bytes).await?;
+    })()?;
+    let ids = insert(&state, scan).await?;
     Ok((metrics, ids))
 }
 
-/// Commits a row whose picture is written; when the row cannot be stored the picture
-/// is removed again (it must not linger and count against the budget). A full disk
-/// is remembered for `/check`.
-pub(super) async fn insert_or_remove(
-    state: &AppState,
-    scan: NewScan,
-    image_file: &str,
-    picture_bytes: u64,
-) -> Result<scans::OutboxIds, ApiError> {
+/// Commits a scan with its picture through the group-committing writer, and maps
+/// what went wrong to an answer. A full disk is remembered for `/check`.
+pub(super) async fn insert(state: &AppState, scan: NewScan) -> Result<scans::OutboxIds, ApiError> {
+    let picture_bytes = scan.image_bytes();
     let result = state
         .footprint
         .writer
@@ -386,10 +351,7 @@ pub(super) async fn insert_or_remove(
             state.disk.record_success();
             Ok(ids)
         }
-        Err(e) => {
-            let _ = tokio::fs::remove_file(state.config.storage.data_dir.join(image_file)).await;
-            Err(e)
-        }
+        Err(e) => Err(e),
     }
 }
 
@@ -408,24 +370,6 @@ pub(super) fn loadable_url(
     } else {
         let host = host.unwrap_or_else(|| listen.to_string());
         format!("http://{host}/scans/{scan_id}/image")
-    }
-}
-
-/// A failed picture write as an answer; a full disk is remembered for `/check`.
-pub(super) fn disk_error(
-    state: &AppState,
-    what: &str,
-    bytes: u64,
-    e: crate::store::StoreError,
-) -> ApiError {
-    match &e {
-        crate::store::StoreError::Io(io) => {
-            if super::error::is_disk_full(io) {
-                state.disk.record_full(what, bytes, io);
-            }
-            ApiError::from_io("picture file", io)
-        }
-        _ => ApiError::from(e),
     }
 }
 
@@ -540,10 +484,6 @@ async fn handle(
     let scan_id = uuid::Uuid::now_v7().to_string();
     let created_at = crate::store::now_rfc3339();
     let ext = options.format.extension();
-    let image_file = format!(
-        "images/{}/{scan_id}.{ext}",
-        created_at.get(..7).unwrap_or("misc")
-    );
     let image_key = keys::footprint_image(&config.s3, &request.user_id, &scan_id, ext);
     let record_key = keys::record(&config.s3, RecordKind::Scan, &scan_id);
     let url = keys::public_url(&config.s3, &image_key);
@@ -556,16 +496,15 @@ async fn handle(
         None
     };
 
-    // Drawing, the picture file and the row run in their own task: a client that
-    // hangs up cancels this handler, not them, so the picture is either stored with
-    // its row or removed again, never left behind.
+    // Drawing and storing run in their own task: a client that hangs up cancels this
+    // handler, not them, so a scan that was drawn is stored whole (row, picture,
+    // outbox) even if nobody is left to answer.
     let job = StoreJob {
         state: state.clone(),
         _turn: turn,
         grid,
         options,
         frame,
-        image_file,
         scan: ScanFields {
             scan_id: scan_id.clone(),
             user_id: request.user_id.clone(),

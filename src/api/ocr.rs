@@ -2,9 +2,8 @@
 //! records it stores: `GET /health-records?id=`, `GET /health-records/{record_id}`.
 //!
 //! The upload is stored before the answer (store-and-forward rule 1) by
-//! `store::health::insert`: the sheet's picture is written and fsynced, then the
-//! `health_records` row and its two outbox items (picture, JSON record) are committed
-//! in one transaction. A failed transaction removes the picture again.
+//! `store::health::insert`: the `health_records` row, the sheet's picture and its two
+//! outbox items (picture, JSON record) are committed in one transaction.
 
 use std::sync::Arc;
 
@@ -21,9 +20,8 @@ use crate::app::AppState;
 use crate::ocr::inbody;
 use crate::ocr::OcrError;
 pub use crate::pipeline::ocr::OcrReport;
+pub use crate::store::health::HealthRecord;
 use crate::store::health::{self, InsertError, NewHealthRecord};
-pub use crate::store::health::{HealthRecord, IMAGE_DIR};
-use crate::store::StoreError;
 use crate::sync::keys::{self, RecordKind};
 
 /// Most records `GET /health-records` returns at once.
@@ -226,7 +224,7 @@ fn check_dimensions(bytes: &[u8], limits: &crate::config::OcrConfig) -> Result<(
     Ok(())
 }
 
-/// Stores the record (`store::health::insert`: picture, then row + outbox in one
+/// Stores the record (`store::health::insert`: row, picture and outbox in one
 /// transaction) and maps what went wrong to an answer.
 async fn store_record(
     state: &AppState,
@@ -248,26 +246,12 @@ async fn store_record(
         report_json: serde_json::to_string(report)
             .map_err(|e| ApiError::internal("report json", e))?,
         picture: file.clone(),
-        image_ext: ext,
         image_mime: mime,
     };
     let len = file.len() as u64;
-    let stored = health::insert(
-        &state.store,
-        &state.config.storage.data_dir,
-        state.config.storage.budget_bytes,
-        record,
-    )
-    .await;
+    let stored = health::insert(&state.store, state.config.storage.budget_bytes, record).await;
     match stored {
         Ok(()) => {}
-        Err(InsertError::Picture(StoreError::Io(e))) => {
-            if super::error::is_disk_full(&e) {
-                state.disk.record_full("sheet picture", len, &e);
-            }
-            return Err(ApiError::from_io("sheet picture", &e));
-        }
-        Err(InsertError::Picture(e)) => return Err(ApiError::from(e)),
         Err(InsertError::Exceeded(exceeded)) => {
             return Err(ApiError::insufficient_storage(exceeded.to_string()))
         }

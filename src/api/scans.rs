@@ -11,7 +11,7 @@ use warp::{Filter, Rejection, Reply};
 
 use super::{ids, ApiError};
 use crate::app::AppState;
-use crate::store::scans::ScanSummary;
+use crate::store::scans::{LocalPicture, ScanSummary};
 
 /// Default and largest page size of `GET /scans`.
 pub const DEFAULT_LIMIT: u32 = 20;
@@ -152,23 +152,17 @@ async fn get(
 )]
 async fn image(state: Arc<AppState>, id: String) -> Result<warp::reply::Response, ApiError> {
     let id = scan_id(&id)?;
-    let found = state.store.scan_image_file(id).await?;
-    let Some((file, mime, pruned)) = found else {
-        return Err(ApiError::not_found("scan"));
-    };
-    if pruned {
-        return Err(ApiError::not_found(
-            "local picture (pruned after upload; fetch it from the scan's url)",
-        ));
-    }
-    let path = state.config.storage.data_dir.join(&file);
-    let bytes = tokio::fs::read(&path).await.map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            ApiError::not_found("local picture")
-        } else {
-            ApiError::internal("reading the picture", e)
+    let found = state.store.scan_picture(id).await?;
+    let (mime, bytes) = match found {
+        None => return Err(ApiError::not_found("scan")),
+        Some(LocalPicture::Pruned) => {
+            return Err(ApiError::not_found(
+                "local picture (pruned after upload; fetch it from the scan's url)",
+            ))
         }
-    })?;
+        Some(LocalPicture::Missing) => return Err(ApiError::not_found("local picture")),
+        Some(LocalPicture::Here { mime, bytes }) => (mime, bytes),
+    };
     let mut response = warp::reply::Response::new(bytes.into());
     if let Ok(v) = mime.parse() {
         response.headers_mut().insert(CONTENT_TYPE, v);

@@ -2,13 +2,10 @@
 //! items, and the reads of `GET /health-records`.
 //!
 //! # Order of durability (store-and-forward rule 1)
-//! [`insert`] writes the picture with [`super::scans::write_picture`] (temporary
-//! name, `fdatasync`, rename; a new directory's entry synced), syncs the picture's
-//! directory, then commits the row and its two outbox items (picture, JSON record) in
-//! one transaction, checking the storage budget again inside it. When the transaction
-//! fails the picture is removed again, so nothing outside a row takes budget.
-
-use std::path::{Path, PathBuf};
+//! [`insert`] writes the row, its sheet picture (a BLOB in `health_pictures`, schema
+//! version 3) and its two outbox items (picture, JSON record) in one transaction,
+//! checking the storage budget again inside it; the commit is the one flush. A
+//! transaction that fails leaves nothing, so nothing outside a row takes budget.
 
 use rusqlite::{params, Connection, Row};
 use serde::Serialize;
@@ -16,9 +13,6 @@ use serde::Serialize;
 use super::budget::{self, BudgetExceeded};
 use super::outbox::{self, ItemKind, NewItem};
 use super::{Store, StoreError};
-
-/// Directory (inside the data dir) of the sheet pictures.
-pub const IMAGE_DIR: &str = "inbody";
 
 /// A health record to store, with everything its row and outbox items need.
 #[derive(Debug, Clone)]
@@ -28,9 +22,8 @@ pub struct NewHealthRecord {
     pub engine: String,
     pub model: Option<String>,
     pub report_json: String,
-    /// The sheet's picture and its file extension (`png`, `jpg`) and type.
+    /// The sheet's picture and its type.
     pub picture: bytes::Bytes,
-    pub image_ext: &'static str,
     pub image_mime: &'static str,
     pub image_key: String,
     pub record_key: String,
@@ -39,33 +32,21 @@ pub struct NewHealthRecord {
 /// Why a record was not stored. Nothing of it is left behind in any case.
 #[derive(Debug, thiserror::Error)]
 pub enum InsertError {
-    /// Writing the picture failed (`StoreError::Io` for a full disk).
-    #[error("sheet picture: {0}")]
-    Picture(StoreError),
     /// The storage budget cannot take it (checked inside the insert's transaction).
     #[error(transparent)]
     Exceeded(#[from] BudgetExceeded),
+    /// The transaction failed (`StoreError::is_sqlite_full` for a full disk).
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Stores `record`: picture (durable) first, then row + outbox in one transaction.
+/// Stores `record`: row, picture and outbox items in one transaction.
 /// `budget_bytes` is `storage.budget_bytes`.
 pub async fn insert(
     store: &Store,
-    data_dir: &Path,
     budget_bytes: u64,
     record: NewHealthRecord,
 ) -> Result<(), InsertError> {
-    let rel = format!("{IMAGE_DIR}/{}.{}", record.record_id, record.image_ext);
-    let abs = data_dir.join(&rel);
-    {
-        let (dir, rel, picture) = (data_dir.to_path_buf(), rel.clone(), record.picture.clone());
-        tokio::task::spawn_blocking(move || write_and_sync_dir(&dir, &rel, &picture))
-            .await
-            .map_err(|e| StoreError::Join(e.to_string()))?
-            .map_err(InsertError::Picture)?;
-    }
     let result = store
         .write(move |tx| {
             // The budget again, in the insert's transaction: uploads that passed the
@@ -83,8 +64,8 @@ pub async fn insert(
             let bytes_len = record.picture.len() as u64;
             tx.execute(
                 "INSERT INTO health_records (record_id, user_id, created_at, engine, model,
-                    report_json, image_file, image_mime, image_bytes, image_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    report_json, image_mime, image_bytes, image_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     record.record_id,
                     record.user_id,
@@ -92,11 +73,14 @@ pub async fn insert(
                     record.engine,
                     record.model,
                     record.report_json,
-                    rel,
                     record.image_mime,
                     bytes_len as i64,
                     record.image_key
                 ],
+            )?;
+            tx.execute(
+                "INSERT INTO health_pictures (record_id, picture) VALUES (?1, ?2)",
+                params![record.record_id, &record.picture[..]],
             )?;
             outbox::enqueue(
                 tx,
@@ -104,7 +88,6 @@ pub async fn insert(
                     kind: ItemKind::HealthImage,
                     ref_id: &record.record_id,
                     s3_key: &record.image_key,
-                    local_file: Some(&rel),
                     content_type: record.image_mime,
                     bytes: bytes_len,
                 },
@@ -116,7 +99,6 @@ pub async fn insert(
                     kind: ItemKind::HealthRecord,
                     ref_id: &record.record_id,
                     s3_key: &record.record_key,
-                    local_file: None,
                     content_type: "application/json",
                     bytes: record.report_json.len() as u64,
                 },
@@ -125,24 +107,11 @@ pub async fn insert(
             Ok(Ok(()))
         })
         .await;
-    let refused = match result {
-        Ok(Ok(())) => return Ok(()),
-        Ok(Err(exceeded)) => InsertError::Exceeded(exceeded),
-        Err(e) => InsertError::Store(e),
-    };
-    // The row is not there, so the picture must not linger outside the budget.
-    let _ = std::fs::remove_file(&abs);
-    Err(refused)
-}
-
-/// The one durable picture write, then the sync of its directory's entry (a scan's
-/// is synced by the scan writer, once per group).
-fn write_and_sync_dir(data_dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), StoreError> {
-    super::scans::write_picture(data_dir, rel, bytes)?;
-    let path: PathBuf = data_dir.join(rel);
-    let dir = path.parent().unwrap_or(data_dir);
-    std::fs::File::open(dir)?.sync_all()?;
-    Ok(())
+    match result {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(exceeded)) => Err(InsertError::Exceeded(exceeded)),
+        Err(e) => Err(InsertError::Store(e)),
+    }
 }
 
 /// A stored health record.

@@ -1,28 +1,38 @@
 //! The store: every SQL statement and every durable byte of this service.
 //!
 //! # Durability rules, and what proves each
-//! 1. **An answer follows its commit.** WAL journal with `synchronous=FULL`: a
-//!    transaction that returned is on disk, so the API may answer 200 after it
-//!    (store-and-forward rule 1). A picture is written (temporary name, `fdatasync`,
-//!    rename; a new directory's entry synced: [`scans::write_picture`], the one durable
-//!    write) and its directory synced before the row naming it commits. Proved by
-//!    `tests/image.rs` (`sigkill_during_image_requests_loses_no_answered_scan_...`:
-//!    SIGKILL mid-burst, every answered scan and its picture there, `PRAGMA
-//!    integrity_check` ok) and `tests/sync.rs`
-//!    (`the_binary_killed_at_random_moments_loses_no_scan_...`).
-//! 2. **A row and its uploads commit together.** Outbox items are written inside the
-//!    transaction of the row they upload ([`outbox::enqueue`] takes the caller's
-//!    transaction). Proved by `outbox::tests`, `scans::tests` and the crash tests above.
-//! 3. **Nothing half-stored.** A write cut short leaves at most a `.tmp` file or a
-//!    picture no row names, which the start-up sweep removes ([`disk::sweep`]); a
-//!    client that hangs up cannot separate a picture from its row (the API stores in
-//!    a task of its own). Proved by `tests/hardening.rs`
-//!    (`hung_up_requests_and_crashes_leave_no_picture_without_a_row`,
+//! 1. **An answer follows its commit, and a group shares one flush.** WAL journal with
+//!    `synchronous=FULL`: a transaction that returned is on disk, so the API may answer
+//!    200 after it (store-and-forward rule 1). A picture is a BLOB inserted in the same
+//!    transaction as its row and outbox items (schema version 3: `scan_pictures`,
+//!    `health_pictures`), so the commit of a group ([`scans::ScanWriter`]) is the one
+//!    flush that makes every answer of the group durable; no picture file, no
+//!    `fdatasync` or directory `fsync` of its own. Proved by `tests/image.rs`
+//!    (`sigkill_at_every_step_of_a_group_commit_loses_no_answered_scan`: the real
+//!    binary SIGKILLs itself after a row, after the whole group, after the commit and
+//!    after the answers ([`failpoint`]); every answered scan is served with its
+//!    picture, `PRAGMA integrity_check` ok; and
+//!    `sigkill_during_image_requests_loses_no_answered_scan_...`: SIGKILL mid-burst)
+//!    and `tests/sync.rs` (`the_binary_killed_at_random_moments_loses_no_scan_...`).
+//! 2. **A row, its picture and its uploads commit together.** Outbox items are written
+//!    inside the transaction of the row they upload ([`outbox::enqueue`] takes the
+//!    caller's transaction); the uploader reads the picture from its BLOB
+//!    ([`queue::picture`]). Proved by `outbox::tests`, `scans::tests` and the crash
+//!    tests above.
+//! 3. **Nothing half-stored.** A write cut short is a rolled-back transaction: nothing
+//!    of it remains. A client that hangs up cannot separate a picture from its row (the
+//!    API stores in a task of its own), and a foreign key ties every picture to its
+//!    row. Files left by version 2 are moved in at open, each deleted only after its
+//!    BLOB committed; a crash in between is resumed at the next open, and what a crash
+//!    left on disk is removed by the start-up sweep ([`disk`]). Proved by
+//!    `tests/hardening.rs` (`hung_up_requests_and_crashes_leave_no_picture_without_a_row`,
 //!    `a_full_disk_is_a_507_leaves_nothing_half_written_and_heals_itself`: a 6 MB
-//!    tmpfs) and `disk::tests`.
+//!    tmpfs) and `disk::tests` (a version-2 database with picture files opened, and a
+//!    move cut short by a crash and an unreadable file, resumed).
 //! 4. **Nothing queued is dropped to make room.** The budget ([`budget`]) refuses new
 //!    records instead (507); only pictures S3 confirmed and past `retention_days` are
-//!    pruned. Proved by `budget::tests`, `scans::tests` and
+//!    pruned (their BLOB rows deleted, the pages given back by `PRAGMA
+//!    incremental_vacuum`). Proved by `budget::tests`, `scans::tests` and
 //!    `tests/image.rs` (`the_storage_budget_refuses_new_scans_with_507_...`),
 //!    `tests/hardening.rs` (`concurrent_sheets_cannot_overrun_the_storage_budget_...`).
 //! 5. **An upload is done only once S3 confirmed it.** [`queue::settle`] marks an item
@@ -31,12 +41,14 @@
 //!    `tests/sync.rs`.
 //!
 //! # What it owns
-//! - The database file `{data_dir}/carenco.db` and its schema ([`schema`]).
+//! - The database file `{data_dir}/carenco.db` and its schema ([`schema`]), with every
+//!   picture in it.
 //! - Scans and their group-committing writer ([`scans`]), health records ([`health`]),
 //!   the calibration history ([`calibration`]), the outbox ([`outbox`]: enqueue,
-//!   heartbeats) and the upload queue ([`queue`]: claim due, settle, documents,
-//!   status), the storage budget and retention ([`budget`]), and the picture files
-//!   and the disk ([`disk`]).
+//!   heartbeats) and the upload queue ([`queue`]: claim due, settle, pictures and
+//!   documents, status), the storage budget and retention ([`budget`]), the picture
+//!   files of older versions and the disk ([`disk`]), the crash points of the tests
+//!   ([`failpoint`], debug builds only).
 //! - Callers get typed rows and typed errors ([`StoreError`] and each module's own)
 //!   through async methods on [`Store`] (each module adds its own `impl Store`): no
 //!   `rusqlite`, SQL text or connection outside this module. [`Store::call`] and
@@ -51,10 +63,13 @@
 //! - The schema version lives in `PRAGMA user_version`. A database written by a newer
 //!   version of this program is refused ([`StoreError::TooNew`]) rather than opened:
 //!   an older binary must never "repair" a newer schema.
+//! - Every database is `auto_vacuum = INCREMENTAL` ([`schema::migrate`]), so space a
+//!   pruned picture took can go back to the file system.
 
 pub mod budget;
 pub mod calibration;
 pub mod disk;
+pub mod failpoint;
 pub mod health;
 pub mod outbox;
 pub mod queue;
@@ -135,10 +150,20 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database in `data_dir` and migrates it.
+    /// Opens (creating if needed) the database in `data_dir`, migrates it and moves in
+    /// the picture files a version-2 database left ([`disk::move_picture_files`]).
     ///
     /// Blocking: call before the runtime serves requests, or via `spawn_blocking`.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        Self::open_with_progress(data_dir, &mut |_| {})
+    }
+
+    /// [`Store::open`], calling `progress` with the running total after each batch of
+    /// picture files moved in (the service tells systemd it is still starting).
+    pub fn open_with_progress(
+        data_dir: &Path,
+        progress: &mut dyn FnMut(disk::Moved),
+    ) -> Result<Store, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
             path: data_dir.to_path_buf(),
             source,
@@ -150,7 +175,10 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        Self::from_connection(conn, path)
+        let store = Self::from_connection(conn, path)?;
+        // Pictures a version-2 database kept in files (nothing once they are in).
+        store.call_blocking(|conn| disk::move_picture_files(conn, data_dir, progress))?;
+        Ok(store)
     }
 
     fn from_connection(mut conn: Connection, path: PathBuf) -> Result<Store, StoreError> {
@@ -300,35 +328,29 @@ pub struct DbStatus {
 /// Rows for the unit tests of the modules that read them (budget, queue, sync).
 #[cfg(test)]
 pub(crate) mod testing {
-    use std::path::Path;
-
     use super::outbox::{self, ItemKind, NewItem};
     use super::Store;
 
-    /// Writes the picture file `images/{scan_id}.png`, a scan row naming it, and its
-    /// outbox items, as `PUT /image` does: the picture's, and with `record` the row's
-    /// JSON document's too. Returns their outbox ids (the record's is 0 without one).
-    pub fn insert_scan(
-        store: &Store,
-        dir: &Path,
-        scan_id: &str,
-        picture: &[u8],
-        record: bool,
-    ) -> [i64; 2] {
-        let file = format!("images/{scan_id}.png");
-        std::fs::create_dir_all(dir.join("images")).unwrap();
-        std::fs::write(dir.join(&file), picture).unwrap();
+    /// A scan row with its picture and its outbox items, as `PUT /image` stores them:
+    /// the picture's, and with `record` the row's JSON document's too. Returns their
+    /// outbox ids (the record's is 0 without one).
+    pub fn insert_scan(store: &Store, scan_id: &str, picture: &[u8], record: bool) -> [i64; 2] {
         let scan_id = scan_id.to_string();
+        let picture = picture.to_vec();
         let bytes = picture.len() as i64;
         store
             .call_blocking(move |conn| {
                 let tx = conn.transaction()?;
                 tx.execute(
                     "INSERT INTO scans (scan_id, user_id, created_at, source, rows, cols, pitch_mm,
-                        raw_cells, metrics_json, image_file, image_mime, image_bytes, image_key, url)
+                        raw_cells, metrics_json, image_mime, image_bytes, image_key, url)
                      VALUES (?1, 'u1', '2026-01-01T00:00:00.000Z', 'data', 1, 1, 10.0, x'0000',
-                        '{}', ?2, 'image/png', ?3, ?4, 'local:x')",
-                    rusqlite::params![scan_id, file, bytes, format!("k/{scan_id}.png")],
+                        '{}', 'image/png', ?2, ?3, 'local:x')",
+                    rusqlite::params![scan_id, bytes, format!("k/{scan_id}.png")],
+                )?;
+                tx.execute(
+                    "INSERT INTO scan_pictures (scan_id, picture) VALUES (?1, ?2)",
+                    rusqlite::params![scan_id, picture],
                 )?;
                 let mut ids = [0; 2];
                 ids[0] = outbox::enqueue(
@@ -337,7 +359,6 @@ pub(crate) mod testing {
                         kind: ItemKind::ScanImage,
                         ref_id: &scan_id,
                         s3_key: &format!("k/{scan_id}.png"),
-                        local_file: Some(&file),
                         content_type: "image/png",
                         bytes: bytes as u64,
                     },
@@ -350,7 +371,6 @@ pub(crate) mod testing {
                             kind: ItemKind::ScanRecord,
                             ref_id: &scan_id,
                             s3_key: &format!("k/{scan_id}.json"),
-                            local_file: None,
                             content_type: "application/json",
                             bytes: bytes as u64,
                         },
@@ -393,6 +413,11 @@ mod tests {
             .call_blocking(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?))
             .unwrap();
         assert_eq!(mode, "wal");
+        // A new file is incremental from the start, so retention can free space.
+        let auto_vacuum: i64 = store
+            .call_blocking(|c| Ok(c.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(auto_vacuum, 2);
     }
 
     #[test]

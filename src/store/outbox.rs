@@ -21,11 +21,11 @@ use crate::store::StoreError;
 /// What an outbox item uploads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemKind {
-    /// A footprint picture file.
+    /// A footprint or balance picture (`scan_pictures`).
     ScanImage,
     /// The JSON document of a scan row.
     ScanRecord,
-    /// The photo of an InBody sheet.
+    /// The photo of an InBody sheet (`health_pictures`).
     HealthImage,
     /// The JSON document of a health record row.
     HealthRecord,
@@ -63,8 +63,6 @@ pub struct NewItem<'a> {
     /// scan_id or record_id.
     pub ref_id: &'a str,
     pub s3_key: &'a str,
-    /// File relative to the data dir (pictures); `None` for records built from rows.
-    pub local_file: Option<&'a str>,
     pub content_type: &'a str,
     pub bytes: u64,
 }
@@ -90,14 +88,13 @@ pub fn enqueue(
     now_rfc3339: &str,
 ) -> Result<i64, StoreError> {
     tx.execute(
-        "INSERT INTO outbox (kind, ref_id, s3_key, local_file, content_type, bytes, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO outbox (kind, ref_id, s3_key, content_type, bytes, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (s3_key) DO NOTHING",
         params![
             item.kind.as_str(),
             item.ref_id,
             item.s3_key,
-            item.local_file,
             item.content_type,
             item.bytes as i64,
             now_rfc3339
@@ -144,8 +141,8 @@ pub fn enqueue_heartbeat(
     )?;
     let bytes = doc.len() as i64;
     tx.execute(
-        "INSERT INTO outbox (kind, ref_id, s3_key, local_file, content_type, bytes, created_at)
-         VALUES (?1, ?2, ?3, NULL, 'application/json', ?4, ?5)
+        "INSERT INTO outbox (kind, ref_id, s3_key, content_type, bytes, created_at)
+         VALUES (?1, ?2, ?3, 'application/json', ?4, ?5)
          ON CONFLICT (s3_key) DO UPDATE SET ref_id = excluded.ref_id, bytes = excluded.bytes,
              created_at = excluded.created_at, done_at = NULL, attempts = 0,
              next_attempt_ms = 0, last_error = NULL",
@@ -175,8 +172,8 @@ pub fn enqueue_heartbeat(
         }
         _ => {
             tx.execute(
-                "INSERT INTO outbox (kind, ref_id, s3_key, local_file, content_type, bytes, created_at)
-                 VALUES (?1, ?2, ?3, NULL, 'application/json', ?4, ?5)
+                "INSERT INTO outbox (kind, ref_id, s3_key, content_type, bytes, created_at)
+                 VALUES (?1, ?2, ?3, 'application/json', ?4, ?5)
                  ON CONFLICT (s3_key) DO NOTHING",
                 params![HEARTBEAT_KIND, doc_key, history_key, bytes, now_rfc3339],
             )?;
@@ -226,7 +223,6 @@ mod tests {
                     kind: ItemKind::ScanImage,
                     ref_id: "s1",
                     s3_key: "p/d/footprints/u/s1.png",
-                    local_file: Some("images/s1.png"),
                     content_type: "image/png",
                     bytes: 10,
                 };

@@ -26,7 +26,6 @@ pub struct Item {
     pub kind: ItemKind,
     pub ref_id: String,
     pub s3_key: String,
-    pub local_file: Option<String>,
     pub content_type: String,
     pub bytes: u64,
     /// Attempts made before this one.
@@ -74,11 +73,11 @@ fn claim_kind(
     heartbeats: bool,
 ) -> Result<Vec<Item>, StoreError> {
     let mut stmt = conn.prepare_cached(if heartbeats {
-        "SELECT id, kind, ref_id, s3_key, local_file, content_type, bytes, attempts
+        "SELECT id, kind, ref_id, s3_key, content_type, bytes, attempts
          FROM outbox WHERE done_at IS NULL AND next_attempt_ms <= ?1 AND kind = ?3
          ORDER BY next_attempt_ms, id LIMIT ?2"
     } else {
-        "SELECT id, kind, ref_id, s3_key, local_file, content_type, bytes, attempts
+        "SELECT id, kind, ref_id, s3_key, content_type, bytes, attempts
          FROM outbox WHERE done_at IS NULL AND next_attempt_ms <= ?1 AND kind <> ?3
          ORDER BY next_attempt_ms, id LIMIT ?2"
     })?;
@@ -90,16 +89,15 @@ fn claim_kind(
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, String>(5)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
                 r.get::<_, i64>(6)?,
-                r.get::<_, i64>(7)?,
             ))
         },
     )?;
     let mut items = Vec::new();
     for row in rows {
-        let (id, kind, ref_id, s3_key, local_file, content_type, bytes, attempts) = row?;
+        let (id, kind, ref_id, s3_key, content_type, bytes, attempts) = row?;
         if skip.contains(&id) || items.len() >= limit {
             continue;
         }
@@ -113,7 +111,6 @@ fn claim_kind(
             kind,
             ref_id,
             s3_key,
-            local_file,
             content_type,
             bytes: bytes.max(0) as u64,
             attempts: attempts.clamp(0, i64::from(u32::MAX)) as u32,
@@ -204,6 +201,21 @@ pub fn settle(conn: &mut Connection, results: &[Settled]) -> Result<(), StoreErr
 pub fn heartbeat_document(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
     Ok(conn
         .query_row("SELECT value FROM kv WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+/// The picture an image item uploads (the BLOB of its scan or health record); `None`
+/// when there is none (pruned, or a version-2 file that could not be moved in), or
+/// when `kind` is not a picture's.
+pub fn picture(conn: &Connection, kind: ItemKind, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    let sql = match kind {
+        ItemKind::ScanImage => "SELECT picture FROM scan_pictures WHERE scan_id = ?1",
+        ItemKind::HealthImage => "SELECT picture FROM health_pictures WHERE record_id = ?1",
+        ItemKind::ScanRecord | ItemKind::HealthRecord | ItemKind::Heartbeat => return Ok(None),
+    };
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([id], |r| r.get(0))
         .optional()?)
 }
 
@@ -379,6 +391,11 @@ impl super::Store {
         self.call(move |conn| heartbeat_document(conn, &key)).await
     }
 
+    /// [`picture`].
+    pub async fn picture(&self, kind: ItemKind, id: String) -> Result<Option<Vec<u8>>, StoreError> {
+        self.call(move |conn| picture(conn, kind, &id)).await
+    }
+
     /// [`record_document`].
     pub async fn record_document(
         &self,
@@ -443,7 +460,6 @@ mod tests {
                         kind: ItemKind::ScanRecord,
                         ref_id: "s1",
                         s3_key: "p/d/records/scan/s1.json",
-                        local_file: None,
                         content_type: "application/json",
                         bytes: 1,
                     },

@@ -21,6 +21,27 @@
 //!   whose `metrics_json` holds the sway figures and whose picture is the COP trace).
 //!   A balance test is stored like a scan so that it shares the group-committing
 //!   writer, the storage budget, the outbox and the history listing.
+//!
+//! # Version 3: pictures in the database
+//! - `scan_pictures` and `health_pictures`: the picture (PNG/JPEG, a sheet photo) of a
+//!   row as a BLOB, inserted in the same transaction as the row and its outbox items,
+//!   so one commit (one flush) makes a whole group of answers durable (see
+//!   `store::scans`). Tables of their own, keyed by the row's id, rather than a column
+//!   of `scans`: a row with a tens-of-KB BLOB fills a page of its own plus overflow
+//!   pages, so listings and the budget's sums over `scans` would read every picture's
+//!   first page; pruning is deleting a picture row, and its pages go back to the file
+//!   with `PRAGMA incremental_vacuum`. Both reference their row (foreign keys are on).
+//! - `picture_files`: pictures of version 2 still to move in from their files (filled
+//!   by this migration; `store::disk::move_picture_files` empties it at open, batch by
+//!   batch, deleting each file only once its BLOB is committed).
+//! - `scans.image_file`, `health_records.image_file` and `outbox.local_file` are gone:
+//!   no picture lives in a file any more (an image item's bytes are found by its kind
+//!   and `ref_id`).
+//!
+//! Independent of the version, every database is switched to `auto_vacuum =
+//! INCREMENTAL` at open ([`migrate`]): set before the first table of a new file, or by
+//! one `VACUUM` of an older file (before version 3 moves the pictures in, while it is
+//! still small), so that retention can give the space of pruned pictures back.
 
 use rusqlite::Connection;
 
@@ -104,11 +125,51 @@ CREATE TABLE kv (
     r#"
 ALTER TABLE scans ADD COLUMN kind TEXT NOT NULL DEFAULT 'footprint';
 "#,
+    // 3: pictures as BLOBs, in the same transaction as their rows
+    r#"
+CREATE TABLE scan_pictures (
+    scan_id        TEXT PRIMARY KEY NOT NULL REFERENCES scans (scan_id),
+    picture        BLOB NOT NULL
+);
+CREATE TABLE health_pictures (
+    record_id      TEXT PRIMARY KEY NOT NULL REFERENCES health_records (record_id),
+    picture        BLOB NOT NULL
+);
+CREATE TABLE picture_files (
+    id             INTEGER PRIMARY KEY,
+    owner          TEXT NOT NULL,          -- scan | health
+    ref_id         TEXT NOT NULL,          -- scan_id or record_id
+    file           TEXT NOT NULL           -- relative to the data dir
+);
+INSERT INTO picture_files (owner, ref_id, file)
+    SELECT 'scan', scan_id, image_file FROM scans WHERE pruned_at IS NULL ORDER BY scan_id;
+INSERT INTO picture_files (owner, ref_id, file)
+    SELECT 'health', record_id, image_file FROM health_records WHERE pruned_at IS NULL
+    ORDER BY record_id;
+ALTER TABLE scans DROP COLUMN image_file;
+ALTER TABLE health_records DROP COLUMN image_file;
+ALTER TABLE outbox DROP COLUMN local_file;
+"#,
 ];
+
+/// `PRAGMA auto_vacuum` value of `INCREMENTAL`.
+const AUTO_VACUUM_INCREMENTAL: i64 = 2;
 
 /// Brings the schema to the newest version. Refusal of newer schemas happens in
 /// `Store::open` before this runs.
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let auto_vacuum: i64 = conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
+    if auto_vacuum != AUTO_VACUUM_INCREMENTAL {
+        // Takes effect at once on a file not yet written; otherwise (an older file,
+        // or a new one whose header WAL mode already wrote) it needs one VACUUM: a
+        // copy of the whole file, done once, outside any transaction.
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+        let now: i64 = conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
+        if now != AUTO_VACUUM_INCREMENTAL {
+            conn.execute_batch("VACUUM")?;
+            tracing::info!("database switched to incremental vacuum");
+        }
+    }
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

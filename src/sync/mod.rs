@@ -407,7 +407,7 @@ mod tests {
         let handle = SyncHandle::new(Arc::new(config), store.clone());
         let bucket = Arc::new(MemoryBucket::default());
         bucket.hang_records.store(true, Ordering::SeqCst);
-        let ids = crate::store::testing::insert_scan(&store, dir.path(), "s1", b"picture", true);
+        let ids = crate::store::testing::insert_scan(&store, "s1", b"picture", true);
 
         let (stop_tx, stop) = watch::channel(false);
         let worker = handle.spawn_worker(bucket.clone(), stop).unwrap();

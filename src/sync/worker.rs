@@ -15,7 +15,6 @@
 //!   it may be uploaded again, to the same key with the same bytes.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -152,11 +151,10 @@ impl Machine {
 /// Errors building what an item uploads.
 #[derive(Debug, thiserror::Error)]
 pub enum PayloadError {
-    #[error("local file {path}: {source}")]
-    File {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// An image item whose picture is not in the database (pruned while queued, which
+    /// the budget never does, or a version-2 file that could not be moved in).
+    #[error("the picture of {kind} {id} is not stored")]
+    MissingPicture { kind: &'static str, id: String },
     #[error("{kind} row {id} is missing")]
     MissingRow { kind: &'static str, id: String },
     #[error(transparent)]
@@ -165,12 +163,12 @@ pub enum PayloadError {
     Json(#[from] serde_json::Error),
 }
 
-/// The bytes an item uploads: the picture file, or the JSON document of its row built
-/// now. The document leaves out `uploaded_at`/`pruned_at` so that an upload repeated
+/// The bytes an item uploads: the picture (its BLOB), or the JSON document of its row
+/// built now. The document leaves out `uploaded_at`/`pruned_at` so that an upload repeated
 /// after a crash carries the same bytes as the first one.
-pub async fn payload(store: &Store, data_dir: &Path, item: &Item) -> Result<Bytes, PayloadError> {
-    match (&item.local_file, item.kind) {
-        (_, ItemKind::Heartbeat) => {
+pub async fn payload(store: &Store, item: &Item) -> Result<Bytes, PayloadError> {
+    match item.kind {
+        ItemKind::Heartbeat => {
             let key = item.ref_id.clone();
             let doc = store.heartbeat_document(key).await?;
             doc.map(Bytes::from)
@@ -179,14 +177,19 @@ pub async fn payload(store: &Store, data_dir: &Path, item: &Item) -> Result<Byte
                     id: item.ref_id.clone(),
                 })
         }
-        (Some(file), _) => {
-            let path = data_dir.join(file);
-            tokio::fs::read(&path)
-                .await
+        kind @ (ItemKind::ScanImage | ItemKind::HealthImage) => {
+            let picture = store.picture(kind, item.ref_id.clone()).await?;
+            picture
                 .map(Bytes::from)
-                .map_err(|source| PayloadError::File { path, source })
+                .ok_or_else(|| PayloadError::MissingPicture {
+                    kind: match kind {
+                        ItemKind::ScanImage => "scan",
+                        _ => "health record",
+                    },
+                    id: item.ref_id.clone(),
+                })
         }
-        (None, kind) => {
+        kind @ (ItemKind::ScanRecord | ItemKind::HealthRecord) => {
             let id = item.ref_id.clone();
             let doc =
                 store
@@ -250,7 +253,6 @@ pub async fn run(
             }
         }
     };
-    let data_dir = shared.config.storage.data_dir.clone();
     let mut uploads: JoinSet<(Item, Result<(), String>, Duration)> = JoinSet::new();
     // Uploading, or finished with the result not yet committed: not to be claimed.
     let mut busy_ids: HashSet<i64> = HashSet::new();
@@ -261,10 +263,7 @@ pub async fn run(
     loop {
         if retention_days > 0 && Instant::now() >= next_prune {
             next_prune = Instant::now() + PRUNE_EVERY;
-            let pruned = shared
-                .store
-                .prune_uploaded(data_dir.clone(), retention_days)
-                .await;
+            let pruned = shared.store.prune_uploaded(retention_days).await;
             if let Err(error) = pruned {
                 tracing::warn!(%error, "pruning uploaded pictures failed");
             }
@@ -281,11 +280,10 @@ pub async fn run(
                             busy_ids.insert(item.id);
                             let store = reader.clone();
                             let objects = objects.clone();
-                            let data_dir = data_dir.clone();
                             let id = item.id;
                             let task = uploads.spawn(async move {
                                 let started = Instant::now();
-                                let outcome = upload(&store, &*objects, &data_dir, &item).await;
+                                let outcome = upload(&store, &*objects, &item).await;
                                 (item, outcome, started.elapsed())
                             });
                             tasks.insert(task.id(), id);
@@ -434,15 +432,8 @@ impl Action {
     }
 }
 
-async fn upload(
-    store: &Store,
-    objects: &dyn ObjectStore,
-    data_dir: &Path,
-    item: &Item,
-) -> Result<(), String> {
-    let body = payload(store, data_dir, item)
-        .await
-        .map_err(|e| e.to_string())?;
+async fn upload(store: &Store, objects: &dyn ObjectStore, item: &Item) -> Result<(), String> {
+    let body = payload(store, item).await.map_err(|e| e.to_string())?;
     objects
         .put(&item.s3_key, body, &item.content_type)
         .await
@@ -460,7 +451,6 @@ mod tests {
             kind: ItemKind::ScanImage,
             ref_id: format!("s{id}"),
             s3_key: format!("k/{id}.png"),
-            local_file: Some(format!("images/{id}.png")),
             content_type: "image/png".into(),
             bytes: 1,
             attempts: 0,

@@ -1,13 +1,10 @@
 //! Writes scans the way the `/image` handler does (store-and-forward rules 1 and 2):
-//! the picture file first, fsynced; then the scan row and its two outbox items (the
-//! picture and the JSON record) in one transaction.
+//! the scan row, its picture (a BLOB) and its two outbox items (the picture and the
+//! JSON record) in one transaction, through the store's own `scans::insert`.
 #![allow(dead_code)]
 
-use std::io::Write as _;
-use std::path::Path;
-
 use carenco_edge::config::S3Config;
-use carenco_edge::store::outbox::{self, ItemKind, NewItem};
+use carenco_edge::store::scans::{self, NewScan};
 use carenco_edge::store::{now_rfc3339, Store};
 use carenco_edge::sync::keys::{self, RecordKind};
 
@@ -35,44 +32,37 @@ pub fn picture(seed: u64, len: usize) -> Vec<u8> {
         .collect()
 }
 
-pub fn insert_scan(
-    store: &Store,
-    data_dir: &Path,
-    s3: &S3Config,
-    user_id: &str,
-    picture: Vec<u8>,
-) -> WrittenScan {
-    let (scan_id, file) = write_picture(data_dir, &picture, true);
-    let mut written = store
-        .call_blocking(|conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let written = insert_rows(&tx, s3, user_id, scan_id, file, picture)?;
-            tx.commit()?;
-            Ok(vec![written])
-        })
-        .expect("insert scan");
+/// One scan in a transaction of its own, as the handler commits a group of one.
+pub fn insert_scan(store: &Store, s3: &S3Config, user_id: &str, picture: Vec<u8>) -> WrittenScan {
+    let mut written = insert_scans_bulk(store, s3, user_id, vec![picture]);
     written.remove(0)
 }
 
-/// Many scans in one transaction, pictures not fsynced: quick set-up of a big queue
-/// for benches (not how the handler stores one scan).
+/// Many scans in one transaction: quick set-up of a big queue for benches (one group
+/// commit of them all).
 pub fn insert_scans_bulk(
     store: &Store,
-    data_dir: &Path,
     s3: &S3Config,
     user_id: &str,
     pictures: Vec<Vec<u8>>,
 ) -> Vec<WrittenScan> {
-    let files: Vec<_> = pictures
-        .iter()
-        .map(|p| write_picture(data_dir, p, false))
+    let scans: Vec<(NewScan, Vec<u8>)> = pictures
+        .into_iter()
+        .map(|picture| (new_scan(s3, user_id, &picture), picture))
         .collect();
     store
         .call_blocking(|conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let mut out = Vec::new();
-            for ((scan_id, file), picture) in files.into_iter().zip(pictures) {
-                out.push(insert_rows(&tx, s3, user_id, scan_id, file, picture)?);
+            for (scan, picture) in scans {
+                let outbox_ids = scans::insert(&tx, &scan)?;
+                out.push(WrittenScan {
+                    scan_id: scan.scan_id,
+                    image_key: scan.image_key,
+                    record_key: scan.record_key,
+                    picture,
+                    outbox_ids,
+                });
             }
             tx.commit()?;
             Ok(out)
@@ -80,68 +70,30 @@ pub fn insert_scans_bulk(
         .expect("insert scans")
 }
 
-fn write_picture(data_dir: &Path, picture: &[u8], fsync: bool) -> (String, String) {
+fn new_scan(s3: &S3Config, user_id: &str, picture: &[u8]) -> NewScan {
     let scan_id = uuid::Uuid::now_v7().to_string();
-    let file = format!("images/{scan_id}.png");
-    std::fs::create_dir_all(data_dir.join("images")).expect("images dir");
-    let mut f = std::fs::File::create(data_dir.join(&file)).expect("picture file");
-    f.write_all(picture).expect("write picture");
-    if fsync {
-        f.sync_all().expect("fsync picture");
-    }
-    (scan_id, file)
-}
-
-fn insert_rows(
-    tx: &rusqlite::Transaction<'_>,
-    s3: &S3Config,
-    user_id: &str,
-    scan_id: String,
-    file: String,
-    picture: Vec<u8>,
-) -> Result<WrittenScan, carenco_edge::store::StoreError> {
     let image_key = keys::footprint_image(s3, user_id, &scan_id, "png");
-    let record_key = keys::record(s3, RecordKind::Scan, &scan_id);
-    let url = keys::public_url(s3, &image_key);
-    let (sid, uid, ik, rk, len) = (&scan_id, user_id, &image_key, &record_key, picture.len());
-    let now = now_rfc3339();
-    tx.execute(
-        "INSERT INTO scans (scan_id, user_id, created_at, source, wire_format, rows, cols,
-                    pitch_mm, raw_cells, metrics_json, image_file, image_mime, image_bytes,
-                    image_key, url)
-                 VALUES (?1, ?2, ?3, 'data', 'legacy', 2, 2, 16.9, x'0100020003000400',
-                    '{\"contact_area_cm2\": 12.5}', ?4, 'image/png', ?5, ?6, ?7)",
-        rusqlite::params![sid, uid, now, file, len as i64, ik, url],
-    )?;
-    let a = outbox::enqueue(
-        tx,
-        &NewItem {
-            kind: ItemKind::ScanImage,
-            ref_id: sid,
-            s3_key: ik,
-            local_file: Some(&file),
-            content_type: "image/png",
-            bytes: len as u64,
-        },
-        &now,
-    )?;
-    let b = outbox::enqueue(
-        tx,
-        &NewItem {
-            kind: ItemKind::ScanRecord,
-            ref_id: sid,
-            s3_key: rk,
-            local_file: None,
-            content_type: "application/json",
-            bytes: 1024,
-        },
-        &now,
-    )?;
-    Ok(WrittenScan {
-        scan_id,
+    NewScan {
+        kind: "footprint",
+        record_key: keys::record(s3, RecordKind::Scan, &scan_id),
+        url: keys::public_url(s3, &image_key),
         image_key,
-        record_key,
-        picture,
-        outbox_ids: [a, b],
-    })
+        scan_id,
+        user_id: user_id.to_string(),
+        created_at: now_rfc3339(),
+        source: "data",
+        wire_format: Some("legacy".into()),
+        rows: 2,
+        cols: 2,
+        pitch_mm: 16.9,
+        raw_cells: vec![1, 0, 2, 0, 3, 0, 4, 0],
+        load_cell: None,
+        weight_kg: None,
+        weight_source: None,
+        arch_type: None,
+        metrics_json: "{\"contact_area_cm2\": 12.5}".into(),
+        picture: picture.to_vec().into(),
+        image_mime: "image/png".into(),
+        record_bytes: 1024,
+    }
 }
