@@ -23,6 +23,28 @@
 //! decimal point (small print), is read again on its own line at two larger sizes
 //! ([`range_spots`], [`merge_ranges`]); and beside it, the place above a table range
 //! that no figure was read over ([`figure_spots`]).
+//!
+//! Time: `ocr.time_budget_ms` ([`OcrConfig::time_budget_ms`], none by default) bounds
+//! a sheet: the first look always runs, a later look starts only within the budget and
+//! is cut off (its children killed) when it runs out, leaving the reading it had. What
+//! that costs, measured on the tuning split (one sheet per family, clean and degraded,
+//! and the real sample): the first look is ~5 CPU s a sheet (a clean page: 3.3–3.6 s
+//! for `kor+eng --psm 11`, 1.6–1.9 s for the figure pass), the later looks as much
+//! again on a sheet that needs them (a clean quadrant sheet: 10 children, ~12 CPU s
+//! in all), so on two cores no budget that meets 5 s a sheet keeps them. Without the
+//! later looks the clean tuning sheets read 77/96 fields instead of 86/96 and the real
+//! sample 15/32 instead of 31/32; degraded sheets gain little from them (124/192
+//! against 126/192).
+//!
+//! Measured and not kept: Korean alone for the label pass (22 % less CPU, but
+//! English-labelled lists read nothing: 81/192 fields of six clean tuning sheets
+//! against 156/192); the dictionaries off in the label pass (no faster: 3.46 s against
+//! 3.61 s); no upscale of a 1843-px page to 2200 px (3.33 s against 3.61 s for the label
+//! pass, within the noise of a shared machine).
+//!
+//! The engine's helpers live in submodules: [`strips`] (where the first look cuts the
+//! page), [`merge`] (how the passes' words are combined) and [`closer`] (what the later
+//! looks read again and how).
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -30,15 +52,16 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use image::GrayImage;
 use tokio::io::AsyncWriteExt;
+use tokio::time::Instant;
 
 use super::inbody;
 use super::preprocess;
 use super::{BBox, OcrEngine, OcrError, Word};
 use crate::config::OcrConfig;
 
-mod closer;
-mod merge;
-mod strips;
+pub mod closer;
+pub mod merge;
+pub mod strips;
 
 pub use closer::*;
 pub use merge::*;
@@ -56,6 +79,9 @@ pub const PSM: &str = "11";
 pub struct Tesseract {
     bin: String,
     timeout: Duration,
+    /// The sheet's time budget for its later looks (see
+    /// [`OcrConfig::time_budget_ms`]); `None`: no budget.
+    budget: Option<Duration>,
     strips: usize,
     /// One permit per core: the children running at once, over every job of this
     /// engine (a sheet's first look used to start a child per core and one more, and
@@ -69,6 +95,8 @@ impl Tesseract {
         Tesseract {
             bin: config.tesseract_bin.clone(),
             timeout: Duration::from_millis(config.timeout_ms),
+            budget: (config.time_budget_ms > 0)
+                .then(|| Duration::from_millis(config.time_budget_ms)),
             strips: cores.clamp(1, 4),
             slots: std::sync::Arc::new(tokio::sync::Semaphore::new(cores.clamp(1, 4))),
         }
@@ -79,6 +107,18 @@ impl Tesseract {
     /// it (it is several times faster than the Korean pass), merged by
     /// [`merge_figures`].
     pub async fn recognize_grey(&self, page: &GrayImage) -> Result<Vec<Word>, OcrError> {
+        let deadline = self.budget.map(|b| Instant::now() + b);
+        self.recognize_by(page, deadline).await
+    }
+
+    /// [`Tesseract::recognize_grey`] with the sheet's `deadline` (from
+    /// [`OcrConfig::time_budget_ms`]): the later looks run only within it (see
+    /// [`later`]).
+    async fn recognize_by(
+        &self,
+        page: &GrayImage,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<Word>, OcrError> {
         let words = self.first_look(page).await?;
         // A closer look where the first one failed: the sections with a missing or
         // inconsistent field, read again larger (figures only); and the right-hand
@@ -108,9 +148,12 @@ impl Tesseract {
         // These later looks only improve a reading: one that fails (a child killed on
         // timeout on a slow Pi, say) leaves the reading as it was, it does not fail
         // the sheet.
-        let (figures, lines) = tokio::join!(closer, lines);
-        let words = merge_cuts(words, or_nothing("closer look", figures));
-        let words = merge_lines(words, or_nothing("column of lists", lines));
+        let (figures, lines) = tokio::join!(
+            later("closer look", deadline, closer),
+            later("column of lists", deadline, lines)
+        );
+        let words = merge_cuts(words, figures);
+        let words = merge_lines(words, lines);
         // Last, the normal ranges in small print that are still unreadable: each line
         // read again on its own, much larger. And beside them, the figures a table
         // prints over a range that none was read over, each read on its own.
@@ -134,12 +177,12 @@ impl Tesseract {
             let boxes: Vec<BBox> = over.iter().map(|(b, _)| *b).collect();
             self.read_regions(page, &boxes, scale, h).await
         };
-        let (ranges, figures) = tokio::join!(ranges, figures);
-        let words = merge_ranges(words, &spots, &or_nothing("ranges", ranges));
-        Ok(merge_cuts(
-            words,
-            or_nothing("figures over ranges", figures),
-        ))
+        let (ranges, figures) = tokio::join!(
+            later("ranges", deadline, ranges),
+            later("figures over ranges", deadline, figures)
+        );
+        let words = merge_ranges(words, &spots, &ranges);
+        Ok(merge_cuts(words, figures))
     }
 
     /// Reads the range lines `spots` (see [`range_spots`]) again, once at each of
@@ -319,6 +362,11 @@ impl Tesseract {
             // real sample or of either generated set (seeds 1000 and 2000). The label
             // pass keeps it: without it, some Korean labels read worse.
             cmd.args(["-c", "tessedit_do_invert=0"]);
+            // Nor do they need the English dictionaries (figures are no words):
+            // loading them is half of an English child's start-up. Without them the
+            // three clean tuning sheets read the same 86/96 fields with 9.5 % less
+            // CPU (31.4 s against 28.4 s, every child counted).
+            cmd.args(["-c", "load_system_dawg=0", "-c", "load_freq_dawg=0"]);
         }
         let mut child = cmd
             .args(["-c", "preserve_interword_spaces=1", "tsv"])
@@ -376,6 +424,33 @@ fn or_nothing<T: Default>(look: &str, read: Result<T, OcrError>) -> T {
     })
 }
 
+/// A later look of the sheet whose budget ends at `deadline`: not started when the
+/// budget is spent, cut off when it runs out (dropped, so its children are killed);
+/// either way, as when it fails, the reading stays as it was (see [`or_nothing`]).
+async fn later<T: Default>(
+    look: &str,
+    deadline: Option<Instant>,
+    read: impl std::future::Future<Output = Result<T, OcrError>>,
+) -> T {
+    let Some(deadline) = deadline else {
+        return or_nothing(look, read.await);
+    };
+    if Instant::now() >= deadline {
+        tracing::info!(
+            look,
+            "tesseract: the sheet's time budget is spent; a later look is skipped"
+        );
+        return T::default();
+    }
+    match tokio::time::timeout_at(deadline, read).await {
+        Ok(read) => or_nothing(look, read),
+        Err(_) => {
+            tracing::warn!(look, "tesseract: the sheet's time budget ran out in a later look; the reading stays as it was");
+            T::default()
+        }
+    }
+}
+
 /// Merges a [`Tesseract::read_regions`] reading: the dark cut first, then the light
 /// one repairs and fills what is left (see [`merge_reread`]).
 fn merge_cuts(words: Vec<Word>, (dark, light): (Vec<Word>, Vec<Word>)) -> Vec<Word> {
@@ -415,13 +490,15 @@ impl OcrEngine for Tesseract {
 
     fn recognize<'a>(&'a self, image: &'a [u8]) -> BoxFuture<'a, Result<Vec<Word>, OcrError>> {
         Box::pin(async move {
+            // The budget counts the whole read, decoding and preprocessing included.
+            let deadline = self.budget.map(|b| Instant::now() + b);
             let bytes = image.to_vec();
             let prepared = tokio::task::spawn_blocking(move || {
                 preprocess::decode(&bytes).map(preprocess::prepare_page)
             })
             .await
             .map_err(|e| failed(&e.to_string()))??;
-            let mut words = self.recognize_grey(&prepared.image).await?;
+            let mut words = self.recognize_by(&prepared.image, deadline).await?;
             // Report boxes in the uploaded image's scale (rotation is not undone: the
             // parser only needs consistent geometry).
             let s = prepared.scale;
