@@ -234,7 +234,7 @@ impl Tesseract {
     /// The first look: the label pass in strips, one child per core, and the figure
     /// pass over the whole page beside it (it is several times faster than the Korean
     /// pass), merged by [`merge_figures`]. The child with most of the work runs ahead
-    /// of the others (see [`behind`]); the strips stay where [`strip_cuts`] puts them,
+    /// of the others (see `strips::behind`); the strips stay where [`strip_cuts`] puts them,
     /// since Tesseract reads a strip differently when its cut moves.
     pub async fn first_look(&self, page: &GrayImage) -> Result<Vec<Word>, OcrError> {
         let cuts = strip_cuts(page, self.strips);

@@ -219,7 +219,7 @@ pub(super) fn is_clean_range(text: &str) -> bool {
     decimals(a) == decimals(b) && !padded(a) && !padded(b)
 }
 
-/// The lines of range parts that do not read as a clean range ([`is_clean_range`]):
+/// The lines of range parts that do not read as a clean range (`is_clean_range`):
 /// each line (range parts side by side) padded to where the rest of its range may be,
 /// with its text height. Empty when every range on the page was read cleanly (a clean
 /// sheet).
