@@ -28,9 +28,11 @@ const SAMPLE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixture
 const KEY: &str = "AIzaTestKey-never-logged";
 
 fn tesseract() -> Tesseract {
-    // Generous: CI machines are shared; this checks reading, not speed.
+    // Generous: CI machines are shared; this checks reading, not speed (no time
+    // budget: on a loaded machine it would cut the later looks these floors count on).
     Tesseract::new(&OcrConfig {
         timeout_ms: 300_000,
+        time_budget_ms: 0,
         ..OcrConfig::default()
     })
 }
@@ -105,6 +107,7 @@ async fn a_later_look_that_fails_leaves_the_first_reading_instead_of_failing_the
     std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let engine = Tesseract::new(&OcrConfig {
         timeout_ms: 300_000,
+        time_budget_ms: 0,
         tesseract_bin: wrapper.display().to_string(),
         ..OcrConfig::default()
     });

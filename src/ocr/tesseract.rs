@@ -23,6 +23,29 @@
 //! decimal point (small print), is read again on its own line at two larger sizes
 //! ([`range_spots`], [`merge_ranges`]); and beside it, the place above a table range
 //! that no figure was read over ([`figure_spots`]).
+//!
+//! Time: `ocr.time_budget_ms` ([`OcrConfig::time_budget_ms`], none by default) bounds
+//! a sheet: the first look always runs, a later look starts only within the budget and
+//! is cut off (its children killed) when it runs out, leaving the reading it had. What
+//! that costs, measured on the tuning split (one sheet per family, clean and degraded,
+//! and the real sample): the first look is ~5 CPU s a sheet (a clean page: 3.3–3.6 s
+//! for `kor+eng --psm 11`, 1.6–1.9 s for the figure pass), the later looks as much
+//! again on a sheet that needs them (a clean quadrant sheet: 10 children, ~12 CPU s
+//! in all), so on two cores no budget that meets 5 s a sheet keeps them. Without the
+//! later looks the clean tuning sheets read 77/96 fields instead of 86/96 and the real
+//! sample 15/32 instead of 31/32; degraded sheets gain little from them (124/192
+//! against 126/192).
+//!
+//! Measured and not kept: Korean alone for the label pass (22 % less CPU, but
+//! English-labelled lists read nothing: 81/192 fields of six clean tuning sheets
+//! against 156/192); the dictionaries off in the label pass (no faster: 3.46 s against
+//! 3.61 s); no upscale of a 1843-px page to 2200 px (3.33 s against 3.61 s for the label
+//! pass, within the noise of a shared machine); `--oem 1` (the same words, no faster);
+//! `tessedit_do_invert=0` in the label pass (no faster on a clean page: 3.70 s).
+//!
+//! The engine's helpers live in submodules: [`strips`] (where the first look cuts the
+//! page), [`merge`] (how the passes' words are combined) and [`closer`] (what the later
+//! looks read again and how).
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -30,11 +53,20 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use image::GrayImage;
 use tokio::io::AsyncWriteExt;
+use tokio::time::Instant;
 
-use super::inbody::{self, is_hangul};
+use super::inbody;
 use super::preprocess;
 use super::{BBox, OcrEngine, OcrError, Word};
 use crate::config::OcrConfig;
+
+pub mod closer;
+pub mod merge;
+pub mod strips;
+
+pub use closer::*;
+pub use merge::*;
+pub use strips::*;
 
 const ENGINE: &str = "tesseract";
 /// The languages, Korean first (the order changes results; kor+eng read best here).
@@ -48,6 +80,9 @@ pub const PSM: &str = "11";
 pub struct Tesseract {
     bin: String,
     timeout: Duration,
+    /// The sheet's time budget for its later looks (see
+    /// [`OcrConfig::time_budget_ms`]); `None`: no budget.
+    budget: Option<Duration>,
     strips: usize,
     /// One permit per core: the children running at once, over every job of this
     /// engine (a sheet's first look used to start a child per core and one more, and
@@ -61,6 +96,8 @@ impl Tesseract {
         Tesseract {
             bin: config.tesseract_bin.clone(),
             timeout: Duration::from_millis(config.timeout_ms),
+            budget: (config.time_budget_ms > 0)
+                .then(|| Duration::from_millis(config.time_budget_ms)),
             strips: cores.clamp(1, 4),
             slots: std::sync::Arc::new(tokio::sync::Semaphore::new(cores.clamp(1, 4))),
         }
@@ -71,6 +108,18 @@ impl Tesseract {
     /// it (it is several times faster than the Korean pass), merged by
     /// [`merge_figures`].
     pub async fn recognize_grey(&self, page: &GrayImage) -> Result<Vec<Word>, OcrError> {
+        let deadline = self.budget.map(|b| Instant::now() + b);
+        self.recognize_by(page, deadline).await
+    }
+
+    /// [`Tesseract::recognize_grey`] with the sheet's `deadline` (from
+    /// [`OcrConfig::time_budget_ms`]): the later looks run only within it (see
+    /// [`later`]).
+    async fn recognize_by(
+        &self,
+        page: &GrayImage,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<Word>, OcrError> {
         let words = self.first_look(page).await?;
         // A closer look where the first one failed: the sections with a missing or
         // inconsistent field, read again larger (figures only); and the right-hand
@@ -100,9 +149,12 @@ impl Tesseract {
         // These later looks only improve a reading: one that fails (a child killed on
         // timeout on a slow Pi, say) leaves the reading as it was, it does not fail
         // the sheet.
-        let (figures, lines) = tokio::join!(closer, lines);
-        let words = merge_cuts(words, or_nothing("closer look", figures));
-        let words = merge_lines(words, or_nothing("column of lists", lines));
+        let (figures, lines) = tokio::join!(
+            later("closer look", deadline, closer),
+            later("column of lists", deadline, lines)
+        );
+        let words = merge_cuts(words, figures);
+        let words = merge_lines(words, lines);
         // Last, the normal ranges in small print that are still unreadable: each line
         // read again on its own, much larger. And beside them, the figures a table
         // prints over a range that none was read over, each read on its own.
@@ -126,12 +178,12 @@ impl Tesseract {
             let boxes: Vec<BBox> = over.iter().map(|(b, _)| *b).collect();
             self.read_regions(page, &boxes, scale, h).await
         };
-        let (ranges, figures) = tokio::join!(ranges, figures);
-        let words = merge_ranges(words, &spots, &or_nothing("ranges", ranges));
-        Ok(merge_cuts(
-            words,
-            or_nothing("figures over ranges", figures),
-        ))
+        let (ranges, figures) = tokio::join!(
+            later("ranges", deadline, ranges),
+            later("figures over ranges", deadline, figures)
+        );
+        let words = merge_ranges(words, &spots, &ranges);
+        Ok(merge_cuts(words, figures))
     }
 
     /// Reads the range lines `spots` (see [`range_spots`]) again, once at each of
@@ -182,7 +234,7 @@ impl Tesseract {
     /// The first look: the label pass in strips, one child per core, and the figure
     /// pass over the whole page beside it (it is several times faster than the Korean
     /// pass), merged by [`merge_figures`]. The child with most of the work runs ahead
-    /// of the others (see [`behind`]); the strips stay where [`strip_cuts`] puts them,
+    /// of the others (see `strips::behind`); the strips stay where [`strip_cuts`] puts them,
     /// since Tesseract reads a strip differently when its cut moves.
     pub async fn first_look(&self, page: &GrayImage) -> Result<Vec<Word>, OcrError> {
         let cuts = strip_cuts(page, self.strips);
@@ -311,6 +363,11 @@ impl Tesseract {
             // real sample or of either generated set (seeds 1000 and 2000). The label
             // pass keeps it: without it, some Korean labels read worse.
             cmd.args(["-c", "tessedit_do_invert=0"]);
+            // Nor do they need the English dictionaries (figures are no words):
+            // loading them is half of an English child's start-up. Without them the
+            // three clean tuning sheets read the same 86/96 fields with 9.5 % less
+            // CPU (31.4 s against 28.4 s, every child counted).
+            cmd.args(["-c", "load_system_dawg=0", "-c", "load_freq_dawg=0"]);
         }
         let mut child = cmd
             .args(["-c", "preserve_interword_spaces=1", "tsv"])
@@ -368,6 +425,33 @@ fn or_nothing<T: Default>(look: &str, read: Result<T, OcrError>) -> T {
     })
 }
 
+/// A later look of the sheet whose budget ends at `deadline`: not started when the
+/// budget is spent, cut off when it runs out (dropped, so its children are killed);
+/// either way, as when it fails, the reading stays as it was (see [`or_nothing`]).
+async fn later<T: Default>(
+    look: &str,
+    deadline: Option<Instant>,
+    read: impl std::future::Future<Output = Result<T, OcrError>>,
+) -> T {
+    let Some(deadline) = deadline else {
+        return or_nothing(look, read.await);
+    };
+    if Instant::now() >= deadline {
+        tracing::info!(
+            look,
+            "tesseract: the sheet's time budget is spent; a later look is skipped"
+        );
+        return T::default();
+    }
+    match tokio::time::timeout_at(deadline, read).await {
+        Ok(read) => or_nothing(look, read),
+        Err(_) => {
+            tracing::warn!(look, "tesseract: the sheet's time budget ran out in a later look; the reading stays as it was");
+            T::default()
+        }
+    }
+}
+
 /// Merges a [`Tesseract::read_regions`] reading: the dark cut first, then the light
 /// one repairs and fills what is left (see [`merge_reread`]).
 fn merge_cuts(words: Vec<Word>, (dark, light): (Vec<Word>, Vec<Word>)) -> Vec<Word> {
@@ -407,13 +491,15 @@ impl OcrEngine for Tesseract {
 
     fn recognize<'a>(&'a self, image: &'a [u8]) -> BoxFuture<'a, Result<Vec<Word>, OcrError>> {
         Box::pin(async move {
+            // The budget counts the whole read, decoding and preprocessing included.
+            let deadline = self.budget.map(|b| Instant::now() + b);
             let bytes = image.to_vec();
             let prepared = tokio::task::spawn_blocking(move || {
                 preprocess::decode(&bytes).map(preprocess::prepare_page)
             })
             .await
             .map_err(|e| failed(&e.to_string()))??;
-            let mut words = self.recognize_grey(&prepared.image).await?;
+            let mut words = self.recognize_by(&prepared.image, deadline).await?;
             // Report boxes in the uploaded image's scale (rotation is not undone: the
             // parser only needs consistent geometry).
             let s = prepared.scale;
@@ -464,186 +550,6 @@ fn to_pgm(page: &GrayImage) -> Vec<u8> {
     out
 }
 
-/// Tesseract's work on a page region is roughly in proportion to its strokes (the
-/// print it must recognise, not its height or its ink: a chart bar is ink but one
-/// stroke). The figure pass does this share of the label pass's work per stroke
-/// (English only, a short character list: 1.0 s against 1.8 s for a clean page).
-const FIGURE_WORK: f32 = 0.55;
-
-/// A pixel of the prepared page darker than this is ink (for cutting strips and
-/// estimating their work; the closer look binarises at [`ink_cut`]'s cut).
-const PAGE_INK: u8 = 140;
-
-/// The niceness of the children run behind the longest one.
-const BEHIND_NICE: i32 = 5;
-
-/// Strokes per row: how often a row passes from paper to ink.
-fn stroke_rows(page: &GrayImage) -> Vec<u32> {
-    let w = page.width().max(1) as usize;
-    page.as_raw()
-        .chunks_exact(w)
-        .map(|row| {
-            row.windows(2)
-                .filter(|p| p[0] >= PAGE_INK && p[1] < PAGE_INK)
-                .count() as u32
-        })
-        .collect()
-}
-
-/// Which of the first look's children (their estimated `work`) run behind: when one
-/// child has more work than an even share of the `cores`, it is the one the sheet
-/// waits for, and sharing the CPU evenly with the others only delays it (a strip of
-/// tables beside a strip of blank paper and charts). It then keeps its priority and
-/// the others run behind it on what is left. Otherwise all run evenly.
-fn behind(work: &[f32], cores: usize) -> Vec<bool> {
-    let total: f32 = work.iter().sum();
-    let longest = work
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.total_cmp(b.1))
-        .map(|(i, w)| (i, *w));
-    match longest {
-        Some((i, w)) if cores > 1 && w > total / cores.min(work.len()) as f32 => {
-            (0..work.len()).map(|j| j != i).collect()
-        }
-        _ => vec![false; work.len()],
-    }
-}
-
-/// Where to cut the page into `n` strips: in the middle of the widest blank band
-/// within `h / (2n)` of each even split, so a cut falls between sections rather than
-/// between two lines of a list (a list cut in half loses its fields: Tesseract reads
-/// a few lines at the edge of a strip badly). Returns `n + 1` increasing y values
-/// (fewer when the page is too small to split).
-pub fn strip_cuts(page: &GrayImage, n: usize) -> Vec<u32> {
-    let h = page.height();
-    let w = page.width();
-    let mut cuts = vec![0u32];
-    if n > 1 && h > 400 {
-        // Ink per row, counting only dark pixels; computed once for all cuts.
-        let ink: Vec<u32> = (0..h)
-            .map(|y| {
-                (0..w)
-                    .filter(|&x| page.get_pixel(x, y)[0] < PAGE_INK)
-                    .count() as u32
-            })
-            .collect();
-        for k in 1..n {
-            let target = h as usize * k / n;
-            let window = h as usize / (n * 2);
-            let lo = target.saturating_sub(window);
-            let hi = (target + window).min(h as usize - 1);
-            let cut = widest_blank_band(&ink[lo..=hi], w, target - lo).map_or(target, |y| lo + y);
-            let cut = cut as u32;
-            if cut > *cuts.last().unwrap_or(&0) + 50 {
-                cuts.push(cut);
-            }
-        }
-    }
-    cuts.push(h);
-    cuts
-}
-
-/// The middle of the widest run of blank rows in `ink` (ink per row of a window, rows
-/// `width` pixels wide), ties going to the run nearest `target`. A row is blank when
-/// it holds hardly more ink than the cleanest row of the window: table borders, a
-/// shadow or speckle may leave no row of a scan perfectly clean.
-fn widest_blank_band(ink: &[u32], width: u32, target: usize) -> Option<usize> {
-    let clean = *ink.iter().min()?;
-    let blank = clean + (width / 200).max(1);
-    let mut best: Option<(usize, usize)> = None; // (start, length)
-    let mut run_start = None;
-    for (y, &row) in ink.iter().chain(std::iter::once(&u32::MAX)).enumerate() {
-        match (row <= blank, run_start) {
-            (true, None) => run_start = Some(y),
-            (false, Some(start)) => {
-                run_start = None;
-                let len = y - start;
-                let mid = start + len / 2;
-                let better = match best {
-                    None => true,
-                    Some((s, l)) => {
-                        len > l || (len == l && mid.abs_diff(target) < (s + l / 2).abs_diff(target))
-                    }
-                };
-                if better {
-                    best = Some((start, len));
-                }
-            }
-            _ => {}
-        }
-    }
-    best.map(|(start, len)| start + len / 2)
-}
-
-/// Characters of the figure pass: digits and what figures, ranges, signs and the
-/// date are printed with.
-pub const FIGURE_CHARS: &str = "0123456789.()~-+:/";
-
-/// Letters the closer look may read for digits of a blurred print (see
-/// [`figure_lookalikes`]): allowed, so the digit is kept as its look-alike instead of
-/// being dropped.
-pub const LOOKALIKES: &str = "$SOQDIlB";
-
-/// A word without the unit printed after a figure (`1.6kg`, `156.9em`).
-fn strip_unit(s: &str) -> &str {
-    let lower = s.to_ascii_lowercase();
-    for unit in ["kcal", "keal", "kg", "ke", "cm", "em", "%"] {
-        if lower.ends_with(unit) && s.is_char_boundary(s.len() - unit.len()) {
-            return &s[..s.len() - unit.len()];
-        }
-    }
-    s
-}
-
-/// Merges the figure pass (English model, digits only) into the label pass (`kor+eng`).
-///
-/// Why two passes: with Korean loaded, Tesseract reads small printed figures as
-/// Hangul or Latin look-alikes (`$9.1`, `S.1S`, `2016.05.01` for `.04`) and drops
-/// some altogether; restricted to figure characters it reads them far better, but it
-/// turns every label into digit noise. So labels come from the first pass and figures
-/// from the second: a figure fills a gap or replaces a misread figure it covers, unless
-/// what it covers holds Hangul (then the "figure" is a label read as digits) or is
-/// already a clean figure.
-pub fn merge_figures(mut words: Vec<Word>, figures: Vec<Word>) -> Vec<Word> {
-    for f in figures {
-        if !f.text.chars().any(|c| c.is_ascii_digit()) {
-            continue;
-        }
-        let area = (f.bbox.w * f.bbox.h).max(1.0);
-        let on_label = words
-            .iter()
-            .any(|w| w.text.chars().any(is_hangul) && w.bbox.overlap_area(&f.bbox) > 0.3 * area);
-        if on_label {
-            continue;
-        }
-        let covers = |w: &Word| {
-            let wa = (w.bbox.w * w.bbox.h).max(1.0);
-            w.bbox.overlap_area(&f.bbox) > 0.3 * wa.min(area)
-        };
-        let covered: Vec<&str> = words
-            .iter()
-            .filter(|w| covers(w))
-            .map(|w| strip_unit(&w.text))
-            .collect();
-        // The figure pass sometimes drops a digit the label pass kept (`1` for `51`):
-        // a figure shorter than what it would replace (units aside) loses.
-        let covered_len: usize = covered.iter().map(|t| t.chars().count()).sum();
-        // A figure the label pass already read cleanly stays: the figure pass turns a
-        // unit into digits (`4.4kg` → `44.9`).
-        let clean = covered.iter().any(|t| {
-            t.chars().any(|c| c.is_ascii_digit())
-                && t.chars().all(|c| c.is_ascii_digit() || ".+-".contains(c))
-        });
-        if clean || f.text.chars().count() < covered_len {
-            continue;
-        }
-        words.retain(|w| !covers(w));
-        words.push(f);
-    }
-    words
-}
-
 /// Words from Tesseract's TSV (level 5 rows with text).
 pub fn parse_tsv(tsv: &str) -> Vec<Word> {
     tsv.lines()
@@ -671,619 +577,6 @@ pub fn parse_tsv(tsv: &str) -> Vec<Word> {
         })
         .collect()
 }
-
-/// The height figures are scaled to for the closer look, in pixels: the first look
-/// reads a page at Tesseract's usual ~25 px text, where the small figures of a
-/// low-resolution scan lose their decimal points and ranges; at about twice that they
-/// are read whole.
-pub const REREAD_TEXT_PX: f32 = 50.0;
-
-/// The factor that brings the figures in `regions` to [`REREAD_TEXT_PX`]: from the
-/// median height of the figures the first look found there, between 1 and 3; and that
-/// height.
-fn reread_scale(words: &[Word], regions: &[BBox]) -> (f32, f32) {
-    let heights: Vec<f32> = words
-        .iter()
-        .filter(|w| w.text.chars().filter(|c| c.is_ascii_digit()).count() >= 2)
-        .filter(|w| regions.iter().any(|r| r.overlap_area(&w.bbox) > 0.0))
-        .map(|w| w.bbox.h)
-        .collect();
-    let Some(h) = median(heights) else {
-        return (2.0, REREAD_TEXT_PX / 2.0);
-    };
-    reread_scale_for(h)
-}
-
-/// The factor that brings figures `h` pixels high to [`REREAD_TEXT_PX`], between 1
-/// and 3, and that height (at least a pixel).
-fn reread_scale_for(h: f32) -> (f32, f32) {
-    let h = h.max(1.0);
-    ((REREAD_TEXT_PX / h).clamp(1.0, 3.0), h)
-}
-
-/// The middle value (the upper one of an even count); `None` for none.
-fn median(mut v: Vec<f32>) -> Option<f32> {
-    v.sort_by(f32::total_cmp);
-    v.get(v.len() / 2).copied()
-}
-
-/// Where the closer look cuts ink from paper (the page has been flattened to white
-/// paper by `preprocess::flatten_light`). A print with dark cores (a bold, blurred
-/// scan: at least a tenth of its ink darker than 100) is cut at 140, so the grey halo
-/// around its strokes does not fuse a figure with the chart scale above it; a faint
-/// print (a thin font photographed soft, hardly any pixel below 100) is cut at 200, so
-/// its grey strokes are kept.
-fn ink_cut(img: &GrayImage) -> u8 {
-    let (mut core, mut ink) = (0u64, 0u64);
-    for p in img.pixels() {
-        core += u64::from(p[0] < 100);
-        ink += u64::from(p[0] < 200);
-    }
-    if core * 10 >= ink && ink > 0 {
-        140
-    } else {
-        200
-    }
-}
-
-/// A run of ink this many text heights long is a rule or a bar, not a glyph stroke.
-pub const RULE_TEXT_HEIGHTS: f32 = 2.5;
-
-/// Regions of a page stacked into one image, and where each one went.
-struct Mosaic {
-    image: GrayImage,
-    /// (region on the page, its top in the mosaic, its height in the mosaic)
-    placed: Vec<(BBox, u32, u32)>,
-    scale: f32,
-}
-
-/// White margin around and between the stacked regions, in mosaic pixels.
-const MOSAIC_GAP: u32 = 40;
-
-impl Mosaic {
-    /// Words read on the mosaic, in page coordinates; words between regions are dropped.
-    fn to_page(&self, words: Vec<Word>) -> Vec<Word> {
-        words
-            .into_iter()
-            .filter_map(|mut w| {
-                let cy = w.bbox.cy();
-                let (region, top, _) = self
-                    .placed
-                    .iter()
-                    .find(|(_, top, h)| cy >= *top as f32 && cy < (*top + *h) as f32)?;
-                w.bbox = BBox {
-                    x: region.x + (w.bbox.x - MOSAIC_GAP as f32) / self.scale,
-                    y: region.y + (w.bbox.y - *top as f32) / self.scale,
-                    w: w.bbox.w / self.scale,
-                    h: w.bbox.h / self.scale,
-                };
-                Some(w)
-            })
-            .collect()
-    }
-}
-
-/// Crops `regions` from `page` (clipped to it), erases their rules and bars (runs
-/// longer than [`RULE_TEXT_HEIGHTS`] × `text_h`), scales them by `scale`, binarises
-/// them at [`ink_cut`]'s cut and stacks them into at most `n` images of about equal
-/// area: the dark reading. And the light one: the regions cut at 140 (a bold print)
-/// cut at 200 instead, stacked likewise (empty for a faint print; see
-/// [`Tesseract::recognize_grey`]). Each region is cropped and scaled once.
-fn mosaics(
-    page: &GrayImage,
-    regions: &[BBox],
-    scale: f32,
-    text_h: f32,
-    n: usize,
-) -> (Vec<Mosaic>, Vec<Mosaic>) {
-    let mut dark = Vec::new();
-    let mut light = Vec::new();
-    for r in regions {
-        let Some(clip) = clip(page, r) else {
-            continue;
-        };
-        let erased =
-            preprocess::erase_rules(&crop(page, &clip), (RULE_TEXT_HEIGHTS * text_h) as u32);
-        let big = scaled(&erased, &clip, scale);
-        // Binarised here: Tesseract's own (Otsu) threshold fails on a chart printed on
-        // a grey panel and leaves its figures as blobs.
-        let binarised = |mut b: GrayImage, cut: u8| {
-            for p in b.pixels_mut() {
-                p[0] = if p[0] < cut { 0 } else { 255 };
-            }
-            b
-        };
-        let cut = ink_cut(&big);
-        if cut < 200 {
-            light.push((clip, binarised(big.clone(), 200)));
-        }
-        dark.push((clip, binarised(big, cut)));
-    }
-    (stack(dark, scale, n), stack(light, scale, n))
-}
-
-/// Stacks scaled regions into at most `n` mosaics of about equal area: largest first,
-/// each to the mosaic with the least area so far.
-fn stack(mut crops: Vec<(BBox, GrayImage)>, scale: f32, n: usize) -> Vec<Mosaic> {
-    crops.sort_by_key(|c| std::cmp::Reverse(c.1.width() * c.1.height()));
-    let n = n.clamp(1, crops.len().max(1));
-    let mut groups: Vec<(u64, Vec<(BBox, GrayImage)>)> = (0..n).map(|_| (0, Vec::new())).collect();
-    for crop in crops {
-        if let Some(g) = groups.iter_mut().min_by_key(|g| g.0) {
-            g.0 += crop.1.width() as u64 * crop.1.height() as u64;
-            g.1.push(crop);
-        }
-    }
-    groups
-        .into_iter()
-        .filter(|g| !g.1.is_empty())
-        .map(|(_, group)| {
-            let width = group.iter().map(|c| c.1.width()).max().unwrap_or(1) + 2 * MOSAIC_GAP;
-            let height = group.iter().map(|c| c.1.height() + MOSAIC_GAP).sum::<u32>() + MOSAIC_GAP;
-            let mut image = GrayImage::from_pixel(width, height, image::Luma([255]));
-            let mut placed = Vec::new();
-            let mut top = MOSAIC_GAP;
-            for (region, crop) in group {
-                image::imageops::replace(&mut image, &crop, MOSAIC_GAP as i64, top as i64);
-                placed.push((region, top, crop.height()));
-                top += crop.height() + MOSAIC_GAP;
-            }
-            Mosaic {
-                image,
-                placed,
-                scale,
-            }
-        })
-        .collect()
-}
-
-/// The heights small print is scaled to for the range pass, in pixels, in order of
-/// preference: a range read alone at four times a low-resolution scan's size keeps
-/// its decimal points; a sharper print's strokes blur into each other at that size
-/// (`44.8` read `44.3`) and read right at two thirds of it. See [`merge_ranges`].
-pub const RANGE_TEXT_PX: [f32; 2] = [60.0, 40.0];
-
-/// Whether a word is (part of) a printed normal range: it holds `~`, or a parenthesis
-/// and two digits (not a unit, `(kg/m2)`, or a unit misread, `(9` for `kg`).
-fn is_range_part(text: &str) -> bool {
-    text.contains('~')
-        || (text.contains(['(', ')']) && text.chars().filter(|c| c.is_ascii_digit()).count() >= 2)
-}
-
-/// Whether `text` reads as a whole range: `(`, a figure, `~` (or a dash), a figure,
-/// `)`. The figures may have lost their decimal points (`(249~3.05)`): the parser puts
-/// them back in the field's print format.
-fn is_whole_range(text: &str) -> bool {
-    range_bounds(text).is_some()
-}
-
-/// The two figures of a whole range (see [`is_whole_range`]), trimmed.
-fn range_bounds(text: &str) -> Option<(&str, &str)> {
-    let t = text.trim();
-    let inner = t.strip_prefix('(')?.strip_suffix(')')?;
-    let (a, b) = inner.split_once(['~', '-'])?;
-    let (a, b) = (a.trim(), b.trim());
-    let figure = |f: &str| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit() || c == '.');
-    (figure(a) && figure(b)).then_some((a, b))
-}
-
-/// Whether `text` is a whole range read as printed: both figures in one format (a
-/// range prints its bounds alike: `(36.7~44.8)`, `(1~9)`), neither with a leading
-/// zero before a digit. `(36.7~443)` and `(7~089)` are whole but lost a decimal point
-/// somewhere: the parser could only guess which digit it followed, so they are read
-/// again.
-fn is_clean_range(text: &str) -> bool {
-    let Some((a, b)) = range_bounds(text) else {
-        return false;
-    };
-    let decimals = |f: &str| f.split_once('.').map(|(_, d)| d.len());
-    let padded = |f: &str| f.len() > 1 && f.starts_with('0') && !f.starts_with("0.");
-    decimals(a) == decimals(b) && !padded(a) && !padded(b)
-}
-
-/// The lines of range parts that do not read as a clean range ([`is_clean_range`]):
-/// each line (range parts side by side) padded to where the rest of its range may be,
-/// with its text height. Empty when every range on the page was read cleanly (a clean
-/// sheet).
-pub fn range_spots(words: &[Word]) -> Vec<(BBox, f32)> {
-    let mut parts: Vec<&Word> = words.iter().filter(|w| is_range_part(&w.text)).collect();
-    parts.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
-    let mut lines: Vec<(BBox, String, f32)> = Vec::new();
-    for w in parts {
-        let h = w.bbox.h.max(1.0);
-        let same = lines.iter_mut().find(|(b, _, lh)| {
-            let overlap = b.bottom().min(w.bbox.bottom()) - b.y.max(w.bbox.y);
-            overlap > 0.5 * h.min(*lh) && w.bbox.x - b.right() < 2.0 * h.max(*lh)
-        });
-        match same {
-            Some((b, text, _)) => {
-                *b = b.union(&w.bbox);
-                text.push_str(&w.text);
-            }
-            None => lines.push((w.bbox, w.text.clone(), h)),
-        }
-    }
-    lines
-        .into_iter()
-        .filter(|(_, t, _)| !is_clean_range(t))
-        .filter(|(b, _, h)| b.w.is_finite() && b.h.is_finite() && h.is_finite())
-        .map(|(b, _, h)| {
-            // A range is about six text heights wide: what was not read of it lies
-            // beside the parts that were.
-            let pad = 2.0 * h;
-            let w = b.w.max(6.0 * h);
-            (
-                BBox {
-                    x: b.cx() - w / 2.0 - pad,
-                    y: b.y - 0.3 * h,
-                    w: w + 2.0 * pad,
-                    h: b.h + 0.6 * h,
-                },
-                h,
-            )
-        })
-        .collect()
-}
-
-/// Where a table prints a figure over its range but none was read (a figure too close
-/// above its range merges with it into one line Tesseract reads as the range alone):
-/// above each whole range with no figure over it, none beside it on its line, and no
-/// other text in the place its figure would be (a list prints its range beside the
-/// figure: above it is the line before). Each place with the text height expected
-/// there (the range's, a little larger).
-pub fn figure_spots(words: &[Word]) -> Vec<(BBox, f32)> {
-    let is_figure = |w: &Word| {
-        !is_range_part(&w.text)
-            && !is_label_word(&w.text)
-            && w.text.chars().any(|c| c.is_ascii_digit())
-    };
-    words
-        .iter()
-        .filter(|r| is_whole_range(&r.text))
-        .filter_map(|r| {
-            let h = r.bbox.h.max(1.0);
-            let spot = BBox {
-                x: r.bbox.x,
-                y: r.bbox.y - 2.0 * h,
-                w: r.bbox.w,
-                h: 1.9 * h,
-            };
-            if ![spot.x, spot.y, spot.w, spot.h, 1.2 * h]
-                .iter()
-                .all(|v| v.is_finite())
-            {
-                return None;
-            }
-            let over = words.iter().any(|w| {
-                is_figure(w)
-                    && w.bbox.x < r.bbox.right()
-                    && w.bbox.right() > r.bbox.x
-                    && w.bbox.bottom() <= r.bbox.y + 0.5 * h
-                    && w.bbox.bottom() >= r.bbox.y - 2.5 * h
-            });
-            let beside = words.iter().any(|w| {
-                is_figure(w)
-                    && (w.bbox.cy() - r.bbox.cy()).abs() < 0.7 * h
-                    && w.bbox.right() <= r.bbox.x + 0.5 * h
-                    && r.bbox.x - w.bbox.right() < 8.0 * h
-            });
-            let taken = words.iter().any(|w| {
-                (is_label_word(&w.text) || is_range_part(&w.text))
-                    && w.bbox.overlap_area(&spot) > 0.2 * w.bbox.w * w.bbox.h
-            });
-            (!over && !beside && !taken).then_some((spot, 1.2 * h))
-        })
-        .collect()
-}
-
-/// Merges the range pass: where the words read in a spot make a whole range `(a ~ b)`,
-/// it replaces the range parts the page had there; elsewhere the page stays as it was.
-/// (Spots are only where the page had no clean range: this fills, it never overrules.)
-/// Of several `readings` of a spot (one per [`RANGE_TEXT_PX`] height), a clean range
-/// beats a merely whole one, then the one with more decimal points wins (blur loses a
-/// point far more often than it makes one up), then the earlier reading.
-pub fn merge_ranges(
-    mut words: Vec<Word>,
-    spots: &[(BBox, f32)],
-    readings: &[Vec<Word>],
-) -> Vec<Word> {
-    let inside = |b: &BBox, w: &Word| {
-        w.bbox.cx() >= b.x
-            && w.bbox.cx() <= b.right()
-            && w.bbox.cy() >= b.y
-            && w.bbox.cy() <= b.bottom()
-    };
-    for (spot, _) in spots {
-        let mut best: Option<(String, Vec<&Word>, (bool, usize))> = None;
-        for ranges in readings {
-            let mut read: Vec<&Word> = ranges.iter().filter(|w| inside(spot, w)).collect();
-            read.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
-            let text: String = read.iter().map(|w| w.text.as_str()).collect();
-            let Some(range) = inbody::range_text(&text).filter(|r| is_whole_range(r)) else {
-                continue;
-            };
-            // The words the range was read from, not a figure read beside it.
-            let start = range.as_ptr() as usize - text.as_ptr() as usize;
-            let end = start + range.len();
-            let mut at = 0;
-            read.retain(|w| {
-                let (from, to) = (at, at + w.text.len());
-                at = to;
-                from < end && to > start
-            });
-            let rank = (is_clean_range(range), range.matches('.').count());
-            if best.as_ref().is_none_or(|b| rank > b.2) {
-                best = Some((range.to_string(), read, rank));
-            }
-        }
-        let Some((range, read, _)) = best else {
-            continue;
-        };
-        let bbox = read
-            .iter()
-            .map(|w| w.bbox)
-            .reduce(|a, b| a.union(&b))
-            .unwrap_or(*spot);
-        // The pieces go; a figure glued to its range (`098(7S~085)`) keeps its figure.
-        for w in words.iter_mut() {
-            if inside(spot, w) && is_range_part(&w.text) {
-                let head = w.text.split('(').next().unwrap_or("");
-                if head.chars().any(|c| c.is_ascii_digit()) && head.len() < w.text.len() {
-                    let share = head.chars().count() as f32 / w.text.chars().count() as f32;
-                    w.bbox.w *= share;
-                    w.text = head.to_string();
-                } else {
-                    w.text.clear();
-                }
-            }
-        }
-        words.retain(|w| !w.text.is_empty());
-        words.push(Word {
-            text: range,
-            bbox,
-            confidence: None,
-        });
-    }
-    words
-}
-
-/// The pixels of `clip` (a box [`clip`] returned for `page`).
-fn crop(page: &GrayImage, clip: &BBox) -> GrayImage {
-    image::imageops::crop_imm(
-        page,
-        clip.x as u32,
-        clip.y as u32,
-        clip.w as u32,
-        clip.h as u32,
-    )
-    .to_image()
-}
-
-/// `img` (the crop of `clip`) scaled by `scale`, at least a pixel each way.
-fn scaled(img: &GrayImage, clip: &BBox, scale: f32) -> GrayImage {
-    let w = ((clip.w * scale).round() as u32).max(1);
-    let h = ((clip.h * scale).round() as u32).max(1);
-    preprocess::resize(img, w, h)
-}
-
-/// `region` clipped to `page` and widened to whole pixels; `None` when it is not finite
-/// or less than two pixels wide or high.
-fn clip(page: &GrayImage, r: &BBox) -> Option<BBox> {
-    if ![r.x, r.y, r.w, r.h].iter().all(|v| v.is_finite()) {
-        return None;
-    }
-    let (pw, ph) = (page.width() as f32, page.height() as f32);
-    let x0 = r.x.clamp(0.0, pw).floor();
-    let y0 = r.y.clamp(0.0, ph).floor();
-    let x1 = r.right().clamp(0.0, pw).ceil();
-    let y1 = r.bottom().clamp(0.0, ph).ceil();
-    if x1 - x0 < 2.0 || y1 - y0 < 2.0 {
-        return None;
-    }
-    Some(BBox {
-        x: x0,
-        y: y0,
-        w: x1 - x0,
-        h: y1 - y0,
-    })
-}
-
-/// Merges a column read line by line (`--psm 6`, see [`inbody::list_column`]) into the
-/// page's words.
-///
-/// Labels: each run of Hangul words on one line that reads as a printed label (the
-/// best-matching run of its words) replaces the page's label words under it when it is
-/// nearer to that label than they are together (`적 정 체중` over the page's `NHS`);
-/// a label the page read as well or better stays. Figures: merged as the closer look's
-/// are ([`merge_reread`]): they repair and fill gaps, they do not overrule.
-pub fn merge_lines(mut words: Vec<Word>, lines: Vec<Word>) -> Vec<Word> {
-    let (mut hangul, figures): (Vec<Word>, Vec<Word>) = lines
-        .into_iter()
-        .partition(|w| w.text.chars().any(is_hangul));
-    // Runs of Hangul words on one line, left to right.
-    hangul.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
-    let mut runs: Vec<Vec<Word>> = Vec::new();
-    for w in hangul {
-        let joins = |run: &Vec<Word>| {
-            run.last().is_some_and(|l| {
-                let overlap = l.bbox.bottom().min(w.bbox.bottom()) - l.bbox.y.max(w.bbox.y);
-                let h = l.bbox.h.max(w.bbox.h);
-                overlap > 0.4 * l.bbox.h.min(w.bbox.h) && w.bbox.x - l.bbox.right() < 1.2 * h
-            })
-        };
-        match runs.iter_mut().find(|r| joins(r)) {
-            Some(run) => run.push(w),
-            None => runs.push(vec![w]),
-        }
-    }
-    let mut taken = Vec::new();
-    for run in runs {
-        // The part of the run that is nearest to a label (a label may be followed by
-        // a misread subtitle on the same line).
-        let mut best: Option<(usize, usize, &'static str, usize)> = None;
-        for i in 0..run.len() {
-            let mut text = String::new();
-            for (j, w) in run.iter().enumerate().skip(i) {
-                text.push_str(&w.text);
-                if let Some((label, d)) = inbody::nearest_label(&text) {
-                    if best.is_none_or(|b| d < b.3 || (d == b.3 && j - i > b.1 - b.0)) {
-                        best = Some((i, j, label, d));
-                    }
-                }
-            }
-        }
-        let Some((i, j, label, d)) = best else {
-            continue;
-        };
-        let new = &run[i..=j];
-        let under = |w: &Word| {
-            let area = (w.bbox.w * w.bbox.h).max(1.0);
-            !w.text.chars().any(|c| c.is_ascii_digit())
-                && new
-                    .iter()
-                    .map(|n| n.bbox.overlap_area(&w.bbox))
-                    .sum::<f32>()
-                    > 0.3 * area
-        };
-        let mut old: Vec<&Word> = words.iter().filter(|w| under(w)).collect();
-        old.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
-        let old_text: String = old.iter().map(|w| w.text.as_str()).collect();
-        if old.is_empty() || inbody::label_distance(&old_text, label) > d {
-            words.retain(|w| !under(w));
-            taken.extend(new.iter().cloned());
-        }
-    }
-    // Added after all runs are placed: a tall syllable of one run may reach into the
-    // next line, and must not count as that line's old reading.
-    words.extend(taken);
-    merge_reread(words, figures)
-}
-
-/// A word that names something rather than a figure: Hangul, or three or more Latin
-/// letters without a digit (`BMI`, `Weight`).
-fn is_label_word(text: &str) -> bool {
-    text.chars().any(is_hangul)
-        || (!text.chars().any(|c| c.is_ascii_digit())
-            && text.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 3)
-}
-
-/// Merges the closer look's figures into the first look's words: a re-read figure
-/// replaces whatever non-label words it covers (the first look's misreads), and is
-/// dropped where it lies on a label (a label read as digits).
-pub fn merge_reread(mut words: Vec<Word>, figures: Vec<Word>) -> Vec<Word> {
-    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
-    // The height of the re-read figures (of two digits or more): a "figure" under half
-    // of it is a fragment of smaller print (a digit of a range read alone).
-    let heights = figures
-        .iter()
-        .filter(|f| digits(&f.text).len() >= 2)
-        .map(|f| f.bbox.h)
-        .collect();
-    let min_h = median(heights).map_or(0.0, |h| 0.5 * h);
-    for mut f in figures {
-        if f.bbox.h < min_h && f.text.chars().any(|c| c.is_ascii_digit()) {
-            continue;
-        }
-        // The `~` of a range may stand apart (`27.0 ~ 33.0`).
-        let tilde = !f.text.is_empty() && f.text.chars().all(|c| c == '~');
-        let Some(text) = figure_lookalikes(&f.text).or_else(|| tilde.then(|| "~".to_string()))
-        else {
-            continue;
-        };
-        // Only the digits Tesseract printed as digits (not look-alikes).
-        let printed = digits(&f.text);
-        f.text = text;
-        if tilde {
-            // Only into a gap: a flat `~` would make every word it touches look tall.
-            if !words.iter().any(|w| w.bbox.overlap_area(&f.bbox) > 0.0) {
-                words.push(f);
-            }
-            continue;
-        }
-        let area = (f.bbox.w * f.bbox.h).max(1.0);
-        // A word over two lines of figures is a misread blob, neither label nor figure.
-        let blob = |w: &Word| w.bbox.h > 1.6 * f.bbox.h;
-        // Labels it lies on, together: a label read syllable by syllable (`골 격 근`)
-        // read as one row of digits overlaps each syllable only a little.
-        let on_labels: f32 = words
-            .iter()
-            .filter(|w| is_label_word(&w.text) && !blob(w))
-            .map(|w| w.bbox.overlap_area(&f.bbox))
-            .sum();
-        let on_label = on_labels > 0.3 * area;
-        if on_label {
-            continue;
-        }
-        let covers = |w: &Word| {
-            let wa = (w.bbox.w * w.bbox.h).max(1.0);
-            (blob(w) || !is_label_word(&w.text))
-                && w.bbox.overlap_area(&f.bbox) > 0.3 * wa.min(area)
-        };
-        // What the first look read cleanly (a figure or a whole range) stays: the
-        // closer look repairs misreads and fills gaps, it does not overrule.
-        // (Unless the closer look read more of it: `27.3` for `7.3` (a digit lost next
-        // to a label or a bar), `2.54` for `2.5`, `-9.9` for `9.9`. A tail of look-alikes does not count:
-        // it is more often a unit read as a digit, `1170l` for `1170 kcal`.)
-        let fd = digits(&f.text);
-        let clean = words.iter().filter(|w| covers(w) && !blob(w)).any(|w| {
-            let t = strip_unit(&w.text);
-            let td = digits(t);
-            // Read more of it means around it: with its decimal point where it was
-            // (`-7.2` read `-729`, its unit taken for a 9, is not more of `-7.2`), and
-            // with a decimal point at all for digits added at the end (`+269` is not
-            // more of `+26`: both lost the point, the closer look also read the unit).
-            let as_figure = figure_lookalikes(t).unwrap_or_default();
-            let around =
-                !t.contains('.') || f.text.contains(as_figure.trim_start_matches(['-', '+']));
-            let extended = (around
-                && ((fd.len() > td.len() && fd.ends_with(&td))
-                    || (printed.len() > td.len()
-                        && printed.contains(&td)
-                        && f.text.contains('.'))))
-                // A sign the first look lost (`9.9` for `-9.9`).
-                || (f.text.starts_with(['-', '+']) && !t.starts_with(['-', '+']) && fd == td)
-                // A decimal point it lost (`+554` for `2.54`).
-                || (f.text.contains('.') && !t.contains(['.', ',']) && fd.len() == td.len());
-            !extended && (inbody::parse_number(t).is_some() || inbody::parse_range(t).is_some())
-        });
-        if clean {
-            continue;
-        }
-        words.retain(|w| !covers(w));
-        words.push(f);
-    }
-    words
-}
-
-/// A word of the closer look as the figure it shows, or `None` when it is no figure:
-/// a unit after it is dropped (`1.6kg`, `156.9¢m`, `100%`), quotes around it too, and
-/// the letters Tesseract's English model reads for digits in a blurred print are mapped
-/// back (`$9.1` → `59.1`, `S.1S` → `5.15`, `(Q7$~OS8S)` → `(075~0585)`). The word must
-/// hold a digit of its own and nothing that is neither a figure character nor such a
-/// look-alike.
-pub fn figure_lookalikes(word: &str) -> Option<String> {
-    let trimmed = word.trim_matches(|c: char| "“”\"'‘’«»,;`".contains(c));
-    let mut core = trimmed;
-    for unit in ["kcal", "keal", "kg", "ke", "cm", "¢m", "em", "%"] {
-        if let Some(stripped) = core.strip_suffix(unit) {
-            core = stripped;
-            break;
-        }
-    }
-    if !core.chars().any(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    core.chars()
-        .map(|c| {
-            if FIGURE_CHARS.contains(c) {
-                Some(c)
-            } else {
-                inbody::lookalike(c)
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 #[path = "tesseract_tests.rs"]
 mod tests;

@@ -617,3 +617,39 @@ proptest::proptest! {
         }
     }
 }
+
+#[tokio::test]
+async fn a_later_look_past_the_budget_is_not_started_and_one_that_overruns_it_is_cut() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let started = AtomicBool::new(false);
+    let spent = Some(Instant::now());
+    let read: Vec<Word> = later("test", spent, async {
+        started.store(true, Ordering::SeqCst);
+        Ok(vec![word("1.5", 0.0, 0.0, 30.0)])
+    })
+    .await;
+    assert!(read.is_empty());
+    assert!(
+        !started.load(Ordering::SeqCst),
+        "a look past the budget never starts"
+    );
+
+    let soon = Some(Instant::now() + Duration::from_millis(50));
+    let t0 = std::time::Instant::now();
+    let read: Vec<Word> = later("test", soon, async {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        Ok(vec![word("1.5", 0.0, 0.0, 30.0)])
+    })
+    .await;
+    assert!(read.is_empty());
+    assert!(
+        t0.elapsed() < Duration::from_secs(10),
+        "cut at the deadline"
+    );
+
+    let read: Vec<Word> = later("test", None, async {
+        Ok(vec![word("1.5", 0.0, 0.0, 30.0)])
+    })
+    .await;
+    assert_eq!(read.len(), 1, "no budget: the look runs to its end");
+}
