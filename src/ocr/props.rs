@@ -93,7 +93,7 @@ proptest! {
         let report = inbody::parse(&words);
         match report.number(field.name()) {
             Some(v) if (v - x).abs() < 1e-6 => prop_assert!(
-                report.warnings.iter().any(|w| w.contains(field.name())),
+                report.warned(field),
                 "{} read as the perturbed {x} without a warning: {:?}",
                 field.name(),
                 report.warnings
