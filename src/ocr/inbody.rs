@@ -216,6 +216,26 @@ impl<'a> Page<'a> {
     }
 }
 
+/// The hits of one label without the subtitles: a bilingual sheet prints the
+/// English label in small print directly under the Korean one (or the other way
+/// round), and the figure belongs to the label block, on the line of its larger print.
+fn primary(hits: Vec<Hit>) -> Vec<Hit> {
+    let subtitle = |s: &Hit| {
+        hits.iter().any(|o| {
+            let h = o.bbox.h;
+            s.bbox.h < 0.75 * h
+                && s.bbox.y >= o.bbox.cy()
+                && s.bbox.y - o.bbox.bottom() < 0.8 * h
+                && (s.bbox.x - o.bbox.x).abs() < 1.5 * h
+        })
+    };
+    let keep: Vec<bool> = hits.iter().map(|h| !subtitle(h)).collect();
+    hits.into_iter()
+        .zip(keep)
+        .filter_map(|(h, k)| k.then_some(h))
+        .collect()
+}
+
 /// How far a figure is from its label: to the right, a line lower counts triple.
 fn cost(hit: &Hit, n: &Num) -> f32 {
     (n.bbox.x - hit.bbox.right()).abs() + 3.0 * (n.bbox.cy() - hit.bbox.cy()).abs()
@@ -612,12 +632,17 @@ impl Ctx<'_> {
         }
     }
 
-    /// Whether `w` is printed directly under a figure other than `num` (a table prints
-    /// each column's range under its figure: the range beside a row's figure may be
-    /// the next column's).
+    /// Whether `w` is printed directly under a figure of another column than `num`'s
+    /// (a table prints each column's range under its figure: the range beside a row's
+    /// figure may be the next column's).
     fn under_another(&self, w: &Word, num: &Num) -> bool {
         self.nums.iter().any(|m| {
-            m.bbox != num.bbox
+            // A range's end above is no column's figure (`0.80 ~ 0.90` over `1 ~ 9`),
+            // and a figure above in this figure's own column is the previous row's
+            // (a list's wider `0.94` over this row's `1 ~ 9`).
+            !m.ranged
+                && m.bbox != num.bbox
+                && (m.bbox.x > num.bbox.right() || m.bbox.right() < num.bbox.x)
                 && m.bbox.bottom() <= w.bbox.y + 0.3 * m.bbox.h
                 && w.bbox.y - m.bbox.bottom() < 1.2 * m.bbox.h
                 && m.bbox.x < w.bbox.right()
@@ -709,7 +734,7 @@ pub fn parse(words: &[Word]) -> Report {
         for region in ctx.regions(spec.sections) {
             // Of all places the label is printed (a table's column header and its row
             // label, say), the one with the nearest figure; better label matches first.
-            let hits = ctx.page.find_label(&aliases, &region);
+            let hits = primary(ctx.page.find_label(&aliases, &region));
             let best_dist = hits.first().map(|h| h.dist);
             let best = hits
                 .iter()
@@ -1426,9 +1451,11 @@ fn header_text_fields(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) {
         };
         format!("{} | {}", join(&right), join(&below))
     };
+    // The value is a word, and in Korean (성별 남성): a label followed by Hangul is
+    // still this one.
     for hit in ctx
         .page
-        .find_label(&F::Sex.labels().collect::<Vec<_>>(), &all)
+        .find_text(&F::Sex.labels().collect::<Vec<_>>(), &all, false)
     {
         if let Some(sex) = after(&hit).split(['|', ' ']).find_map(parse_sex) {
             fields.insert(
