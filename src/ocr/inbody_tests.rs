@@ -610,11 +610,7 @@ fn a_control_figure_whose_sign_was_lost_takes_the_sign_the_sheet_adds_up_to() {
     // a warning.
     let r = parse(&list("+6.2", "-9.9"));
     assert_eq!(r.number("weight_control_kg"), Some(6.2));
-    assert!(
-        r.warned(FieldId::WeightControl),
-        "{:?}",
-        r.warnings
-    );
+    assert!(r.warned(FieldId::WeightControl), "{:?}", r.warnings);
     // Also when the decimal point was lost with it (`+62`).
     let r = parse(&list("+62", "-9.9"));
     assert_eq!(r.number("weight_control_kg"), Some(6.2));
@@ -749,7 +745,10 @@ fn a_korean_value_after_a_short_label_is_read_as_the_value() {
         w("Gender", 686.0, 135.4, 29.9, 9.1),
     ];
     let r = parse(&words);
-    assert_eq!(r.fields.get("sex").map(|f| f.value.clone()), Some(Value::Text("male".into())));
+    assert_eq!(
+        r.fields.get("sex").map(|f| f.value.clone()),
+        Some(Value::Text("male".into()))
+    );
     assert_eq!(r.number("age"), Some(38.0));
 }
 

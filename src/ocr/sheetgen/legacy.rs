@@ -358,12 +358,7 @@ impl Generator {
                 true,
             ),
             ("지방조절", "fat_control_kg", fat_control(p), true),
-            (
-                "근육조절",
-                "muscle_control_kg",
-                muscle_control(p),
-                true,
-            ),
+            ("근육조절", "muscle_control_kg", muscle_control(p), true),
         ];
         for (i, (l, name, v, sign)) in ctrl.iter().enumerate() {
             let y = 470.0 + i as f32 * 40.0;
@@ -616,7 +611,10 @@ mod tests {
                     score.misses
                 );
                 assert!(
-                    report.warnings.iter().all(|w| w.message.starts_with("body_type"))
+                    report
+                        .warnings
+                        .iter()
+                        .all(|w| w.message.starts_with("body_type"))
                         || report.warnings.is_empty(),
                     "{layout:?} seed {seed}: consistent figures give no warnings: {:?}",
                     report.warnings
