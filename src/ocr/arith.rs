@@ -44,15 +44,6 @@ pub const IDENTITIES: [Identity; 8] = [
     Identity::SegmentalFat,
 ];
 
-/// Whether a failure of `id` is a warning. [`Identity::Control`] only chooses between
-/// readings for now: the legacy generator (`sheetgen`, owned by the evaluation) prints
-/// fat and muscle control figures that do not add up to the weight control, and its
-/// test asserts a consistent sheet gives no warning. Real sheets and the family
-/// generator obey it; once the legacy generator does, this goes.
-pub fn warns(id: Identity) -> bool {
-    id != Identity::Control
-}
-
 /// The segmental sums against their total: `(low, high)` shares and slack in kg. A
 /// person's five segments hold about 0.9 of the soft lean mass (the head and neck
 /// are not a segment) and about 0.95 of the fat.
@@ -206,7 +197,7 @@ fn fields_of(id: Identity, v: &Figures) -> Vec<Field> {
 /// Every failed identity and every figure outside its bounds.
 pub fn findings(v: &Figures) -> Vec<Finding> {
     let mut out = Vec::new();
-    for id in IDENTITIES.into_iter().filter(|id| warns(*id)) {
+    for id in IDENTITIES {
         if let Some(Err(message)) = evaluate(id, v) {
             out.push(Finding {
                 identity: Some(id),
@@ -334,10 +325,16 @@ mod tests {
     }
 
     #[test]
-    fn the_controls_choose_but_do_not_warn_yet() {
+    fn the_controls_warn_when_they_do_not_add_up_and_choose_the_sign_that_does() {
         let mut v = sample();
         v.insert(FatControl, -99.0);
-        assert_eq!(findings(&v), vec![]);
+        let found = findings(&v);
+        assert!(
+            found.iter().any(|w| w.identity == Some(Identity::Control)
+                && w.fields.contains(&FatControl)
+                && w.message.contains(FatControl.name())),
+            "{found:?}"
+        );
         let mut c: BTreeMap<Field, Vec<f64>> =
             sample().into_iter().map(|(f, x)| (f, vec![x])).collect();
         c.insert(FatControl, vec![9.9, -9.9]);

@@ -155,6 +155,28 @@ pub(crate) struct Num {
     pub(crate) detached_sign: bool,
     /// A sign (`+` or `-`) was read, in the word or apart from it.
     pub(crate) signed: bool,
+    /// One end of a printed range: a `~` (or a bracket) is its neighbour on the line.
+    pub(crate) ranged: bool,
+}
+
+/// Whether a word is printed as part of a range: a `~`, or an opening or closing
+/// bracket, touches it on its line.
+fn in_range(words: &[Word], i: usize) -> bool {
+    let w = &words[i];
+    let h = w.bbox.h.max(1.0);
+    words.iter().enumerate().any(|(j, o)| {
+        let t = o.text.trim();
+        let mark = t.starts_with(['~', '～', '〜', ')'])
+            || t.ends_with(['~', '～', '〜', '('])
+            || t == "(";
+        j != i
+            && mark
+            && (o.bbox.cy() - w.bbox.cy()).abs() < 0.5 * h
+            && (o.bbox.x - w.bbox.right())
+                .abs()
+                .min((w.bbox.x - o.bbox.right()).abs())
+                < 0.8 * h
+    })
 }
 
 /// A sign printed apart from its figure, as OCR reads it: Korean models often take a
@@ -199,6 +221,7 @@ pub(crate) fn numbers(words: &[Word]) -> Vec<Num> {
             read_decimals,
             detached_sign,
             signed,
+            ranged: in_range(words, i),
         });
     }
     out

@@ -1,6 +1,8 @@
 //! Tests of [`super`] (inbody.rs): kept apart so the module stays readable.
 
 use super::*;
+use crate::ocr::fields::Field as FieldId;
+use crate::ocr::report::Warning;
 
 fn w(text: &str, x: f32, y: f32, w: f32, h: f32) -> Word {
     Word::at(text, x, y, w, h)
@@ -548,9 +550,10 @@ fn only_sections_with_missing_or_doubtful_fields_are_read_again() {
             range: None,
         },
     );
-    report
-        .warnings
-        .push("weight_kg - body_fat_mass_kg = 3, but fat_free_mass_kg = 1".into());
+    report.warnings.push(Warning {
+        message: "weight_kg - body_fat_mass_kg = 3, but fat_free_mass_kg = 1".into(),
+        fields: vec![FieldId::Weight, FieldId::BodyFatMass, FieldId::FatFreeMass],
+    });
     let regions = reread_regions(&words, &report);
     assert_eq!(
         regions.len(),
@@ -593,7 +596,13 @@ fn a_control_figure_whose_sign_was_lost_takes_the_sign_the_sheet_adds_up_to() {
     assert_eq!(r.number("fat_control_kg"), Some(-9.9));
     assert_eq!(r.number("muscle_control_kg"), Some(3.7));
     assert!(
-        !r.warnings.iter().any(|w| w.contains("control")),
+        ![
+            FieldId::WeightControl,
+            FieldId::FatControl,
+            FieldId::MuscleControl
+        ]
+        .into_iter()
+        .any(|f| r.warned(f)),
         "{:?}",
         r.warnings
     );
@@ -601,11 +610,7 @@ fn a_control_figure_whose_sign_was_lost_takes_the_sign_the_sheet_adds_up_to() {
     // a warning.
     let r = parse(&list("+6.2", "-9.9"));
     assert_eq!(r.number("weight_control_kg"), Some(6.2));
-    assert!(
-        r.warnings.iter().any(|w| w.contains("weight_control_kg")),
-        "{:?}",
-        r.warnings
-    );
+    assert!(r.warned(FieldId::WeightControl), "{:?}", r.warnings);
     // Also when the decimal point was lost with it (`+62`).
     let r = parse(&list("+62", "-9.9"));
     assert_eq!(r.number("weight_control_kg"), Some(6.2));
@@ -680,6 +685,71 @@ fn the_test_date_below_its_label_is_read_past_a_line_beside_it() {
         r.fields.get("tested_at").map(|f| &f.value),
         Some(&Value::Text("2016-05-04T09:46".into()))
     );
+}
+
+#[test]
+fn a_range_beside_a_list_figure_is_its_own_whatever_is_printed_above_it() {
+    // A list of rows a line apart: the row above prints a wider figure over the start
+    // of this row's range, and a range of its own over the rest of it.
+    let words = vec![
+        w("Waist", 56.7, 1791.2, 51.4, 20.5),
+        w("-", 108.1, 1791.2, 11.5, 20.5),
+        w("Hip", 119.6, 1791.2, 30.7, 20.5),
+        w("Ratio", 154.7, 1791.2, 46.4, 20.5),
+        w("0.94", 565.9, 1791.2, 47.6, 24.0),
+        w("0.80", 627.4, 1794.2, 31.6, 16.0),
+        w("~", 659.0, 1794.2, 10.3, 16.0),
+        w("0.90", 669.3, 1794.2, 31.6, 16.0),
+        w("Visceral", 56.7, 1827.5, 71.0, 20.5),
+        w("Fat", 132.2, 1827.5, 29.1, 20.5),
+        w("Level", 165.7, 1827.5, 47.9, 20.5),
+        w("10", 565.9, 1827.5, 27.1, 24.0),
+        w("1", 607.0, 1830.5, 9.0, 16.0),
+        w("~", 616.0, 1830.5, 10.3, 16.0),
+        w("9", 626.3, 1830.5, 9.0, 16.0),
+    ];
+    let r = parse(&words);
+    assert_eq!(r.fields["waist_hip_ratio"].range, Some([0.8, 0.9]));
+    assert_eq!(r.number("visceral_fat_level"), Some(10.0));
+    assert_eq!(r.fields["visceral_fat_level"].range, Some([1.0, 9.0]));
+}
+
+#[test]
+fn a_bilingual_label_takes_the_figure_of_its_own_line_not_the_range_by_its_subtitle() {
+    // 체수분 in large print with `Total Body Water` in small print under it; the figure
+    // is on the Korean line, its range under it beside the subtitle.
+    let words = vec![
+        w("체수분", 64.0, 328.6, 50.4, 19.5),
+        w("49.2", 196.0, 328.6, 43.2, 21.8),
+        w("Total", 64.0, 351.3, 20.0, 8.8),
+        w("Body", 85.9, 351.3, 19.7, 8.8),
+        w("Water", 107.5, 351.3, 23.9, 8.8),
+        w("49.3", 188.0, 355.6, 30.1, 15.2),
+        w("~", 218.1, 355.6, 9.8, 15.2),
+        w("60.3", 227.9, 355.6, 30.1, 15.2),
+    ];
+    let r = parse(&words);
+    assert_eq!(r.number("total_body_water_l"), Some(49.2));
+    assert_eq!(r.fields["total_body_water_l"].range, Some([49.3, 60.3]));
+}
+
+#[test]
+fn a_korean_value_after_a_short_label_is_read_as_the_value() {
+    // 성별 남성: the label is followed by Hangul that is its value, not more label.
+    let words = vec![
+        w("연령", 562.1, 111.8, 35.0, 20.3),
+        w("38", 614.9, 111.8, 28.1, 23.1),
+        w("성별", 686.0, 111.8, 35.0, 20.3),
+        w("남성", 736.0, 111.8, 39.9, 23.1),
+        w("Age", 562.1, 135.4, 15.8, 9.1),
+        w("Gender", 686.0, 135.4, 29.9, 9.1),
+    ];
+    let r = parse(&words);
+    assert_eq!(
+        r.fields.get("sex").map(|f| f.value.clone()),
+        Some(Value::Text("male".into()))
+    );
+    assert_eq!(r.number("age"), Some(38.0));
 }
 
 #[test]

@@ -13,12 +13,16 @@ use proptest::prelude::*;
 use super::arith::{self, Figures};
 use super::fields::{Field, Identity};
 use super::inbody::{self, parse_number};
-use super::sheetgen::{Generator, Layout};
+use super::sheetgen::families::{specs, Spec, Split};
+use super::sheetgen::{vision, Generator, Layout};
 use super::{BBox, Word};
 
 /// Fields a single perturbation is caught on: each takes part in an identity that
-/// holds to a tolerance of a kg or less, and none prints a sign.
+/// holds to a tolerance of a kg or less (the controls keep their printed sign).
 const CHECKED: &[Field] = &[
+    Field::WeightControl,
+    Field::FatControl,
+    Field::MuscleControl,
     Field::Weight,
     Field::TotalBodyWater,
     Field::Protein,
@@ -56,8 +60,69 @@ fn generator() -> &'static Generator {
     G.get_or_init(|| Generator::new().expect("fonts-nanum is installed (scripts/test-all)"))
 }
 
+fn family_specs() -> &'static [Spec] {
+    static S: std::sync::OnceLock<Vec<Spec>> = std::sync::OnceLock::new();
+    S.get_or_init(|| specs(Split::Tuning, 4))
+}
+
+/// One figure of a consistent sheet's `words` (the one `field` shows) moved by `steps`
+/// steps: the report warns and names `field`, or reads a figure the words show, or
+/// misses it.
+fn perturbed_one(
+    words: &[Word],
+    truth: &std::collections::BTreeMap<String, inbody::Field>,
+    field: Field,
+    steps: i32,
+    up: bool,
+) -> Result<(), TestCaseError> {
+    let figures: Vec<f64> = truth.values().filter_map(|r| r.value.as_f64()).collect();
+    let truth = truth.get(field.name()).and_then(|r| r.value.as_f64());
+    prop_assume!(truth.is_some());
+    let truth = truth.unwrap_or_default();
+    // One figure: no other field prints the same magnitude (fat control −1.6 beside
+    // muscle control +1.6 would both change).
+    prop_assume!(
+        figures
+            .iter()
+            .filter(|v| (v.abs() - truth.abs()).abs() < 1e-9)
+            .count()
+            == 1
+    );
+    let d = field.decimals().unwrap_or(0);
+    // A change the identity's tolerance cannot absorb.
+    let step = if field == Field::Height { 1.5 } else { 0.75 };
+    let x = truth + if up { 1.0 } else { -1.0 } * f64::from(steps) * step;
+    let x = (x * 10f64.powi(d as i32)).round() / 10f64.powi(d as i32);
+    // A control keeps its printed sign (which may be a word of its own): only the
+    // magnitude changes.
+    prop_assume!(x != 0.0 && x.signum() == truth.signum() || !field.signed() && x > 0.0);
+    let mut words = words.to_vec();
+    let mut changed = 0;
+    for w in words.iter_mut() {
+        if parse_number(&w.text).is_some_and(|v| (v.abs() - truth.abs()).abs() < 1e-9) {
+            if let Some(t) = with_figure(&w.text, x.abs(), d) {
+                w.text = t;
+                changed += 1;
+            }
+        }
+    }
+    prop_assume!(changed > 0);
+    let report = inbody::parse(&words);
+    match report.number(field.name()) {
+        Some(v) if (v - x).abs() < 1e-6 => prop_assert!(
+            report.warned(field),
+            "{} read as the perturbed {x} without a warning: {:?}",
+            field.name(),
+            report.warnings
+        ),
+        Some(v) => prop_assert!(shown(&words, v), "{} = {v}: no word shows it", field.name()),
+        None => prop_assert!(report.missing.iter().any(|m| m == field.name())),
+    }
+    Ok(())
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
     fn one_perturbed_figure_is_warned_about_or_read_from_what_the_words_show(
@@ -69,38 +134,22 @@ proptest! {
     ) {
         let layout = if english { Layout::InBody570 } else { Layout::InBody370S };
         let sheet = generator().sheet(layout, seed);
-        let field = CHECKED[which];
-        let truth = sheet.truth.get(field.name()).and_then(|r| r.value.as_f64());
-        prop_assume!(truth.is_some());
-        let truth = truth.unwrap_or_default();
-        let d = field.decimals().unwrap_or(0);
-        // A change the identity's tolerance cannot absorb.
-        let step = if field == Field::Height { 1.5 } else { 0.75 };
-        let x = truth + if up { 1.0 } else { -1.0 } * f64::from(steps) * step;
-        let x = (x * 10f64.powi(d as i32)).round() / 10f64.powi(d as i32);
-        prop_assume!(x > 0.0);
-        let mut words = sheet.words.clone();
-        let mut changed = 0;
-        for w in words.iter_mut() {
-            if parse_number(&w.text).is_some_and(|v| (v - truth).abs() < 1e-9) {
-                if let Some(t) = with_figure(&w.text, x, d) {
-                    w.text = t;
-                    changed += 1;
-                }
-            }
-        }
-        prop_assume!(changed > 0);
-        let report = inbody::parse(&words);
-        match report.number(field.name()) {
-            Some(v) if (v - x).abs() < 1e-6 => prop_assert!(
-                report.warnings.iter().any(|w| w.contains(field.name())),
-                "{} read as the perturbed {x} without a warning: {:?}",
-                field.name(),
-                report.warnings
-            ),
-            Some(v) => prop_assert!(shown(&words, v), "{} = {v}: no word shows it", field.name()),
-            None => prop_assert!(report.missing.iter().any(|m| m == field.name())),
-        }
+        perturbed_one(&sheet.words, &sheet.truth, CHECKED[which], steps, up)?;
+    }
+
+    #[test]
+    fn the_same_holds_on_every_tuning_family_as_google_tokenises_it(
+        nth in 0usize..12,
+        which in 0usize..CHECKED.len(),
+        steps in 2i32..40,
+        up in any::<bool>(),
+    ) {
+        // The family generator's tuning split only (the held-out one is for measuring).
+        let spec = family_specs()[nth];
+        let sheet = generator().render(&spec);
+        prop_assume!(sheet.is_ok());
+        let Ok(sheet) = sheet else { return Ok(()) };
+        perturbed_one(&vision::words(&sheet), &sheet.truth, CHECKED[which], steps, up)?;
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! derived body type.
 //!
 //! # What it owns
-//! [`Report`], [`Reading`] (one field's value and range), [`Value`], [`BodyType`] and
+//! [`Report`], [`Reading`] (one field's value and range), [`Value`], [`Warning`] (a
+//! message and the fields it names, typed: nothing greps the text), [`BodyType`] and
 //! [`body_type`]; [`finish`] turns a reader's readings into a report.
 
 use std::collections::BTreeMap;
@@ -44,6 +45,33 @@ pub struct BodyType {
     pub en: &'static str,
 }
 
+/// A warning of the report: what its JSON says, and the fields it names. It
+/// serialises as its message (the contract's `warnings` are strings).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warning {
+    pub message: String,
+    pub fields: Vec<F>,
+}
+
+impl Warning {
+    /// Whether the warning names `field`.
+    pub fn names(&self, field: F) -> bool {
+        self.fields.contains(&field)
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Serialize for Warning {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.message)
+    }
+}
+
 /// The parsed sheet.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -53,7 +81,7 @@ pub struct Report {
     /// Fields of [`FIELDS`] that were not found.
     pub missing: Vec<String>,
     /// Figures that fail the consistency checks, and why a derived value is absent.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     pub body_type: Option<BodyType>,
 }
 
@@ -62,10 +90,20 @@ impl Report {
         self.fields.get(name).and_then(|f| f.value.as_f64())
     }
 
-    /// Whether `field` needs another look: not found, or named in a consistency
-    /// warning.
+    /// Whether `field` (by its JSON name) needs another look: not found, or named in
+    /// a consistency warning. A name that is no field is doubtful.
     pub fn is_doubtful(&self, field: &str) -> bool {
-        !self.fields.contains_key(field) || self.warnings.iter().any(|w| w.contains(field))
+        F::from_name(field).is_none_or(|f| self.doubtful(f))
+    }
+
+    /// Whether `field` needs another look: not found, or named in a warning.
+    pub fn doubtful(&self, field: F) -> bool {
+        !self.fields.contains_key(field.name()) || self.warned(field)
+    }
+
+    /// Whether a warning names `field`.
+    pub fn warned(&self, field: F) -> bool {
+        self.warnings.iter().any(|w| w.names(field))
     }
 
     /// Whether the words look like an InBody result sheet at all (else the API answers
@@ -89,9 +127,12 @@ pub fn figures(fields: &BTreeMap<String, Reading>) -> arith::Figures {
 /// The report of a reader's readings: the arithmetic's warnings, the body type and
 /// the missing fields.
 pub fn finish(model: Option<String>, fields: BTreeMap<String, Reading>) -> Report {
-    let mut warnings: Vec<String> = arith::findings(&figures(&fields))
+    let mut warnings: Vec<Warning> = arith::findings(&figures(&fields))
         .into_iter()
-        .map(|f| f.message)
+        .map(|f| Warning {
+            message: f.message,
+            fields: f.fields,
+        })
         .collect();
     let body_type = body_type_of(&fields, &mut warnings);
     let missing = fields::NAMES
@@ -154,7 +195,7 @@ pub fn body_type(bmi: f64, pbf: f64, female: bool) -> BodyType {
 
 fn body_type_of(
     fields: &BTreeMap<String, Reading>,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Option<BodyType> {
     let bmi = fields.get("bmi").and_then(|f| f.value.as_f64());
     let pbf = fields
@@ -167,20 +208,65 @@ fn body_type_of(
     match (bmi, pbf, sex) {
         (Some(b), Some(p), Some(s)) => Some(body_type(b, p, s == "female")),
         _ => {
-            let missing: Vec<&str> = [
-                ("bmi", bmi.is_none()),
-                ("percent_body_fat", pbf.is_none()),
-                ("sex", sex.is_none()),
+            let missing: Vec<F> = [
+                (F::Bmi, bmi.is_none()),
+                (F::PercentBodyFat, pbf.is_none()),
+                (F::Sex, sex.is_none()),
             ]
             .iter()
             .filter(|(_, m)| *m)
-            .map(|(n, _)| *n)
+            .map(|(f, _)| *f)
             .collect();
-            warnings.push(format!(
-                "body_type: not derived, missing {}",
-                missing.join(", ")
-            ));
+            let names: Vec<&str> = missing.iter().map(|f| f.name()).collect();
+            warnings.push(Warning {
+                message: format!("body_type: not derived, missing {}", names.join(", ")),
+                fields: missing,
+            });
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reading(x: f64) -> Reading {
+        Reading {
+            value: Value::Number(x),
+            range: None,
+        }
+    }
+
+    #[test]
+    fn a_warning_names_its_fields_by_type_not_by_a_substring_of_its_text() {
+        // target − weight = weight control fails: it names target_weight_kg, weight_kg
+        // and weight_control_kg; `weight_kg` inside `target_weight_kg` is no match for
+        // anything else, and a field it does not name is not doubtful.
+        let mut fields = BTreeMap::new();
+        for (k, x) in [
+            ("weight_kg", 59.1),
+            ("target_weight_kg", 52.9),
+            ("weight_control_kg", -1.0),
+            ("fat_control_kg", -9.9),
+            ("muscle_control_kg", 3.7),
+        ] {
+            fields.insert(k.to_string(), reading(x));
+        }
+        let r = finish(None, fields);
+        assert!(r.warned(F::TargetWeight) && r.warned(F::WeightControl));
+        // A warning that only mentions `weight_kg` as part of another name.
+        let mut r = r;
+        r.warnings = vec![Warning {
+            message: "target_weight_kg = 10".into(),
+            fields: vec![F::TargetWeight],
+        }];
+        assert!(r.is_doubtful("target_weight_kg"));
+        assert!(!r.is_doubtful("weight_kg"));
+        assert!(r.is_doubtful("no_such_field"));
+        assert_eq!(
+            serde_json::to_value(&r.warnings).ok(),
+            Some(serde_json::json!(["target_weight_kg = 10"]))
+        );
     }
 }

@@ -39,7 +39,7 @@ impl OcrReport {
             model: report.model,
             fields: report.fields,
             missing: report.missing,
-            warnings: report.warnings,
+            warnings: report.warnings.into_iter().map(|w| w.message).collect(),
             body_type: report.body_type,
         }
     }

@@ -124,6 +124,18 @@ fn range_of(v: f64, decimals: usize, rng: &mut impl Rng) -> [f64; 2] {
     [round(centre * 0.9), round(centre * 1.1)]
 }
 
+/// The muscle control figure: a little muscle to gain, never any to lose.
+fn muscle_control(p: &Person) -> f64 {
+    r1((p.slm * 0.05).max(0.0))
+}
+
+/// The fat control figure: what the weight control leaves when the muscle control is
+/// taken out (weight control = fat control + muscle control, as on a real sheet; the
+/// first generator printed −0.4 × the fat mass, which no sheet adds up to).
+fn fat_control(p: &Person) -> f64 {
+    r1(r1(p.target - p.weight) - muscle_control(p))
+}
+
 fn fmt(v: f64, decimals: usize) -> String {
     format!("{v:.decimals$}")
 }
@@ -345,13 +357,8 @@ impl Generator {
                 r1(p.target - p.weight),
                 true,
             ),
-            ("지방조절", "fat_control_kg", r1(-(p.bfm * 0.4)), true),
-            (
-                "근육조절",
-                "muscle_control_kg",
-                r1((p.slm * 0.05).max(0.0)),
-                true,
-            ),
+            ("지방조절", "fat_control_kg", fat_control(p), true),
+            ("근육조절", "muscle_control_kg", muscle_control(p), true),
         ];
         for (i, (l, name, v, sign)) in ctrl.iter().enumerate() {
             let y = 470.0 + i as f32 * 40.0;
@@ -544,12 +551,8 @@ impl Generator {
                 "weight_control_kg",
                 r1(p.target - p.weight),
             ),
-            ("Fat Control", "fat_control_kg", r1(-(p.bfm * 0.4))),
-            (
-                "Muscle Control",
-                "muscle_control_kg",
-                r1((p.slm * 0.05).max(0.0)),
-            ),
+            ("Fat Control", "fat_control_kg", fat_control(p)),
+            ("Muscle Control", "muscle_control_kg", muscle_control(p)),
         ]
         .iter()
         .enumerate()
@@ -608,11 +611,28 @@ mod tests {
                     score.misses
                 );
                 assert!(
-                    report.warnings.iter().all(|w| w.starts_with("body_type"))
+                    report
+                        .warnings
+                        .iter()
+                        .all(|w| w.message.starts_with("body_type"))
                         || report.warnings.is_empty(),
                     "{layout:?} seed {seed}: consistent figures give no warnings: {:?}",
                     report.warnings
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn every_sheet_adds_up_including_the_controls() {
+        // weight control = fat control + muscle control, as on the real sample
+        // (−6.2 = −9.9 + 3.7); the arithmetic warns when a sheet's figures do not.
+        let g = Generator::new().expect("fonts-nanum is installed (scripts/test-all)");
+        for layout in [Layout::InBody370S, Layout::InBody570] {
+            for seed in 0..40 {
+                let s = g.sheet(layout, seed);
+                let found = crate::ocr::arith::findings(&crate::ocr::report::figures(&s.truth));
+                assert_eq!(found, vec![], "{layout:?} seed {seed}");
             }
         }
     }

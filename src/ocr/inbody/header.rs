@@ -1,0 +1,187 @@
+//! The subject header's text fields (`sex`, `tested_at`) and the printed model name.
+//!
+//! # What it owns
+//! [`header_text_fields`], [`parse_datetime`], [`detect_model`].
+
+use std::collections::BTreeMap;
+
+use super::super::fields::Field as F;
+use super::super::{BBox, Word};
+use super::page::Hit;
+use super::{Ctx, Field, Value};
+
+/// `sex` and `tested_at`: text, not figures.
+pub(super) fn header_text_fields(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) {
+    let all = ctx.all;
+    let words = ctx.page.words;
+    // Words to the right on the same row, or on the row directly below, in reading order.
+    let after = |hit: &Hit| -> String {
+        let h = hit.h;
+        let mut right: Vec<&Word> = words
+            .iter()
+            .filter(|w| {
+                w.bbox.x >= hit.bbox.right() - 1.0
+                    && (w.bbox.cy() - hit.bbox.cy()).abs() < 0.6 * h
+                    // Far enough for a date and time after a long label; the join
+                    // below stops at the next column.
+                    && w.bbox.x - hit.bbox.right() < 24.0 * h
+            })
+            .collect();
+        right.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
+        let mut below: Vec<&Word> = words
+            .iter()
+            .filter(|w| {
+                // Centred below the label: a word beside it that starts a little lower
+                // (the telephone line right of the header) is not the next row.
+                w.bbox.cy() > hit.bbox.bottom()
+                    && w.bbox.y - hit.bbox.bottom() < 2.0 * h
+                    && w.bbox.right() > hit.bbox.x - h
+                    && w.bbox.x < hit.bbox.right() + 12.0 * h
+            })
+            .collect();
+        // Only the first row below, left to right, stopping at a wide gap (the next
+        // column's value).
+        if let Some(top) = below.iter().map(|w| w.bbox.cy()).min_by(f32::total_cmp) {
+            below.retain(|w| (w.bbox.cy() - top).abs() < 0.7 * h);
+        }
+        below.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
+        let join = |ws: &[&Word]| -> String {
+            let mut s = String::new();
+            let mut last: Option<&BBox> = None;
+            for w in ws {
+                if let Some(l) = last {
+                    // A wide gap ends the value, but only once a value has begun: the
+                    // label may go on first (`Test Date / Time      2017.10.21.`).
+                    if w.bbox.x - l.right() > 2.5 * h && s.chars().any(|c| c.is_ascii_digit()) {
+                        break;
+                    }
+                    s.push(' ');
+                }
+                s.push_str(&w.text);
+                last = Some(&w.bbox);
+            }
+            s
+        };
+        format!("{} | {}", join(&right), join(&below))
+    };
+    // The value is a word, and in Korean (성별 남성): a label followed by Hangul is
+    // still this one.
+    for hit in ctx
+        .page
+        .find_text(&F::Sex.labels().collect::<Vec<_>>(), &all, false)
+    {
+        if let Some(sex) = after(&hit).split(['|', ' ']).find_map(parse_sex) {
+            fields.insert(
+                "sex".into(),
+                Field {
+                    value: Value::Text(sex.into()),
+                    range: None,
+                },
+            );
+            break;
+        }
+    }
+    for hit in ctx.page.find_label(
+        &["검사일시", "Test Date / Time", "Test Date", "검사일"],
+        &all,
+    ) {
+        let text = after(&hit);
+        if let Some(t) = text.split('|').find_map(parse_datetime) {
+            fields.insert(
+                "tested_at".into(),
+                Field {
+                    value: Value::Text(t),
+                    range: None,
+                },
+            );
+            break;
+        }
+    }
+}
+
+pub(super) fn parse_sex(word: &str) -> Option<&'static str> {
+    let w = word.trim().trim_matches(|c: char| !c.is_alphanumeric());
+    match w.to_lowercase().as_str() {
+        "여성" | "여" | "여자" | "female" | "f" => Some("female"),
+        "남성" | "남" | "남자" | "male" | "m" => Some("male"),
+        _ => None,
+    }
+}
+
+/// `2016.05.04. 09:46` (and `-`/`/` separators) → `2016-05-04T09:46`.
+pub fn parse_datetime(text: &str) -> Option<String> {
+    let digits: Vec<(usize, &str)> = {
+        let mut out = Vec::new();
+        let mut start = None;
+        for (i, c) in text.char_indices() {
+            match (c.is_ascii_digit(), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    out.push((s, &text[s..i]));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            out.push((s, &text[s..]));
+        }
+        out
+    };
+    let groups: Vec<&str> = digits.iter().map(|(_, d)| *d).collect();
+    let pos = groups.iter().position(|g| g.len() == 4)?;
+    let g = &groups[pos..];
+    if g.len() < 5 {
+        return None;
+    }
+    let num = |s: &str| s.parse::<u32>().ok();
+    let (y, mo, d, h, mi) = (num(g[0])?, num(g[1])?, num(g[2])?, num(g[3])?, num(g[4])?);
+    if !(1990..=2100).contains(&y) || !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
+        return None;
+    }
+    if h > 23 || mi > 59 || g[4].len() != 2 {
+        return None;
+    }
+    Some(format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}"))
+}
+
+/// `InBody370S`, `InBody 570`, `[InBody270]` → the model name.
+pub(super) fn detect_model(words: &[Word]) -> Option<String> {
+    for (i, w) in words.iter().enumerate() {
+        let t: String = w
+            .text
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let lower = t.to_ascii_lowercase();
+        let Some(pos) = lower.find("inbody") else {
+            continue;
+        };
+        let mut rest = t[pos + 6..].to_string();
+        if rest.is_empty() {
+            // `InBody 570`: the number is the next word on the line.
+            if let Some(n) = words.get(i + 1) {
+                if (n.bbox.cy() - w.bbox.cy()).abs() < w.bbox.h * 0.5
+                    && n.bbox.x - w.bbox.right() < w.bbox.h
+                {
+                    rest = n
+                        .text
+                        .chars()
+                        .filter(|c| c.is_ascii_alphanumeric())
+                        .collect();
+                }
+            }
+        }
+        let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if digits.len() == 3 {
+            let suffix: String = rest[3..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .take(1)
+                .map(|c| c.to_ascii_uppercase())
+                .collect();
+            return Some(format!("InBody{digits}{suffix}"));
+        }
+    }
+    None
+}

@@ -1,0 +1,340 @@
+//! Figures tied to labels by the list and table structure when a label itself was
+//! not read: rows of a list in order, evenly pitched rows, the columns of the
+//! body-composition table, and the controls' signs from the sheet's arithmetic.
+//!
+//! # What it owns
+//! [`rows_in_order`], [`pitched_rows`], [`body_composition_columns`],
+//! [`control_signs`].
+
+use std::collections::BTreeMap;
+
+use super::super::figures::{could_be, repair, Num};
+use super::super::BBox;
+use super::page::inside;
+use super::sections::SECTION_FIELDS;
+use super::{decimals, Ctx, Field, Value};
+
+/// Lists every InBody layout prints in the order of [`SECTION_FIELDS`], one figure per
+/// row, the figure in the largest print of the list (chart scales and ranges are
+/// smaller).
+pub(super) const ROW_LISTS: &[&str] = &["muscle_fat", "obesity", "weight_control"];
+
+/// Row labels OCR could not read (a Korean label beside a chart, small print on a grey
+/// band) leave their figures unclaimed. When a list's section was found and its figures
+/// stand in exactly as many rows as the list has, each missing field takes the figure
+/// of its row — provided the fields that were found by label sit in their own rows
+/// (else the order does not hold here and nothing is taken). The body-composition
+/// table's first column (water, protein, minerals, fat: each figure with its range
+/// under it) is such a list too.
+pub(super) fn rows_in_order(
+    ctx: &Ctx<'_>,
+    fields: &mut BTreeMap<String, Field>,
+    used: &mut Vec<BBox>,
+) {
+    for (section, rows) in SECTION_FIELDS
+        .iter()
+        .filter(|(name, _)| ROW_LISTS.contains(name))
+    {
+        let Some(region) = ctx.sections.get(section) else {
+            continue;
+        };
+        let cands: Vec<&Num> = ctx
+            .nums
+            .iter()
+            .filter(|n| n.read_decimals > 0 && inside(region, &n.bbox))
+            .collect();
+        let top = cands.iter().map(|n| n.bbox.h).fold(0.0, f32::max);
+        let large: Vec<&Num> = cands
+            .into_iter()
+            .filter(|n| n.bbox.h >= 0.8 * top)
+            .collect();
+        assign_rows(ctx, fields, used, rows, large);
+    }
+    if let Some(region) = ctx.sections.get("body_comp") {
+        let with_range: Vec<&Num> = ctx
+            .nums
+            .iter()
+            .filter(|n| n.decimal && inside(region, &n.bbox))
+            .filter(|n| ctx.range_for(n, Some(1)).is_some())
+            .collect();
+        let left = with_range.iter().map(|n| n.bbox.x).fold(f32::MAX, f32::min);
+        let first_col: Vec<&Num> = with_range
+            .into_iter()
+            .filter(|n| n.bbox.x - left < 2.0 * n.bbox.h)
+            .collect();
+        assign_rows(
+            ctx,
+            fields,
+            used,
+            &[
+                "total_body_water_l",
+                "protein_kg",
+                "minerals_kg",
+                "body_fat_mass_kg",
+            ],
+            first_col,
+        );
+    }
+}
+
+/// Gives `rows` (top to bottom) the figures of `nums` row by row, when there are
+/// exactly as many rows, one figure each, and every field already found is its row's
+/// figure.
+pub(super) fn assign_rows(
+    ctx: &Ctx<'_>,
+    fields: &mut BTreeMap<String, Field>,
+    used: &mut Vec<BBox>,
+    rows: &[&str],
+    mut nums: Vec<&Num>,
+) {
+    if rows.iter().all(|f| fields.contains_key(*f)) || nums.len() != rows.len() {
+        return;
+    }
+    nums.sort_by(|a, b| a.bbox.cy().total_cmp(&b.bbox.cy()));
+    // One figure per row: each lower than the last by at least a line.
+    if nums
+        .windows(2)
+        .any(|p| p[1].bbox.cy() - p[0].bbox.cy() < 0.8 * p[0].bbox.h.max(p[1].bbox.h))
+    {
+        return;
+    }
+    let agrees = rows
+        .iter()
+        .zip(&nums)
+        .all(|(name, n)| match fields.get(*name) {
+            Some(f) => f.value.as_f64() == ctx.field(name, n).value.as_f64(),
+            None => could_be(name, n),
+        });
+    if !agrees {
+        return;
+    }
+    for (name, n) in rows.iter().zip(nums) {
+        if !fields.contains_key(*name) && !used.contains(&n.bbox) {
+            fields.insert(name.to_string(), ctx.field(name, n));
+            used.push(n.bbox);
+        }
+    }
+}
+
+/// The 370S body-composition table prints muscle mass, fat-free mass and weight as
+/// columns spanning the rows, each figure with its range under it, and the column
+/// headers white on a dark bar (which OCR rarely reads). When those fields are still
+/// missing, the figures with a range that no row label claimed are assigned from the
+/// right: weight, fat-free mass, muscle mass.
+pub(super) fn body_composition_columns(
+    ctx: &Ctx<'_>,
+    fields: &mut BTreeMap<String, Field>,
+    used: &[BBox],
+) {
+    let Some(region) = ctx.sections.get("body_comp") else {
+        return;
+    };
+    let mut cols: Vec<(&Num, [f64; 2])> = ctx
+        .nums
+        .iter()
+        .filter(|n| inside(region, &n.bbox) && !used.iter().any(|u| u == &n.bbox))
+        .filter_map(|n| ctx.range_for(n, Some(1)).map(|r| (n, r)))
+        .collect();
+    // Only figures right of the row values' column.
+    let row_x = ["total_body_water_l", "protein_kg", "minerals_kg"]
+        .iter()
+        .filter_map(|f| fields.get(*f))
+        .count();
+    if row_x == 0 {
+        return;
+    }
+    cols.sort_by(|a, b| b.0.bbox.x.total_cmp(&a.0.bbox.x));
+    // Figures no column field could have (a header bar read as `20099`) are no column.
+    cols.retain(|(n, _)| could_be("muscle_mass_kg", n) || could_be("weight_kg", n));
+    // The weight is printed elsewhere too (the muscle-fat chart). When it is known and
+    // the rightmost figure is not it, the weight column's figure was not read: the
+    // columns start one further left.
+    let mut names: &[&str] = &["weight_kg", "fat_free_mass_kg", "muscle_mass_kg"];
+    if let (Some(w), Some((num, _))) = (fields.get("weight_kg"), cols.first()) {
+        let first = repair(num.value, num.read_decimals, decimals("weight_kg"));
+        if w.value.as_f64() != Some(first) {
+            names = &names[1..];
+        }
+    }
+    for (name, (num, range)) in names.iter().zip(cols) {
+        let value = repair(num.value, num.read_decimals, decimals(name));
+        match fields.get_mut(*name) {
+            None => {
+                fields.insert(
+                    name.to_string(),
+                    Field {
+                        value: Value::Number(value),
+                        range: Some(range),
+                    },
+                );
+            }
+            Some(f) if f.range.is_none() && f.value.as_f64() == Some(value) => {
+                f.range = Some(range);
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// Lists whose rows are evenly spaced, one figure per row in one column: the
+/// weight-control list (target weight, weight control, fat control, muscle control;
+/// both layouts) and the 370S body-composition table's first column (water, protein,
+/// minerals, fat, each figure with its range under it).
+pub(super) const PITCHED_LISTS: &[(&str, &[&str])] = &[
+    (
+        "weight_control",
+        &[
+            "target_weight_kg",
+            "weight_control_kg",
+            "fat_control_kg",
+            "muscle_control_kg",
+        ],
+    ),
+    (
+        "body_comp",
+        &[
+            "total_body_water_l",
+            "protein_kg",
+            "minerals_kg",
+            "body_fat_mass_kg",
+        ],
+    ),
+];
+
+/// A row label OCR garbled beyond matching (근육조절 split into the tops and bottoms of
+/// its syllables, 체수분 on a grey band) leaves its figure unclaimed: when the rows
+/// found by label fix the column and the row pitch (three evenly spaced rows, or two
+/// rows a list's line apart), the figure at each missing row's place is taken (see
+/// [`PITCHED_LISTS`]).
+pub(super) fn pitched_rows(
+    ctx: &Ctx<'_>,
+    fields: &mut BTreeMap<String, Field>,
+    placed: &BTreeMap<&'static str, BBox>,
+    used: &[BBox],
+) {
+    for (section, rows) in PITCHED_LISTS {
+        pitched_list(ctx, fields, placed, used, section, rows);
+    }
+}
+
+pub(super) fn pitched_list(
+    ctx: &Ctx<'_>,
+    fields: &mut BTreeMap<String, Field>,
+    placed: &BTreeMap<&'static str, BBox>,
+    used: &[BBox],
+    section: &str,
+    rows: &[&'static str],
+) {
+    let region = ctx.sections.get(section).copied().unwrap_or(ctx.all);
+    // Rows found by label in this list (the fat mass may have been found in a chart).
+    let found: Vec<(usize, BBox)> = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| placed.get(f).map(|b| (i, *b)))
+        .filter(|(_, b)| inside(&region, b))
+        .collect();
+    let missing: Vec<usize> = (0..rows.len())
+        .filter(|i| !fields.contains_key(rows[*i]))
+        .collect();
+    if missing.is_empty() || found.len() < 2 {
+        return;
+    }
+    // Rows must be in order and evenly spaced, or this is not the list.
+    let (first, last) = (found[0], found[found.len() - 1]);
+    let pitch = (last.1.cy() - first.1.cy()) / (last.0 - first.0) as f32;
+    let h = found.iter().map(|(_, b)| b.h).fold(1.0, f32::max);
+    // Two rows fix a pitch too, but nothing checks it: only a list's tight one.
+    let max_pitch = if found.len() == 2 { 3.0 * h } else { f32::MAX };
+    if pitch < h
+        || pitch > max_pitch
+        || found.iter().any(|(i, b)| {
+            (first.1.cy() + pitch * (i - first.0) as f32 - b.cy()).abs() > 0.3 * pitch
+        })
+    {
+        return;
+    }
+    let col_x = found.iter().map(|(_, b)| b.right()).fold(0.0, f32::max);
+    for row in missing {
+        let want_y = first.1.cy() + pitch * (row as f32 - first.0 as f32);
+        let best = ctx
+            .nums
+            .iter()
+            .filter(|n| inside(&region, &n.bbox) && !used.iter().any(|u| u == &n.bbox))
+            .filter(|n| (n.bbox.cy() - want_y).abs() < 0.35 * pitch)
+            .filter(|n| (n.bbox.right() - col_x).abs() < 4.0 * h)
+            .filter(|n| could_be(rows[row], n))
+            .min_by(|a, b| {
+                (a.bbox.cy() - want_y)
+                    .abs()
+                    .total_cmp(&(b.bbox.cy() - want_y).abs())
+            });
+        if let Some(num) = best {
+            fields.insert(rows[row].to_string(), ctx.field(rows[row], num));
+        }
+    }
+}
+
+/// The weight-control figures always print a sign (`-6.2`, `+3.7`), but OCR loses a
+/// minus more often than any other mark. A control figure read without one could be
+/// either; the sheet's own arithmetic tells which: weight control is target weight
+/// minus weight, and the sum of fat and muscle control. The sign is taken only when
+/// exactly one of the two readings agrees (to within rounding); the magnitude is never
+/// changed.
+pub(super) fn control_signs(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) {
+    const CONTROLS: [&str; 3] = ["weight_control_kg", "fat_control_kg", "muscle_control_kg"];
+    fn value(fields: &BTreeMap<String, Field>, k: &str) -> Option<f64> {
+        fields.get(k)?.value.as_f64()
+    }
+    // A field whose figure was read with no sign: positive (a minus read is applied),
+    // and no signed figure of its magnitude (in its print format) on the page.
+    let unsigned = |k: &str, v: f64| {
+        v > 0.0
+            && !ctx.nums.iter().any(|n| {
+                n.signed && (repair(n.value.abs(), n.read_decimals, decimals(k)) - v).abs() < 1e-6
+            })
+    };
+    let mut unsure: Vec<&str> = CONTROLS
+        .iter()
+        .copied()
+        .filter(|k| value(fields, k).is_some_and(|v| unsigned(k, v)))
+        .collect();
+    // One at a time: a sign settled may settle another.
+    while !unsure.is_empty() {
+        let sure = |o: &str| value(fields, o).filter(|_| !unsure.contains(&o));
+        let expected = |k: &str| -> Option<f64> {
+            match k {
+                "weight_control_kg" => sure("target_weight_kg")
+                    .zip(sure("weight_kg"))
+                    .map(|(t, w)| t - w)
+                    .or_else(|| {
+                        sure("fat_control_kg")
+                            .zip(sure("muscle_control_kg"))
+                            .map(|(f, m)| f + m)
+                    }),
+                "fat_control_kg" => sure("weight_control_kg")
+                    .zip(sure("muscle_control_kg"))
+                    .map(|(w, m)| w - m),
+                _ => sure("weight_control_kg")
+                    .zip(sure("fat_control_kg"))
+                    .map(|(w, f)| w - f),
+            }
+        };
+        let settled = unsure.iter().enumerate().find_map(|(i, k)| {
+            let v = value(fields, k)?.abs();
+            let e = expected(k)?;
+            let agrees = |c: f64| (c - e).abs() < 0.15;
+            match (agrees(v), agrees(-v)) {
+                (true, false) => Some((i, v)),
+                (false, true) => Some((i, -v)),
+                _ => None,
+            }
+        });
+        let Some((i, v)) = settled else {
+            break;
+        };
+        let k = unsure.remove(i);
+        if let Some(f) = fields.get_mut(k) {
+            f.value = Value::Number(v);
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! The sheet's sections, found by their headings: the regions the label search is
+//! bounded by, and the regions an engine should read again.
+//!
+//! # What it owns
+//! [`SECTIONS`] (the headings, Korean and English), [`sections`] (each found heading's
+//! region), [`SECTION_FIELDS`] (what each section prints, in order), and the engine's
+//! closer looks: [`reread_regions`] and [`list_column`].
+
+use std::collections::BTreeMap;
+
+use super::super::{BBox, Word};
+use super::page::Page;
+use super::Report;
+
+/// Section headings, Korean and English. Sections bound the label search.
+pub(super) const SECTIONS: &[(&str, &[&str])] = &[
+    ("body_comp", &["체성분분석", "Body Composition Analysis"]),
+    ("muscle_fat", &["골격근지방분석", "Muscle-Fat Analysis"]),
+    ("obesity", &["비만분석", "Obesity Analysis"]),
+    ("seg_lean", &["부위별근육분석", "Segmental Lean Analysis"]),
+    ("seg_fat", &["부위별체지방분석", "Segmental Fat Analysis"]),
+    ("history", &["신체변화", "Body Composition History"]),
+    ("score", &["인바디점수", "InBody Score"]),
+    ("body_type", &["체형", "Body Type"]),
+    ("weight_control", &["체중조절", "Weight Control"]),
+    ("obesity_eval", &["비만평가", "Obesity Evaluation"]),
+    ("balance", &["신체균형평가", "Body Balance Evaluation"]),
+    ("research", &["연구항목", "Research Parameters"]),
+    ("qr", &["QR코드", "QR Code"]),
+    ("impedance", &["임피던스", "Impedance"]),
+];
+
+/// Where each found section heading is and the region it governs.
+pub(super) fn sections(page: &Page<'_>) -> BTreeMap<&'static str, BBox> {
+    let all = BBox {
+        x: 0.0,
+        y: 0.0,
+        w: page.width,
+        h: page.height,
+    };
+    // The first (topmost) match of each heading: for 체중조절 the heading comes before
+    // the row label of the same name. Of a heading printed in two languages on one
+    // line, the leftmost part, so that headings of one column line up.
+    let mut heads: Vec<(&'static str, BBox)> = Vec::new();
+    for (name, aliases) in SECTIONS {
+        let mut hits = page.find_text(aliases, &all, false);
+        hits.retain(|h| h.dist <= 1);
+        let Some(top) = hits.iter().map(|h| h.bbox.y).min_by(f32::total_cmp) else {
+            continue;
+        };
+        if let Some(h) = hits
+            .iter()
+            .filter(|h| h.bbox.y - top < h.h)
+            .min_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x))
+        {
+            heads.push((name, h.bbox));
+        }
+    }
+    // Side by side: about the same row, or (for the right-hand column, whose first
+    // heading may start a little higher) a heading beside and just above this one.
+    let same_row = |o: &BBox, b: &BBox| {
+        let h = o.h.max(b.h);
+        (o.cy() - b.cy()).abs() < h * 2.0 || (o.y < b.y && b.y - o.y < h * 4.0)
+    };
+    let mut out = BTreeMap::new();
+    for (name, b) in &heads {
+        // Left and right edges: the neighbouring headings on about the same row
+        // (the segmental lean and fat figures sit side by side).
+        let mut x0 = heads
+            .iter()
+            .filter(|(_, o)| o.right() < b.x && same_row(o, b))
+            .map(|(_, o)| o.right() + b.h)
+            .fold(
+                // The fat figure is right of the lean one even when that heading was
+                // not read.
+                if *name == "seg_fat" {
+                    (b.x - 2.0 * b.h).max(0.0)
+                } else {
+                    0.0
+                },
+                f32::max,
+            );
+        // Bottom edge: the nearest heading below in the same column (a heading of the
+        // other column does not end this section).
+        // A section beside another on its left (segmental fat beside segmental lean)
+        // also ends where that one does: at the next heading of the left one's column,
+        // which may be printed across both (신체변화 under the two body figures).
+        // Only the segmental figures are printed this way; a right-hand column (weight
+        // control beside a section of the left column) runs on past the left one's end.
+        let left_cols: Vec<f32> = heads
+            .iter()
+            .filter(|(_, o)| *name == "seg_fat" && o.right() < b.x && same_row(o, b))
+            .map(|(_, o)| o.x)
+            .collect();
+        let bottom = heads
+            .iter()
+            .filter(|(_, o)| {
+                o.y > b.bottom()
+                    && ((o.x - b.x).abs() < 4.0 * b.h
+                        || (o.x < b.right() + b.h && o.right() > b.x - b.h)
+                        || left_cols.iter().any(|x| (o.x - x).abs() < 4.0 * b.h))
+            })
+            .map(|(_, o)| o.y - 2.0)
+            .fold(page.height, f32::min);
+        // A right-hand column's section (a heading in the right half of the page,
+        // with headings of another column left of it) starts at its own heading: the
+        // left column's figures are not its own. (The segmental figures side by side
+        // both lie in the left half.)
+        if b.x > 0.5 * page.width && heads.iter().any(|(_, o)| o.right() < b.x - b.h) {
+            x0 = x0.max(b.x - 1.5 * b.h);
+        }
+        // Right edge: the neighbouring headings on about the same row, or a heading of
+        // the column to the right that starts before this section ends (a left-hand
+        // section's figures never run into the right-hand column's lists).
+        let right = heads
+            .iter()
+            .filter(|(_, o)| {
+                o.x > b.right()
+                    && (same_row(o, b) || (o.x > 0.5 * page.width && o.y > b.y && o.y < bottom))
+            })
+            .map(|(_, o)| o.x - b.h)
+            .fold(page.width, f32::min);
+        // And any heading below that starts within this section's width ends it too
+        // (the segmental fat heading under the obesity chart, when the segmental lean
+        // one beside it was not read).
+        let bottom = heads
+            .iter()
+            .filter(|(_, o)| o.y > b.bottom() + b.h && o.x > x0 && o.x < right)
+            .map(|(_, o)| o.y - 2.0)
+            .fold(bottom, f32::min);
+        out.insert(
+            *name,
+            BBox {
+                x: x0,
+                y: b.y - b.h * 0.5,
+                w: right - x0,
+                h: bottom - (b.y - b.h * 0.5),
+            },
+        );
+    }
+    // A segmental heading OCR could not read: the other one's neighbour to the left.
+    if let (None, Some(fat)) = (out.get("seg_lean"), out.get("seg_fat").copied()) {
+        let head = heads.iter().find(|(n, _)| *n == "seg_fat").map(|(_, b)| *b);
+        if let Some(head) = head {
+            out.insert(
+                "seg_lean",
+                BBox {
+                    x: 0.0,
+                    y: fat.y,
+                    w: head.x - head.h,
+                    h: fat.h,
+                },
+            );
+        }
+    }
+    out
+}
+
+/// The fields each section prints, in the order it prints them (the header band above
+/// the first section prints the subject's fields).
+pub(super) const SECTION_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "body_comp",
+        &[
+            "total_body_water_l",
+            "protein_kg",
+            "minerals_kg",
+            "body_fat_mass_kg",
+            "muscle_mass_kg",
+            "fat_free_mass_kg",
+            "weight_kg",
+        ],
+    ),
+    (
+        "muscle_fat",
+        &["weight_kg", "skeletal_muscle_mass_kg", "body_fat_mass_kg"],
+    ),
+    ("obesity", &["bmi", "percent_body_fat"]),
+    (
+        "seg_lean",
+        &[
+            "segmental_lean_left_arm_kg",
+            "segmental_lean_right_arm_kg",
+            "segmental_lean_trunk_kg",
+            "segmental_lean_left_leg_kg",
+            "segmental_lean_right_leg_kg",
+        ],
+    ),
+    (
+        "seg_fat",
+        &[
+            "segmental_fat_left_arm_kg",
+            "segmental_fat_right_arm_kg",
+            "segmental_fat_trunk_kg",
+            "segmental_fat_left_leg_kg",
+            "segmental_fat_right_leg_kg",
+        ],
+    ),
+    ("score", &["inbody_score"]),
+    (
+        "weight_control",
+        &[
+            "target_weight_kg",
+            "weight_control_kg",
+            "fat_control_kg",
+            "muscle_control_kg",
+        ],
+    ),
+    (
+        "research",
+        &[
+            "basal_metabolic_rate_kcal",
+            "waist_hip_ratio",
+            "visceral_fat_level",
+        ],
+    ),
+    ("", &["height_cm", "age", "tested_at"]),
+];
+
+/// Where a closer look could recover what the first reading of a page missed: the
+/// region of every found section one of whose fields is missing or named in a
+/// consistency warning, and the band above the first section (the subject header)
+/// when one of its fields is. Page coordinates of `words`; empty when no section
+/// heading was read (then there is nothing to place a closer look by).
+///
+/// The engine reads these regions again at a larger scale (see
+/// `tesseract::Tesseract::recognize_grey`): the work is in proportion to what went
+/// wrong, so a clean sheet costs nothing more.
+pub fn reread_regions(words: &[Word], report: &Report) -> Vec<BBox> {
+    let page = Page::new(words);
+    let found = sections(&page);
+    let Some(first_heading) = found.values().map(|b| b.y).min_by(f32::total_cmp) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (section, fields) in SECTION_FIELDS {
+        // The header band is read again only for a field it lacks: its height is read
+        // reliably, and reading the band again because `bmi ≠ weight / height²`
+        // (a misread bmi or weight, almost always) cost the real sample 4 fields.
+        let header = section.is_empty();
+        if !fields.iter().any(|f| {
+            if header {
+                !report.fields.contains_key(*f)
+            } else {
+                report.is_doubtful(f)
+            }
+        }) {
+            continue;
+        }
+        let region = if header {
+            BBox {
+                x: 0.0,
+                y: 0.0,
+                w: page.width,
+                h: first_heading.max(0.0),
+            }
+        } else if let Some(b) = found.get(section) {
+            *b
+        } else {
+            continue;
+        };
+        if region.w >= 1.0 && region.h >= 1.0 {
+            out.push(region);
+        }
+    }
+    out
+}
+
+/// The right-hand column of a two-column sheet — the lists of score, weight control and
+/// research figures on the 370S — when a field that may be printed in it is missing or
+/// doubtful: one of its sections names such a field, or a section that names one was
+/// not found at all (its heading unread, it could be anywhere). `None` for a sheet
+/// without a right-hand column or with nothing to recover there.
+///
+/// The engine reads this column again line by line (see
+/// `tesseract::Tesseract::recognize_grey`): a column of one-line rows is read far
+/// better as a block than as the scattered words of a whole page, while the tables
+/// and charts of the left-hand column are not.
+pub fn list_column(words: &[Word], report: &Report) -> Option<BBox> {
+    let page = Page::new(words);
+    let found = sections(&page);
+    // Right-hand sections start at their heading (see `sections`): right of the middle.
+    let right: Vec<&BBox> = found.values().filter(|b| b.x > 0.45 * page.width).collect();
+    let x0 = right.iter().map(|b| b.x).min_by(f32::total_cmp)?;
+    let y0 = right.iter().map(|b| b.y).min_by(f32::total_cmp)?;
+    let column = BBox {
+        x: x0,
+        y: y0,
+        w: page.width - x0,
+        h: page.height - y0,
+    };
+    let wanted = SECTION_FIELDS.iter().any(|(section, fields)| {
+        !section.is_empty()
+            && fields.iter().any(|f| report.is_doubtful(f))
+            && found.get(section).is_none_or(|b| b.x >= x0)
+    });
+    (wanted && column.w >= 1.0 && column.h >= 1.0).then_some(column)
+}
