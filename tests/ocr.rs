@@ -140,16 +140,23 @@ async fn held_out_share(kind: Kind) -> (f64, Vec<String>) {
             .await
             .expect("tesseract reads the sheet");
         let s = score(&inbody::parse(&words), &sheet.truth);
-        eprintln!("{} {}: {}/{}", spec.label(), kind.name(), s.correct, s.total);
+        eprintln!(
+            "{} {}: {}/{}",
+            spec.label(),
+            kind.name(),
+            s.correct,
+            s.total
+        );
         total.add(&s);
     }
     (total.ratio(), total.misses)
 }
 
-// The floors below sit just under what `examples/ocr_accuracy.rs --per-family 1`
-// measured on the same held-out sheets (docs/ocr-evaluation.md): one more lost field
-// than measured passes, two fail. They are not the goals (98 % clean, 90 %
-// degraded), which the reader does not reach yet.
+// The floors below sit just under what these tests (and `examples/ocr_accuracy.rs
+// --per-family 1`, the same held-out sheets; docs/ocr-evaluation.md) measured on
+// 2026-12-02: clean 117/160, photo 99/160, word-level 307/320 (two sheets per family).
+// One more lost field than measured passes, two fail. They are not the goals
+// (98 % clean, 90 % degraded, 97 % word-level), which the reader does not reach yet.
 
 #[tokio::test]
 async fn held_out_clean_sheets_are_read_by_tesseract_at_the_measured_share() {
@@ -157,7 +164,7 @@ async fn held_out_clean_sheets_are_read_by_tesseract_at_the_measured_share() {
     eprintln!("held-out clean: {:.1} %", ratio * 100.0);
     assert!(ratio >= HELD_OUT_CLEAN_FLOOR, "{ratio:.3}: {misses:#?}");
 }
-const HELD_OUT_CLEAN_FLOOR: f64 = 0.0;
+const HELD_OUT_CLEAN_FLOOR: f64 = 115.5 / 160.0;
 
 #[tokio::test]
 async fn held_out_photos_of_sheets_are_read_by_tesseract_at_the_measured_share() {
@@ -165,7 +172,7 @@ async fn held_out_photos_of_sheets_are_read_by_tesseract_at_the_measured_share()
     eprintln!("held-out photo: {:.1} %", ratio * 100.0);
     assert!(ratio >= HELD_OUT_PHOTO_FLOOR, "{ratio:.3}: {misses:#?}");
 }
-const HELD_OUT_PHOTO_FLOOR: f64 = 0.0;
+const HELD_OUT_PHOTO_FLOOR: f64 = 97.5 / 160.0;
 
 #[tokio::test]
 async fn held_out_word_level_sheets_are_read_through_google_at_the_measured_share() {
@@ -203,7 +210,7 @@ async fn held_out_word_level_sheets_are_read_through_google_at_the_measured_shar
         total.misses
     );
 }
-const HELD_OUT_WORDS_FLOOR: f64 = 0.0;
+const HELD_OUT_WORDS_FLOOR: f64 = 305.5 / 320.0;
 
 // ---------------------------------------------------------------------------------
 // A local server answering `images:annotate` as Google documents it.
