@@ -174,30 +174,36 @@ async fn held_out_photos_of_sheets_are_read_by_tesseract_at_the_measured_share()
 }
 const HELD_OUT_PHOTO_FLOOR: f64 = 97.5 / 160.0;
 
-#[tokio::test]
-async fn held_out_word_level_sheets_are_read_through_google_at_the_measured_share() {
+/// The sheet's words tokenised as Vision returns them, served in its documented
+/// `images:annotate` format by a local server, as the `google` engine reads them.
+async fn words_through_google(sheet: &Sheet) -> Vec<Word> {
     use carenco_edge::ocr::google::GoogleVision;
     use carenco_edge::ocr::sheetgen::vision;
+    let answer = vision::annotate_answer(
+        &vision::lines(sheet),
+        sheet.image.width(),
+        sheet.image.height(),
+    );
+    let fake = fake_vision(Behaviour::Answer(Arc::new(answer))).await;
+    let engine = GoogleVision::new(&OcrConfig {
+        google_endpoint: fake.endpoint(),
+        google_api_key: Secret::new(KEY),
+        timeout_ms: 5_000,
+        ..OcrConfig::default()
+    });
+    engine
+        .recognize(&sheet.png().expect("png"))
+        .await
+        .expect("the local server answers")
+}
+
+#[tokio::test]
+async fn held_out_word_level_sheets_are_read_through_google_at_the_measured_share() {
     let g = generator();
     let mut total = carenco_edge::ocr::accuracy::Score::default();
     for spec in specs(Split::HeldOut, 2) {
         let sheet = g.render(&spec).expect("the held-out fonts are installed");
-        let answer = vision::annotate_answer(
-            &vision::lines(&sheet),
-            sheet.image.width(),
-            sheet.image.height(),
-        );
-        let fake = fake_vision(Behaviour::Answer(Arc::new(answer))).await;
-        let engine = GoogleVision::new(&OcrConfig {
-            google_endpoint: fake.endpoint(),
-            google_api_key: Secret::new(KEY),
-            timeout_ms: 5_000,
-            ..OcrConfig::default()
-        });
-        let words = engine
-            .recognize(&sheet.png().expect("png"))
-            .await
-            .expect("the local server answers");
+        let words = words_through_google(&sheet).await;
         let s = score(&inbody::parse(&words), &sheet.truth);
         eprintln!("{} word-level: {}/{}", spec.label(), s.correct, s.total);
         total.add(&s);
@@ -606,24 +612,11 @@ async fn the_word_level_set_reaches_the_google_engine_as_vision_tokenised_it() {
     // The generator's side of the word-level set (not the reader): every family's
     // words, tokenised as Vision does and served in its format, come out of the
     // `google` engine word for word, box for box.
-    use carenco_edge::ocr::google::GoogleVision;
     use carenco_edge::ocr::sheetgen::vision;
     let g = generator();
     for spec in specs(Split::HeldOut, 1) {
         let sheet = g.render(&spec).expect("the held-out fonts are installed");
-        let lines = vision::lines(&sheet);
-        let answer = vision::annotate_answer(&lines, sheet.image.width(), sheet.image.height());
-        let fake = fake_vision(Behaviour::Answer(Arc::new(answer))).await;
-        let engine = GoogleVision::new(&OcrConfig {
-            google_endpoint: fake.endpoint(),
-            google_api_key: Secret::new(KEY),
-            timeout_ms: 5_000,
-            ..OcrConfig::default()
-        });
-        let got = engine
-            .recognize(&sheet.png().expect("png"))
-            .await
-            .expect("the local server answers");
+        let got = words_through_google(&sheet).await;
         let want = vision::words(&sheet);
         assert_eq!(
             got.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(),
