@@ -34,6 +34,7 @@ pub use super::report::{body_type, BodyType, Reading, Reading as Field, Report, 
 use super::{BBox, Word};
 
 mod header;
+mod layout;
 mod page;
 mod rows;
 mod sections;
