@@ -47,7 +47,7 @@ use page::{cost, jamo, levenshtein, primary, tolerance, Hit, Page};
 use rows::{body_composition_columns, control_signs, pitched_rows, rows_in_order};
 pub use sections::{list_column, reread_regions};
 use sections::{sections, SECTIONS};
-use segments::{segmental, SEGMENTS};
+use segments::{segment_tables, segmental, SEGMENTS};
 
 /// Every field of the report, in the contract's order.
 pub const FIELDS: &[&str] = &super::fields::NAMES;
@@ -422,6 +422,7 @@ pub fn parse(words: &[Word]) -> Report {
     body_composition_columns(&ctx, &mut fields, &used);
     pitched_rows(&ctx, &mut fields, &placed, &used);
     rows_in_order(&ctx, &mut fields, &mut used);
+    segment_tables(&ctx, &mut fields);
     segmental(&ctx, &mut fields, "seg_lean", "segmental_lean");
     segmental(&ctx, &mut fields, "seg_fat", "segmental_fat");
     header_text_fields(&ctx, &mut fields);

@@ -165,7 +165,18 @@ pub(super) fn tokens(text: &str) -> Vec<Token> {
             });
             let lower = joined.to_ascii_lowercase();
             let inner = lower.trim_start_matches('(').trim_end_matches(')');
-            let kg = end.zip(inner.strip_suffix("kg").and_then(|f| read_figure(f, true)));
+            // The unit is often misread (`(1.1(9)`, `(8.0<0)`, `(2.010)`): a figure with
+            // a decimal point right after the bracket is the kg all the same.
+            let head: String = inner
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            let rest = &inner[head.len()..];
+            let misread_unit = head.contains('.') && !rest.contains(['-', '~', '.']);
+            let fig = inner
+                .strip_suffix("kg")
+                .or(misread_unit.then_some(head.as_str()));
+            let kg = end.zip(fig.and_then(|f| read_figure(f, true)));
             if let Some((k, (value, decimals))) = kg {
                 out.push(Token::BracketKg { value, decimals });
                 i = k + 1;
@@ -352,28 +363,42 @@ impl<K: Copy> HeaderRow<K> {
                 continue;
             }
             let mut label = String::new();
-            let mut cells: Vec<(usize, String)> = Vec::new();
+            // Each band's phrases: (header index, text, box).
+            let mut parts: Vec<(usize, String, BBox)> = Vec::new();
             for &wi in &line.words {
                 let w = &words[wi];
-                let push = |s: &mut String, t: &str| {
-                    if !s.is_empty() {
-                        s.push(' ');
-                    }
-                    s.push_str(t);
-                };
                 if w.bbox.right() <= self.left() + 0.5 * self.h {
-                    push(&mut label, &w.text);
+                    if !label.is_empty() {
+                        label.push(' ');
+                    }
+                    label.push_str(&w.text);
                     continue;
                 }
                 let band = (0..self.heads.len()).find(|&i| {
                     let (lo, hi) = self.band(i);
                     w.bbox.cx() >= lo && w.bbox.cx() < hi
                 });
-                if let Some(i) = band {
-                    match cells.iter_mut().find(|(j, _)| *j == i) {
-                        Some((_, t)) => push(t, &w.text),
-                        None => cells.push((i, w.text.clone())),
+                let Some(i) = band else { continue };
+                match parts.last_mut() {
+                    Some((j, t, b)) if *j == i && w.bbox.x - b.right() < PHRASE_GAP * line.h => {
+                        t.push(' ');
+                        t.push_str(&w.text);
+                        *b = b.union(&w.bbox);
                     }
+                    _ => parts.push((i, w.text.clone(), w.bbox)),
+                }
+            }
+            // A band holding two phrases (its neighbour's header was not read, so the
+            // band runs over that column too) keeps the one nearest its header.
+            let mut cells: Vec<(usize, String)> = Vec::new();
+            for i in 0..self.heads.len() {
+                let cx = self.heads[i].1.cx();
+                let nearest = parts
+                    .iter()
+                    .filter(|(j, _, _)| *j == i)
+                    .min_by(|a, b| (a.2.cx() - cx).abs().total_cmp(&(b.2.cx() - cx).abs()));
+                if let Some((_, t, _)) = nearest {
+                    cells.push((i, t.clone()));
                 }
             }
             if !cells.is_empty() {

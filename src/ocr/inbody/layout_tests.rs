@@ -105,6 +105,16 @@ fn a_kg_in_brackets_beside_a_percent_of_standard_is_its_own_token() {
 }
 
 #[test]
+fn a_bracketed_kg_whose_unit_was_misread_is_still_a_kg() {
+    let kg = |value: f64, decimals: usize| vec![Token::BracketKg { value, decimals }];
+    assert_eq!(tokens("(1.1(9)"), kg(1.1, 1));
+    assert_eq!(tokens("(8.0<0)"), kg(8.0, 1));
+    // The unit read as digits: the print format trims them later.
+    assert_eq!(tokens("(2.010)"), kg(2.01, 3));
+    assert_ne!(tokens("(12)"), kg(12.0, 0));
+}
+
+#[test]
 fn a_score_is_read_as_one_figure_whether_its_hundred_is_glued_or_apart() {
     assert_eq!(tokens("79/100점"), [Token::Score(79.0)]);
     assert_eq!(tokens("59 /100 Points"), [Token::Score(59.0), Token::Text]);
@@ -291,6 +301,22 @@ fn a_figure_off_centre_or_wider_than_its_header_is_still_in_its_band() {
     let rows = header.cells(&words, &Layout::new(&words), f32::MAX);
     let cells: Vec<usize> = rows[0].1.iter().map(|(i, _)| *i).collect();
     assert_eq!(cells, [0, 1, 2]);
+}
+
+#[test]
+fn a_band_over_two_columns_keeps_the_figure_under_its_header() {
+    // The fourth header was not read: the third band runs over its column.
+    let (mut words, mut hits) = table(
+        &["RA", "LA", "TR", "RL", "LL"],
+        &[("", ["2.57", "2.50", "21.2", "7.35", "7.16"])],
+        20.0,
+    );
+    hits.retain(|(k, _)| *k != 3);
+    words.retain(|w| w.text != "RL");
+    let header = header_of(&hits);
+    let rows = header.cells(&words, &Layout::new(&words), f32::MAX);
+    let cells: Vec<(usize, &str)> = rows[0].1.iter().map(|(i, t)| (*i, t.as_str())).collect();
+    assert_eq!(cells, [(0, "2.57"), (1, "2.50"), (2, "21.2"), (3, "7.16")]);
 }
 
 #[test]

@@ -1,14 +1,17 @@
-//! Segmental figures (lean and fat, five segments): a five-column table headed by the
-//! segments' labels, labelled rows, or the body figure's quadrants.
+//! Segmental figures (lean and fat, five segments): tables under a header row of the
+//! segments' labels (five columns, or a grid of both tables with labelled rows), read
+//! by the page model's structure; labelled rows; or the body figure's quadrants.
 //!
 //! # What it owns
-//! [`SEGMENTS`] (the segment labels) and [`segmental`].
+//! [`SEGMENTS`] (the segment labels), [`segment_tables`] and [`segmental`].
 
 use std::collections::BTreeMap;
 
-use super::super::figures::{could_be, repair, Num};
+use super::super::fields::Field as FieldId;
+use super::super::figures::{repair, Num};
 use super::super::BBox;
-use super::page::{inside, Hit};
+use super::layout::{tokens, HeaderRow, Layout, Token};
+use super::page::{inside, primary};
 use super::{decimals, Ctx, Field, Look, Value};
 
 /// Segment labels for sheets that print segmental figures as labelled rows.
@@ -20,50 +23,152 @@ pub(super) const SEGMENTS: &[(&str, &[&str])] = &[
     ("right_leg", &["오른다리", "Right Leg"]),
 ];
 
-/// A table with a column per segment, headed by the segments' labels on one row
-/// (오른팔 왼팔 몸통 오른다리 왼다리): each field takes the first figure under its
-/// header that can be its (a percent of standard printed under the kg is not). How
-/// many fields it read; none when no three segment labels share a row.
-pub(super) fn segment_columns(
-    ctx: &Ctx<'_>,
-    fields: &mut BTreeMap<String, Field>,
-    region: &BBox,
-    prefix: &str,
-) -> usize {
-    let heads: Vec<(&str, Hit)> = SEGMENTS
-        .iter()
-        .filter_map(|(seg, aliases)| {
-            let hit = ctx.page.find_label(aliases, region).into_iter().next()?;
-            Some((*seg, hit))
-        })
-        .collect();
-    let same_row = |a: &Hit, b: &Hit| (a.bbox.cy() - b.bbox.cy()).abs() < 0.5 * a.h.max(b.h);
-    let row: Vec<&(&str, Hit)> = heads
-        .iter()
-        .filter(|(_, h)| heads.iter().filter(|(_, o)| same_row(h, o)).count() >= 3)
-        .collect();
-    if row.len() < 3 {
-        return 0;
+/// Which of the two segmental tables a row of figures belongs to, from the words that
+/// name it (its row label, or the title over its table): fat names fat (지방, Fat),
+/// lean names muscle (근육, Lean, Muscle). `None` when neither or both.
+pub(super) fn kind_of(text: &str) -> Option<Kind> {
+    let t = text.to_lowercase();
+    let fat = t.contains("지방") || t.contains("fat");
+    let lean = t.contains("근육") || t.contains("lean") || t.contains("muscle");
+    match (lean, fat) {
+        (true, false) => Some(Kind::Lean),
+        (false, true) => Some(Kind::Fat),
+        _ => None,
     }
-    let mut read = 0;
-    for (seg, h) in row {
-        let name = format!("{prefix}_{seg}_kg");
-        let under = ctx
-            .nums
-            .iter()
-            .filter(|m| {
-                m.bbox.y >= h.bbox.bottom() - 1.0
-                    && m.bbox.y - h.bbox.bottom() < 4.0 * h.h
-                    && m.bbox.cx() >= h.bbox.x - 0.5 * h.h
-                    && m.bbox.x <= h.bbox.right() + 0.5 * h.h
-                    && inside(region, &m.bbox)
-                    && could_be(&name, m)
+}
+
+/// The two segmental tables.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Kind {
+    Lean,
+    Fat,
+}
+
+impl Kind {
+    fn prefix(self) -> &'static str {
+        match self {
+            Kind::Lean => "segmental_lean",
+            Kind::Fat => "segmental_fat",
+        }
+    }
+}
+
+/// A cell's kg figure: a bracketed kg beside a percent of standard (`(1.5kg) 178.0%`),
+/// else its first figure that is no percent.
+fn cell_kg(text: &str) -> Option<(f64, usize)> {
+    let toks = tokens(text);
+    toks.iter()
+        .find_map(|t| match t {
+            Token::BracketKg { value, decimals } => Some((*value, *decimals)),
+            _ => None,
+        })
+        .or_else(|| {
+            toks.iter().find_map(|t| match t {
+                Token::Figure {
+                    value,
+                    decimals,
+                    unit,
+                } if *unit != Some("%") => Some((*value, *decimals)),
+                _ => None,
             })
-            .min_by(|a, b| a.bbox.y.total_cmp(&b.bbox.y));
-        if let Some(m) = under {
-            let field = ctx.field(&name, m);
-            fields.insert(name, field);
-            read += 1;
+        })
+}
+
+/// Segmental tables by their structure: every header row of three or more segment
+/// labels (오른팔 왼팔 몸통 오른다리 왼다리, Right Arm ...), and under it the rows of
+/// figures, each figure in its header's band. A row is the lean or the fat table's by
+/// the words that name it: its row label (a grid of both tables under one header), else
+/// the title just above the header, else the section the header is printed in, else
+/// the order of the tables on the page (lean first). Returns how many fields of each
+/// it read.
+pub(super) fn segment_tables(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) -> [usize; 2] {
+    let mut hits: Vec<(usize, BBox)> = Vec::new();
+    for (k, (_, aliases)) in SEGMENTS.iter().enumerate() {
+        for hit in primary(ctx.page.find_label(aliases, &ctx.all)) {
+            hits.push((k, hit.bbox));
+        }
+    }
+    let mut headers = HeaderRow::find(&hits, 3);
+    // A bilingual header's second line (Right Arm under 오른팔) is the same header.
+    let firsts: Vec<f32> = headers.iter().map(|h| h.bottom()).collect();
+    let mut i = 0;
+    headers.retain(|h| {
+        let sub = firsts[..i]
+            .iter()
+            .any(|b| h.top() >= *b - 1.0 && h.top() - b < 1.2 * h.h);
+        i += 1;
+        !sub
+    });
+    let layout = Layout::new(ctx.page.words);
+    let mut read = [0, 0];
+    let mut taken: Vec<Kind> = Vec::new();
+    for (n, header) in headers.iter().enumerate() {
+        // The table ends at the next header row, and at most a dozen lines down.
+        let until = headers
+            .get(n + 1)
+            .map_or(f32::MAX, |h| h.top())
+            .min(header.bottom() + 12.0 * header.h);
+        // The title above: the line just over the header row.
+        let title = layout
+            .lines
+            .iter()
+            .filter(|l| {
+                l.bbox.bottom() <= header.top() + 1.0
+                    && header.top() - l.bbox.bottom() < 4.0 * header.h
+            })
+            .max_by(|a, b| a.bbox.y.total_cmp(&b.bbox.y))
+            .map(|l| {
+                l.words
+                    .iter()
+                    .map(|i| ctx.page.words[*i].text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            });
+        let centre = header.heads[header.heads.len() / 2].1;
+        let section = [("seg_lean", Kind::Lean), ("seg_fat", Kind::Fat)]
+            .into_iter()
+            .filter(|(s, _)| ctx.sections.get(s).is_some_and(|r| inside(r, &centre)))
+            .map(|(_, k)| k)
+            .collect::<Vec<_>>();
+        let table_kind = title.as_deref().and_then(kind_of).or(match section[..] {
+            [k] => Some(k),
+            _ => None,
+        });
+        for (label, cells) in header.cells(ctx.page.words, &layout, until) {
+            let figures: Vec<(usize, f64, usize)> = cells
+                .iter()
+                .filter_map(|(i, t)| cell_kg(t).map(|(v, d)| (*i, v, d)))
+                .collect();
+            if figures.len() < 3 {
+                continue;
+            }
+            let kind = kind_of(&label).or(table_kind).or_else(|| {
+                [Kind::Lean, Kind::Fat]
+                    .into_iter()
+                    .find(|k| !taken.contains(k))
+            });
+            let Some(kind) = kind.filter(|k| !taken.contains(k)) else {
+                continue;
+            };
+            taken.push(kind);
+            for (i, v, d) in figures {
+                let seg = SEGMENTS[header.heads[i].0].0;
+                let name = format!("{}_{seg}_kg", kind.prefix());
+                let Some(f) = FieldId::from_name(&name) else {
+                    continue;
+                };
+                let value = repair(v, d, f.decimals());
+                if f.plausible(value) {
+                    fields.insert(
+                        name,
+                        Field {
+                            value: Value::Number(value),
+                            range: None,
+                        },
+                    );
+                    read[usize::from(kind == Kind::Fat)] += 1;
+                }
+            }
         }
     }
     read
@@ -80,7 +185,12 @@ pub(super) fn segmental(
     let Some(region) = ctx.sections.get(section) else {
         return;
     };
-    if segment_columns(ctx, fields, region, prefix) >= 3 {
+    // A table read by its structure (see [`segment_tables`]) is the whole answer.
+    let from_table = SEGMENTS
+        .iter()
+        .filter(|(s, _)| fields.contains_key(&format!("{prefix}_{s}_kg")))
+        .count();
+    if from_table >= 3 {
         return;
     }
     for (seg, aliases) in SEGMENTS {
