@@ -23,7 +23,11 @@
 //!   pitched rows, the body-composition columns) and the controls' signs;
 //! - `segments`: the segmental figures (five-column table, labelled rows, body-figure
 //!   quadrants);
-//! - `header`: `sex`, `tested_at` and the printed model.
+//! - `header`: `sex`, `tested_at` and the printed model;
+//! - `layout`: the page's structure from words alone (lines, tokens, columns, header
+//!   rows and their cells);
+//! - `models`: what one model prints its own way, a row of a table keyed by the
+//!   printed model.
 
 use std::collections::BTreeMap;
 
@@ -35,6 +39,7 @@ use super::{BBox, Word};
 
 mod header;
 mod layout;
+mod models;
 mod page;
 mod rows;
 mod sections;
@@ -177,6 +182,8 @@ const SPECS: &[Spec] = &[
 
 struct Ctx<'a> {
     page: Page<'a>,
+    /// What the sheet's model prints its own way.
+    model: &'static models::ModelLayout,
     nums: Vec<Num>,
     sections: BTreeMap<&'static str, BBox>,
     all: BBox,
@@ -358,7 +365,9 @@ pub fn parse(words: &[Word]) -> Report {
         h: page.height,
     };
     let sections = sections(&page);
+    let model = detect_model(words);
     let ctx = Ctx {
+        model: models::layout_for(model.as_deref()),
         nums: numbers(words),
         page,
         sections,
@@ -429,7 +438,7 @@ pub fn parse(words: &[Word]) -> Report {
     control_signs(&ctx, &mut fields);
 
     super::choose::by_arithmetic(words, &mut fields);
-    super::report::finish(detect_model(words), fields)
+    super::report::finish(model, fields)
 }
 
 /// The printed Korean label or heading `text` is nearest to, and how many jamo apart

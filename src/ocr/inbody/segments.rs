@@ -203,9 +203,12 @@ pub(super) fn segmental(
             }
         }
     }
-    if SEGMENTS
-        .iter()
-        .all(|(s, _)| fields.contains_key(&format!("{prefix}_{s}_kg")))
+    // Only a model that prints a body figure (its layout row) leaves the figures
+    // unlabelled around it.
+    if !ctx.model.body_figure
+        || SEGMENTS
+            .iter()
+            .all(|(s, _)| fields.contains_key(&format!("{prefix}_{s}_kg")))
     {
         return;
     }
