@@ -52,7 +52,7 @@ use page::{cost, jamo, levenshtein, primary, tolerance, Hit, Page};
 use rows::{body_composition_columns, control_signs, pitched_rows, rows_in_order};
 pub use sections::{list_column, reread_regions};
 use sections::{sections, SECTIONS};
-use segments::{segment_tables, segmental, SEGMENTS};
+use segments::{segment_rows, segment_tables, segmental, SEGMENTS};
 
 /// Every field of the report, in the contract's order.
 pub const FIELDS: &[&str] = &super::fields::NAMES;
@@ -432,6 +432,7 @@ pub fn parse(words: &[Word]) -> Report {
     pitched_rows(&ctx, &mut fields, &placed, &used);
     rows_in_order(&ctx, &mut fields, &mut used);
     segment_tables(&ctx, &mut fields);
+    segment_rows(&ctx, &mut fields);
     segmental(&ctx, &mut fields, "seg_lean", "segmental_lean");
     segmental(&ctx, &mut fields, "seg_fat", "segmental_fat");
     header_text_fields(&ctx, &mut fields);

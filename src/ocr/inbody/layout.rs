@@ -110,6 +110,15 @@ impl Layout {
         Layout { lines, phrases }
     }
 
+    /// The phrases of line `li`, as `(text, box)`, left to right.
+    pub(super) fn phrases_in(&self, li: usize) -> Vec<(String, BBox)> {
+        self.phrases
+            .iter()
+            .filter(|p| p.line == li)
+            .map(|p| (p.text.clone(), p.bbox))
+            .collect()
+    }
+
     /// The line holding `b`'s centre, if any.
     pub(super) fn line_of(&self, b: &BBox) -> Option<usize> {
         self.lines

@@ -3,14 +3,15 @@
 //! by the page model's structure; labelled rows; or the body figure's quadrants.
 //!
 //! # What it owns
-//! [`SEGMENTS`] (the segment labels), [`segment_tables`] and [`segmental`].
+//! [`SEGMENTS`] (the segment labels), [`segment_tables`] (header rows of segments),
+//! [`segment_rows`] (segments down a column) and [`segmental`].
 
 use std::collections::BTreeMap;
 
 use super::super::fields::Field as FieldId;
 use super::super::figures::{repair, Num};
 use super::super::BBox;
-use super::layout::{tokens, HeaderRow, Layout, Token};
+use super::layout::{columns, tokens, HeaderRow, Layout, Token};
 use super::page::{inside, primary};
 use super::{decimals, Ctx, Field, Look, Value};
 
@@ -174,6 +175,112 @@ pub(super) fn segment_tables(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>
     read
 }
 
+/// Segmental grids printed the other way round: the segments' labels down a column
+/// (three or more, one per line, left-aligned), each row's figures to its right. A
+/// row's kg figures (percents and evaluations are not) are the lean or the fat table's
+/// by the column header nearest above them that names one (근육량, Lean Mass; 체지방량,
+/// Fat Mass); with no such header, the first is lean and the second fat when a row
+/// prints both, and a single one is the table's named by its title or section. Fills
+/// only fields not already read; returns how many it read.
+pub(super) fn segment_rows(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) -> usize {
+    let mut hits: Vec<(usize, BBox)> = Vec::new();
+    for (k, (_, aliases)) in SEGMENTS.iter().enumerate() {
+        for hit in primary(ctx.page.find_label(aliases, &ctx.all)) {
+            hits.push((k, hit.bbox));
+        }
+    }
+    let boxes: Vec<BBox> = hits.iter().map(|(_, b)| *b).collect();
+    // Stacks of labels: one column, no segment twice, no wide gap between rows.
+    let mut stacks: Vec<Vec<(usize, BBox)>> = Vec::new();
+    for (_, _, members) in columns(&boxes) {
+        let mut cur: Vec<(usize, BBox)> = Vec::new();
+        for i in members {
+            let (k, b) = hits[i];
+            let breaks = cur.last().is_some_and(|(_, l)| {
+                b.cy() - l.cy() > 3.0 * l.h.max(b.h) || b.cy() - l.cy() < 0.8 * l.h.min(b.h)
+            }) || cur.iter().any(|(o, _)| *o == k);
+            if breaks {
+                stacks.push(std::mem::take(&mut cur));
+            }
+            cur.push((k, b));
+        }
+        stacks.push(cur);
+    }
+    stacks.retain(|s| s.len() >= 3);
+    if stacks.is_empty() {
+        return 0;
+    }
+    let layout = Layout::new(ctx.page.words);
+    let mut read = 0;
+    for stack in stacks {
+        let top = stack.iter().map(|(_, b)| b.y).fold(f32::MAX, f32::min);
+        let h = stack.iter().map(|(_, b)| b.h).fold(1.0, f32::max);
+        // Column headers: the lines just above the stack that name a table.
+        let heads: Vec<(f32, Kind)> = layout
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.bbox.bottom() <= top + 1.0 && top - l.bbox.bottom() < 3.0 * h)
+            .flat_map(|(li, _)| layout.phrases_in(li))
+            .filter_map(|(t, b)| kind_of(&t).map(|k| (b.cx(), k)))
+            .collect();
+        let centre = stack[stack.len() / 2].1;
+        let section: Vec<Kind> = [("seg_lean", Kind::Lean), ("seg_fat", Kind::Fat)]
+            .into_iter()
+            .filter(|(s, _)| ctx.sections.get(s).is_some_and(|r| inside(r, &centre)))
+            .map(|(_, k)| k)
+            .collect();
+        for (k, label) in &stack {
+            let Some(li) = layout.line_of(label) else {
+                continue;
+            };
+            let cells: Vec<(f64, usize, BBox)> = layout
+                .phrases_in(li)
+                .into_iter()
+                .filter(|(_, b)| b.x >= label.right() - 1.0)
+                .filter_map(|(t, b)| cell_kg(&t).map(|(v, d)| (v, d, b)))
+                .collect();
+            let mut kinds: Vec<(Kind, f64, usize)> = Vec::new();
+            for (n, (v, d, b)) in cells.iter().enumerate() {
+                let kind = if heads.is_empty() {
+                    match (cells.len(), n, &section[..]) {
+                        (1, _, [k]) => Some(*k),
+                        (c, 0, _) if c >= 2 => Some(Kind::Lean),
+                        (c, 1, _) if c >= 2 => Some(Kind::Fat),
+                        _ => None,
+                    }
+                } else {
+                    heads
+                        .iter()
+                        .min_by(|a, b2| (a.0 - b.cx()).abs().total_cmp(&(b2.0 - b.cx()).abs()))
+                        .map(|(_, k)| *k)
+                };
+                if let Some(kind) = kind.filter(|k| !kinds.iter().any(|(o, _, _)| o == k)) {
+                    kinds.push((kind, *v, *d));
+                }
+            }
+            for (kind, v, d) in kinds {
+                let name = format!("{}_{}_kg", kind.prefix(), SEGMENTS[*k].0);
+                let Some(f) = FieldId::from_name(&name) else {
+                    continue;
+                };
+                let value = repair(v, d, f.decimals());
+                if f.plausible(value) && !fields.contains_key(&name) {
+                    fields.insert(
+                        name,
+                        Field {
+                            value: Value::Number(value),
+                            range: None,
+                        },
+                    );
+                    read += 1;
+                }
+            }
+        }
+    }
+    read
+}
+
 /// Segmental figures: labelled rows (왼팔 1.9 ...) when the sheet prints them, else the
 /// body figure's layout: arms top left/right, trunk in the middle, legs bottom.
 pub(super) fn segmental(
@@ -266,3 +373,7 @@ pub(super) fn segmental(
         put(seg, n);
     }
 }
+
+#[cfg(test)]
+#[path = "segments_tests.rs"]
+mod tests;
