@@ -1,6 +1,7 @@
 //! Segmental figures (lean and fat, five segments): tables under a header row of the
-//! segments' labels (five columns, or a grid of both tables with labelled rows), read
-//! by the page model's structure; labelled rows; or the body figure's quadrants.
+//! segments' labels (five columns, or a grid of both tables with labelled rows) or with
+//! the segments' labels down a column (labelled rows, a grid the other way round),
+//! read by the page model's structure; or the body figure's quadrants.
 //!
 //! # What it owns
 //! [`SEGMENTS`] (the segment labels), [`segment_tables`] (header rows of segments),
@@ -13,7 +14,7 @@ use super::super::figures::{repair, Num};
 use super::super::BBox;
 use super::layout::{columns, tokens, HeaderRow, Layout, Token};
 use super::page::{inside, primary};
-use super::{decimals, Ctx, Field, Look, Value};
+use super::{decimals, Ctx, Field, Value};
 
 /// Segment labels for sheets that print segmental figures as labelled rows.
 pub(super) const SEGMENTS: &[(&str, &[&str])] = &[
@@ -281,8 +282,10 @@ pub(super) fn segment_rows(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) 
     read
 }
 
-/// Segmental figures: labelled rows (왼팔 1.9 ...) when the sheet prints them, else the
-/// body figure's layout: arms top left/right, trunk in the middle, legs bottom.
+/// Segmental figures around a body figure (a model whose layout row says so), when
+/// neither a header row nor a column of segment labels gave them: arms top left and
+/// right, trunk in the middle, legs bottom. (Labelled rows, `왼팔 1.9`, are a column of
+/// segment labels: [`segment_rows`].)
 pub(super) fn segmental(
     ctx: &Ctx<'_>,
     fields: &mut BTreeMap<String, Field>,
@@ -292,23 +295,14 @@ pub(super) fn segmental(
     let Some(region) = ctx.sections.get(section) else {
         return;
     };
-    // A table read by its structure (see [`segment_tables`]) is the whole answer.
+    // A table read by its structure (see [`segment_tables`], [`segment_rows`]) is the
+    // whole answer.
     let from_table = SEGMENTS
         .iter()
         .filter(|(s, _)| fields.contains_key(&format!("{prefix}_{s}_kg")))
         .count();
     if from_table >= 3 {
         return;
-    }
-    for (seg, aliases) in SEGMENTS {
-        for hit in ctx.page.find_label(aliases, region) {
-            let name = format!("{prefix}_{seg}_kg");
-            if let Some(num) = ctx.value_for(&name, &hit, Look::Right, region) {
-                let field = ctx.field(&name, num);
-                fields.insert(name, field);
-                break;
-            }
-        }
     }
     // Only a model that prints a body figure (its layout row) leaves the figures
     // unlabelled around it.
