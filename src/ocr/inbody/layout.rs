@@ -272,6 +272,18 @@ pub(super) fn columns(boxes: &[BBox]) -> Vec<(f32, f32, Vec<usize>)> {
     cols
 }
 
+/// A line of a table under a header row.
+#[derive(Debug, Clone)]
+pub(super) struct TableRow {
+    /// The text left of the table: the row's label.
+    pub(super) label: String,
+    /// Each band's text that holds words, as `(header index, text)`.
+    pub(super) cells: Vec<(usize, String)>,
+    /// Phrases in a band beside the one under its header: the figure of a column
+    /// whose header was not read.
+    pub(super) orphans: Vec<String>,
+}
+
 /// A row of labels over columns (오른팔 왼팔 몸통 오른다리 왼다리): each header's key
 /// and box, left to right, and the line they stand on.
 #[derive(Debug, Clone)]
@@ -360,12 +372,7 @@ impl<K: Copy> HeaderRow<K> {
     /// end of the table): for each line, the text left of the table (the row's label)
     /// and the text of each band that holds words, as `(header index, text)`. Words go
     /// to bands one by one, so two columns' figures closer than a phrase gap stay apart.
-    pub(super) fn cells(
-        &self,
-        words: &[Word],
-        layout: &Layout,
-        until: f32,
-    ) -> Vec<(String, Vec<(usize, String)>)> {
+    pub(super) fn cells(&self, words: &[Word], layout: &Layout, until: f32) -> Vec<TableRow> {
         let mut out = Vec::new();
         for line in &layout.lines {
             if line.bbox.cy() <= self.bottom() || line.bbox.cy() >= until {
@@ -400,18 +407,29 @@ impl<K: Copy> HeaderRow<K> {
             // A band holding two phrases (its neighbour's header was not read, so the
             // band runs over that column too) keeps the one nearest its header.
             let mut cells: Vec<(usize, String)> = Vec::new();
+            let mut orphans: Vec<String> = Vec::new();
             for i in 0..self.heads.len() {
                 let cx = self.heads[i].1.cx();
                 let nearest = parts
                     .iter()
                     .filter(|(j, _, _)| *j == i)
                     .min_by(|a, b| (a.2.cx() - cx).abs().total_cmp(&(b.2.cx() - cx).abs()));
-                if let Some((_, t, _)) = nearest {
+                if let Some((_, t, nb)) = nearest {
                     cells.push((i, t.clone()));
+                    orphans.extend(
+                        parts
+                            .iter()
+                            .filter(|(j, _, b)| *j == i && b != nb)
+                            .map(|(_, t, _)| t.clone()),
+                    );
                 }
             }
             if !cells.is_empty() {
-                out.push((label, cells));
+                out.push(TableRow {
+                    label,
+                    cells,
+                    orphans,
+                });
             }
         }
         out

@@ -216,7 +216,11 @@ fn a_header_row_gives_each_column_its_cells_korean() {
     let header = header_of(&hits);
     let rows = header.cells(&words, &Layout::new(&words), f32::MAX);
     assert_eq!(rows.len(), 2);
-    let first: Vec<(usize, &str)> = rows[0].1.iter().map(|(i, t)| (*i, t.as_str())).collect();
+    let first: Vec<(usize, &str)> = rows[0]
+        .cells
+        .iter()
+        .map(|(i, t)| (*i, t.as_str()))
+        .collect();
     assert_eq!(
         first,
         [
@@ -251,11 +255,11 @@ fn a_grid_with_row_labels_names_each_row_english() {
     let header = header_of(&hits);
     let rows = header.cells(&words, &Layout::new(&words), f32::MAX);
     assert_eq!(rows.len(), 2);
-    assert_eq!(rows[0].0, "Lean");
-    assert_eq!(rows[1].0, "Fat");
-    assert_eq!(rows[1].1.len(), 5);
+    assert_eq!(rows[0].label, "Lean");
+    assert_eq!(rows[1].label, "Fat");
+    assert_eq!(rows[1].cells.len(), 5);
     assert_eq!(
-        tokens(&rows[1].1[2].1),
+        tokens(&rows[1].cells[2].1),
         [
             Token::BracketKg {
                 value: 11.8,
@@ -299,7 +303,7 @@ fn a_figure_off_centre_or_wider_than_its_header_is_still_in_its_band() {
         .collect();
     let header = header_of(&hits);
     let rows = header.cells(&words, &Layout::new(&words), f32::MAX);
-    let cells: Vec<usize> = rows[0].1.iter().map(|(i, _)| *i).collect();
+    let cells: Vec<usize> = rows[0].cells.iter().map(|(i, _)| *i).collect();
     assert_eq!(cells, [0, 1, 2]);
 }
 
@@ -315,8 +319,13 @@ fn a_band_over_two_columns_keeps_the_figure_under_its_header() {
     words.retain(|w| w.text != "RL");
     let header = header_of(&hits);
     let rows = header.cells(&words, &Layout::new(&words), f32::MAX);
-    let cells: Vec<(usize, &str)> = rows[0].1.iter().map(|(i, t)| (*i, t.as_str())).collect();
+    let cells: Vec<(usize, &str)> = rows[0]
+        .cells
+        .iter()
+        .map(|(i, t)| (*i, t.as_str()))
+        .collect();
     assert_eq!(cells, [(0, "2.57"), (1, "2.50"), (2, "21.2"), (3, "7.16")]);
+    assert_eq!(rows[0].orphans, ["7.35"]);
 }
 
 #[test]

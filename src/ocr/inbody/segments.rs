@@ -136,14 +136,26 @@ pub(super) fn segment_tables(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>
             [k] => Some(k),
             _ => None,
         });
-        for (label, cells) in header.cells(ctx.page.words, &layout, until) {
-            let figures: Vec<(usize, f64, usize)> = cells
+        // One segment whose header was not read: its column is the one figure of the
+        // row no header stands over.
+        let unheaded: Vec<usize> = (0..SEGMENTS.len())
+            .filter(|k| !header.heads.iter().any(|(o, _)| o == k))
+            .collect();
+        for row in header.cells(ctx.page.words, &layout, until) {
+            let mut figures: Vec<(usize, f64, usize)> = row
+                .cells
                 .iter()
-                .filter_map(|(i, t)| cell_kg(t).map(|(v, d)| (*i, v, d)))
+                .filter_map(|(i, t)| cell_kg(t).map(|(v, d)| (header.heads[*i].0, v, d)))
                 .collect();
             if figures.len() < 3 {
                 continue;
             }
+            let orphans: Vec<(f64, usize)> =
+                row.orphans.iter().filter_map(|t| cell_kg(t)).collect();
+            if let ([k], [(v, d)]) = (&unheaded[..], &orphans[..]) {
+                figures.push((*k, *v, *d));
+            }
+            let label = row.label;
             let kind = kind_of(&label).or(table_kind).or_else(|| {
                 [Kind::Lean, Kind::Fat]
                     .into_iter()
@@ -153,8 +165,8 @@ pub(super) fn segment_tables(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>
                 continue;
             };
             taken.push(kind);
-            for (i, v, d) in figures {
-                let seg = SEGMENTS[header.heads[i].0].0;
+            for (k, v, d) in figures {
+                let seg = SEGMENTS[k].0;
                 let name = format!("{}_{seg}_kg", kind.prefix());
                 let Some(f) = FieldId::from_name(&name) else {
                     continue;

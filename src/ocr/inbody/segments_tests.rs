@@ -127,3 +127,27 @@ fn a_table_with_a_header_row_and_row_labels_reads_both_tables() {
     }
     assert_all(&words, true, true);
 }
+
+#[test]
+fn a_table_whose_one_header_was_not_read_still_gives_that_column() {
+    let h = 18.0;
+    let mut words = Vec::new();
+    for (c, seg) in SEGS.iter().enumerate() {
+        if c != 3 {
+            line(&mut words, &[seg.0], 200.0 + 170.0 * c as f32, 100.0, h);
+        }
+    }
+    line(&mut words, &["근육량"], 20.0, 140.0, h);
+    line(&mut words, &["체지방량"], 20.0, 180.0, h);
+    for c in 0..5 {
+        line(&mut words, &[LEAN[c]], 205.0 + 170.0 * c as f32, 140.0, h);
+        line(
+            &mut words,
+            &[&format!("({}kg)", FAT[c]), "178.0%"],
+            195.0 + 170.0 * c as f32,
+            180.0,
+            h,
+        );
+    }
+    assert_all(&words, true, true);
+}
