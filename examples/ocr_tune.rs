@@ -110,6 +110,12 @@ fn one_pass(bytes: &[u8], psm: &str, langs: &str, scale: f32) -> Result<Vec<Word
         .collect())
 }
 
+/// Where `first` saves and `file` reads the words: `TUNE_WORDS_DIR`, else `/tmp`
+/// (engineers sharing a machine keep their own copy).
+fn words_dir() -> String {
+    std::env::var("TUNE_WORDS_DIR").unwrap_or_else(|_| "/tmp".to_string())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -154,12 +160,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                         )
                     })
                     .collect();
-                std::fs::write(format!("/tmp/first_{}.tsv", name.replace('/', "_")), dump)?;
+                std::fs::write(
+                    format!("{}/first_{}.tsv", words_dir(), name.replace('/', "_")),
+                    dump,
+                )?;
                 words
             }
             ("pass", Some((psm, langs, scale))) => one_pass(&bytes, psm, langs, scale)?,
             ("file", _) => {
-                let path = format!("/tmp/first_{}.tsv", name.replace('/', "_"));
+                let path = format!("{}/first_{}.tsv", words_dir(), name.replace('/', "_"));
                 std::fs::read_to_string(&path)
                     .unwrap_or_default()
                     .lines()

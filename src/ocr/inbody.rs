@@ -23,7 +23,11 @@
 //!   pitched rows, the body-composition columns) and the controls' signs;
 //! - `segments`: the segmental figures (five-column table, labelled rows, body-figure
 //!   quadrants);
-//! - `header`: `sex`, `tested_at` and the printed model.
+//! - `header`: `sex`, `tested_at` and the printed model;
+//! - `layout`: the page's structure from words alone (lines, tokens, columns, header
+//!   rows and their cells);
+//! - `models`: what one model prints its own way, a row of a table keyed by the
+//!   printed model.
 
 use std::collections::BTreeMap;
 
@@ -34,6 +38,8 @@ pub use super::report::{body_type, BodyType, Reading, Reading as Field, Report, 
 use super::{BBox, Word};
 
 mod header;
+mod layout;
+mod models;
 mod page;
 mod rows;
 mod sections;
@@ -46,7 +52,7 @@ use page::{cost, jamo, levenshtein, primary, tolerance, Hit, Page};
 use rows::{body_composition_columns, control_signs, pitched_rows, rows_in_order};
 pub use sections::{list_column, reread_regions};
 use sections::{sections, SECTIONS};
-use segments::{segmental, SEGMENTS};
+use segments::{segment_rows, segment_tables, segmental, SEGMENTS};
 
 /// Every field of the report, in the contract's order.
 pub const FIELDS: &[&str] = &super::fields::NAMES;
@@ -176,6 +182,8 @@ const SPECS: &[Spec] = &[
 
 struct Ctx<'a> {
     page: Page<'a>,
+    /// What the sheet's model prints its own way.
+    model: &'static models::ModelLayout,
     nums: Vec<Num>,
     sections: BTreeMap<&'static str, BBox>,
     all: BBox,
@@ -357,7 +365,9 @@ pub fn parse(words: &[Word]) -> Report {
         h: page.height,
     };
     let sections = sections(&page);
+    let model = detect_model(words);
     let ctx = Ctx {
+        model: models::layout_for(model.as_deref()),
         nums: numbers(words),
         page,
         sections,
@@ -421,13 +431,15 @@ pub fn parse(words: &[Word]) -> Report {
     body_composition_columns(&ctx, &mut fields, &used);
     pitched_rows(&ctx, &mut fields, &placed, &used);
     rows_in_order(&ctx, &mut fields, &mut used);
+    segment_tables(&ctx, &mut fields);
+    segment_rows(&ctx, &mut fields);
     segmental(&ctx, &mut fields, "seg_lean", "segmental_lean");
     segmental(&ctx, &mut fields, "seg_fat", "segmental_fat");
     header_text_fields(&ctx, &mut fields);
     control_signs(&ctx, &mut fields);
 
     super::choose::by_arithmetic(words, &mut fields);
-    super::report::finish(detect_model(words), fields)
+    super::report::finish(model, fields)
 }
 
 /// The printed Korean label or heading `text` is nearest to, and how many jamo apart

@@ -116,17 +116,26 @@ pub(super) fn assign_rows(
     }
 }
 
-/// The 370S body-composition table prints muscle mass, fat-free mass and weight as
-/// columns spanning the rows, each figure with its range under it, and the column
-/// headers white on a dark bar (which OCR rarely reads). When those fields are still
-/// missing, the figures with a range that no row label claimed are assigned from the
-/// right: weight, fat-free mass, muscle mass.
+/// A model whose body-composition table prints columns spanning the rows with headers
+/// OCR rarely reads (white on a dark bar: the 370S's muscle mass, fat-free mass and
+/// weight; see `models::ModelLayout::unlabelled_columns`), each figure with its range
+/// under it: when those fields are still missing, the figures with a range that no row
+/// label claimed are assigned from the right in the order its layout row gives.
 pub(super) fn body_composition_columns(
     ctx: &Ctx<'_>,
     fields: &mut BTreeMap<String, Field>,
     used: &[BBox],
 ) {
     let Some(region) = ctx.sections.get("body_comp") else {
+        return;
+    };
+    let names: Vec<&str> = ctx
+        .model
+        .unlabelled_columns
+        .iter()
+        .map(|f| f.name())
+        .collect();
+    let Some(first_name) = names.first().copied() else {
         return;
     };
     let mut cols: Vec<(&Num, [f64; 2])> = ctx
@@ -145,13 +154,13 @@ pub(super) fn body_composition_columns(
     }
     cols.sort_by(|a, b| b.0.bbox.x.total_cmp(&a.0.bbox.x));
     // Figures no column field could have (a header bar read as `20099`) are no column.
-    cols.retain(|(n, _)| could_be("muscle_mass_kg", n) || could_be("weight_kg", n));
-    // The weight is printed elsewhere too (the muscle-fat chart). When it is known and
-    // the rightmost figure is not it, the weight column's figure was not read: the
-    // columns start one further left.
-    let mut names: &[&str] = &["weight_kg", "fat_free_mass_kg", "muscle_mass_kg"];
-    if let (Some(w), Some((num, _))) = (fields.get("weight_kg"), cols.first()) {
-        let first = repair(num.value, num.read_decimals, decimals("weight_kg"));
+    cols.retain(|(n, _)| names.iter().any(|f| could_be(f, n)));
+    // The rightmost column's figure may be printed elsewhere too (the weight in the
+    // muscle-fat chart). When it is known and the rightmost figure is not it, that
+    // column's figure was not read: the columns start one further left.
+    let mut names: &[&str] = &names;
+    if let (Some(w), Some((num, _))) = (fields.get(first_name), cols.first()) {
+        let first = repair(num.value, num.read_decimals, decimals(first_name));
         if w.value.as_f64() != Some(first) {
             names = &names[1..];
         }

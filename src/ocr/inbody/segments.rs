@@ -1,15 +1,20 @@
-//! Segmental figures (lean and fat, five segments): a five-column table headed by the
-//! segments' labels, labelled rows, or the body figure's quadrants.
+//! Segmental figures (lean and fat, five segments): tables under a header row of the
+//! segments' labels (five columns, or a grid of both tables with labelled rows) or with
+//! the segments' labels down a column (labelled rows, a grid the other way round),
+//! read by the page model's structure; or the body figure's quadrants.
 //!
 //! # What it owns
-//! [`SEGMENTS`] (the segment labels) and [`segmental`].
+//! [`SEGMENTS`] (the segment labels), [`segment_tables`] (header rows of segments),
+//! [`segment_rows`] (segments down a column) and [`segmental`].
 
 use std::collections::BTreeMap;
 
-use super::super::figures::{could_be, repair, Num};
+use super::super::fields::Field as FieldId;
+use super::super::figures::{repair, Num};
 use super::super::BBox;
-use super::page::{inside, Hit};
-use super::{decimals, Ctx, Field, Look, Value};
+use super::layout::{columns, tokens, HeaderRow, Layout, Token};
+use super::page::{inside, primary};
+use super::{decimals, Ctx, Field, Value};
 
 /// Segment labels for sheets that print segmental figures as labelled rows.
 pub(super) const SEGMENTS: &[(&str, &[&str])] = &[
@@ -20,57 +25,279 @@ pub(super) const SEGMENTS: &[(&str, &[&str])] = &[
     ("right_leg", &["오른다리", "Right Leg"]),
 ];
 
-/// A table with a column per segment, headed by the segments' labels on one row
-/// (오른팔 왼팔 몸통 오른다리 왼다리): each field takes the first figure under its
-/// header that can be its (a percent of standard printed under the kg is not). How
-/// many fields it read; none when no three segment labels share a row.
-pub(super) fn segment_columns(
-    ctx: &Ctx<'_>,
-    fields: &mut BTreeMap<String, Field>,
-    region: &BBox,
-    prefix: &str,
-) -> usize {
-    let heads: Vec<(&str, Hit)> = SEGMENTS
-        .iter()
-        .filter_map(|(seg, aliases)| {
-            let hit = ctx.page.find_label(aliases, region).into_iter().next()?;
-            Some((*seg, hit))
-        })
-        .collect();
-    let same_row = |a: &Hit, b: &Hit| (a.bbox.cy() - b.bbox.cy()).abs() < 0.5 * a.h.max(b.h);
-    let row: Vec<&(&str, Hit)> = heads
-        .iter()
-        .filter(|(_, h)| heads.iter().filter(|(_, o)| same_row(h, o)).count() >= 3)
-        .collect();
-    if row.len() < 3 {
-        return 0;
+/// Which of the two segmental tables a row of figures belongs to, from the words that
+/// name it (its row label, or the title over its table): fat names fat (지방, Fat),
+/// lean names muscle (근육, Lean, Muscle). `None` when neither or both.
+pub(super) fn kind_of(text: &str) -> Option<Kind> {
+    let t = text.to_lowercase();
+    let fat = t.contains("지방") || t.contains("fat");
+    let lean = t.contains("근육") || t.contains("lean") || t.contains("muscle");
+    match (lean, fat) {
+        (true, false) => Some(Kind::Lean),
+        (false, true) => Some(Kind::Fat),
+        _ => None,
     }
-    let mut read = 0;
-    for (seg, h) in row {
-        let name = format!("{prefix}_{seg}_kg");
-        let under = ctx
-            .nums
-            .iter()
-            .filter(|m| {
-                m.bbox.y >= h.bbox.bottom() - 1.0
-                    && m.bbox.y - h.bbox.bottom() < 4.0 * h.h
-                    && m.bbox.cx() >= h.bbox.x - 0.5 * h.h
-                    && m.bbox.x <= h.bbox.right() + 0.5 * h.h
-                    && inside(region, &m.bbox)
-                    && could_be(&name, m)
+}
+
+/// The two segmental tables.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Kind {
+    Lean,
+    Fat,
+}
+
+impl Kind {
+    fn prefix(self) -> &'static str {
+        match self {
+            Kind::Lean => "segmental_lean",
+            Kind::Fat => "segmental_fat",
+        }
+    }
+}
+
+/// A cell's kg figure: a bracketed kg beside a percent of standard (`(1.5kg) 178.0%`),
+/// else its first figure that is no percent.
+fn cell_kg(text: &str) -> Option<(f64, usize)> {
+    let toks = tokens(text);
+    toks.iter()
+        .find_map(|t| match t {
+            Token::BracketKg { value, decimals } => Some((*value, *decimals)),
+            _ => None,
+        })
+        .or_else(|| {
+            toks.iter().find_map(|t| match t {
+                Token::Figure {
+                    value,
+                    decimals,
+                    unit,
+                } if *unit != Some("%") => Some((*value, *decimals)),
+                _ => None,
             })
-            .min_by(|a, b| a.bbox.y.total_cmp(&b.bbox.y));
-        if let Some(m) = under {
-            let field = ctx.field(&name, m);
-            fields.insert(name, field);
-            read += 1;
+        })
+}
+
+/// Segmental tables by their structure: every header row of three or more segment
+/// labels (오른팔 왼팔 몸통 오른다리 왼다리, Right Arm ...), and under it the rows of
+/// figures, each figure in its header's band. A row is the lean or the fat table's by
+/// the words that name it: its row label (a grid of both tables under one header), else
+/// the title just above the header, else the section the header is printed in, else
+/// the order of the tables on the page (lean first). Returns how many fields of each
+/// it read.
+pub(super) fn segment_tables(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) -> [usize; 2] {
+    let mut hits: Vec<(usize, BBox)> = Vec::new();
+    for (k, (_, aliases)) in SEGMENTS.iter().enumerate() {
+        for hit in primary(ctx.page.find_label(aliases, &ctx.all)) {
+            hits.push((k, hit.bbox));
+        }
+    }
+    let mut headers = HeaderRow::find(&hits, 3);
+    // A bilingual header's second line (Right Arm under 오른팔) is the same header.
+    let firsts: Vec<f32> = headers.iter().map(|h| h.bottom()).collect();
+    let mut i = 0;
+    headers.retain(|h| {
+        let sub = firsts[..i]
+            .iter()
+            .any(|b| h.top() >= *b - 1.0 && h.top() - b < 1.2 * h.h);
+        i += 1;
+        !sub
+    });
+    let layout = Layout::new(ctx.page.words);
+    let mut read = [0, 0];
+    let mut taken: Vec<Kind> = Vec::new();
+    for (n, header) in headers.iter().enumerate() {
+        // The table ends at the next header row, and at most a dozen lines down.
+        let until = headers
+            .get(n + 1)
+            .map_or(f32::MAX, |h| h.top())
+            .min(header.bottom() + 12.0 * header.h);
+        // The title above: the line just over the header row.
+        let title = layout
+            .lines
+            .iter()
+            .filter(|l| {
+                l.bbox.bottom() <= header.top() + 1.0
+                    && header.top() - l.bbox.bottom() < 4.0 * header.h
+            })
+            .max_by(|a, b| a.bbox.y.total_cmp(&b.bbox.y))
+            .map(|l| {
+                l.words
+                    .iter()
+                    .map(|i| ctx.page.words[*i].text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            });
+        let centre = header.heads[header.heads.len() / 2].1;
+        let section = [("seg_lean", Kind::Lean), ("seg_fat", Kind::Fat)]
+            .into_iter()
+            .filter(|(s, _)| ctx.sections.get(s).is_some_and(|r| inside(r, &centre)))
+            .map(|(_, k)| k)
+            .collect::<Vec<_>>();
+        let table_kind = title.as_deref().and_then(kind_of).or(match section[..] {
+            [k] => Some(k),
+            _ => None,
+        });
+        // One segment whose header was not read: its column is the one figure of the
+        // row no header stands over.
+        let unheaded: Vec<usize> = (0..SEGMENTS.len())
+            .filter(|k| !header.heads.iter().any(|(o, _)| o == k))
+            .collect();
+        for row in header.cells(ctx.page.words, &layout, until) {
+            let mut figures: Vec<(usize, f64, usize)> = row
+                .cells
+                .iter()
+                .filter_map(|(i, t)| cell_kg(t).map(|(v, d)| (header.heads[*i].0, v, d)))
+                .collect();
+            if figures.len() < 3 {
+                continue;
+            }
+            let orphans: Vec<(f64, usize)> =
+                row.orphans.iter().filter_map(|t| cell_kg(t)).collect();
+            if let ([k], [(v, d)]) = (&unheaded[..], &orphans[..]) {
+                figures.push((*k, *v, *d));
+            }
+            let label = row.label;
+            let kind = kind_of(&label).or(table_kind).or_else(|| {
+                [Kind::Lean, Kind::Fat]
+                    .into_iter()
+                    .find(|k| !taken.contains(k))
+            });
+            let Some(kind) = kind.filter(|k| !taken.contains(k)) else {
+                continue;
+            };
+            taken.push(kind);
+            for (k, v, d) in figures {
+                let seg = SEGMENTS[k].0;
+                let name = format!("{}_{seg}_kg", kind.prefix());
+                let Some(f) = FieldId::from_name(&name) else {
+                    continue;
+                };
+                let value = repair(v, d, f.decimals());
+                if f.plausible(value) {
+                    fields.insert(
+                        name,
+                        Field {
+                            value: Value::Number(value),
+                            range: None,
+                        },
+                    );
+                    read[usize::from(kind == Kind::Fat)] += 1;
+                }
+            }
         }
     }
     read
 }
 
-/// Segmental figures: labelled rows (왼팔 1.9 ...) when the sheet prints them, else the
-/// body figure's layout: arms top left/right, trunk in the middle, legs bottom.
+/// Segmental grids printed the other way round: the segments' labels down a column
+/// (three or more, one per line, left-aligned), each row's figures to its right. A
+/// row's kg figures (percents and evaluations are not) are the lean or the fat table's
+/// by the column header nearest above them that names one (근육량, Lean Mass; 체지방량,
+/// Fat Mass); with no such header, the first is lean and the second fat when a row
+/// prints both, and a single one is the table's named by its title or section. Fills
+/// only fields not already read; returns how many it read.
+pub(super) fn segment_rows(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) -> usize {
+    let mut hits: Vec<(usize, BBox)> = Vec::new();
+    for (k, (_, aliases)) in SEGMENTS.iter().enumerate() {
+        for hit in primary(ctx.page.find_label(aliases, &ctx.all)) {
+            hits.push((k, hit.bbox));
+        }
+    }
+    let boxes: Vec<BBox> = hits.iter().map(|(_, b)| *b).collect();
+    // Stacks of labels: one column, no segment twice, no wide gap between rows.
+    let mut stacks: Vec<Vec<(usize, BBox)>> = Vec::new();
+    for (_, _, members) in columns(&boxes) {
+        let mut cur: Vec<(usize, BBox)> = Vec::new();
+        for i in members {
+            let (k, b) = hits[i];
+            let breaks = cur.last().is_some_and(|(_, l)| {
+                b.cy() - l.cy() > 3.0 * l.h.max(b.h) || b.cy() - l.cy() < 0.8 * l.h.min(b.h)
+            }) || cur.iter().any(|(o, _)| *o == k);
+            if breaks {
+                stacks.push(std::mem::take(&mut cur));
+            }
+            cur.push((k, b));
+        }
+        stacks.push(cur);
+    }
+    stacks.retain(|s| s.len() >= 3);
+    if stacks.is_empty() {
+        return 0;
+    }
+    let layout = Layout::new(ctx.page.words);
+    let mut read = 0;
+    for stack in stacks {
+        let top = stack.iter().map(|(_, b)| b.y).fold(f32::MAX, f32::min);
+        let h = stack.iter().map(|(_, b)| b.h).fold(1.0, f32::max);
+        // Column headers: the lines just above the stack that name a table.
+        let heads: Vec<(f32, Kind)> = layout
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.bbox.bottom() <= top + 1.0 && top - l.bbox.bottom() < 3.0 * h)
+            .flat_map(|(li, _)| layout.phrases_in(li))
+            .filter_map(|(t, b)| kind_of(&t).map(|k| (b.cx(), k)))
+            .collect();
+        let centre = stack[stack.len() / 2].1;
+        let section: Vec<Kind> = [("seg_lean", Kind::Lean), ("seg_fat", Kind::Fat)]
+            .into_iter()
+            .filter(|(s, _)| ctx.sections.get(s).is_some_and(|r| inside(r, &centre)))
+            .map(|(_, k)| k)
+            .collect();
+        for (k, label) in &stack {
+            let Some(li) = layout.line_of(label) else {
+                continue;
+            };
+            let cells: Vec<(f64, usize, BBox)> = layout
+                .phrases_in(li)
+                .into_iter()
+                .filter(|(_, b)| b.x >= label.right() - 1.0)
+                .filter_map(|(t, b)| cell_kg(&t).map(|(v, d)| (v, d, b)))
+                .collect();
+            let mut kinds: Vec<(Kind, f64, usize)> = Vec::new();
+            for (n, (v, d, b)) in cells.iter().enumerate() {
+                let kind = if heads.is_empty() {
+                    match (cells.len(), n, &section[..]) {
+                        (1, _, [k]) => Some(*k),
+                        (c, 0, _) if c >= 2 => Some(Kind::Lean),
+                        (c, 1, _) if c >= 2 => Some(Kind::Fat),
+                        _ => None,
+                    }
+                } else {
+                    heads
+                        .iter()
+                        .min_by(|a, b2| (a.0 - b.cx()).abs().total_cmp(&(b2.0 - b.cx()).abs()))
+                        .map(|(_, k)| *k)
+                };
+                if let Some(kind) = kind.filter(|k| !kinds.iter().any(|(o, _, _)| o == k)) {
+                    kinds.push((kind, *v, *d));
+                }
+            }
+            for (kind, v, d) in kinds {
+                let name = format!("{}_{}_kg", kind.prefix(), SEGMENTS[*k].0);
+                let Some(f) = FieldId::from_name(&name) else {
+                    continue;
+                };
+                let value = repair(v, d, f.decimals());
+                if f.plausible(value) && !fields.contains_key(&name) {
+                    fields.insert(
+                        name,
+                        Field {
+                            value: Value::Number(value),
+                            range: None,
+                        },
+                    );
+                    read += 1;
+                }
+            }
+        }
+    }
+    read
+}
+
+/// Segmental figures around a body figure (a model whose layout row says so), when
+/// neither a header row nor a column of segment labels gave them: arms top left and
+/// right, trunk in the middle, legs bottom. (Labelled rows, `왼팔 1.9`, are a column of
+/// segment labels: [`segment_rows`].)
 pub(super) fn segmental(
     ctx: &Ctx<'_>,
     fields: &mut BTreeMap<String, Field>,
@@ -80,22 +307,21 @@ pub(super) fn segmental(
     let Some(region) = ctx.sections.get(section) else {
         return;
     };
-    if segment_columns(ctx, fields, region, prefix) >= 3 {
+    // A table read by its structure (see [`segment_tables`], [`segment_rows`]) is the
+    // whole answer.
+    let from_table = SEGMENTS
+        .iter()
+        .filter(|(s, _)| fields.contains_key(&format!("{prefix}_{s}_kg")))
+        .count();
+    if from_table >= 3 {
         return;
     }
-    for (seg, aliases) in SEGMENTS {
-        for hit in ctx.page.find_label(aliases, region) {
-            let name = format!("{prefix}_{seg}_kg");
-            if let Some(num) = ctx.value_for(&name, &hit, Look::Right, region) {
-                let field = ctx.field(&name, num);
-                fields.insert(name, field);
-                break;
-            }
-        }
-    }
-    if SEGMENTS
-        .iter()
-        .all(|(s, _)| fields.contains_key(&format!("{prefix}_{s}_kg")))
+    // Only a model that prints a body figure (its layout row) leaves the figures
+    // unlabelled around it.
+    if !ctx.model.body_figure
+        || SEGMENTS
+            .iter()
+            .all(|(s, _)| fields.contains_key(&format!("{prefix}_{s}_kg")))
     {
         return;
     }
@@ -153,3 +379,7 @@ pub(super) fn segmental(
         put(seg, n);
     }
 }
+
+#[cfg(test)]
+#[path = "segments_tests.rs"]
+mod tests;
