@@ -13,6 +13,8 @@ use image::{GrayImage, Luma};
 
 use super::OcrError;
 
+pub mod page;
+
 /// Pages shorter than this are upscaled (an A4 sheet at ~200 dpi).
 pub const MIN_PAGE_HEIGHT_PX: u32 = 2200;
 /// Never upscale more than this (a thumbnail stays unreadable anyway).
