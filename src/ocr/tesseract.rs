@@ -53,6 +53,26 @@
 //! 23/32 and 24/32, and only rules at most 1/120 of the page thick (its table
 //! headers are dark panels with white labels) 21/32.
 //!
+//! Measured and not kept: a cheaper first look (issue 16 item 6), on six clean
+//! tuning sheets (two per family, `TUNE_FAMILIES=2 ocr_tune engine 2 clean`; CPU
+//! seconds with every child, 51.1 s and 172/192 fields as it stands) and the real
+//! sample (19.2 s, 31/32), none kept. The figure pass over only the label pass's words
+//! that look like figures (a digit, `.`, a bracket, `%`, `~`, `kg`, or no Hangul),
+//! padded 0.6/0.3 text heights and merged along their lines: stacked into one mosaic
+//! (~130 boxes, 380–1016 × 7600–11900 px), the tuning sheets read the same 172/192 (the
+//! same misses) in 48.3 s, but the real sample 20/32 in 21.6 s; left in place on a
+//! white page, 172/192 in 49.7 s and again 20/32 (19.2 s). The real sample's segmental
+//! figures (printed over the body figures) are words the label pass drops or reads as
+//! no figure at all: only the whole-page figure pass finds them. And the later looks
+//! each skipped on the clean tuning sheets: the closer look (it runs on 5 of 6) costs
+//! 11.9 s and changes 12 fields (without it the quadrant sheets read 54/64 instead of
+//! 60/64, the table5 sheets 55/64 instead of 49/64: the closer look *loses* six table5
+//! fields, left for the reader), and the real sample reads 19/32 without it (11.0 s);
+//! the column of lists costs no measurable CPU and 4 fields (168/192 without it); the
+//! ranges cost 3.1 s and no tuning field, but the real sample reads 28/32 without them;
+//! the figures over ranges never run on the clean tuning sheets (once on the real
+//! sample).
+//!
 //! The engine's words are cut as Google Vision cuts them ([`split_words`]) before
 //! they are returned: a bracket glued to a figure (`(1.9`, `kg)`, `(1.5kg)178.0%`)
 //! made the reader take the figure for part of a range. Six clean tuning sheets
