@@ -189,6 +189,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 );
             }
         }
+        // The engine cuts its words as Vision does at the end (see `tesseract::tokens`):
+        // so do the first look's here.
+        let read = if mode == "first" || mode == "file" {
+            carenco_edge::ocr::tesseract::split_words(read)
+        } else {
+            read
+        };
         let report = inbody::parse(&read);
         let secs = t.elapsed().as_secs_f64();
         let s = score(&report, &truth);

@@ -43,9 +43,46 @@
 //! pass, within the noise of a shared machine); `--oem 1` (the same words, no faster);
 //! `tessedit_do_invert=0` in the label pass (no faster on a clean page: 3.70 s).
 //!
+//! Erasing rules and chart bars on the whole page before the first look
+//! (`preprocess::erase_rules` with runs longer than 1/35 of the page height): the
+//! bars' figures read whole (`29.7` where the bar and figure read `7`, `ee`, `20`)
+//! and the first look of six clean tuning sheets (two per family) read 161/192
+//! fields instead of 159/192, but the whole engine read 171/192 against 172/192
+//! without it (with [`split_words`] both), and the real sample 19/32 instead of
+//! 31/32; erased only where darker than 100 or 60 (its grid is light grey) still
+//! 23/32 and 24/32, and only rules at most 1/120 of the page thick (its table
+//! headers are dark panels with white labels) 21/32.
+//!
+//! Measured and not kept: a cheaper first look (issue 16 item 6), on six clean
+//! tuning sheets (two per family, `TUNE_FAMILIES=2 ocr_tune engine 2 clean`; CPU
+//! seconds with every child, 51.1 s and 172/192 fields as it stands) and the real
+//! sample (19.2 s, 31/32), none kept. The figure pass over only the label pass's words
+//! that look like figures (a digit, `.`, a bracket, `%`, `~`, `kg`, or no Hangul),
+//! padded 0.6/0.3 text heights and merged along their lines: stacked into one mosaic
+//! (~130 boxes, 380–1016 × 7600–11900 px), the tuning sheets read the same 172/192 (the
+//! same misses) in 48.3 s, but the real sample 20/32 in 21.6 s; left in place on a
+//! white page, 172/192 in 49.7 s and again 20/32 (19.2 s). The real sample's segmental
+//! figures (printed over the body figures) are words the label pass drops or reads as
+//! no figure at all: only the whole-page figure pass finds them. And the later looks
+//! each skipped on the clean tuning sheets: the closer look (it runs on 5 of 6) costs
+//! 11.9 s and changes 12 fields (without it the quadrant sheets read 54/64 instead of
+//! 60/64, the table5 sheets 55/64 instead of 49/64: the closer look *loses* six table5
+//! fields, left for the reader), and the real sample reads 19/32 without it (11.0 s);
+//! the column of lists costs no measurable CPU and 4 fields (168/192 without it); the
+//! ranges cost 3.1 s and no tuning field, but the real sample reads 28/32 without them;
+//! the figures over ranges never run on the clean tuning sheets (once on the real
+//! sample).
+//!
+//! The engine's words are cut as Google Vision cuts them ([`split_words`]) before
+//! they are returned: a bracket glued to a figure (`(1.9`, `kg)`, `(1.5kg)178.0%`)
+//! made the reader take the figure for part of a range. Six clean tuning sheets
+//! (two per family) read 172/192 fields instead of 170/192 (the first look alone,
+//! on a page with its rules erased: 170/192 against 161/192), the real sample the
+//! same 31/32.
+//!
 //! The engine's helpers live in submodules: [`strips`] (where the first look cuts the
-//! page), [`merge`] (how the passes' words are combined) and [`closer`] (what the later
-//! looks read again and how).
+//! page), [`merge`] (how the passes' words are combined), [`closer`] (what the later
+//! looks read again and how) and [`tokens`] (the words cut as Vision cuts them).
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -63,10 +100,12 @@ use crate::config::OcrConfig;
 pub mod closer;
 pub mod merge;
 pub mod strips;
+pub mod tokens;
 
 pub use closer::*;
 pub use merge::*;
 pub use strips::*;
+pub use tokens::*;
 
 const ENGINE: &str = "tesseract";
 /// The languages, Korean first (the order changes results; kor+eng read best here).
@@ -116,6 +155,17 @@ impl Tesseract {
     /// [`OcrConfig::time_budget_ms`]): the later looks run only within it (see
     /// [`later`]).
     async fn recognize_by(
+        &self,
+        page: &GrayImage,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<Word>, OcrError> {
+        // Cut as Vision cuts (see [`tokens`]): the reader reads a figure glued to a
+        // bracket as part of a range.
+        Ok(split_words(self.looks(page, deadline).await?))
+    }
+
+    /// The first look and the later ones (see [`Tesseract::recognize_by`]).
+    async fn looks(
         &self,
         page: &GrayImage,
         deadline: Option<Instant>,

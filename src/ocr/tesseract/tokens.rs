@@ -1,0 +1,189 @@
+//! The engine's words cut where Google Vision cuts them (see
+//! `sheetgen::vision`): Tesseract returns what it took for one word between spaces,
+//! and on a table it glues a bracket, a unit or a second figure to a figure
+//! (`(1.9`, `kg)`, `(1.5kg)178.0%`). The reader reads a bracket glued to a figure as
+//! part of a range and drops the figure; cut apart, the figure is a figure with a
+//! bracket beside it, as Vision returns it (and as the reader reads 31-32/32 fields
+//! of the same sheets).
+
+use crate::ocr::{BBox, Word};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Digit,
+    Letter,
+    Punct,
+}
+
+fn class(c: char) -> Class {
+    if c.is_ascii_digit() {
+        Class::Digit
+    } else if c.is_alphanumeric() {
+        Class::Letter
+    } else {
+        Class::Punct
+    }
+}
+
+/// Whether `text` is (part of) a printed range the reader reads as one word: it holds
+/// a `~`, or a dash between two digits (`(36.7-44.8)`).
+fn is_range_word(text: &str) -> bool {
+    let c: Vec<char> = text.chars().collect();
+    text.contains(['~', '～', '〜'])
+        || c.windows(3)
+            .any(|w| w[1] == '-' && w[0].is_ascii_digit() && w[2].is_ascii_digit())
+}
+
+/// The pieces of one word's text, Vision-like: a bracket is a piece of its own, a
+/// figure (digits with their inner points and a leading sign) is one, a unit or a
+/// letter run after it is one; a run that starts with a letter keeps its digits
+/// (`InBody370S`). Only words that hold a bracket are cut (see [`split_words`]).
+fn pieces(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut cur_class: Option<Class> = None;
+    for (i, &c) in chars.iter().enumerate() {
+        let mut k = class(c);
+        // A point between digits stays in the figure; a sign before a digit starts it.
+        let next_digit = chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
+        if c == '.' && cur_class == Some(Class::Digit) && next_digit {
+            k = Class::Digit;
+        }
+        let bracket = matches!(c, '(' | ')' | '[' | ']');
+        let joins = !bracket
+            && match (cur_class, k) {
+                (Some(Class::Letter), Class::Digit) => true,
+                (Some(a), b) => a == b && a != Class::Punct,
+                (None, _) => false,
+            };
+        // The sign of a figure (`(-7.4`) stays with it.
+        let sign = (c == '-' || c == '+') && next_digit;
+        if !joins && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        cur.push(c);
+        cur_class = Some(if sign {
+            Class::Digit
+        } else if cur_class == Some(Class::Letter) && k == Class::Digit && joins {
+            Class::Letter
+        } else if bracket {
+            Class::Punct
+        } else {
+            k
+        });
+        if bracket {
+            out.push(std::mem::take(&mut cur));
+            cur_class = None;
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The words, with every word that holds a bracket and is not a range (see
+/// [`is_range_word`]) cut into Vision's pieces, each with its share of the box (by
+/// characters: Tesseract's TSV has no box per character).
+pub fn split_words(words: Vec<Word>) -> Vec<Word> {
+    let mut out = Vec::with_capacity(words.len());
+    for w in words {
+        if !w.text.contains(['(', ')', '[', ']']) || is_range_word(&w.text) {
+            out.push(w);
+            continue;
+        }
+        let parts = pieces(&w.text);
+        if parts.len() < 2 {
+            out.push(w);
+            continue;
+        }
+        let n = w.text.chars().count().max(1) as f32;
+        let mut at = 0usize;
+        for p in parts {
+            let len = p.chars().count();
+            out.push(Word {
+                bbox: BBox {
+                    x: w.bbox.x + w.bbox.w * at as f32 / n,
+                    y: w.bbox.y,
+                    w: w.bbox.w * len as f32 / n,
+                    h: w.bbox.h,
+                },
+                text: p,
+                confidence: w.confidence,
+            });
+            at += len;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(words: &[Word]) -> Vec<&str> {
+        words.iter().map(|w| w.text.as_str()).collect()
+    }
+
+    #[test]
+    fn a_bracket_glued_to_a_figure_is_cut_off() {
+        let words = vec![
+            Word::at("(1.9", 100.0, 10.0, 40.0, 20.0),
+            Word::at("kg)", 150.0, 10.0, 30.0, 20.0),
+            Word::at("(1.5kg)178.0%", 200.0, 10.0, 130.0, 20.0),
+            Word::at("(-7.4kg)", 400.0, 10.0, 80.0, 20.0),
+        ];
+        let out = split_words(words);
+        assert_eq!(
+            texts(&out),
+            ["(", "1.9", "kg", ")", "(", "1.5", "kg", ")", "178.0", "%", "(", "-7.4", "kg", ")"]
+        );
+        // Each piece has its share of the box, left to right.
+        assert_eq!(out[1].bbox.x, 110.0);
+        assert_eq!(out[1].bbox.w, 30.0);
+        assert!(out
+            .windows(2)
+            .take(3)
+            .all(|p| p[0].bbox.right() <= p[1].bbox.x + 0.01));
+    }
+
+    #[test]
+    fn ranges_and_words_without_brackets_stay_whole() {
+        let words = vec![
+            Word::at("(36.7~44.8)", 0.0, 0.0, 100.0, 20.0),
+            Word::at("(36.7-44.8)", 0.0, 30.0, 100.0, 20.0),
+            Word::at("(36.7~", 0.0, 60.0, 50.0, 20.0),
+            Word::at("51.7kg", 0.0, 90.0, 50.0, 20.0),
+            Word::at("InBody370S", 0.0, 120.0, 90.0, 20.0),
+            Word::at("2016.05.04", 0.0, 150.0, 90.0, 20.0),
+        ];
+        let out = split_words(words.clone());
+        assert_eq!(texts(&out), texts(&words));
+    }
+
+    #[test]
+    fn a_unit_in_brackets_and_a_label_keep_their_letters_together() {
+        let out = split_words(vec![
+            Word::at("체수분(L)", 0.0, 0.0, 60.0, 20.0),
+            Word::at("(kg/m2)", 0.0, 30.0, 70.0, 20.0),
+            Word::at("InBody380]", 0.0, 60.0, 100.0, 20.0),
+        ]);
+        assert_eq!(
+            texts(&out),
+            [
+                "체수분",
+                "(",
+                "L",
+                ")",
+                "(",
+                "kg",
+                "/",
+                "m2",
+                ")",
+                "InBody380",
+                "]"
+            ]
+        );
+    }
+}
