@@ -162,7 +162,8 @@ pub fn apply(img: &GrayImage, kind: Kind, seed: u64) -> Result<Vec<u8>, SheetGen
                 (d.0, h - d.1),
             ];
             let src = [(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)];
-            let warped = match homography(&dst, &src) {
+            let f64s = |p: [(f32, f32); 4]| p.map(|(x, y)| (f64::from(x), f64::from(y)));
+            let warped = match preprocess::page::homography(&f64s(dst), &f64s(src)) {
                 Some(m) => warp(img, &m, rng.random_range(90..140)),
                 None => img.clone(),
             };
@@ -215,41 +216,6 @@ fn warp(img: &GrayImage, m: &[f64; 9], fill: u8) -> GrayImage {
         let bot = p(x0, y0 + 1) * (1.0 - fx) + p(x0 + 1, y0 + 1) * fx;
         Luma([(top * (1.0 - fy) + bot * fy).round().clamp(0.0, 255.0) as u8])
     })
-}
-
-/// The homography taking the four points `from` to `to` (row-major 3×3), or `None`
-/// when the points are degenerate.
-fn homography(from: &[(f32, f32); 4], to: &[(f32, f32); 4]) -> Option<[f64; 9]> {
-    let mut a = [[0f64; 9]; 8];
-    for i in 0..4 {
-        let (x, y) = (from[i].0 as f64, from[i].1 as f64);
-        let (u, v) = (to[i].0 as f64, to[i].1 as f64);
-        a[2 * i] = [x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, u];
-        a[2 * i + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
-    }
-    // Gaussian elimination with partial pivoting on the 8×8 system.
-    for col in 0..8 {
-        let piv = (col..8).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
-        if a[piv][col].abs() < 1e-12 {
-            return None;
-        }
-        a.swap(col, piv);
-        let pivot = a[col];
-        for (r, row) in a.iter_mut().enumerate() {
-            if r != col {
-                let f = row[col] / pivot[col];
-                for (v, p) in row.iter_mut().zip(pivot).skip(col) {
-                    *v -= f * p;
-                }
-            }
-        }
-    }
-    let mut m = [0f64; 9];
-    for (i, (mi, row)) in m.iter_mut().zip(a).enumerate() {
-        *mi = row[8] / row[i];
-    }
-    m[8] = 1.0;
-    Some(m)
 }
 
 /// A soft shadow across the page (a hand or a phone) and light falling off to a
@@ -311,13 +277,13 @@ mod tests {
     fn a_homography_maps_its_four_points() {
         let from = [(10.0, 20.0), (300.0, 5.0), (320.0, 400.0), (0.0, 380.0)];
         let to = [(0.0, 0.0), (310.0, 0.0), (310.0, 410.0), (0.0, 410.0)];
-        let m = homography(&from, &to).expect("not degenerate");
+        let m = preprocess::page::homography(&from, &to).expect("not degenerate");
         for (f, t) in from.iter().zip(to) {
-            let (x, y) = (f.0 as f64, f.1 as f64);
+            let (x, y) = (f.0, f.1);
             let z = m[6] * x + m[7] * y + m[8];
             let u = (m[0] * x + m[1] * y + m[2]) / z;
             let v = (m[3] * x + m[4] * y + m[5]) / z;
-            assert!((u - t.0 as f64).abs() < 1e-6 && (v - t.1 as f64).abs() < 1e-6);
+            assert!((u - t.0).abs() < 1e-6 && (v - t.1).abs() < 1e-6);
         }
     }
 }
