@@ -154,7 +154,8 @@ async fn held_out_share(kind: Kind) -> (f64, Vec<String>) {
 
 // The floors below sit just under what these tests (and `examples/ocr_accuracy.rs
 // --per-family 1`, the same held-out sheets; docs/ocr-evaluation.md) measured on
-// 2026-12-02: clean 117/160, photo 99/160, word-level 307/320 (two sheets per family).
+// 2026-12-02 after session 10's reader, recognition and preprocessing: clean 137/160,
+// photo 105/160, word-level 315/320 (two sheets per family).
 // One more lost field than measured passes, two fail. They are not the goals
 // (98 % clean, 90 % degraded, 97 % word-level), which the reader does not reach yet.
 
@@ -164,7 +165,7 @@ async fn held_out_clean_sheets_are_read_by_tesseract_at_the_measured_share() {
     eprintln!("held-out clean: {:.1} %", ratio * 100.0);
     assert!(ratio >= HELD_OUT_CLEAN_FLOOR, "{ratio:.3}: {misses:#?}");
 }
-const HELD_OUT_CLEAN_FLOOR: f64 = 115.5 / 160.0;
+const HELD_OUT_CLEAN_FLOOR: f64 = 135.5 / 160.0;
 
 #[tokio::test]
 async fn held_out_photos_of_sheets_are_read_by_tesseract_at_the_measured_share() {
@@ -172,7 +173,7 @@ async fn held_out_photos_of_sheets_are_read_by_tesseract_at_the_measured_share()
     eprintln!("held-out photo: {:.1} %", ratio * 100.0);
     assert!(ratio >= HELD_OUT_PHOTO_FLOOR, "{ratio:.3}: {misses:#?}");
 }
-const HELD_OUT_PHOTO_FLOOR: f64 = 97.5 / 160.0;
+const HELD_OUT_PHOTO_FLOOR: f64 = 103.5 / 160.0;
 
 /// The sheet's words tokenised as Vision returns them, served in its documented
 /// `images:annotate` format by a local server, as the `google` engine reads them.
@@ -216,7 +217,7 @@ async fn held_out_word_level_sheets_are_read_through_google_at_the_measured_shar
         total.misses
     );
 }
-const HELD_OUT_WORDS_FLOOR: f64 = 305.5 / 320.0;
+const HELD_OUT_WORDS_FLOOR: f64 = 313.5 / 320.0;
 
 // ---------------------------------------------------------------------------------
 // A local server answering `images:annotate` as Google documents it.
