@@ -13,6 +13,8 @@
 //!
 //! With `TUNE_FAMILIES=K` the sheets are instead K per family of the family
 //! generator's tuning split (`words`: tokenised as Google Vision returns them).
+//! With `TUNE_ONLY=TEXT` only the sheets whose name holds TEXT are read (`table5`,
+//! `real`).
 //!
 //! Otherwise the generated sheets are the legacy generator's seeds 1000.. (370S-like) and
 //! 2000.. (570-like): the sets the reader was tuned on before the family generator.
@@ -136,7 +138,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..OcrConfig::default()
     });
     let (mut correct, mut total, mut times) = (0, 0, Vec::new());
+    // `TUNE_ONLY=text`: only the sheets whose name holds it (`table5`, `real`).
+    let only = std::env::var("TUNE_ONLY").unwrap_or_default();
     for (name, bytes, words, truth) in sheets(n, degraded)? {
+        if !name.contains(&only) {
+            continue;
+        }
         if mode == "words" && words.is_empty() {
             continue;
         }

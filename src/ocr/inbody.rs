@@ -342,7 +342,27 @@ impl Ctx<'_> {
             .collect();
         rows.iter()
             .find_map(|(_, text)| parse_range_as(range_text(text)?, printed))
+            .or_else(|| {
+                // A bare range (`1~9`) whose `~` was read as a dash: one word
+                // `1-9`, a figure each side of its only dash (not a date, no sign).
+                rows.iter()
+                    .filter(|(_, text)| is_bare_dash_range(text))
+                    .find_map(|(_, text)| parse_range_as(text, printed))
+            })
     }
+}
+
+/// Whether `text` is a bare range read with a dash for its `~`: `1-9`, `0.80-0.90`,
+/// digits (and a decimal point) either side of one dash, nothing else.
+fn is_bare_dash_range(text: &str) -> bool {
+    let figure = |f: &str| {
+        f.starts_with(|c: char| c.is_ascii_digit())
+            && f.ends_with(|c: char| c.is_ascii_digit())
+            && f.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && f.matches('.').count() <= 1
+    };
+    text.split_once('-')
+        .is_some_and(|(a, b)| figure(a) && figure(b))
 }
 
 /// The `(a ~ b)` part of a line of text: from its `(` (or, when the `(` was lost, from

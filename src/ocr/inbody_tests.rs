@@ -13,6 +13,26 @@ fn section_regions(words: &[Word]) -> BTreeMap<&'static str, BBox> {
 }
 
 #[test]
+fn a_bare_range_read_with_a_dash_is_read_but_not_a_date_or_a_sign() {
+    let level = |range: &str| {
+        let words = vec![
+            w("Visceral", 56.7, 1827.5, 71.0, 20.5),
+            w("Fat", 132.2, 1827.5, 29.1, 20.5),
+            w("Level", 165.7, 1827.5, 47.9, 20.5),
+            w("10", 565.9, 1827.5, 27.1, 24.0),
+            w(range, 607.0, 1830.5, 28.0, 16.0),
+        ];
+        parse(&words)
+            .fields
+            .get("visceral_fat_level")
+            .and_then(|f| f.range)
+    };
+    assert_eq!(level("1-9"), Some([1.0, 9.0]));
+    assert_eq!(level("2024-12-25"), None);
+    assert_eq!(level("-9"), None);
+}
+
+#[test]
 fn an_integer_range_beside_a_level_is_read_with_it() {
     let words = vec![
         w("Visceral", 56.7, 1827.5, 71.0, 20.5),

@@ -207,8 +207,11 @@ fn the_closer_look_repairs_misreads_and_fills_gaps_but_does_not_overrule() {
         boxed("골", 1000.0, 0.0, 25.0, 20.0),
         boxed("격", 1030.0, 0.0, 25.0, 20.0),
         boxed("근", 1060.0, 0.0, 25.0, 20.0),
+        // A unit read as one: the closer look reads it `(9)`, a figure it is not.
+        boxed("(kg)", 1600.0, 0.0, 30.0, 20.0),
     ];
     let closer = vec![
+        boxed("(9)", 1602.0, 0.0, 26.0, 20.0),
         boxed("27.3", 100.0, 0.0, 40.0, 20.0),
         boxed("3.0", 205.0, 0.0, 30.0, 20.0),
         boxed("7.2", 305.0, 0.0, 30.0, 20.0),
@@ -241,6 +244,7 @@ fn the_closer_look_repairs_misreads_and_fills_gaps_but_does_not_overrule() {
     assert_eq!(
         texts,
         [
+            "(kg)",
             "+26kg",
             "-7.2",
             "-9.9",

@@ -153,6 +153,15 @@ pub(super) fn is_label_word(text: &str) -> bool {
             && text.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 3)
 }
 
+/// Whether a word is a unit alone, bracketed or not (`(kg)`, `kg`, `(%)`, `L`,
+/// `(kcal)`, `kg/m2`): no digit, and its letters one of the units a sheet prints.
+pub(super) fn is_unit_word(text: &str) -> bool {
+    let t = text
+        .trim_matches(|c: char| "()[]".contains(c))
+        .to_ascii_lowercase();
+    ["kg", "%", "l", "kcal", "cm", "kg/m2", "kg/m²", "점"].contains(&t.as_str())
+}
+
 /// Merges the closer look's figures into the first look's words: a re-read figure
 /// replaces whatever non-label words it covers (the first look's misreads), and is
 /// dropped where it lies on a label (a label read as digits).
@@ -197,12 +206,20 @@ pub fn merge_reread(mut words: Vec<Word>, figures: Vec<Word>) -> Vec<Word> {
             .map(|w| w.bbox.overlap_area(&f.bbox))
             .sum();
         let on_label = on_labels > 0.3 * area;
-        if on_label {
+        // A unit the first look read as one (`(kg)`, `%`) stays, and a "figure" of one
+        // digit over most of it is the unit read as digits (`(kg)` read `(9)`: a
+        // figure beside its label, taken for the field).
+        let on_unit = digits(&f.text).len() <= 1
+            && words.iter().any(|w| {
+                is_unit_word(&w.text)
+                    && w.bbox.overlap_area(&f.bbox) > 0.5 * (w.bbox.w * w.bbox.h).min(area)
+            });
+        if on_label || on_unit {
             continue;
         }
         let covers = |w: &Word| {
             let wa = (w.bbox.w * w.bbox.h).max(1.0);
-            (blob(w) || !is_label_word(&w.text))
+            (blob(w) || !(is_label_word(&w.text) || is_unit_word(&w.text)))
                 && w.bbox.overlap_area(&f.bbox) > 0.3 * wa.min(area)
         };
         // What the first look read cleanly (a figure or a whole range) stays: the
