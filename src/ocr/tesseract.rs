@@ -67,7 +67,10 @@
 //! each skipped on the clean tuning sheets: the closer look (it runs on 5 of 6) costs
 //! 11.9 s and changes 12 fields (without it the quadrant sheets read 54/64 instead of
 //! 60/64, the table5 sheets 55/64 instead of 49/64: the closer look *loses* six table5
-//! fields, left for the reader), and the real sample reads 19/32 without it (11.0 s);
+//! fields, left for the reader; by session 11 the page model had made that loss go: the
+//! first look read table5 55/64 and the whole engine 57/64, and what the closer look
+//! still lost, a unit re-read as a one-digit figure, [`merge_reread`] now keeps), and
+//! the real sample reads 19/32 without it (11.0 s);
 //! the column of lists costs no measurable CPU and 4 fields (168/192 without it); the
 //! ranges cost 3.1 s and no tuning field, but the real sample reads 28/32 without them;
 //! the figures over ranges never run on the clean tuning sheets (once on the real
