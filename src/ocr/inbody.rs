@@ -47,6 +47,7 @@ mod segments;
 
 pub use header::parse_datetime;
 use header::{detect_model, header_text_fields};
+pub(crate) use layout::is_unit;
 pub(crate) use page::is_hangul;
 use page::{cost, jamo, levenshtein, primary, tolerance, Hit, Page};
 use rows::{body_composition_columns, control_signs, pitched_rows, rows_in_order};

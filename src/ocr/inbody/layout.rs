@@ -149,6 +149,11 @@ pub(super) enum Token {
 
 const UNITS: [&str; 6] = ["kcal", "kg", "cm", "%", "점", "L"];
 
+/// Whether `text` is one of the units a sheet prints, alone (`kg`, `L`, `점`; any case).
+pub(crate) fn is_unit(text: &str) -> bool {
+    UNITS.iter().any(|u| text.eq_ignore_ascii_case(u))
+}
+
 fn unit_of(text: &str) -> Option<&'static str> {
     let t = text.trim().trim_end_matches(')');
     UNITS

@@ -118,12 +118,52 @@ pub fn rectify(img: &GrayImage, corners: &[Point; 4], scale: f64) -> GrayImage {
 }
 
 /// A `w` × `h` image whose pixel centres come from `img` through `m` (output →
-/// source), Catmull-Rom (16 taps: a perspective is not separable); white where the
-/// source has no pixel. Along a row the homography's three sums grow linearly, so
-/// each pixel's source costs three additions.
+/// source), Catmull-Rom (16 taps: a perspective is not separable) through
+/// [`warp_with`].
 fn warp_cubic(img: &GrayImage, m: &[f64; 9], w: u32, h: u32) -> GrayImage {
     let (iw, ih) = img.dimensions();
     let (iwu, raw) = (iw as usize, img.as_raw());
+    warp_with(img, m, w, h, |sx, sy| {
+        let (x0, y0) = (sx.floor() as isize, sy.floor() as isize);
+        let (tx, ty) = ((sx - x0 as f64) as f32, (sy - y0 as f64) as f32);
+        let wx = [1.0 + tx, tx, 1.0 - tx, 2.0 - tx].map(super::catmull_rom);
+        let wy = [1.0 + ty, ty, 1.0 - ty, 2.0 - ty].map(super::catmull_rom);
+        let mut acc = 0f32;
+        let inner = x0 >= 1 && y0 >= 1 && x0 + 2 < iw as isize && y0 + 2 < ih as isize;
+        for (j, wyj) in wy.iter().enumerate() {
+            let yy = (y0 - 1 + j as isize).clamp(0, ih as isize - 1) as usize * iwu;
+            let r = if inner {
+                let q = &raw[yy + x0 as usize - 1..][..4];
+                wx[0] * f32::from(q[0])
+                    + wx[1] * f32::from(q[1])
+                    + wx[2] * f32::from(q[2])
+                    + wx[3] * f32::from(q[3])
+            } else {
+                let mut r = 0f32;
+                for (i, wxi) in wx.iter().enumerate() {
+                    let xx = (x0 - 1 + i as isize).clamp(0, iw as isize - 1) as usize;
+                    r += wxi * f32::from(raw[yy + xx]);
+                }
+                r
+            };
+            acc += wyj * r;
+        }
+        (acc + 0.5).clamp(0.0, 255.0) as u8
+    })
+}
+
+/// A `w` × `h` image whose pixel centres come from `img` through `m` (output →
+/// source), each pixel `sample`d at its source's pixel-centre coordinates (within the
+/// source); white where the source has no pixel. Along a row the homography's three
+/// sums grow linearly, so each pixel's source costs three additions.
+fn warp_with(
+    img: &GrayImage,
+    m: &[f64; 9],
+    w: u32,
+    h: u32,
+    sample: impl Fn(f64, f64) -> u8,
+) -> GrayImage {
+    let (iw, ih) = img.dimensions();
     let (xmax, ymax) = (iw.saturating_sub(1) as f64, ih.saturating_sub(1) as f64);
     let mut out = vec![255u8; w as usize * h as usize];
     for (y, line) in out.chunks_exact_mut(w as usize).enumerate() {
@@ -135,33 +175,10 @@ fn warp_cubic(img: &GrayImage, m: &[f64; 9], w: u32, h: u32) -> GrayImage {
         );
         for o in line.iter_mut() {
             if z.abs() > 1e-12 {
+                // Source pixel-centre coordinates.
                 let (sx, sy) = (nx / z - 0.5, ny / z - 0.5);
                 if (0.0..=xmax).contains(&sx) && (0.0..=ymax).contains(&sy) {
-                    let (x0, y0) = (sx.floor() as isize, sy.floor() as isize);
-                    let (tx, ty) = ((sx - x0 as f64) as f32, (sy - y0 as f64) as f32);
-                    let wx = [1.0 + tx, tx, 1.0 - tx, 2.0 - tx].map(super::catmull_rom);
-                    let wy = [1.0 + ty, ty, 1.0 - ty, 2.0 - ty].map(super::catmull_rom);
-                    let mut acc = 0f32;
-                    let inner = x0 >= 1 && y0 >= 1 && x0 + 2 < iw as isize && y0 + 2 < ih as isize;
-                    for (j, wyj) in wy.iter().enumerate() {
-                        let yy = (y0 - 1 + j as isize).clamp(0, ih as isize - 1) as usize * iwu;
-                        let r = if inner {
-                            let q = &raw[yy + x0 as usize - 1..][..4];
-                            wx[0] * f32::from(q[0])
-                                + wx[1] * f32::from(q[1])
-                                + wx[2] * f32::from(q[2])
-                                + wx[3] * f32::from(q[3])
-                        } else {
-                            let mut r = 0f32;
-                            for (i, wxi) in wx.iter().enumerate() {
-                                let xx = (x0 - 1 + i as isize).clamp(0, iw as isize - 1) as usize;
-                                r += wxi * f32::from(raw[yy + xx]);
-                            }
-                            r
-                        };
-                        acc += wyj * r;
-                    }
-                    *o = (acc + 0.5).clamp(0.0, 255.0) as u8;
+                    *o = sample(sx, sy);
                 }
             }
             nx += m[0];
@@ -220,36 +237,16 @@ pub fn apply(m: &[f64; 9], (x, y): Point) -> Point {
 fn warp(img: &GrayImage, m: &[f64; 9], w: u32, h: u32) -> GrayImage {
     let (iw, ih) = img.dimensions();
     let (iwu, raw) = (iw as usize, img.as_raw());
-    let (xmax, ymax) = (iw.saturating_sub(1) as f64, ih.saturating_sub(1) as f64);
-    let mut out = vec![255u8; w as usize * h as usize];
-    for (y, line) in out.chunks_exact_mut(w as usize).enumerate() {
-        let yf = y as f64 + 0.5;
-        let (mut nx, mut ny, mut z) = (
-            m[0] * 0.5 + m[1] * yf + m[2],
-            m[3] * 0.5 + m[4] * yf + m[5],
-            m[6] * 0.5 + m[7] * yf + m[8],
-        );
-        for o in line.iter_mut() {
-            if z.abs() > 1e-12 {
-                // Source pixel-centre coordinates.
-                let (sx, sy) = (nx / z - 0.5, ny / z - 0.5);
-                if (0.0..=xmax).contains(&sx) && (0.0..=ymax).contains(&sy) {
-                    let (x0, y0) = (sx as usize, sy as usize);
-                    let x1 = (x0 + 1).min(iwu - 1);
-                    let (r0, r1) = (y0 * iwu, (y0 + 1).min(ih as usize - 1) * iwu);
-                    let (tx, ty) = ((sx - x0 as f64) as f32, (sy - y0 as f64) as f32);
-                    let p = |i: usize| f32::from(raw[i]);
-                    let top = p(r0 + x0) + (p(r0 + x1) - p(r0 + x0)) * tx;
-                    let bot = p(r1 + x0) + (p(r1 + x1) - p(r1 + x0)) * tx;
-                    *o = (top + (bot - top) * ty + 0.5) as u8;
-                }
-            }
-            nx += m[0];
-            ny += m[3];
-            z += m[6];
-        }
-    }
-    GrayImage::from_raw(w, h, out).unwrap_or_else(|| GrayImage::new(w, h))
+    warp_with(img, m, w, h, |sx, sy| {
+        let (x0, y0) = (sx as usize, sy as usize);
+        let x1 = (x0 + 1).min(iwu - 1);
+        let (r0, r1) = (y0 * iwu, (y0 + 1).min(ih as usize - 1) * iwu);
+        let (tx, ty) = ((sx - x0 as f64) as f32, (sy - y0 as f64) as f32);
+        let p = |i: usize| f32::from(raw[i]);
+        let top = p(r0 + x0) + (p(r0 + x1) - p(r0 + x0)) * tx;
+        let bot = p(r1 + x0) + (p(r1 + x1) - p(r1 + x0)) * tx;
+        (top + (bot - top) * ty + 0.5) as u8
+    })
 }
 
 /// `img` shrunk by the whole factor `k`, each pixel the mean of its `k` × `k` block.

@@ -154,12 +154,11 @@ pub(super) fn is_label_word(text: &str) -> bool {
 }
 
 /// Whether a word is a unit alone, bracketed or not (`(kg)`, `kg`, `(%)`, `L`,
-/// `(kcal)`, `kg/m2`): no digit, and its letters one of the units a sheet prints.
+/// `(kcal)`, `kg/m2`): one of the units the reader knows ([`inbody::is_unit`]) or
+/// BMI's.
 pub(super) fn is_unit_word(text: &str) -> bool {
-    let t = text
-        .trim_matches(|c: char| "()[]".contains(c))
-        .to_ascii_lowercase();
-    ["kg", "%", "l", "kcal", "cm", "kg/m2", "kg/m²", "점"].contains(&t.as_str())
+    let t = text.trim_matches(|c: char| "()[]".contains(c));
+    inbody::is_unit(t) || t.eq_ignore_ascii_case("kg/m2") || t.eq_ignore_ascii_case("kg/m²")
 }
 
 /// Merges the closer look's figures into the first look's words: a re-read figure
