@@ -24,6 +24,7 @@ pub mod fields;
 pub mod figures;
 pub mod google;
 pub mod inbody;
+pub mod ppocr;
 pub mod preprocess;
 #[cfg(test)]
 mod props;
