@@ -4,11 +4,35 @@
 //! # What it owns
 //! - [`wire`]: what the helper prints and the service reads, one JSON page of lines and
 //!   words with boxes. Both sides use these types, so the contract cannot drift.
+//! - The helper's pipeline, pure Rust and tested without ONNX Runtime:
+//!   [`input`] (decode within a pixel limit), [`det`] (detector input; probability
+//!   map → line quads), [`geom`] (hull, rotated rectangles, the square-to-quad map),
+//!   [`crop`] (a quad → an upright line image, and word boxes back), [`rec`]
+//!   (recogniser input in width batches), [`ctc`] (greedy decoding with each
+//!   character's time step; words placed where their characters are), [`dict`]
+//!   (the class → text table), and [`pipeline`], which runs them around the
+//!   [`pipeline::Models`] trait.
+//! - `session` (feature `ppocr` only): the two models in ONNX Runtime through the
+//!   `ort` crate, loaded at run time (`ORT_DYLIB_PATH`); `src/bin/carenco-ppocr.rs`
+//!   is the thin binary around it.
 //!
 //! Why a helper: ONNX Runtime is a 35 MB shared library and the models are 6 MB; the
 //! service's own binary must stay within the Pi's 10 MB budget, and a crash or a
 //! runaway inference in the helper must not take the service down. Nothing is
 //! downloaded at run time: the models and the library are installed beside the
 //! service (README "InBody OCR").
+//!
+//! Models directory: `det.onnx`, `rec.onnx` and `rec_dict.txt` (PaddleOCR's export;
+//! PP-OCRv6 tiny measured best, see docs/ocr-evaluation.md).
 
+pub mod crop;
+pub mod ctc;
+pub mod det;
+pub mod dict;
+pub mod geom;
+pub mod input;
+pub mod pipeline;
+pub mod rec;
+#[cfg(feature = "ppocr")]
+pub mod session;
 pub mod wire;
