@@ -94,7 +94,8 @@ pub fn det_input(rgb: &[u8], width: u32, height: u32, out_w: u32, out_h: u32) ->
                 let p = |row: &[u8], x: usize| f32::from(row[x * 3 + src]);
                 let top = p(r0, x0) + (p(r0, x1) - p(r0, x0)) * fx;
                 let bot = p(r1, x0) + (p(r1, x1) - p(r1, x0)) * fx;
-                let v = top + (bot - top) * fy;
+                // Rounded to a byte as OpenCV's resize of an 8-bit image gives it.
+                let v = (top + (bot - top) * fy).round();
                 out[ci * plane + oy * ow + ox] = v * k[ci] + b[ci];
             }
         }
@@ -182,13 +183,18 @@ pub fn boxes_from_map(
 }
 
 /// The rectangle grown by `area × ratio / perimeter` on each side, `None` for a
-/// rectangle without a perimeter.
+/// rectangle without a perimeter. As PaddleOCR's (pyclipper takes integer
+/// coordinates) the corners are truncated to whole pixels before the offset: boxes a
+/// fraction of a pixel lower or to the right cut into a line's top or its first
+/// character, and a lost `/` in `86/100` was measured on that.
 fn unclip(rect: &RotRect, ratio: f64) -> Option<RotRect> {
     let perimeter = rect.perimeter();
     if !(perimeter > 0.0) || !ratio.is_finite() {
         return None;
     }
-    Some(rect.expanded(rect.area() * ratio / perimeter))
+    let d = rect.area() * ratio / perimeter;
+    let corners = rect.corners().map(|p| p.map(f64::trunc));
+    geom::min_area_rect_padded(&corners, d)
 }
 
 /// Top to bottom by the top-left corner, and left to right among boxes whose tops

@@ -108,6 +108,14 @@ impl RotRect {
 /// edges). One point gives a 0×0 rectangle, collinear points a rectangle of height 0;
 /// no finite point gives `None`.
 pub fn min_area_rect(points: &[Point]) -> Option<RotRect> {
+    min_area_rect_padded(points, 0.0)
+}
+
+/// The minimum-area rectangle holding the points grown by `pad` in every direction
+/// (the convex polygon offset by `pad` with round joins): over the hull's edge
+/// directions, the one whose rectangle grown by `pad` on each side is smallest.
+pub fn min_area_rect_padded(points: &[Point], pad: f64) -> Option<RotRect> {
+    let pad = if pad.is_finite() { pad.max(0.0) } else { 0.0 };
     let hull = convex_hull(points);
     let first = *hull.first()?;
     let axis_rect = |u: Point| {
@@ -131,14 +139,15 @@ pub fn min_area_rect(points: &[Point]) -> Option<RotRect> {
         }
     };
     if hull.len() == 1 {
-        return Some(RotRect {
+        let r = RotRect {
             u: [1.0, 0.0],
             v: [0.0, 1.0],
             u0: first[0],
             u1: first[0],
             v0: first[1],
             v1: first[1],
-        });
+        };
+        return Some(r.expanded(pad));
     }
     let mut best: Option<RotRect> = None;
     for i in 0..hull.len() {
@@ -148,7 +157,7 @@ pub fn min_area_rect(points: &[Point]) -> Option<RotRect> {
         if len <= f64::EPSILON {
             continue;
         }
-        let r = axis_rect([dx / len, dy / len]);
+        let r = axis_rect([dx / len, dy / len]).expanded(pad);
         if best.is_none_or(|b| r.area() < b.area()) {
             best = Some(r);
         }
@@ -396,6 +405,19 @@ mod tests {
         assert!((e.width().max(e.height()) - 14.0).abs() < 1e-9);
         assert!((e.short_side() - 8.0).abs() < 1e-9);
         assert!(close(order_box(e.corners())[0], [-2.0, -2.0]));
+    }
+
+    #[test]
+    fn padding_grows_the_smallest_rectangle() {
+        let pts = [[0.0, 0.0], [10.0, 0.0], [10.0, 4.0], [0.0, 4.0]];
+        let r = min_area_rect_padded(&pts, 2.0).unwrap();
+        assert!((r.area() - 14.0 * 8.0).abs() < 1e-9);
+        assert_eq!(
+            min_area_rect_padded(&[[1.0, 1.0]], 1.0).unwrap().area(),
+            4.0
+        );
+        let nan_pad = min_area_rect_padded(&pts, f64::NAN).unwrap();
+        assert!((nan_pad.area() - 40.0).abs() < 1e-9);
     }
 
     #[test]

@@ -114,7 +114,8 @@ fn fill(c: &LineCrop, w: usize, width: usize, out: &mut [f32]) {
                 let p = |row: &[u8], x: usize| f32::from(row[x * 3 + src]);
                 let top = p(r0, x0) + (p(r0, x1) - p(r0, x0)) * fx;
                 let bot = p(r1, x0) + (p(r1, x1) - p(r1, x0)) * fx;
-                let v = top + (bot - top) * fy;
+                // Rounded to a byte as OpenCV's resize of an 8-bit image gives it.
+                let v = (top + (bot - top) * fy).round();
                 out[ci * plane + oy * width + ox] = v / 127.5 - 1.0;
             }
         }
