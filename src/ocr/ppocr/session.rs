@@ -5,8 +5,9 @@
 //! ONNX Runtime is a shared library opened at run time (`ort`'s `load-dynamic`):
 //! `ORT_DYLIB_PATH`, else `libonnxruntime.so` on the loader's path. It is opened
 //! here, explicitly, so a missing or too old library is an error with its path,
-//! not a panic inside `ort`. Each session runs on `threads` intra-op threads and no
-//! inter-op pool (the models are one chain of operators).
+//! not a panic inside `ort`. Each session runs on `threads` intra-op threads that
+//! do not spin when idle, and no inter-op pool (the models are one chain of
+//! operators).
 
 use std::path::{Path, PathBuf};
 
@@ -92,6 +93,10 @@ impl OrtModels {
                 .with_intra_threads(threads.max(1))
                 .map_err(|e| model(e.into()))?
                 .with_inter_threads(1)
+                .map_err(|e| model(e.into()))?
+                // Idle threads sleep instead of spinning: the helper shares the Pi
+                // with the service, and spinning burnt CPU seconds on a busy machine.
+                .with_intra_op_spinning(false)
                 .map_err(|e| model(e.into()))?
                 .commit_from_file(&path)
                 .map_err(model)
