@@ -11,6 +11,13 @@
 //!   (decode, flatten the light, deskew, upscale), on a clean generated 370S sheet and
 //!   on a degraded photo of one.
 //!
+//! - `ppocr/tuning_sheet` (feature `ppocr` only): the PP-OCR helper process,
+//!   `carenco-ppocr`, on one clean TUNING sheet, as the service runs it: process
+//!   start, ONNX Runtime and model load, decode, detection, recognition, JSON out.
+//!   Needs `CARENCO_PPOCR_MODELS` (the models directory) and `ORT_DYLIB_PATH`
+//!   (libonnxruntime.so) and panics without them:
+//!   `cargo bench --features ppocr --bench ocr -- ppocr`.
+//!
 //! `cargo bench --bench ocr -- --warm-up-time 1 --measurement-time 3`
 
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
@@ -98,5 +105,59 @@ fn prepare(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, read, prepare);
+#[cfg(feature = "ppocr")]
+fn ppocr(c: &mut Criterion) {
+    use carenco_edge::ocr::ppocr::wire::Page;
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let need = "set CARENCO_PPOCR_MODELS to a PP-OCR models directory (det.onnx, rec.onnx, \
+                rec_dict.txt) and ORT_DYLIB_PATH to libonnxruntime.so";
+    let models = std::env::var("CARENCO_PPOCR_MODELS").expect(need);
+    std::env::var("ORT_DYLIB_PATH").expect(need);
+    let generator = Generator::new().expect("the Korean fonts (fonts-nanum, fonts-unfonts-core)");
+    let spec = specs(Split::Tuning, 1)
+        .into_iter()
+        .next()
+        .expect("a tuning spec");
+    let png = generator
+        .render(&spec)
+        .expect("renders")
+        .png()
+        .expect("encodes");
+    let mut group = c.benchmark_group("ppocr");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(1))
+        .measurement_time(Duration::from_secs(1));
+    group.bench_function("tuning_sheet", |b| {
+        b.iter(|| {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_carenco-ppocr"))
+                .args(["--models", &models, "--threads", "2", "-"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("the helper starts");
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(&png)
+                .expect("the page goes in");
+            let out = child.wait_with_output().expect("the helper ends");
+            assert!(out.status.success(), "carenco-ppocr exit {:?}", out.status);
+            let page: Page = serde_json::from_slice(&out.stdout).expect("a wire::Page");
+            black_box(page)
+        })
+    });
+    group.finish();
+}
+
+#[cfg(not(feature = "ppocr"))]
+fn ppocr(_: &mut Criterion) {
+    eprintln!("ppocr: not built (cargo bench --features ppocr --bench ocr -- ppocr)");
+}
+
+criterion_group!(benches, read, prepare, ppocr);
 criterion_main!(benches);
