@@ -189,7 +189,7 @@ pub fn boxes_from_map(
 /// character, and a lost `/` in `86/100` was measured on that.
 fn unclip(rect: &RotRect, ratio: f64) -> Option<RotRect> {
     let perimeter = rect.perimeter();
-    if !(perimeter > 0.0) || !ratio.is_finite() {
+    if perimeter.is_nan() || perimeter <= 0.0 || !ratio.is_finite() {
         return None;
     }
     let d = rect.area() * ratio / perimeter;

