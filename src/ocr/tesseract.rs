@@ -140,6 +140,8 @@ pub const LANGUAGES: &str = "kor+eng";
 /// Page segmentation mode 11: sparse text. A result sheet is a grid of labels and
 /// figures, not paragraphs; the automatic layout analysis (3) merges table cells.
 pub const PSM: &str = "11";
+/// The text height [`Tesseract::read_lines`] scales its lines to, in pixels.
+pub const LINE_TEXT_PX: f32 = 40.0;
 
 /// The Tesseract engine.
 #[derive(Debug, Clone)]
@@ -393,6 +395,36 @@ impl Tesseract {
                 w
             })
             .collect())
+    }
+
+    /// Reads the text lines `lines` of `page` (`kor+eng`, a block of lines): each
+    /// cropped, scaled so its text is about [`LINE_TEXT_PX`] high, all stacked into one
+    /// image read by one child. The words in page coordinates. The PP-OCR engine reads
+    /// its Korean labels with it (its recogniser has no Hangul).
+    pub async fn read_lines(
+        &self,
+        page: &GrayImage,
+        lines: &[BBox],
+    ) -> Result<Vec<Word>, OcrError> {
+        let h = median(lines.iter().map(|b| b.h).collect()).unwrap_or(1.0);
+        let scale = (LINE_TEXT_PX / h.max(1.0)).clamp(0.5, 4.0);
+        let (page, boxes) = (page.clone(), lines.to_vec());
+        let sheets = tokio::task::spawn_blocking(move || {
+            let cut: Vec<(BBox, GrayImage)> = boxes
+                .iter()
+                .filter_map(|r| clip(&page, r))
+                .map(|c| (c, scaled(&crop(&page, &c), &c, scale)))
+                .collect();
+            stack(cut, scale, 1)
+        })
+        .await
+        .map_err(|e| failed(&e.to_string()))?;
+        let mut out = Vec::new();
+        for m in &sheets {
+            let words = self.run_child(&m.image, Pass::Lines).await?;
+            out.extend(m.to_page(words));
+        }
+        Ok(out)
     }
 
     async fn run_child(&self, page: &GrayImage, pass: Pass) -> Result<Vec<Word>, OcrError> {

@@ -1,0 +1,367 @@
+//! The `ppocr` engine: runs the helper (`carenco-ppocr --models DIR --threads N -`,
+//! the image on stdin) as a child process, one at a time, killed on timeout, and maps
+//! its [`wire::Page`] to [`Word`]s.
+//!
+//! Korean: PP-OCRv6's recogniser has no Hangul, so a Korean label comes back as CJK
+//! ideographs or garbage (`刘个是`). The lines that hold such a word are read again
+//! by Tesseract (`kor+eng`), all of them stacked into one image for one child
+//! ([`Tesseract::read_lines`]); its words with Hangul replace the garbage words of
+//! those lines, and everything else stays PP-OCR's (its figures are what it reads
+//! best). When Tesseract cannot run, the page is returned without its Korean labels.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use tokio::io::AsyncWriteExt;
+
+use super::wire;
+use crate::config::OcrConfig;
+use crate::ocr::tesseract::{split_words, Tesseract};
+use crate::ocr::{preprocess, BBox, OcrEngine, OcrError, Word};
+
+const ENGINE: &str = "ppocr";
+/// The helper's name, looked for beside the running executable by default.
+pub const HELPER_NAME: &str = "carenco-ppocr";
+/// What the models directory holds.
+pub const MODEL_FILES: [&str; 3] = ["det.onnx", "rec.onnx", "rec_dict.txt"];
+
+/// The PP-OCR engine.
+#[derive(Clone)]
+pub struct PpOcr {
+    helper: PathBuf,
+    models: PathBuf,
+    ort_library: Option<PathBuf>,
+    threads: usize,
+    timeout: Duration,
+    /// One helper at a time: it already uses every core (`--threads`).
+    slot: Arc<tokio::sync::Semaphore>,
+    /// Reads the Korean labels; `None`: they stay as PP-OCR read them.
+    korean: Option<Arc<Tesseract>>,
+}
+
+impl std::fmt::Debug for PpOcr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PpOcr")
+            .field("helper", &self.helper)
+            .field("models", &self.models)
+            .field("ort_library", &self.ort_library)
+            .field("threads", &self.threads)
+            .finish()
+    }
+}
+
+/// The helper `config` names: `ocr.ppocr_helper`, or [`HELPER_NAME`] beside the
+/// running executable when it is empty.
+pub fn helper_path(config: &OcrConfig) -> PathBuf {
+    if !config.ppocr_helper.is_empty() {
+        return PathBuf::from(&config.ppocr_helper);
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(HELPER_NAME)))
+        .unwrap_or_else(|| PathBuf::from(HELPER_NAME))
+}
+
+impl PpOcr {
+    /// The engine of `config`; `korean` reads the Korean labels (see the module doc).
+    pub fn new(config: &OcrConfig, korean: Option<Arc<Tesseract>>) -> PpOcr {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        PpOcr {
+            helper: helper_path(config),
+            models: PathBuf::from(&config.ppocr_models),
+            ort_library: (!config.ppocr_ort_library.is_empty())
+                .then(|| PathBuf::from(&config.ppocr_ort_library)),
+            threads: cores.clamp(1, 4),
+            timeout: Duration::from_millis(config.timeout_ms),
+            slot: Arc::new(tokio::sync::Semaphore::new(1)),
+            korean,
+        }
+    }
+
+    /// Why the engine cannot run, from the files alone (no inference): the helper
+    /// missing or not executable, a model file or the ONNX Runtime library missing.
+    pub fn check_files(&self) -> Result<(), String> {
+        let helper = resolve(&self.helper).ok_or_else(|| {
+            format!(
+                "the helper `{}` is not installed (ocr.ppocr_helper)",
+                self.helper.display()
+            )
+        })?;
+        if !is_executable(&helper) {
+            return Err(format!(
+                "the helper `{}` is not executable",
+                helper.display()
+            ));
+        }
+        for file in MODEL_FILES {
+            let path = self.models.join(file);
+            if !path.is_file() {
+                return Err(format!(
+                    "model file `{}` missing (ocr.ppocr_models)",
+                    path.display()
+                ));
+            }
+        }
+        if let Some(lib) = &self.ort_library {
+            if !lib.is_file() {
+                return Err(format!(
+                    "ONNX Runtime library `{}` missing (ocr.ppocr_ort_library)",
+                    lib.display()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the helper on `image`: its page, or why not.
+    async fn run_helper(&self, image: &[u8]) -> Result<wire::Page, OcrError> {
+        self.check_files().map_err(|reason| OcrError::Unavailable {
+            engine: ENGINE,
+            reason,
+        })?;
+        // Waiting for the slot is not the helper's time: the timeout starts with it.
+        let _slot = self
+            .slot
+            .acquire()
+            .await
+            .map_err(|_| failed("the engine is shutting down"))?;
+        let mut cmd = tokio::process::Command::new(&self.helper);
+        cmd.arg("--models")
+            .arg(&self.models)
+            .args(["--threads", &self.threads.to_string(), "-"]);
+        if let Some(lib) = &self.ort_library {
+            cmd.env("ORT_DYLIB_PATH", lib);
+        }
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| OcrError::Unavailable {
+                engine: ENGINE,
+                reason: format!("cannot run `{}`: {e}", self.helper.display()),
+            })?;
+        let mut stdin = child.stdin.take().ok_or_else(|| failed("no stdin pipe"))?;
+        let work = async move {
+            // Write and read at once: a large image would fill the pipe otherwise.
+            let write = async move {
+                stdin.write_all(image).await?;
+                stdin.shutdown().await
+            };
+            let (written, output) = tokio::join!(write, child.wait_with_output());
+            let output = output.map_err(|e| failed(&e.to_string()))?;
+            page_of(
+                output.status.code(),
+                &output.stdout,
+                &output.stderr,
+                written.err(),
+            )
+        };
+        tokio::time::timeout(self.timeout, work)
+            .await
+            .map_err(|_| OcrError::Timeout {
+                engine: ENGINE,
+                ms: self.timeout.as_millis() as u64,
+            })?
+    }
+
+    /// Reads the Korean lines of `page` (see the module doc) with Tesseract and puts
+    /// its Hangul words in place of the garbage; on any failure the words as they were.
+    async fn read_korean(&self, image: &[u8], page: &wire::Page, words: Vec<Word>) -> Vec<Word> {
+        let Some(tesseract) = &self.korean else {
+            return words;
+        };
+        let lines = korean_lines(page);
+        if lines.is_empty() {
+            return words;
+        }
+        let bytes = image.to_vec();
+        let grey = match tokio::task::spawn_blocking(move || preprocess::decode(&bytes)).await {
+            Ok(Ok(grey)) => grey,
+            _ => return words,
+        };
+        match tesseract.read_lines(&grey, &lines).await {
+            Ok(korean) => merge_korean(words, &lines, korean),
+            Err(e) => {
+                tracing::warn!(error = %e, "ppocr: the Korean labels could not be read by tesseract");
+                words
+            }
+        }
+    }
+}
+
+/// `path` itself when it names a file, else the program of that name on `PATH`.
+fn resolve(path: &Path) -> Option<PathBuf> {
+    if path.components().count() > 1 || path.is_absolute() {
+        return path.is_file().then(|| path.to_path_buf());
+    }
+    std::env::var_os("PATH").and_then(|dirs| {
+        std::env::split_paths(&dirs)
+            .map(|d| d.join(path))
+            .find(|p| p.is_file())
+    })
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+fn failed(reason: &str) -> OcrError {
+    OcrError::Failed {
+        engine: ENGINE,
+        reason: reason.to_string(),
+    }
+}
+
+/// The helper's answer as a page: exit 0 and its JSON, exit 2
+/// ([`wire::EXIT_BAD_IMAGE`]) an image it cannot decode, anything else a failure
+/// (stderr says why). `write_error`: writing the image failed (the helper exited
+/// before reading it all).
+fn page_of(
+    code: Option<i32>,
+    stdout: &[u8],
+    stderr: &[u8],
+    write_error: Option<std::io::Error>,
+) -> Result<wire::Page, OcrError> {
+    let why = String::from_utf8_lossy(stderr).trim().to_string();
+    match code {
+        Some(0) => {}
+        Some(wire::EXIT_BAD_IMAGE) => return Err(OcrError::BadImage(why)),
+        Some(c) => return Err(failed(&format!("exit status {c}: {why}"))),
+        None => return Err(failed(&format!("killed by a signal: {why}"))),
+    }
+    if let Some(e) = write_error {
+        return Err(failed(&format!("writing the image: {e}")));
+    }
+    serde_json::from_slice(stdout).map_err(|e| failed(&format!("unreadable page: {e}")))
+}
+
+/// The page's words: every line's, confidence 0..1 as 0..100, boxes as given.
+pub fn words_of(page: &wire::Page) -> Vec<Word> {
+    page.lines
+        .iter()
+        .flat_map(|line| &line.words)
+        .filter(|w| !w.text.trim().is_empty())
+        .map(|w| Word {
+            text: w.text.clone(),
+            bbox: BBox {
+                x: w.bbox[0],
+                y: w.bbox[1],
+                w: w.bbox[2].max(0.0),
+                h: w.bbox[3].max(0.0),
+            },
+            confidence: w
+                .confidence
+                .is_finite()
+                .then(|| (w.confidence * 100.0).clamp(0.0, 100.0)),
+        })
+        .collect()
+}
+
+/// Whether `c` is a character PP-OCRv6 writes for a Hangul syllable it cannot read:
+/// a CJK ideograph, kana or fullwidth CJK punctuation (a sheet prints none).
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x2FFF | 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF)
+}
+
+/// Whether `text` holds a character of [`is_cjk`].
+pub fn is_garbled(text: &str) -> bool {
+    text.chars().any(is_cjk)
+}
+
+/// Whether `text` holds a Hangul syllable or letter.
+fn has_hangul(text: &str) -> bool {
+    text.chars()
+        .any(|c| matches!(c as u32, 0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3130..=0x318F))
+}
+
+/// The boxes of the lines that hold a garbled word (see [`is_garbled`]): where the
+/// Korean labels are. Each the axis-aligned box of its quad, widened by a third of its
+/// height each side (a detector's box can clip a glyph's edge).
+pub fn korean_lines(page: &wire::Page) -> Vec<BBox> {
+    page.lines
+        .iter()
+        .filter(|l| l.words.iter().any(|w| is_garbled(&w.text)) || is_garbled(&l.text))
+        .map(|l| {
+            let xs = l.quad.iter().map(|p| p[0]);
+            let ys = l.quad.iter().map(|p| p[1]);
+            let (x0, x1) = (
+                xs.clone().fold(f32::MAX, f32::min),
+                xs.fold(f32::MIN, f32::max),
+            );
+            let (y0, y1) = (
+                ys.clone().fold(f32::MAX, f32::min),
+                ys.fold(f32::MIN, f32::max),
+            );
+            let pad = (y1 - y0) / 3.0;
+            BBox {
+                x: x0 - pad,
+                y: y0 - pad / 2.0,
+                w: x1 - x0 + 2.0 * pad,
+                h: y1 - y0 + pad,
+            }
+        })
+        .collect()
+}
+
+/// PP-OCR's `words` with the garbled words inside `lines` replaced by Tesseract's
+/// `korean` words there that hold Hangul (a word belongs to a line when its centre is
+/// inside the line's box). A line Tesseract read no Hangul in keeps its words.
+pub fn merge_korean(words: Vec<Word>, lines: &[BBox], korean: Vec<Word>) -> Vec<Word> {
+    let inside = |b: &BBox, w: &Word| {
+        let (cx, cy) = (w.bbox.cx(), w.bbox.cy());
+        cx >= b.x && cx <= b.right() && cy >= b.y && cy <= b.bottom()
+    };
+    let hangul: Vec<Word> = korean.into_iter().filter(|w| has_hangul(&w.text)).collect();
+    let read: Vec<bool> = lines
+        .iter()
+        .map(|l| hangul.iter().any(|w| inside(l, w)))
+        .collect();
+    let mut out: Vec<Word> = words
+        .into_iter()
+        .filter(|w| {
+            !is_garbled(&w.text)
+                || !lines
+                    .iter()
+                    .zip(&read)
+                    .any(|(l, read)| *read && inside(l, w))
+        })
+        .collect();
+    out.extend(
+        hangul
+            .into_iter()
+            .filter(|w| lines.iter().any(|l| inside(l, w))),
+    );
+    out
+}
+
+impl OcrEngine for PpOcr {
+    fn name(&self) -> &'static str {
+        ENGINE
+    }
+
+    fn recognize<'a>(&'a self, image: &'a [u8]) -> BoxFuture<'a, Result<Vec<Word>, OcrError>> {
+        Box::pin(async move {
+            let page = self.run_helper(image).await?;
+            let words = words_of(&page);
+            let words = self.read_korean(image, &page, words).await;
+            // Cut as Vision cuts (see `tesseract::tokens`): a bracket glued to a figure
+            // (`(kg)9.2`, `(1.9kg)`) reads as part of a range otherwise.
+            Ok(split_words(words))
+        })
+    }
+
+    fn available(&self) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move { self.check_files() })
+    }
+}
+
+#[cfg(test)]
+#[path = "engine_tests.rs"]
+mod tests;
