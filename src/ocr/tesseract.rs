@@ -140,8 +140,12 @@ pub const LANGUAGES: &str = "kor+eng";
 /// Page segmentation mode 11: sparse text. A result sheet is a grid of labels and
 /// figures, not paragraphs; the automatic layout analysis (3) merges table cells.
 pub const PSM: &str = "11";
-/// The text height [`Tesseract::read_lines`] scales its lines to, in pixels.
-pub const LINE_TEXT_PX: f32 = 40.0;
+/// The height [`Tesseract::read_lines`] scales its line boxes to, in pixels. On the
+/// Korean lines of three tuning sheets (quadrant, table5), `kor` with `--psm 6` read
+/// Hangul in 89/94 lines at 50 px (about 1 CPU s), 79/94 at 40 px with `--psm 4`;
+/// `kor+eng` read less Hangul (21/49 of table5's at 40 px, 35/49 at 60 px) and cost
+/// more.
+pub const LINE_TEXT_PX: f32 = 50.0;
 
 /// The Tesseract engine.
 #[derive(Debug, Clone)]
@@ -397,7 +401,7 @@ impl Tesseract {
             .collect())
     }
 
-    /// Reads the text lines `lines` of `page` (`kor+eng`, a block of lines): each
+    /// Reads the text lines `lines` of `page` (`kor`, a block of lines): each
     /// cropped, scaled so its text is about [`LINE_TEXT_PX`] high, all stacked into one
     /// image read by one child. The words in page coordinates. The PP-OCR engine reads
     /// its Korean labels with it (its recogniser has no Hangul).
@@ -421,7 +425,7 @@ impl Tesseract {
         .map_err(|e| failed(&e.to_string()))?;
         let mut out = Vec::new();
         for m in &sheets {
-            let words = self.run_child(&m.image, Pass::Lines).await?;
+            let words = self.run_child(&m.image, Pass::Korean).await?;
             out.extend(m.to_page(words));
         }
         Ok(out)
@@ -447,12 +451,13 @@ impl Tesseract {
             .map_err(|_| failed("the engine is shutting down"))?;
         let mut cmd = tokio::process::Command::new(&self.bin);
         let psm = match pass {
-            Pass::Lines | Pass::Ranges => "6",
+            Pass::Lines | Pass::Ranges | Pass::Korean => "6",
             _ => PSM,
         };
         cmd.args(["stdin", "stdout", "--dpi", "300", "--psm", psm]);
         match pass {
             Pass::Labels | Pass::Lines => cmd.args(["-l", LANGUAGES]),
+            Pass::Korean => cmd.args(["-l", "kor"]),
             Pass::Closer => cmd.args([
                 "-l",
                 "eng",
@@ -466,7 +471,7 @@ impl Tesseract {
                 &format!("tessedit_char_whitelist={FIGURE_CHARS}"),
             ]),
         };
-        if !matches!(pass, Pass::Labels | Pass::Lines) {
+        if !matches!(pass, Pass::Labels | Pass::Lines | Pass::Korean) {
             // The figure passes: Tesseract's second reading of every doubtful word as
             // light-on-dark costs a tenth of their time and changed no field of the
             // real sample or of either generated set (seeds 1000 and 2000). The label
@@ -580,6 +585,9 @@ enum Pass {
     Lines,
     /// English model, figure characters, one block of lines: the range spots.
     Ranges,
+    /// `kor` alone, one block of lines: another engine's Korean lines (see
+    /// [`Tesseract::read_lines`]).
+    Korean,
     /// English model, every character: the closer look. A whitelist makes Tesseract
     /// drop a character it reads as an outside one (`$2.9` for `52.9` becomes `2.9`);
     /// unrestricted, the look-alike is kept and [`figure_lookalikes`] maps it back.

@@ -310,35 +310,82 @@ pub fn korean_lines(page: &wire::Page) -> Vec<BBox> {
         .collect()
 }
 
-/// PP-OCR's `words` with the garbled words inside `lines` replaced by Tesseract's
-/// `korean` words there that hold Hangul (a word belongs to a line when its centre is
-/// inside the line's box). A line Tesseract read no Hangul in keeps its words.
+/// PP-OCR's `words` with Tesseract's `korean` words that hold Hangul put in the
+/// `lines` they fall in (a word belongs to a line when its centre is inside the
+/// line's box). In a line where Tesseract read Hangul, PP-OCR's garbled words give way
+/// (all but a tail after their last CJK character, `盟：38` -> `38`: a figure glued to
+/// a label), and so does any PP-OCR word under a Hangul word's box (`2` read in `근육량`).
+/// A line Tesseract read no Hangul in keeps its words.
 pub fn merge_korean(words: Vec<Word>, lines: &[BBox], korean: Vec<Word>) -> Vec<Word> {
-    let inside = |b: &BBox, w: &Word| {
-        let (cx, cy) = (w.bbox.cx(), w.bbox.cy());
+    let inside = |b: &BBox, w: &BBox| {
+        let (cx, cy) = (w.cx(), w.cy());
         cx >= b.x && cx <= b.right() && cy >= b.y && cy <= b.bottom()
     };
-    let hangul: Vec<Word> = korean.into_iter().filter(|w| has_hangul(&w.text)).collect();
-    let read: Vec<bool> = lines
-        .iter()
-        .map(|l| hangul.iter().any(|w| inside(l, w)))
-        .collect();
-    let mut out: Vec<Word> = words
+    let hangul: Vec<Word> = korean
         .into_iter()
-        .filter(|w| {
-            !is_garbled(&w.text)
-                || !lines
-                    .iter()
-                    .zip(&read)
-                    .any(|(l, read)| *read && inside(l, w))
-        })
+        .filter(|w| has_hangul(&w.text) && lines.iter().any(|l| inside(l, &w.bbox)))
         .collect();
-    out.extend(
-        hangul
-            .into_iter()
-            .filter(|w| lines.iter().any(|l| inside(l, w))),
-    );
+    let read: Vec<&BBox> = lines
+        .iter()
+        .filter(|l| hangul.iter().any(|w| inside(l, &w.bbox)))
+        .collect();
+    let covered = |b: &BBox| hangul.iter().any(|h| inside(&h.bbox, b));
+    let mut out = Vec::with_capacity(words.len() + hangul.len());
+    for w in words {
+        if !read.iter().any(|l| inside(l, &w.bbox)) {
+            out.push(w);
+            continue;
+        }
+        let w = if is_garbled(&w.text) {
+            match garbled_tail(&w) {
+                Some(tail) => tail,
+                None => continue,
+            }
+        } else {
+            w
+        };
+        if !covered(&w.bbox) {
+            out.push(w);
+        }
+    }
+    out.extend(hangul);
     out
+}
+
+/// What follows the last CJK character of a garbled word, when it holds a letter or a
+/// digit (`盟：38` -> `38`, `刘今是(L)` -> `(L)`), with its share of the box: a CJK
+/// character counts twice the width of another (it is square, a figure is narrow).
+fn garbled_tail(w: &Word) -> Option<Word> {
+    let chars: Vec<char> = w.text.chars().collect();
+    let last = chars.iter().rposition(|c| is_cjk(*c))?;
+    let lead = |c: &char| !c.is_alphanumeric() && !matches!(c, '(' | '[' | '+' | '-');
+    let start = last + 1 + chars[last + 1..].iter().take_while(|c| lead(c)).count();
+    let tail: String = chars[start..].iter().collect();
+    if !tail.chars().any(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let width = |cs: &[char]| {
+        cs.iter()
+            .map(|c| {
+                if is_cjk(*c) || c.len_utf8() > 1 {
+                    2.0
+                } else {
+                    1.0
+                }
+            })
+            .sum::<f32>()
+    };
+    let (before, all) = (width(&chars[..start]), width(&chars));
+    let x = w.bbox.x + w.bbox.w * before / all.max(1.0);
+    Some(Word {
+        text: tail,
+        bbox: BBox {
+            x,
+            w: w.bbox.right() - x,
+            ..w.bbox
+        },
+        confidence: w.confidence,
+    })
 }
 
 impl OcrEngine for PpOcr {

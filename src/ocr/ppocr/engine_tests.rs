@@ -157,6 +157,44 @@ fn tesseracts_hangul_replaces_the_garbage_and_ppocrs_figures_stay() {
     assert_eq!(texts, ["70.2", "召人", "Weight", "체중"]);
 }
 
+#[test]
+fn a_figure_glued_to_a_garbled_label_stays_and_a_syllable_read_as_a_digit_goes() {
+    let words = vec![
+        // `연령:38` read as `盟：38`: the figure is kept, in the right part of the box.
+        Word::at("盟：38", 500.0, 100.0, 100.0, 30.0),
+        // `근육량(kg)`: `근` read as `2`, `육량` as `号些`, the unit read right.
+        Word::at("2", 10.0, 200.0, 15.0, 30.0),
+        Word::at("号些", 25.0, 200.0, 30.0, 30.0),
+        Word::at("(kg)", 60.0, 200.0, 40.0, 30.0),
+    ];
+    let lines = [
+        BBox {
+            x: 490.0,
+            y: 95.0,
+            w: 120.0,
+            h: 40.0,
+        },
+        BBox {
+            x: 0.0,
+            y: 195.0,
+            w: 110.0,
+            h: 40.0,
+        },
+    ];
+    let korean = vec![
+        Word::at("연령:", 500.0, 101.0, 60.0, 28.0),
+        Word::at("근육량", 8.0, 201.0, 50.0, 28.0),
+    ];
+    let out = merge_korean(words, &lines, korean);
+    let texts: Vec<&str> = out.iter().map(|w| w.text.as_str()).collect();
+    assert_eq!(texts, ["38", "(kg)", "연령:", "근육량"]);
+    assert!(
+        out[0].bbox.x > 560.0 && out[0].bbox.right() == 600.0,
+        "{:?}",
+        out[0].bbox
+    );
+}
+
 /// A stand-in helper: a shell script that does what `body` says.
 fn stand_in(dir: &Path, body: &str) -> String {
     let bin = dir.join("carenco-ppocr");
