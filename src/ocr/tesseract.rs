@@ -402,31 +402,48 @@ impl Tesseract {
     }
 
     /// Reads the text lines `lines` of `page` (`kor`, a block of lines): each
-    /// cropped, scaled so its text is about [`LINE_TEXT_PX`] high, all stacked into one
-    /// image read by one child. The words in page coordinates. The PP-OCR engine reads
-    /// its Korean labels with it (its recogniser has no Hangul).
+    /// cropped and scaled so that its box is [`LINE_TEXT_PX`] high (a table's header
+    /// cells are printed smaller than its row labels), all stacked into one image read
+    /// by one child. The words in page coordinates. The PP-OCR engine reads its Korean
+    /// labels with it (its recogniser has no Hangul).
     pub async fn read_lines(
         &self,
         page: &GrayImage,
         lines: &[BBox],
     ) -> Result<Vec<Word>, OcrError> {
-        let h = median(lines.iter().map(|b| b.h).collect()).unwrap_or(1.0);
-        let scale = (LINE_TEXT_PX / h.max(1.0)).clamp(0.5, 4.0);
         let (page, boxes) = (page.clone(), lines.to_vec());
         let sheets = tokio::task::spawn_blocking(move || {
             let cut: Vec<(BBox, GrayImage)> = boxes
                 .iter()
                 .filter_map(|r| clip(&page, r))
-                .map(|c| (c, scaled(&crop(&page, &c), &c, scale)))
+                .map(|c| {
+                    let scale = (LINE_TEXT_PX / c.h).clamp(0.5, 4.0);
+                    (c, scaled(&crop(&page, &c), &c, scale))
+                })
                 .collect();
-            stack(cut, scale, 1)
+            stack(cut, 1.0, 1)
         })
         .await
         .map_err(|e| failed(&e.to_string()))?;
         let mut out = Vec::new();
         for m in &sheets {
             let words = self.run_child(&m.image, Pass::Korean).await?;
-            out.extend(m.to_page(words));
+            // Each region at its own scale: its height in the mosaic over its own.
+            out.extend(words.into_iter().filter_map(|mut w| {
+                let cy = w.bbox.cy();
+                let (region, top, h) = m
+                    .placed
+                    .iter()
+                    .find(|(_, top, h)| cy >= *top as f32 && cy < (*top + *h) as f32)?;
+                let s = *h as f32 / region.h.max(1.0);
+                w.bbox = BBox {
+                    x: region.x + (w.bbox.x - MOSAIC_GAP as f32) / s,
+                    y: region.y + (w.bbox.y - *top as f32) / s,
+                    w: w.bbox.w / s,
+                    h: w.bbox.h / s,
+                };
+                Some(w)
+            }));
         }
         Ok(out)
     }

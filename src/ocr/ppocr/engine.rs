@@ -345,11 +345,35 @@ pub fn merge_korean(words: Vec<Word>, lines: &[BBox], korean: Vec<Word>) -> Vec<
             w
         };
         if !covered(&w.bbox) {
-            out.push(w);
+            out.push(clear_of(w, &hangul));
         }
     }
     out.extend(hangul);
     out
+}
+
+/// `w` with its box cut back where it overlaps a Hangul word of its line: PP-OCR's
+/// words are parts of its line's box, and a Korean label read as one or two CJK
+/// characters (two syllables in the width of four figures) leaves the figure after
+/// it starting under the label.
+fn clear_of(mut w: Word, hangul: &[Word]) -> Word {
+    for h in hangul {
+        let (a, b) = (&w.bbox, &h.bbox);
+        let same_line = a.bottom().min(b.bottom()) - a.y.max(b.y) > 0.4 * a.h.min(b.h);
+        if !same_line || a.right() <= b.x || b.right() <= a.x {
+            continue;
+        }
+        let (left, right) = if a.cx() > b.cx() {
+            (b.right(), a.right())
+        } else {
+            (a.x, b.x)
+        };
+        if right - left > 0.3 * a.w {
+            w.bbox.x = left;
+            w.bbox.w = right - left;
+        }
+    }
+    w
 }
 
 /// What follows the last CJK character of a garbled word, when it holds a letter or a

@@ -406,3 +406,24 @@ async fn check_reports_ppocrs_availability() {
         .await;
     assert!(ok, "auto still has tesseract");
 }
+
+#[test]
+fn a_figure_split_under_a_korean_label_starts_after_it() {
+    // `신장 172.9` read as `咎 172.9`: one character for two syllables, so the figure's
+    // share of the line's box starts under the label.
+    let words = vec![
+        Word::at("咎", 320.0, 100.0, 25.0, 36.0),
+        Word::at("172.9", 346.0, 100.0, 84.0, 36.0),
+    ];
+    let lines = [BBox {
+        x: 310.0,
+        y: 95.0,
+        w: 130.0,
+        h: 46.0,
+    }];
+    let korean = vec![Word::at("신장", 321.0, 105.0, 35.0, 30.0)];
+    let out = merge_korean(words, &lines, korean);
+    assert_eq!(out[0].text, "172.9");
+    assert_eq!(out[0].bbox.x, 356.0);
+    assert_eq!(out[0].bbox.right(), 430.0);
+}
