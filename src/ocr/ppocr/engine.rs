@@ -270,9 +270,11 @@ fn is_cjk(c: char) -> bool {
         0x2E80..=0x2FFF | 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF)
 }
 
-/// Whether `text` holds a character of [`is_cjk`].
+/// Whether `text` holds a character of [`is_cjk`], or a brace or a bar: PP-OCRv6 reads
+/// a small Hangul syllable as those too (`c}2|` for `오른다리`), and a sheet prints none.
 pub fn is_garbled(text: &str) -> bool {
-    text.chars().any(is_cjk)
+    text.chars()
+        .any(|c| is_cjk(c) || matches!(c, '{' | '}' | '|'))
 }
 
 /// Whether `text` holds a Hangul syllable or letter.
@@ -283,9 +285,12 @@ fn has_hangul(text: &str) -> bool {
 
 /// The boxes of the lines that hold a garbled word (see [`is_garbled`]): where the
 /// Korean labels are. Each the axis-aligned box of its quad, widened by a third of its
-/// height each side (a detector's box can clip a glyph's edge).
+/// height each side (a detector's box can clip a glyph's edge); boxes that overlap
+/// (the detector found a line twice, or a label in two parts) are one box, or
+/// Tesseract would read the same syllables twice at two scales.
 pub fn korean_lines(page: &wire::Page) -> Vec<BBox> {
-    page.lines
+    let mut boxes: Vec<BBox> = page
+        .lines
         .iter()
         .filter(|l| l.words.iter().any(|w| is_garbled(&w.text)) || is_garbled(&l.text))
         .map(|l| {
@@ -307,7 +312,26 @@ pub fn korean_lines(page: &wire::Page) -> Vec<BBox> {
                 h: y1 - y0 + pad,
             }
         })
-        .collect()
+        .collect();
+    let mut i = 0;
+    while i < boxes.len() {
+        let b = boxes[i];
+        let twin = boxes.iter().enumerate().position(|(j, o)| {
+            j != i && {
+                let small = (b.w * b.h).min(o.w * o.h);
+                b.overlap_area(o) > 0.3 * small
+            }
+        });
+        match twin {
+            Some(j) => {
+                boxes[j] = boxes[j].union(&b);
+                boxes.remove(i);
+                i = 0;
+            }
+            None => i += 1,
+        }
+    }
+    boxes
 }
 
 /// PP-OCR's `words` with Tesseract's `korean` words that hold Hangul put in the
@@ -376,36 +400,43 @@ fn clear_of(mut w: Word, hangul: &[Word]) -> Word {
     w
 }
 
-/// What follows the last CJK character of a garbled word, when it holds a letter or a
-/// digit (`盟：38` -> `38`, `刘今是(L)` -> `(L)`), with its share of the box: a CJK
-/// character counts twice the width of another (it is square, a figure is narrow).
+/// The longest part of a garbled word between its garbled characters that holds a
+/// letter or a digit (`盟：38` -> `38`, `刘今是(L)` -> `(L)`, `65/100否` -> `65/100`: a
+/// figure or a unit glued to a label), with its share of the box: a CJK character
+/// counts twice the width of another (it is square, a figure is narrow).
 fn garbled_tail(w: &Word) -> Option<Word> {
     let chars: Vec<char> = w.text.chars().collect();
-    let last = chars.iter().rposition(|c| is_cjk(*c))?;
+    let bad = |c: &char| is_garbled(c.encode_utf8(&mut [0; 4]));
     let lead = |c: &char| !c.is_alphanumeric() && !matches!(c, '(' | '[' | '+' | '-');
-    let start = last + 1 + chars[last + 1..].iter().take_while(|c| lead(c)).count();
-    let tail: String = chars[start..].iter().collect();
-    if !tail.chars().any(|c| c.is_ascii_alphanumeric()) {
-        return None;
+    let mut best: Option<(usize, usize)> = None;
+    let mut start = 0;
+    for end in 0..=chars.len() {
+        if end < chars.len() && !bad(&chars[end]) {
+            continue;
+        }
+        let from = start + chars[start..end].iter().take_while(|c| lead(c)).count();
+        let part = &chars[from..end];
+        if part.iter().any(char::is_ascii_alphanumeric)
+            && best.is_none_or(|(a, b)| part.len() > b - a)
+        {
+            best = Some((from, end));
+        }
+        start = end + 1;
     }
+    let (from, end) = best?;
     let width = |cs: &[char]| {
         cs.iter()
-            .map(|c| {
-                if is_cjk(*c) || c.len_utf8() > 1 {
-                    2.0
-                } else {
-                    1.0
-                }
-            })
+            .map(|c| if c.len_utf8() > 1 { 2.0 } else { 1.0 })
             .sum::<f32>()
     };
-    let (before, all) = (width(&chars[..start]), width(&chars));
-    let x = w.bbox.x + w.bbox.w * before / all.max(1.0);
+    let all = width(&chars).max(1.0);
+    let x0 = w.bbox.x + w.bbox.w * width(&chars[..from]) / all;
+    let x1 = w.bbox.x + w.bbox.w * width(&chars[..end]) / all;
     Some(Word {
-        text: tail,
+        text: chars[from..end].iter().collect(),
         bbox: BBox {
-            x,
-            w: w.bbox.right() - x,
+            x: x0,
+            w: x1 - x0,
             ..w.bbox
         },
         confidence: w.confidence,

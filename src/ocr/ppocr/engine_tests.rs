@@ -83,7 +83,7 @@ fn the_exit_status_says_what_went_wrong() {
 
 #[test]
 fn garbled_words_are_cjk_and_hangul_is_not() {
-    for w in ["刘个是", "7号", "召人g人", "己·是Muscle"] {
+    for w in ["刘个是", "7号", "召人g人", "己·是Muscle", "c}2|"] {
         assert!(is_garbled(w), "{w}");
     }
     for w in ["체지방량", "Weight", "(10.5~12.8)", "65/100점", "kg", "～"] {
@@ -426,4 +426,40 @@ fn a_figure_split_under_a_korean_label_starts_after_it() {
     assert_eq!(out[0].text, "172.9");
     assert_eq!(out[0].bbox.x, 356.0);
     assert_eq!(out[0].bbox.right(), 430.0);
+}
+
+#[test]
+fn a_line_found_twice_is_read_once() {
+    let p = page(vec![
+        line(
+            "刘些量",
+            70.0,
+            1430.0,
+            70.0,
+            30.0,
+            &[("刘些量", 70.0, 70.0)],
+        ),
+        line("刘些", 75.0, 1434.0, 60.0, 22.0, &[("刘些", 75.0, 60.0)]),
+        line("号", 70.0, 1500.0, 30.0, 30.0, &[("号", 70.0, 30.0)]),
+    ]);
+    let lines = korean_lines(&p);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+}
+
+#[test]
+fn the_figure_or_unit_of_a_garbled_word_is_its_longest_readable_part() {
+    for (garbled, kept) in [
+        ("盟：38", Some("38")),
+        ("刘今是(L)", Some("(L)")),
+        ("65/100否", Some("65/100")),
+        ("召|人|2015-09-06", Some("2015-09-06")),
+        ("刘个是", None),
+    ] {
+        let w = Word::at(garbled, 0.0, 0.0, 100.0, 20.0);
+        assert_eq!(
+            garbled_tail(&w).map(|t| t.text),
+            kept.map(String::from),
+            "{garbled}"
+        );
+    }
 }
