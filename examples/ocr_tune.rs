@@ -245,7 +245,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // The engine cuts its words as Vision does at the end (see `tesseract::tokens`):
         // so do the first look's here.
         let read = if mode == "first" || mode == "file" {
-            carenco_edge::ocr::tesseract::split_words(read)
+            let read = carenco_edge::ocr::tesseract::split_words(read);
+            // And as the PP-OCR engine joins and cuts its line's words.
+            if ppocr {
+                carenco_edge::ocr::tesseract::cut_joined(read)
+            } else {
+                read
+            }
         } else {
             read
         };

@@ -19,7 +19,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::wire;
 use crate::config::OcrConfig;
-use crate::ocr::tesseract::{split_words, Tesseract};
+use crate::ocr::tesseract::{cut_joined, split_words, Tesseract};
 use crate::ocr::{preprocess, BBox, OcrEngine, OcrError, Word};
 
 const ENGINE: &str = "ppocr";
@@ -454,8 +454,9 @@ impl OcrEngine for PpOcr {
             let words = words_of(&page);
             let words = self.read_korean(image, &page, words).await;
             // Cut as Vision cuts (see `tesseract::tokens`): a bracket glued to a figure
-            // (`(kg)9.2`, `(1.9kg)`) reads as part of a range otherwise.
-            Ok(split_words(words))
+            // (`(kg)9.2`, `(1.9kg)`) reads as part of a range otherwise, and a line's
+            // lost space glues a figure to its range (`161~9`).
+            Ok(cut_joined(split_words(words)))
         })
     }
 
