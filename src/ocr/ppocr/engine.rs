@@ -8,6 +8,20 @@
 //! ([`Tesseract::read_lines`]); its words with Hangul replace the garbage words of
 //! those lines, and everything else stays PP-OCR's (its figures are what it reads
 //! best). When Tesseract cannot run, the page is returned without its Korean labels.
+//! Not used: `rapidocrlite`'s `rec_cjk.onnx` (its 9967-entry vocabulary has no Hangul
+//! either, and its weights are OpenRAIL-M, not Apache-2.0).
+//!
+//! Measured (session 12, with the Python stand-in of the helper, PP-OCRv6 tiny, its
+//! words split from a line in proportion to characters; 9 tuning sheets, 3 per family,
+//! `TUNE_FAMILIES=3 ocr_tune first --engine ppocr 3 clean|degraded`): clean 223/288
+//! fields (Tesseract's whole engine 265/288), degraded 136/288 (Tesseract 226/288),
+//! the real sample 6/32 (Tesseract 31/32); the Korean re-read is one child of ~0.7 CPU
+//! s on a sheet with Korean labels, none on an English one. What is lost: Korean labels
+//! `kor` reads badly on a low-resolution or photographed page, table header cells,
+//! figures at the end of a chart's bar read with a leading `1` (`159.2`), and the
+//! stand-in's word boxes (a share of the line by characters) putting a figure under
+//! its label. So `auto` prefers this engine only once it is installed, and it should
+//! not be installed on a kiosk before it reads as well as Tesseract.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
