@@ -319,4 +319,28 @@ mod tests {
         assert_eq!(texts(&out), ["+11.0kg", "37.2", "-", "45.5"]);
         assert_eq!(out[0].bbox.x, 100.0);
     }
+
+    #[test]
+    fn the_reader_reads_a_level_and_a_ratio_whose_range_a_line_glued_to_them() {
+        // PP-OCR's line `Visceral Fat Level 161~9` and `Waist-Hip Ratio 0.920.79~0.89`.
+        let words = cut_joined(vec![
+            Word::at("Visceral", 56.7, 1827.5, 71.0, 20.5),
+            Word::at("Fat", 132.2, 1827.5, 29.1, 20.5),
+            Word::at("Level", 165.7, 1827.5, 47.9, 20.5),
+            Word::at("161~9", 565.9, 1827.5, 60.0, 24.0),
+            Word::at("Waist-Hip", 56.7, 1727.5, 90.0, 20.5),
+            Word::at("Ratio", 150.0, 1727.5, 50.0, 20.5),
+            Word::at("0.920.79~0.89", 565.9, 1727.5, 140.0, 24.0),
+        ]);
+        let r = crate::ocr::inbody::parse(&words);
+        let get = |k: &str| r.fields.get(k).map(|f| (f.value.as_f64(), f.range));
+        assert_eq!(
+            get("visceral_fat_level"),
+            Some((Some(16.0), Some([1.0, 9.0])))
+        );
+        assert_eq!(
+            get("waist_hip_ratio"),
+            Some((Some(0.92), Some([0.79, 0.89])))
+        );
+    }
 }
