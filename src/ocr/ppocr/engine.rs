@@ -16,7 +16,12 @@
 //! `TUNE_FAMILIES=3 ocr_tune first --engine ppocr 3 clean|degraded`): clean 223/288
 //! fields (Tesseract's whole engine 265/288), degraded 136/288 (Tesseract 226/288),
 //! the real sample 6/32 (Tesseract 31/32); the Korean re-read is one child of ~0.7 CPU
-//! s on a sheet with Korean labels, none on an English one. What is lost: Korean labels
+//! s on a sheet with Korean labels, none on an English one. The helper is given the
+//! page Tesseract gets (`preprocess::prepare_page`: a photo's page cut out and
+//! straightened, deskewed), not the upload: on one sheet per tuning family under every
+//! degradation (`ocr_accuracy --split tuning --per-family 1 --engine ppocr`) degraded
+//! 267/480 -> 307/480 (photo 24 -> 55/96, rotate 52 -> 67/96), clean 71 -> 74/96, the
+//! real sample 6 -> 4/32. What is lost: Korean labels
 //! `kor` reads badly on a low-resolution or photographed page, table header cells,
 //! figures at the end of a chart's bar read with a leading `1` (`159.2`), and the
 //! stand-in's word boxes (a share of the line by characters) putting a figure under
@@ -29,6 +34,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
+use image::GrayImage;
 use tokio::io::AsyncWriteExt;
 
 use super::wire;
@@ -185,7 +191,12 @@ impl PpOcr {
 
     /// Reads the Korean lines of `page` (see the module doc) with Tesseract and puts
     /// its Hangul words in place of the garbage; on any failure the words as they were.
-    async fn read_korean(&self, image: &[u8], page: &wire::Page, words: Vec<Word>) -> Vec<Word> {
+    async fn read_korean(
+        &self,
+        grey: &GrayImage,
+        page: &wire::Page,
+        words: Vec<Word>,
+    ) -> Vec<Word> {
         let Some(tesseract) = &self.korean else {
             return words;
         };
@@ -193,12 +204,7 @@ impl PpOcr {
         if lines.is_empty() {
             return words;
         }
-        let bytes = image.to_vec();
-        let grey = match tokio::task::spawn_blocking(move || preprocess::decode(&bytes)).await {
-            Ok(Ok(grey)) => grey,
-            _ => return words,
-        };
-        match tesseract.read_lines(&grey, &lines).await {
+        match tesseract.read_lines(grey, &lines).await {
             Ok(korean) => merge_korean(words, &lines, korean),
             Err(e) => {
                 tracing::warn!(error = %e, "ppocr: the Korean labels could not be read by tesseract");
@@ -223,6 +229,23 @@ fn resolve(path: &Path) -> Option<PathBuf> {
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+/// `page` as a PNG, compressed fast (the helper decodes it at once; its size does
+/// not matter on a pipe).
+fn encode_png(page: &GrayImage) -> Result<Vec<u8>, OcrError> {
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+    use image::ImageEncoder;
+    let mut out = Vec::new();
+    PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::NoFilter)
+        .write_image(
+            page.as_raw(),
+            page.width(),
+            page.height(),
+            image::ExtendedColorType::L8,
+        )
+        .map_err(|e| failed(&format!("encoding the page: {e}")))?;
+    Ok(out)
 }
 
 fn failed(reason: &str) -> OcrError {
@@ -464,13 +487,34 @@ impl OcrEngine for PpOcr {
 
     fn recognize<'a>(&'a self, image: &'a [u8]) -> BoxFuture<'a, Result<Vec<Word>, OcrError>> {
         Box::pin(async move {
-            let page = self.run_helper(image).await?;
+            // The page as Tesseract gets it (flattened, a photo's page cut out and
+            // straightened, deskewed): the reader needs straight rows and columns.
+            let bytes = image.to_vec();
+            let (prepared, png) = tokio::task::spawn_blocking(move || {
+                let prepared = preprocess::prepare_page(preprocess::decode(&bytes)?);
+                let png = encode_png(&prepared.image)?;
+                Ok::<_, OcrError>((prepared, png))
+            })
+            .await
+            .map_err(|e| failed(&e.to_string()))??;
+            let page = self.run_helper(&png).await?;
             let words = words_of(&page);
-            let words = self.read_korean(image, &page, words).await;
+            let words = self.read_korean(&prepared.image, &page, words).await;
             // Cut as Vision cuts (see `tesseract::tokens`): a bracket glued to a figure
             // (`(kg)9.2`, `(1.9kg)`) reads as part of a range otherwise, and a line's
             // lost space glues a figure to its range (`161~9`).
-            Ok(cut_joined(split_words(words)))
+            let mut words = cut_joined(split_words(words));
+            // In the uploaded image's scale, as Tesseract's.
+            let s = prepared.scale;
+            for w in &mut words {
+                w.bbox = BBox {
+                    x: w.bbox.x / s,
+                    y: w.bbox.y / s,
+                    w: w.bbox.w / s,
+                    h: w.bbox.h / s,
+                };
+            }
+            Ok(words)
         })
     }
 

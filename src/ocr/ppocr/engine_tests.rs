@@ -195,6 +195,12 @@ fn a_figure_glued_to_a_garbled_label_stays_and_a_syllable_read_as_a_digit_goes()
     );
 }
 
+/// A small white page as PNG bytes, as a sheet is uploaded.
+fn png() -> Vec<u8> {
+    let img = image::GrayImage::from_pixel(64, 48, image::Luma([255]));
+    encode_png(&img).unwrap()
+}
+
 /// A stand-in helper: a shell script that does what `body` says.
 fn stand_in(dir: &Path, body: &str) -> String {
     let bin = dir.join("carenco-ppocr");
@@ -253,7 +259,7 @@ async fn availability_names_the_missing_file() {
         .await
         .unwrap_err();
     assert!(e.contains("rec.onnx"), "{e}");
-    let e = engine(helper, models).recognize(b"png").await.unwrap_err();
+    let e = engine(helper, models).recognize(&png()).await.unwrap_err();
     assert!(matches!(e, OcrError::Unavailable { .. }), "{e}");
 }
 
@@ -269,14 +275,14 @@ async fn the_helper_gets_the_image_on_stdin_and_its_page_becomes_words() {
         &[("BMI", 0.0, 40.0), ("23.1", 50.0, 40.0)],
     )]))
     .unwrap();
-    // The stand-in checks its arguments and that the image arrived whole.
+    // The stand-in checks its arguments and that a PNG arrived on stdin.
     let body = format!(
         "[ \"$1\" = --models ] && [ \"$3\" = --threads ] && [ \"$5\" = - ] || exit 1\n\
-         [ \"$(cat)\" = IMAGE ] || exit 2\necho '{json}'"
+         head -c 4 | grep -q PNG || exit 2\ncat >/dev/null\necho '{json}'"
     );
     let helper = stand_in(dir.path(), &body);
     let words = engine(helper, models(dir.path()))
-        .recognize(b"IMAGE")
+        .recognize(&png())
         .await
         .unwrap();
     let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
@@ -292,7 +298,7 @@ async fn an_undecodable_image_is_a_bad_image_and_a_hung_helper_is_killed() {
         "cat >/dev/null; echo 'cannot decode' >&2; exit 2",
     );
     let e = engine(bad, models.clone())
-        .recognize(b"x")
+        .recognize(&png())
         .await
         .unwrap_err();
     assert!(
@@ -300,9 +306,16 @@ async fn an_undecodable_image_is_a_bad_image_and_a_hung_helper_is_killed() {
         "{e}"
     );
 
+    // Not even decodable here: the helper is not run.
+    let e = engine(stand_in(dir.path(), "exit 0"), models.clone())
+        .recognize(b"x")
+        .await
+        .unwrap_err();
+    assert!(matches!(&e, OcrError::BadImage(_)), "{e}");
+
     let hung = stand_in(dir.path(), "cat >/dev/null; sleep 30");
     let t = std::time::Instant::now();
-    let e = engine(hung, models).recognize(b"x").await.unwrap_err();
+    let e = engine(hung, models).recognize(&png()).await.unwrap_err();
     assert!(matches!(e, OcrError::Timeout { .. }), "{e}");
     assert!(t.elapsed() < Duration::from_secs(10));
 }
