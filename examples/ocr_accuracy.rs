@@ -8,7 +8,7 @@
 //!   --config 'profile.dev.package.carenco-edge.debug-assertions=false' \
 //!   --config 'profile.dev.package.carenco-edge.overflow-checks=false' \
 //!   --example ocr_accuracy -- [--split held-out|tuning] [--per-family N] \
-//!   [--kinds clean,photo,jpeg,low-res,blur,rotate] [--no-misses]
+//!   [--kinds clean,photo,jpeg,low-res,blur,rotate] [--no-misses] [--engine tesseract|ppocr]
 //! ```
 //! (Our crate optimised, dependencies as the tests build them.) Defaults: the
 //! HELD-OUT split (`ocr::sheetgen`'s module doc), 2 sheets per family, every
@@ -21,6 +21,11 @@
 //! engine (`word-level`); and the real InBody370S sample
 //! (`../shared/fixtures/inbody/`). Prints fields read exactly per set and per
 //! family, the misses, and the time per sheet (median and max).
+//!
+//! `--engine ppocr`: the sheets (not the word-level set) are read by the PP-OCR engine
+//! instead of Tesseract, its helper, models and ONNX Runtime from
+//! `CARENCO_PPOCR_HELPER`, `CARENCO_PPOCR_MODELS` and `CARENCO_PPOCR_ORT` (each else
+//! the service's default).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -30,6 +35,7 @@ use carenco_edge::config::{OcrConfig, Secret};
 use carenco_edge::ocr::accuracy::{score, truth_from_transcription, Score};
 use carenco_edge::ocr::google::GoogleVision;
 use carenco_edge::ocr::inbody::{self, Field};
+use carenco_edge::ocr::ppocr::PpOcr;
 use carenco_edge::ocr::sheetgen::{degrade, specs, vision, Generator, Kind, Split};
 use carenco_edge::ocr::tesseract::Tesseract;
 use carenco_edge::ocr::OcrEngine;
@@ -67,6 +73,25 @@ impl Tally {
             max.as_secs_f64()
         )
     }
+}
+
+/// The PP-OCR engine the examples run (`--engine ppocr`): the helper from
+/// `CARENCO_PPOCR_HELPER`, the models from `CARENCO_PPOCR_MODELS`, the ONNX Runtime
+/// library from `CARENCO_PPOCR_ORT` (each else the service's default), its Korean
+/// labels read by `tesseract`.
+fn ppocr_engine(tesseract: &Tesseract) -> PpOcr {
+    let var = |name: &str| std::env::var(name).ok();
+    let d = OcrConfig::default();
+    PpOcr::new(
+        &OcrConfig {
+            ppocr_helper: var("CARENCO_PPOCR_HELPER").unwrap_or(d.ppocr_helper.clone()),
+            ppocr_models: var("CARENCO_PPOCR_MODELS").unwrap_or(d.ppocr_models.clone()),
+            ppocr_ort_library: var("CARENCO_PPOCR_ORT").unwrap_or(d.ppocr_ort_library.clone()),
+            timeout_ms: 600_000,
+            ..d
+        },
+        Some(std::sync::Arc::new(tesseract.clone())),
+    )
 }
 
 /// A local `images:annotate` answering whatever answer is current.
@@ -136,6 +161,18 @@ fn main() {
         timeout_ms: 300_000,
         ..OcrConfig::default()
     });
+    let ppocr = match opt("--engine").as_deref() {
+        Some("ppocr") => Some(ppocr_engine(&tesseract)),
+        Some("tesseract") | None => None,
+        Some(other) => {
+            eprintln!("--engine tesseract|ppocr, not {other}");
+            std::process::exit(2);
+        }
+    };
+    let local: &dyn OcrEngine = match &ppocr {
+        Some(p) => p,
+        None => &tesseract,
+    };
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
         let answer = Arc::new(Mutex::new(serde_json::Value::Null));
@@ -150,13 +187,17 @@ fn main() {
         let mut by_family: BTreeMap<(String, String), Tally> = BTreeMap::new();
         let mut degraded = Tally::default();
         let mut all_tesseract = Tally::default();
-        println!("split: {} ({per_family} sheets per family)", split.name());
+        println!(
+            "split: {} ({per_family} sheets per family), engine {}",
+            split.name(),
+            local.name()
+        );
         for spec in specs(split, per_family) {
             let sheet = g.render(&spec).expect("renders");
             let fam = spec.family.name().to_string();
             for kind in &kinds {
                 let bytes = degrade::apply(&sheet.image, *kind, spec.seed).expect("encodes");
-                let (s, t) = read(&tesseract, &bytes, &sheet.truth).await;
+                let (s, t) = read(local, &bytes, &sheet.truth).await;
                 report_sheet(&spec.label(), kind.name(), &s, t, show_misses);
                 by_set.entry(kind.name().into()).or_default().add(&s, t);
                 by_family
@@ -190,7 +231,7 @@ fn main() {
                 .expect("the transcription"),
         )
         .expect("json");
-        let (s, t) = read(&tesseract, &png, &truth_from_transcription(&json)).await;
+        let (s, t) = read(local, &png, &truth_from_transcription(&json)).await;
         report_sheet("real InBody370S sample", "clean", &s, t, show_misses);
         by_set.entry("real-sample".into()).or_default().add(&s, t);
 

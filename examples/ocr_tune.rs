@@ -11,6 +11,11 @@
 //! ocr_tune words [N]                         the generator's own words (the google path)
 //! ```
 //!
+//! `--engine ppocr` (anywhere): `engine` and `first` read with the PP-OCR engine
+//! instead (helper, models and ONNX Runtime from `CARENCO_PPOCR_HELPER`,
+//! `CARENCO_PPOCR_MODELS`, `CARENCO_PPOCR_ORT`); `first` saves its words for `file`
+//! as it does Tesseract's first look.
+//!
 //! With `TUNE_FAMILIES=K` the sheets are instead K per family of the family
 //! generator's tuning split (`words`: tokenised as Google Vision returns them).
 //! With `TUNE_ONLY=TEXT` only the sheets whose name holds TEXT are read (`table5`,
@@ -25,6 +30,7 @@ use std::time::Instant;
 use carenco_edge::config::OcrConfig;
 use carenco_edge::ocr::accuracy::{score, truth_from_transcription};
 use carenco_edge::ocr::inbody::{self, Field};
+use carenco_edge::ocr::ppocr::PpOcr;
 use carenco_edge::ocr::sheetgen::families::{specs, Split};
 use carenco_edge::ocr::sheetgen::{degrade, vision, Degradation, Generator, Layout};
 use carenco_edge::ocr::tesseract::{parse_tsv, Tesseract};
@@ -112,6 +118,25 @@ fn one_pass(bytes: &[u8], psm: &str, langs: &str, scale: f32) -> Result<Vec<Word
         .collect())
 }
 
+/// The PP-OCR engine the examples run (`--engine ppocr`): the helper from
+/// `CARENCO_PPOCR_HELPER`, the models from `CARENCO_PPOCR_MODELS`, the ONNX Runtime
+/// library from `CARENCO_PPOCR_ORT` (each else the service's default), its Korean
+/// labels read by `tesseract`.
+fn ppocr_engine(tesseract: &Tesseract) -> PpOcr {
+    let var = |name: &str| std::env::var(name).ok();
+    let d = OcrConfig::default();
+    PpOcr::new(
+        &OcrConfig {
+            ppocr_helper: var("CARENCO_PPOCR_HELPER").unwrap_or(d.ppocr_helper.clone()),
+            ppocr_models: var("CARENCO_PPOCR_MODELS").unwrap_or(d.ppocr_models.clone()),
+            ppocr_ort_library: var("CARENCO_PPOCR_ORT").unwrap_or(d.ppocr_ort_library.clone()),
+            timeout_ms: 600_000,
+            ..d
+        },
+        Some(std::sync::Arc::new(tesseract.clone())),
+    )
+}
+
 /// Where `first` saves and `file` reads the words: `TUNE_WORDS_DIR`, else `/tmp`
 /// (engineers sharing a machine keep their own copy).
 fn words_dir() -> String {
@@ -120,7 +145,19 @@ fn words_dir() -> String {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let ppocr = match args.iter().position(|a| a == "--engine") {
+        Some(i) => {
+            let name = args.get(i + 1).cloned().unwrap_or_default();
+            args.drain(i..(i + 2).min(args.len()));
+            match name.as_str() {
+                "ppocr" => true,
+                "tesseract" => false,
+                other => return Err(format!("--engine ppocr|tesseract, not {other}").into()),
+            }
+        }
+        None => false,
+    };
     let mode = args.first().map_or("words", String::as_str);
     let rest: Vec<&str> = args.iter().skip(1).map(String::as_str).collect();
     let (settings, rest) = if mode == "pass" && rest.len() >= 3 {
@@ -137,6 +174,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         timeout_ms: 600_000,
         ..OcrConfig::default()
     });
+    let pp = ppocr.then(|| ppocr_engine(&engine));
     let (mut correct, mut total, mut times) = (0, 0, Vec::new());
     // `TUNE_ONLY=text`: only the sheets whose name holds it (`table5`, `real`).
     let only = std::env::var("TUNE_ONLY").unwrap_or_default();
@@ -149,10 +187,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let t = Instant::now();
         let read = match (mode, settings) {
-            ("engine", _) => engine.recognize(&bytes).await?,
+            ("engine", _) => match &pp {
+                Some(pp) => pp.recognize(&bytes).await?,
+                None => engine.recognize(&bytes).await?,
+            },
             ("first", _) => {
-                let p = preprocess::prepare_page(preprocess::decode(&bytes)?);
-                let words = engine.first_look(&p.image).await?;
+                let words = match &pp {
+                    Some(pp) => pp.recognize(&bytes).await?,
+                    None => {
+                        let p = preprocess::prepare_page(preprocess::decode(&bytes)?);
+                        engine.first_look(&p.image).await?
+                    }
+                };
                 let r = inbody::parse(&words);
                 println!(
                     "first look: missing {:?} warnings {:?}",
@@ -199,7 +245,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // The engine cuts its words as Vision does at the end (see `tesseract::tokens`):
         // so do the first look's here.
         let read = if mode == "first" || mode == "file" {
-            carenco_edge::ocr::tesseract::split_words(read)
+            let read = carenco_edge::ocr::tesseract::split_words(read);
+            // And as the PP-OCR engine joins and cuts its line's words.
+            if ppocr {
+                carenco_edge::ocr::tesseract::cut_joined(read)
+            } else {
+                read
+            }
         } else {
             read
         };

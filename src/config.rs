@@ -98,6 +98,10 @@ pub const DEFAULT_S3_RETRY_MAX_MS: u64 = 300_000;
 // [ocr]
 pub const DEFAULT_GOOGLE_ENDPOINT: &str = "https://vision.googleapis.com";
 pub const DEFAULT_TESSERACT_BIN: &str = "tesseract";
+/// Where the PP-OCR engine's models are installed (`det.onnx`, `rec.onnx`,
+/// `rec_dict.txt`); the helper's own default is `carenco-ppocr` beside the service's
+/// executable (`ocr.ppocr_helper` empty).
+pub const DEFAULT_PPOCR_MODELS: &str = "/usr/share/carenco-edge/ppocr";
 pub const DEFAULT_OCR_TIMEOUT_MS: u64 = 20_000;
 /// The Tesseract engine's time per sheet before its later looks are given up (ms):
 /// none by default. On a shared 2-core machine a sheet's first look alone takes longer
@@ -138,6 +142,12 @@ pub enum ConfigError {
     Env { var: String, message: String },
     #[error("invalid `{key}`: {reason}")]
     Invalid { key: &'static str, reason: String },
+}
+
+/// Whether `path` is absolute (a path handed to a child process must not depend on
+/// its working directory).
+fn is_absolute(path: &str) -> bool {
+    std::path::Path::new(path).is_absolute()
 }
 
 fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
@@ -414,11 +424,14 @@ impl Default for S3Config {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OcrEngineChoice {
-    /// Google when configured and reachable, else Tesseract.
+    /// Google when configured and reachable, else PP-OCR when installed, else
+    /// Tesseract.
     #[default]
     Auto,
     Google,
     Tesseract,
+    /// The PP-OCR helper (`carenco-ppocr`), its Korean labels read by Tesseract.
+    Ppocr,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -429,6 +442,13 @@ pub struct OcrConfig {
     /// Google Cloud Vision API key (`GOOGLE_API_KEY` also works); empty = not configured.
     pub google_api_key: Secret,
     pub tesseract_bin: String,
+    /// The PP-OCR helper binary; empty = `carenco-ppocr` beside the running executable.
+    pub ppocr_helper: String,
+    /// The PP-OCR models directory (`det.onnx`, `rec.onnx`, `rec_dict.txt`).
+    pub ppocr_models: String,
+    /// The ONNX Runtime shared library the helper loads (passed as `ORT_DYLIB_PATH`);
+    /// empty = the helper's own default.
+    pub ppocr_ort_library: String,
     pub timeout_ms: u64,
     /// The Tesseract engine's time for one sheet (ms): its first look always runs
     /// (each child within `timeout_ms`); the later, closer looks start only while
@@ -452,6 +472,9 @@ impl Default for OcrConfig {
             google_endpoint: DEFAULT_GOOGLE_ENDPOINT.to_string(),
             google_api_key: Secret::default(),
             tesseract_bin: DEFAULT_TESSERACT_BIN.to_string(),
+            ppocr_helper: String::new(),
+            ppocr_models: DEFAULT_PPOCR_MODELS.to_string(),
+            ppocr_ort_library: String::new(),
             timeout_ms: DEFAULT_OCR_TIMEOUT_MS,
             time_budget_ms: DEFAULT_OCR_TIME_BUDGET_MS,
             max_concurrent: DEFAULT_OCR_MAX_CONCURRENT,
@@ -755,6 +778,26 @@ impl Config {
             return Err(invalid(
                 "ocr.google_api_key",
                 "ocr.engine is \"google\" but no key is set (or GOOGLE_API_KEY)",
+            ));
+        }
+        // The helper runs with another working directory than the config was written
+        // for: its models and library are absolute paths (the helper itself may be a
+        // bare name looked up on PATH, as `tesseract_bin`).
+        if !is_absolute(&self.ocr.ppocr_models) {
+            return Err(invalid("ocr.ppocr_models", "must be an absolute path"));
+        }
+        if !self.ocr.ppocr_ort_library.is_empty() && !is_absolute(&self.ocr.ppocr_ort_library) {
+            return Err(invalid(
+                "ocr.ppocr_ort_library",
+                "must be empty or an absolute path",
+            ));
+        }
+        if self.ocr.ppocr_helper.trim() != self.ocr.ppocr_helper
+            || self.ocr.ppocr_helper.ends_with('/')
+        {
+            return Err(invalid(
+                "ocr.ppocr_helper",
+                "must be empty, a program name or a path to a file",
             ));
         }
         if self.ocr.timeout_ms == 0 {
@@ -1127,6 +1170,20 @@ mod tests {
             (|c| c.api.header_timeout_ms = 0, "api.header_timeout_ms"),
             (|c| c.api.body_timeout_ms = 0, "api.body_timeout_ms"),
             (|c| c.ocr.max_concurrent = 0, "ocr.max_concurrent"),
+            (|c| c.ocr.ppocr_models = "models".into(), "ocr.ppocr_models"),
+            (|c| c.ocr.ppocr_models = String::new(), "ocr.ppocr_models"),
+            (
+                |c| c.ocr.ppocr_ort_library = "lib/libonnxruntime.so".into(),
+                "ocr.ppocr_ort_library",
+            ),
+            (
+                |c| c.ocr.ppocr_helper = "/opt/bin/".into(),
+                "ocr.ppocr_helper",
+            ),
+            (
+                |c| c.ocr.ppocr_helper = " carenco-ppocr".into(),
+                "ocr.ppocr_helper",
+            ),
             (|c| c.ocr.max_image_pixels = 0, "ocr.max_image_pixels"),
         ];
         for (mutate, key) in cases {

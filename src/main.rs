@@ -62,7 +62,8 @@ enum Command {
     Ocr {
         /// The photo or scan of the sheet.
         image: PathBuf,
-        /// auto (Google when configured, else Tesseract), google or tesseract.
+        /// auto (Google when configured, else PP-OCR when installed, else Tesseract),
+        /// google, ppocr or tesseract.
         #[arg(long, value_enum)]
         engine: Option<EngineArg>,
         /// Print the report as JSON (the `/ocr` answer without `record_id`).
@@ -363,6 +364,7 @@ enum EngineArg {
     Auto,
     Google,
     Tesseract,
+    Ppocr,
 }
 
 #[derive(Args, Debug, Default, Clone)]
@@ -616,6 +618,7 @@ fn ocr(
             EngineArg::Auto => OcrEngineChoice::Auto,
             EngineArg::Google => OcrEngineChoice::Google,
             EngineArg::Tesseract => OcrEngineChoice::Tesseract,
+            EngineArg::Ppocr => OcrEngineChoice::Ppocr,
         });
     }
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -3,9 +3,10 @@
 //! # What it owns
 //! - [`OcrEngine`]: one trait in front of every OCR engine; engines return [`Word`]s
 //!   with bounding boxes and nothing else, so the parser never knows who read the page.
-//! - [`google`] (Cloud Vision REST) and [`tesseract`] (the local binary) engines, and
-//!   [`Engines`], which picks one per request (`auto`: Google when configured and
-//!   reachable, else Tesseract).
+//! - [`google`] (Cloud Vision REST), [`ppocr`] (the PP-OCR helper process) and
+//!   [`tesseract`] (the local binary) engines, and [`Engines`], which picks one per
+//!   request (`auto`: Google when configured and reachable, else PP-OCR when
+//!   installed, else Tesseract).
 //! - [`fields`]: the field table; [`arith`]: the sheet's own arithmetic; [`report`]:
 //!   the report contract.
 //! - [`inbody`]: the pure parser from words to a typed report (INBODY.md).
@@ -32,6 +33,7 @@ pub mod report;
 pub mod sheetgen;
 pub mod tesseract;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
@@ -137,13 +139,16 @@ impl OcrError {
 
 /// An OCR engine: image bytes (PNG or JPEG) in, words with boxes out.
 pub trait OcrEngine: Send + Sync {
-    /// `google` or `tesseract`: what the report's `engine` says.
+    /// `google`, `ppocr` or `tesseract`: what the report's `engine` says.
     fn name(&self) -> &'static str;
     /// Reads the page.
     fn recognize<'a>(&'a self, image: &'a [u8]) -> BoxFuture<'a, Result<Vec<Word>, OcrError>>;
     /// Cheap availability check for `/check` (no OCR is run).
     fn available(&self) -> BoxFuture<'_, Result<(), String>>;
 }
+
+/// Whether `auto` has said that PP-OCR is not available (it says so once).
+static PPOCR_UNAVAILABLE_LOGGED: AtomicBool = AtomicBool::new(false);
 
 /// What an engine read, and which engine it was.
 #[derive(Debug, Clone)]
@@ -157,6 +162,7 @@ pub struct Recognized {
 pub struct Engines {
     choice: OcrEngineChoice,
     google: Option<Arc<dyn OcrEngine>>,
+    ppocr: Option<Arc<dyn OcrEngine>>,
     tesseract: Arc<dyn OcrEngine>,
 }
 
@@ -168,10 +174,13 @@ impl Engines {
         } else {
             Some(Arc::new(google::GoogleVision::new(config)) as Arc<dyn OcrEngine>)
         };
+        // One Tesseract for both: its children share one limit of a child per core.
+        let tesseract = Arc::new(tesseract::Tesseract::new(config));
         Engines {
             choice: config.engine,
             google,
-            tesseract: Arc::new(tesseract::Tesseract::new(config)),
+            ppocr: Some(Arc::new(ppocr::PpOcr::new(config, Some(tesseract.clone())))),
+            tesseract,
         }
     }
 
@@ -190,15 +199,30 @@ impl Engines {
         Engines {
             choice,
             google,
+            ppocr: None,
             tesseract,
         }
     }
 
-    /// Reads the page with the chosen engine; `auto` falls back to Tesseract when
-    /// Google is not configured or fails for a reason other than the image itself.
+    /// The same engines with `ppocr` as the PP-OCR engine (tests).
+    pub fn with_ppocr(mut self, ppocr: Arc<dyn OcrEngine>) -> Engines {
+        self.ppocr = Some(ppocr);
+        self
+    }
+
+    /// Reads the page with the chosen engine; `auto` tries Google, then PP-OCR, then
+    /// Tesseract, each when the one before is not configured or fails for a reason
+    /// other than the image itself.
     pub async fn recognize(&self, image: &[u8]) -> Result<Recognized, OcrError> {
         match self.choice {
             OcrEngineChoice::Tesseract => self.run(&self.tesseract, image).await,
+            OcrEngineChoice::Ppocr => match &self.ppocr {
+                Some(p) => self.run(p, image).await,
+                None => Err(OcrError::Unavailable {
+                    engine: "ppocr",
+                    reason: "not configured".into(),
+                }),
+            },
             OcrEngineChoice::Google => match &self.google {
                 Some(g) => self.run(g, image).await,
                 None => Err(OcrError::Unavailable {
@@ -211,7 +235,23 @@ impl Engines {
                     match self.run(g, image).await {
                         Ok(r) => return Ok(r),
                         Err(e) if e.engine_problem() => {
-                            tracing::warn!(error = %e, "google vision failed; falling back to tesseract");
+                            tracing::warn!(error = %e, "google vision failed; falling back to the local engines");
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                if let Some(p) = &self.ppocr {
+                    match self.run(p, image).await {
+                        Ok(r) => return Ok(r),
+                        Err(e @ OcrError::Unavailable { .. }) => {
+                            // Not installed is a kiosk's normal state: said once, not
+                            // per sheet.
+                            if !PPOCR_UNAVAILABLE_LOGGED.swap(true, Ordering::Relaxed) {
+                                tracing::warn!(error = %e, "ppocr is not available; tesseract reads the sheets");
+                            }
+                        }
+                        Err(e) if e.engine_problem() => {
+                            tracing::warn!(error = %e, "ppocr failed; falling back to tesseract");
                         }
                         Err(e) => return Err(e),
                     }
@@ -236,11 +276,16 @@ impl Engines {
             Some(g) => Some(g.available().await),
             None => None,
         };
+        let ppocr = match &self.ppocr {
+            Some(p) => p.available().await,
+            None => Err("not configured".to_string()),
+        };
         let google_ok = matches!(google, Some(Ok(())));
         let ok = match self.choice {
             OcrEngineChoice::Tesseract => tesseract.is_ok(),
             OcrEngineChoice::Google => google_ok,
-            OcrEngineChoice::Auto => tesseract.is_ok() || google_ok,
+            OcrEngineChoice::Ppocr => ppocr.is_ok(),
+            OcrEngineChoice::Auto => tesseract.is_ok() || google_ok || ppocr.is_ok(),
         };
         let describe = |r: &Result<(), String>| match r {
             Ok(()) => serde_json::json!({"available": true}),
@@ -254,7 +299,11 @@ impl Engines {
             ok,
             serde_json::json!({
                 "engine": self.choice,
-                "engines": { "tesseract": describe(&tesseract), "google": google_json },
+                "engines": {
+                    "tesseract": describe(&tesseract),
+                    "ppocr": describe(&ppocr),
+                    "google": google_json,
+                },
             }),
         )
     }

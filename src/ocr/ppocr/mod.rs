@@ -15,6 +15,9 @@
 //! - `session` (feature `ppocr` only): the two models in ONNX Runtime through the
 //!   `ort` crate, loaded at run time (`ORT_DYLIB_PATH`); `src/bin/carenco-ppocr.rs`
 //!   is the thin binary around it.
+//! - [`PpOcr`] (`engine`): the service's `ppocr` engine, which runs the helper (one at a
+//!   time, killed on timeout), maps its page to words and has Tesseract read the
+//!   Korean labels PP-OCRv6 cannot (its recogniser has no Hangul).
 //!
 //! Why a helper: ONNX Runtime is a 35 MB shared library and the models are 6 MB; the
 //! service's own binary must stay within the Pi's 10 MB budget, and a crash or a
@@ -38,4 +41,7 @@ pub mod pipeline;
 pub mod rec;
 #[cfg(feature = "ppocr")]
 pub mod session;
+mod engine;
 pub mod wire;
+
+pub use engine::*;

@@ -118,6 +118,104 @@ pub fn split_words(words: Vec<Word>) -> Vec<Word> {
     out
 }
 
+/// Whether `s` reads as one printed figure: an optional sign, digits, at most one
+/// inner decimal point.
+fn is_figure(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    !body.is_empty()
+        && body.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && !body.starts_with('.')
+        && !body.ends_with('.')
+        && body.matches('.').count() <= 1
+}
+
+/// A figure glued to the range after it (`161~9`: 16 and 1~9, `0.920.79~0.89`):
+/// where what stands before the tilde is no figure, or one above the range's top, the
+/// cut that leaves the longest low bound that is a figure at most the top, with a
+/// figure before it. `None` for a word that reads as it is.
+fn glued_range(text: &str) -> Option<(String, String)> {
+    let (low, high) = text.split_once(['~', '～'])?;
+    let top: f64 = high.trim_end_matches(')').parse().ok()?;
+    if is_figure(low) && low.parse::<f64>().is_ok_and(|v| v <= top) {
+        return None;
+    }
+    (1..low.len())
+        .filter(|&k| low.is_char_boundary(k))
+        .find_map(|k| {
+            let (head, bound) = low.split_at(k);
+            (is_figure(head) && is_figure(bound) && bound.parse::<f64>().ok()? <= top)
+                .then(|| (head.to_string(), format!("{bound}~{high}")))
+        })
+}
+
+/// Words as a line recogniser gives them cut or joined as Google Vision would: a
+/// figure glued to its range is cut off it ([`glued_range`]), and a lone sign is
+/// joined to the figure right after it (`+ 11.0kg` -> `+11.0kg`), unless a figure
+/// stands just before it (then it is a range's dash). PP-OCR reads lines and loses
+/// or adds the space between them.
+pub fn cut_joined(words: Vec<Word>) -> Vec<Word> {
+    let mut out: Vec<Word> = Vec::with_capacity(words.len());
+    for w in words {
+        let Some((head, range)) = glued_range(&w.text) else {
+            out.push(w);
+            continue;
+        };
+        let n = w.text.chars().count().max(1) as f32;
+        let k = head.chars().count() as f32;
+        let split = w.bbox.x + w.bbox.w * k / n;
+        out.push(Word {
+            text: head,
+            bbox: BBox {
+                w: split - w.bbox.x,
+                ..w.bbox
+            },
+            confidence: w.confidence,
+        });
+        out.push(Word {
+            text: range,
+            bbox: BBox {
+                x: split,
+                w: w.bbox.right() - split,
+                ..w.bbox
+            },
+            confidence: w.confidence,
+        });
+    }
+    let same_line =
+        |a: &BBox, b: &BBox| a.bottom().min(b.bottom()) - a.y.max(b.y) > 0.5 * a.h.min(b.h);
+    let close = |a: &BBox, b: &BBox| {
+        let gap = b.x - a.right();
+        same_line(a, b) && gap > -0.5 * a.h && gap < 0.8 * a.h.max(b.h)
+    };
+    let mut joined = vec![false; out.len()];
+    for i in 0..out.len() {
+        if !matches!(out[i].text.as_str(), "+" | "-") {
+            continue;
+        }
+        let sign = out[i].bbox;
+        let after = (0..out.len()).find(|&j| {
+            j != i
+                && !joined[j]
+                && out[j].text.starts_with(|c: char| c.is_ascii_digit())
+                && close(&sign, &out[j].bbox)
+        });
+        let before = out
+            .iter()
+            .any(|o| o.text.ends_with(|c: char| c.is_ascii_digit()) && close(&o.bbox, &sign));
+        if let (Some(j), false) = (after, before) {
+            let text = format!("{}{}", out[i].text, out[j].text);
+            out[j].bbox = out[j].bbox.union(&sign);
+            out[j].text = text;
+            joined[i] = true;
+        }
+    }
+    out.into_iter()
+        .zip(joined)
+        .filter(|(_, gone)| !gone)
+        .map(|(w, _)| w)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +282,65 @@ mod tests {
                 "InBody380",
                 "]"
             ]
+        );
+    }
+
+    #[test]
+    fn a_figure_glued_to_its_range_is_cut_off_it() {
+        let out = cut_joined(vec![
+            Word::at("161~9", 0.0, 0.0, 50.0, 20.0),
+            Word::at("0.920.79~0.89", 0.0, 30.0, 130.0, 20.0),
+            Word::at("59.255.1~67.3", 0.0, 60.0, 130.0, 20.0),
+        ]);
+        assert_eq!(
+            texts(&out),
+            ["16", "1~9", "0.92", "0.79~0.89", "59.2", "55.1~67.3"]
+        );
+        assert_eq!(out[1].bbox.x, 20.0);
+        assert_eq!(out[1].bbox.right(), 50.0);
+        // Ranges that read as they are stay whole.
+        let whole = vec![
+            Word::at("1~9", 0.0, 0.0, 30.0, 20.0),
+            Word::at("(55.1~67.3)", 0.0, 30.0, 100.0, 20.0),
+            Word::at("37.2~45.5", 0.0, 60.0, 90.0, 20.0),
+        ];
+        assert_eq!(texts(&cut_joined(whole.clone())), texts(&whole));
+    }
+
+    #[test]
+    fn a_lone_sign_joins_the_figure_after_it_but_a_ranges_dash_does_not() {
+        let out = cut_joined(vec![
+            Word::at("+", 100.0, 0.0, 10.0, 20.0),
+            Word::at("11.0kg", 115.0, 0.0, 60.0, 20.0),
+            Word::at("37.2", 0.0, 50.0, 40.0, 20.0),
+            Word::at("-", 45.0, 50.0, 10.0, 20.0),
+            Word::at("45.5", 60.0, 50.0, 40.0, 20.0),
+        ]);
+        assert_eq!(texts(&out), ["+11.0kg", "37.2", "-", "45.5"]);
+        assert_eq!(out[0].bbox.x, 100.0);
+    }
+
+    #[test]
+    fn the_reader_reads_a_level_and_a_ratio_whose_range_a_line_glued_to_them() {
+        // PP-OCR's line `Visceral Fat Level 161~9` and `Waist-Hip Ratio 0.920.79~0.89`.
+        let words = cut_joined(vec![
+            Word::at("Visceral", 56.7, 1827.5, 71.0, 20.5),
+            Word::at("Fat", 132.2, 1827.5, 29.1, 20.5),
+            Word::at("Level", 165.7, 1827.5, 47.9, 20.5),
+            Word::at("161~9", 565.9, 1827.5, 60.0, 24.0),
+            Word::at("Waist-Hip", 56.7, 1727.5, 90.0, 20.5),
+            Word::at("Ratio", 150.0, 1727.5, 50.0, 20.5),
+            Word::at("0.920.79~0.89", 565.9, 1727.5, 140.0, 24.0),
+        ]);
+        let r = crate::ocr::inbody::parse(&words);
+        let get = |k: &str| r.fields.get(k).map(|f| (f.value.as_f64(), f.range));
+        assert_eq!(
+            get("visceral_fat_level"),
+            Some((Some(16.0), Some([1.0, 9.0])))
+        );
+        assert_eq!(
+            get("waist_hip_ratio"),
+            Some((Some(0.92), Some([0.79, 0.89])))
         );
     }
 }

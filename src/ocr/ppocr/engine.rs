@@ -1,0 +1,528 @@
+//! The `ppocr` engine: runs the helper (`carenco-ppocr --models DIR --threads N -`,
+//! the image on stdin) as a child process, one at a time, killed on timeout, and maps
+//! its [`wire::Page`] to [`Word`]s.
+//!
+//! Korean: PP-OCRv6's recogniser has no Hangul, so a Korean label comes back as CJK
+//! ideographs or garbage (`刘个是`). The lines that hold such a word are read again
+//! by Tesseract (`kor+eng`), all of them stacked into one image for one child
+//! ([`Tesseract::read_lines`]); its words with Hangul replace the garbage words of
+//! those lines, and everything else stays PP-OCR's (its figures are what it reads
+//! best). When Tesseract cannot run, the page is returned without its Korean labels.
+//! Not used: `rapidocrlite`'s `rec_cjk.onnx` (its 9967-entry vocabulary has no Hangul
+//! either, and its weights are OpenRAIL-M, not Apache-2.0).
+//!
+//! Measured (session 12, with the Python stand-in of the helper, PP-OCRv6 tiny, its
+//! words split from a line in proportion to characters; 9 tuning sheets, 3 per family,
+//! `TUNE_FAMILIES=3 ocr_tune first --engine ppocr 3 clean|degraded`): clean 223/288
+//! fields (Tesseract's whole engine 265/288), degraded 136/288 (Tesseract 226/288),
+//! the real sample 6/32 (Tesseract 31/32); the Korean re-read is one child of ~0.7 CPU
+//! s on a sheet with Korean labels, none on an English one. The helper is given the
+//! page Tesseract gets (`preprocess::prepare_page`: a photo's page cut out and
+//! straightened, deskewed), not the upload: on one sheet per tuning family under every
+//! degradation (`ocr_accuracy --split tuning --per-family 1 --engine ppocr`) degraded
+//! 267/480 -> 307/480 (photo 24 -> 55/96, rotate 52 -> 67/96), clean 71 -> 74/96, the
+//! real sample 6 -> 4/32. What is lost: Korean labels
+//! `kor` reads badly on a low-resolution or photographed page, table header cells,
+//! figures at the end of a chart's bar read with a leading `1` (`159.2`), and the
+//! stand-in's word boxes (a share of the line by characters) putting a figure under
+//! its label. So `auto` prefers this engine only once it is installed, and it should
+//! not be installed on a kiosk before it reads as well as Tesseract.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use image::GrayImage;
+use tokio::io::AsyncWriteExt;
+
+use super::wire;
+use crate::config::OcrConfig;
+use crate::ocr::tesseract::{cut_joined, split_words, Tesseract};
+use crate::ocr::{preprocess, BBox, OcrEngine, OcrError, Word};
+
+const ENGINE: &str = "ppocr";
+/// The helper's name, looked for beside the running executable by default.
+pub const HELPER_NAME: &str = "carenco-ppocr";
+/// What the models directory holds.
+pub const MODEL_FILES: [&str; 3] = ["det.onnx", "rec.onnx", "rec_dict.txt"];
+
+/// The PP-OCR engine.
+#[derive(Clone)]
+pub struct PpOcr {
+    helper: PathBuf,
+    models: PathBuf,
+    ort_library: Option<PathBuf>,
+    threads: usize,
+    timeout: Duration,
+    /// One helper at a time: it already uses every core (`--threads`).
+    slot: Arc<tokio::sync::Semaphore>,
+    /// Reads the Korean labels; `None`: they stay as PP-OCR read them.
+    korean: Option<Arc<Tesseract>>,
+}
+
+impl std::fmt::Debug for PpOcr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PpOcr")
+            .field("helper", &self.helper)
+            .field("models", &self.models)
+            .field("ort_library", &self.ort_library)
+            .field("threads", &self.threads)
+            .finish()
+    }
+}
+
+/// The helper `config` names: `ocr.ppocr_helper`, or [`HELPER_NAME`] beside the
+/// running executable when it is empty.
+pub fn helper_path(config: &OcrConfig) -> PathBuf {
+    if !config.ppocr_helper.is_empty() {
+        return PathBuf::from(&config.ppocr_helper);
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(HELPER_NAME)))
+        .unwrap_or_else(|| PathBuf::from(HELPER_NAME))
+}
+
+impl PpOcr {
+    /// The engine of `config`; `korean` reads the Korean labels (see the module doc).
+    pub fn new(config: &OcrConfig, korean: Option<Arc<Tesseract>>) -> PpOcr {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        PpOcr {
+            helper: helper_path(config),
+            models: PathBuf::from(&config.ppocr_models),
+            ort_library: (!config.ppocr_ort_library.is_empty())
+                .then(|| PathBuf::from(&config.ppocr_ort_library)),
+            threads: cores.clamp(1, 4),
+            timeout: Duration::from_millis(config.timeout_ms),
+            slot: Arc::new(tokio::sync::Semaphore::new(1)),
+            korean,
+        }
+    }
+
+    /// Why the engine cannot run, from the files alone (no inference): the helper
+    /// missing or not executable, a model file or the ONNX Runtime library missing.
+    pub fn check_files(&self) -> Result<(), String> {
+        let helper = resolve(&self.helper).ok_or_else(|| {
+            format!(
+                "the helper `{}` is not installed (ocr.ppocr_helper)",
+                self.helper.display()
+            )
+        })?;
+        if !is_executable(&helper) {
+            return Err(format!(
+                "the helper `{}` is not executable",
+                helper.display()
+            ));
+        }
+        for file in MODEL_FILES {
+            let path = self.models.join(file);
+            if !path.is_file() {
+                return Err(format!(
+                    "model file `{}` missing (ocr.ppocr_models)",
+                    path.display()
+                ));
+            }
+        }
+        if let Some(lib) = &self.ort_library {
+            if !lib.is_file() {
+                return Err(format!(
+                    "ONNX Runtime library `{}` missing (ocr.ppocr_ort_library)",
+                    lib.display()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the helper on `image`: its page, or why not.
+    async fn run_helper(&self, image: &[u8]) -> Result<wire::Page, OcrError> {
+        self.check_files().map_err(|reason| OcrError::Unavailable {
+            engine: ENGINE,
+            reason,
+        })?;
+        // Waiting for the slot is not the helper's time: the timeout starts with it.
+        let _slot = self
+            .slot
+            .acquire()
+            .await
+            .map_err(|_| failed("the engine is shutting down"))?;
+        let mut cmd = tokio::process::Command::new(&self.helper);
+        cmd.arg("--models")
+            .arg(&self.models)
+            .args(["--threads", &self.threads.to_string(), "-"]);
+        if let Some(lib) = &self.ort_library {
+            cmd.env("ORT_DYLIB_PATH", lib);
+        }
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| OcrError::Unavailable {
+                engine: ENGINE,
+                reason: format!("cannot run `{}`: {e}", self.helper.display()),
+            })?;
+        let mut stdin = child.stdin.take().ok_or_else(|| failed("no stdin pipe"))?;
+        let work = async move {
+            // Write and read at once: a large image would fill the pipe otherwise.
+            let write = async move {
+                stdin.write_all(image).await?;
+                stdin.shutdown().await
+            };
+            let (written, output) = tokio::join!(write, child.wait_with_output());
+            let output = output.map_err(|e| failed(&e.to_string()))?;
+            page_of(
+                output.status.code(),
+                &output.stdout,
+                &output.stderr,
+                written.err(),
+            )
+        };
+        tokio::time::timeout(self.timeout, work)
+            .await
+            .map_err(|_| OcrError::Timeout {
+                engine: ENGINE,
+                ms: self.timeout.as_millis() as u64,
+            })?
+    }
+
+    /// Reads the Korean lines of `page` (see the module doc) with Tesseract and puts
+    /// its Hangul words in place of the garbage; on any failure the words as they were.
+    async fn read_korean(
+        &self,
+        grey: &GrayImage,
+        page: &wire::Page,
+        words: Vec<Word>,
+    ) -> Vec<Word> {
+        let Some(tesseract) = &self.korean else {
+            return words;
+        };
+        let lines = korean_lines(page);
+        if lines.is_empty() {
+            return words;
+        }
+        match tesseract.read_lines(grey, &lines).await {
+            Ok(korean) => merge_korean(words, &lines, korean),
+            Err(e) => {
+                tracing::warn!(error = %e, "ppocr: the Korean labels could not be read by tesseract");
+                words
+            }
+        }
+    }
+}
+
+/// `path` itself when it names a file, else the program of that name on `PATH`.
+fn resolve(path: &Path) -> Option<PathBuf> {
+    if path.components().count() > 1 || path.is_absolute() {
+        return path.is_file().then(|| path.to_path_buf());
+    }
+    std::env::var_os("PATH").and_then(|dirs| {
+        std::env::split_paths(&dirs)
+            .map(|d| d.join(path))
+            .find(|p| p.is_file())
+    })
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+/// `page` as a PNG, compressed fast (the helper decodes it at once; its size does
+/// not matter on a pipe).
+fn encode_png(page: &GrayImage) -> Result<Vec<u8>, OcrError> {
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+    use image::ImageEncoder;
+    let mut out = Vec::new();
+    PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::NoFilter)
+        .write_image(
+            page.as_raw(),
+            page.width(),
+            page.height(),
+            image::ExtendedColorType::L8,
+        )
+        .map_err(|e| failed(&format!("encoding the page: {e}")))?;
+    Ok(out)
+}
+
+fn failed(reason: &str) -> OcrError {
+    OcrError::Failed {
+        engine: ENGINE,
+        reason: reason.to_string(),
+    }
+}
+
+/// The helper's answer as a page: exit 0 and its JSON, exit 2
+/// ([`wire::EXIT_BAD_IMAGE`]) an image it cannot decode, anything else a failure
+/// (stderr says why). `write_error`: writing the image failed (the helper exited
+/// before reading it all).
+fn page_of(
+    code: Option<i32>,
+    stdout: &[u8],
+    stderr: &[u8],
+    write_error: Option<std::io::Error>,
+) -> Result<wire::Page, OcrError> {
+    let why = String::from_utf8_lossy(stderr).trim().to_string();
+    match code {
+        Some(0) => {}
+        Some(wire::EXIT_BAD_IMAGE) => return Err(OcrError::BadImage(why)),
+        Some(c) => return Err(failed(&format!("exit status {c}: {why}"))),
+        None => return Err(failed(&format!("killed by a signal: {why}"))),
+    }
+    if let Some(e) = write_error {
+        return Err(failed(&format!("writing the image: {e}")));
+    }
+    serde_json::from_slice(stdout).map_err(|e| failed(&format!("unreadable page: {e}")))
+}
+
+/// The page's words: every line's, confidence 0..1 as 0..100, boxes as given.
+pub fn words_of(page: &wire::Page) -> Vec<Word> {
+    page.lines
+        .iter()
+        .flat_map(|line| &line.words)
+        .filter(|w| !w.text.trim().is_empty())
+        .map(|w| Word {
+            text: w.text.clone(),
+            bbox: BBox {
+                x: w.bbox[0],
+                y: w.bbox[1],
+                w: w.bbox[2].max(0.0),
+                h: w.bbox[3].max(0.0),
+            },
+            confidence: w
+                .confidence
+                .is_finite()
+                .then(|| (w.confidence * 100.0).clamp(0.0, 100.0)),
+        })
+        .collect()
+}
+
+/// Whether `c` is a character PP-OCRv6 writes for a Hangul syllable it cannot read:
+/// a CJK ideograph, kana or fullwidth CJK punctuation (a sheet prints none).
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x2FFF | 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF)
+}
+
+/// Whether `text` holds a character of [`is_cjk`], or a brace or a bar: PP-OCRv6 reads
+/// a small Hangul syllable as those too (`c}2|` for `오른다리`), and a sheet prints none.
+pub fn is_garbled(text: &str) -> bool {
+    text.chars()
+        .any(|c| is_cjk(c) || matches!(c, '{' | '}' | '|'))
+}
+
+/// Whether `text` holds a Hangul syllable or letter.
+fn has_hangul(text: &str) -> bool {
+    text.chars()
+        .any(|c| matches!(c as u32, 0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3130..=0x318F))
+}
+
+/// The boxes of the lines that hold a garbled word (see [`is_garbled`]): where the
+/// Korean labels are. Each the axis-aligned box of its quad, widened by a third of its
+/// height each side (a detector's box can clip a glyph's edge); boxes that overlap
+/// (the detector found a line twice, or a label in two parts) are one box, or
+/// Tesseract would read the same syllables twice at two scales.
+pub fn korean_lines(page: &wire::Page) -> Vec<BBox> {
+    let mut boxes: Vec<BBox> = page
+        .lines
+        .iter()
+        .filter(|l| l.words.iter().any(|w| is_garbled(&w.text)) || is_garbled(&l.text))
+        .map(|l| {
+            let xs = l.quad.iter().map(|p| p[0]);
+            let ys = l.quad.iter().map(|p| p[1]);
+            let (x0, x1) = (
+                xs.clone().fold(f32::MAX, f32::min),
+                xs.fold(f32::MIN, f32::max),
+            );
+            let (y0, y1) = (
+                ys.clone().fold(f32::MAX, f32::min),
+                ys.fold(f32::MIN, f32::max),
+            );
+            let pad = (y1 - y0) / 3.0;
+            BBox {
+                x: x0 - pad,
+                y: y0 - pad / 2.0,
+                w: x1 - x0 + 2.0 * pad,
+                h: y1 - y0 + pad,
+            }
+        })
+        .collect();
+    let mut i = 0;
+    while i < boxes.len() {
+        let b = boxes[i];
+        let twin = boxes.iter().enumerate().position(|(j, o)| {
+            j != i && {
+                let small = (b.w * b.h).min(o.w * o.h);
+                b.overlap_area(o) > 0.3 * small
+            }
+        });
+        match twin {
+            Some(j) => {
+                boxes[j] = boxes[j].union(&b);
+                boxes.remove(i);
+                i = 0;
+            }
+            None => i += 1,
+        }
+    }
+    boxes
+}
+
+/// PP-OCR's `words` with Tesseract's `korean` words that hold Hangul put in the
+/// `lines` they fall in (a word belongs to a line when its centre is inside the
+/// line's box). In a line where Tesseract read Hangul, PP-OCR's garbled words give way
+/// (all but a tail after their last CJK character, `盟：38` -> `38`: a figure glued to
+/// a label), and so does any PP-OCR word under a Hangul word's box (`2` read in `근육량`).
+/// A line Tesseract read no Hangul in keeps its words.
+pub fn merge_korean(words: Vec<Word>, lines: &[BBox], korean: Vec<Word>) -> Vec<Word> {
+    let inside = |b: &BBox, w: &BBox| {
+        let (cx, cy) = (w.cx(), w.cy());
+        cx >= b.x && cx <= b.right() && cy >= b.y && cy <= b.bottom()
+    };
+    let hangul: Vec<Word> = korean
+        .into_iter()
+        .filter(|w| has_hangul(&w.text) && lines.iter().any(|l| inside(l, &w.bbox)))
+        .collect();
+    let read: Vec<&BBox> = lines
+        .iter()
+        .filter(|l| hangul.iter().any(|w| inside(l, &w.bbox)))
+        .collect();
+    let covered = |b: &BBox| hangul.iter().any(|h| inside(&h.bbox, b));
+    let mut out = Vec::with_capacity(words.len() + hangul.len());
+    for w in words {
+        if !read.iter().any(|l| inside(l, &w.bbox)) {
+            out.push(w);
+            continue;
+        }
+        let w = if is_garbled(&w.text) {
+            match garbled_tail(&w) {
+                Some(tail) => tail,
+                None => continue,
+            }
+        } else {
+            w
+        };
+        if !covered(&w.bbox) {
+            out.push(clear_of(w, &hangul));
+        }
+    }
+    out.extend(hangul);
+    out
+}
+
+/// `w` with its box cut back where it overlaps a Hangul word of its line: PP-OCR's
+/// words are parts of its line's box, and a Korean label read as one or two CJK
+/// characters (two syllables in the width of four figures) leaves the figure after
+/// it starting under the label.
+fn clear_of(mut w: Word, hangul: &[Word]) -> Word {
+    for h in hangul {
+        let (a, b) = (&w.bbox, &h.bbox);
+        let same_line = a.bottom().min(b.bottom()) - a.y.max(b.y) > 0.4 * a.h.min(b.h);
+        if !same_line || a.right() <= b.x || b.right() <= a.x {
+            continue;
+        }
+        let (left, right) = if a.cx() > b.cx() {
+            (b.right(), a.right())
+        } else {
+            (a.x, b.x)
+        };
+        if right - left > 0.3 * a.w {
+            w.bbox.x = left;
+            w.bbox.w = right - left;
+        }
+    }
+    w
+}
+
+/// The longest part of a garbled word between its garbled characters that holds a
+/// letter or a digit (`盟：38` -> `38`, `刘今是(L)` -> `(L)`, `65/100否` -> `65/100`: a
+/// figure or a unit glued to a label), with its share of the box: a CJK character
+/// counts twice the width of another (it is square, a figure is narrow).
+fn garbled_tail(w: &Word) -> Option<Word> {
+    let chars: Vec<char> = w.text.chars().collect();
+    let bad = |c: &char| is_garbled(c.encode_utf8(&mut [0; 4]));
+    let lead = |c: &char| !c.is_alphanumeric() && !matches!(c, '(' | '[' | '+' | '-');
+    let mut best: Option<(usize, usize)> = None;
+    let mut start = 0;
+    for end in 0..=chars.len() {
+        if end < chars.len() && !bad(&chars[end]) {
+            continue;
+        }
+        let from = start + chars[start..end].iter().take_while(|c| lead(c)).count();
+        let part = &chars[from..end];
+        if part.iter().any(char::is_ascii_alphanumeric)
+            && best.is_none_or(|(a, b)| part.len() > b - a)
+        {
+            best = Some((from, end));
+        }
+        start = end + 1;
+    }
+    let (from, end) = best?;
+    let width = |cs: &[char]| {
+        cs.iter()
+            .map(|c| if c.len_utf8() > 1 { 2.0 } else { 1.0 })
+            .sum::<f32>()
+    };
+    let all = width(&chars).max(1.0);
+    let x0 = w.bbox.x + w.bbox.w * width(&chars[..from]) / all;
+    let x1 = w.bbox.x + w.bbox.w * width(&chars[..end]) / all;
+    Some(Word {
+        text: chars[from..end].iter().collect(),
+        bbox: BBox {
+            x: x0,
+            w: x1 - x0,
+            ..w.bbox
+        },
+        confidence: w.confidence,
+    })
+}
+
+impl OcrEngine for PpOcr {
+    fn name(&self) -> &'static str {
+        ENGINE
+    }
+
+    fn recognize<'a>(&'a self, image: &'a [u8]) -> BoxFuture<'a, Result<Vec<Word>, OcrError>> {
+        Box::pin(async move {
+            // The page as Tesseract gets it (flattened, a photo's page cut out and
+            // straightened, deskewed): the reader needs straight rows and columns.
+            let bytes = image.to_vec();
+            let (prepared, png) = tokio::task::spawn_blocking(move || {
+                let prepared = preprocess::prepare_page(preprocess::decode(&bytes)?);
+                let png = encode_png(&prepared.image)?;
+                Ok::<_, OcrError>((prepared, png))
+            })
+            .await
+            .map_err(|e| failed(&e.to_string()))??;
+            let page = self.run_helper(&png).await?;
+            let words = words_of(&page);
+            let words = self.read_korean(&prepared.image, &page, words).await;
+            // Cut as Vision cuts (see `tesseract::tokens`): a bracket glued to a figure
+            // (`(kg)9.2`, `(1.9kg)`) reads as part of a range otherwise, and a line's
+            // lost space glues a figure to its range (`161~9`).
+            let mut words = cut_joined(split_words(words));
+            // In the uploaded image's scale, as Tesseract's.
+            let s = prepared.scale;
+            for w in &mut words {
+                w.bbox = BBox {
+                    x: w.bbox.x / s,
+                    y: w.bbox.y / s,
+                    w: w.bbox.w / s,
+                    h: w.bbox.h / s,
+                };
+            }
+            Ok(words)
+        })
+    }
+
+    fn available(&self) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move { self.check_files() })
+    }
+}
+
+#[cfg(test)]
+#[path = "engine_tests.rs"]
+mod tests;
