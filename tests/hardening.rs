@@ -1202,10 +1202,13 @@ fn the_units_syscall_filter_allows_the_setpriority_the_ocr_uses() {
     }
 }
 
-/// The PP-OCR helper, run as the service runs it, under `strace -f`: every system call
-/// it and ONNX Runtime make passes the unit's filter (a refused one returns EPERM, and
-/// ONNX Runtime's thread pool would not start or would log errors), and none maps or
-/// turns memory writable and executable, which `MemoryDenyWriteExecute=yes` refuses.
+/// The PP-OCR helper, run as the service runs it (the unit's `Environment=`, a home
+/// of its own), under `strace -f`: every system call it and ONNX Runtime make passes
+/// the unit's filter (a refused one returns EPERM, and ONNX Runtime's thread pool
+/// would not start or would log errors), none maps or turns memory writable and
+/// executable, which `MemoryDenyWriteExecute=yes` refuses, and it neither writes to
+/// its home nor opens a network socket: ONNX Runtime's telemetry (a cache in
+/// ~/.cache/Microsoft, uploads) stays off (`ORT_DISABLE_TELEMETRY=1` in the unit).
 /// Built only with the helper (`--features ppocr`, as scripts/test-all builds); it
 /// needs `strace`, the real sample, and the models and library of scripts/fetch-ppocr
 /// (`CARENCO_PPOCR_MODELS`, `ORT_DYLIB_PATH`, which scripts/test-all exports).
@@ -1227,21 +1230,33 @@ fn the_units_sandbox_lets_the_ppocr_helper_load_onnx_runtime() {
     assert!(Path::new(sample).exists(), "{sample} must exist");
     let dir = tempfile::tempdir().expect("temp dir");
     let trace = dir.path().join("trace");
-    let out = Command::new("strace")
-        .args(["-f", "-qq", "-o"])
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).expect("mkdir home");
+    let unit = unit();
+    let mut cmd = Command::new("strace");
+    cmd.args(["-f", "-qq", "-o"])
         .arg(&trace)
         .arg(helper)
         .args(["--models", &models, "--threads", "2", sample])
         .env("ORT_DYLIB_PATH", &library)
-        .output()
-        .expect("strace (apt-get install strace)");
+        .env("HOME", &home)
+        .env_remove("ORT_DISABLE_TELEMETRY");
+    for line in unit.lines() {
+        if let Some((key, value)) = line
+            .strip_prefix("Environment=")
+            .and_then(|kv| kv.split_once('='))
+        {
+            cmd.env(key, value);
+        }
+    }
+    let out = cmd.output().expect("strace (apt-get install strace)");
     assert!(
         out.status.success(),
         "the helper failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     let text = std::fs::read_to_string(&trace).expect("strace output");
-    let allowed = units_allowed_syscalls(&unit());
+    let allowed = units_allowed_syscalls(&unit);
     let mut refused = std::collections::BTreeSet::new();
     for line in text.lines() {
         // "PID name(args) = result"; skip "+++ exited" and "--- SIG" lines.
@@ -1256,7 +1271,14 @@ fn the_units_sandbox_lets_the_ppocr_helper_load_onnx_runtime() {
         let wx = line.contains("PROT_WRITE|PROT_EXEC")
             || (line.contains("mprotect(") && line.contains("PROT_EXEC"));
         assert!(!wx, "MemoryDenyWriteExecute refuses: {line}");
+        let network = name == "socket" && (line.contains("AF_INET") || line.contains("AF_INET6"));
+        assert!(!network, "the helper opens a network socket: {line}");
     }
+    let written: Vec<_> = std::fs::read_dir(&home).expect("home").collect();
+    assert!(
+        written.is_empty(),
+        "the helper wrote to its home (ONNX Runtime's telemetry cache?): {written:?}"
+    );
     assert!(
         refused.is_empty(),
         "the unit's SystemCallFilter refuses what the helper calls: {refused:?}"
