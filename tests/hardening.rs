@@ -1129,9 +1129,7 @@ fn concurrent_sheets_cannot_overrun_the_storage_budget_together() {
 /// The system calls a unit's `SystemCallFilter=` lines let through, as systemd merges
 /// them (the first line sets allow or deny; later ones add or remove), with the groups
 /// expanded by `systemd-analyze syscall-filter`.
-#[test]
-fn the_units_syscall_filter_allows_the_setpriority_the_ocr_uses() {
-    let unit = unit();
+fn units_allowed_syscalls(unit: &str) -> std::collections::BTreeSet<String> {
     let expand = |name: &str| -> Vec<String> {
         if !name.starts_with('@') {
             return vec![name.to_string()];
@@ -1183,6 +1181,12 @@ fn the_units_syscall_filter_allows_the_setpriority_the_ocr_uses() {
             }
         }
     }
+    allowed
+}
+
+#[test]
+fn the_units_syscall_filter_allows_the_setpriority_the_ocr_uses() {
+    let allowed = units_allowed_syscalls(&unit());
     assert!(
         allowed.contains("read"),
         "the expansion failed: {allowed:?}"
@@ -1196,6 +1200,89 @@ fn the_units_syscall_filter_allows_the_setpriority_the_ocr_uses() {
             "tesseract.rs renices its children, the unit forbids setpriority"
         );
     }
+}
+
+/// The PP-OCR helper, run as the service runs it (the unit's `Environment=`, a home
+/// of its own), under `strace -f`: every system call it and ONNX Runtime make passes
+/// the unit's filter (a refused one returns EPERM, and ONNX Runtime's thread pool
+/// would not start or would log errors), none maps or turns memory writable and
+/// executable, which `MemoryDenyWriteExecute=yes` refuses, and it neither writes to
+/// its home nor opens a network socket: ONNX Runtime's telemetry (a cache in
+/// ~/.cache/Microsoft, uploads) stays off (`ORT_DISABLE_TELEMETRY=1` in the unit).
+/// Built only with the helper (`--features ppocr`, as scripts/test-all builds); it
+/// needs `strace`, the real sample, and the models and library of scripts/fetch-ppocr
+/// (`CARENCO_PPOCR_MODELS`, `ORT_DYLIB_PATH`, which scripts/test-all exports).
+#[test]
+fn the_units_sandbox_lets_the_ppocr_helper_load_onnx_runtime() {
+    let Some(helper) = option_env!("CARGO_BIN_EXE_carenco-ppocr") else {
+        return; // built without the ppocr feature: no helper to check
+    };
+    let need = |var: &str| {
+        std::env::var(var).unwrap_or_else(|_| {
+            panic!("{var} unset: run scripts/fetch-ppocr (scripts/test-all exports it)")
+        })
+    };
+    let (models, library) = (need("CARENCO_PPOCR_MODELS"), need("ORT_DYLIB_PATH"));
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/inbody/inbody370s_sample.png"
+    );
+    assert!(Path::new(sample).exists(), "{sample} must exist");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let trace = dir.path().join("trace");
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).expect("mkdir home");
+    let unit = unit();
+    let mut cmd = Command::new("strace");
+    cmd.args(["-f", "-qq", "-o"])
+        .arg(&trace)
+        .arg(helper)
+        .args(["--models", &models, "--threads", "2", sample])
+        .env("ORT_DYLIB_PATH", &library)
+        .env("HOME", &home)
+        .env_remove("ORT_DISABLE_TELEMETRY");
+    for line in unit.lines() {
+        if let Some((key, value)) = line
+            .strip_prefix("Environment=")
+            .and_then(|kv| kv.split_once('='))
+        {
+            cmd.env(key, value);
+        }
+    }
+    let out = cmd.output().expect("strace (apt-get install strace)");
+    assert!(
+        out.status.success(),
+        "the helper failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&trace).expect("strace output");
+    let allowed = units_allowed_syscalls(&unit);
+    let mut refused = std::collections::BTreeSet::new();
+    for line in text.lines() {
+        // "PID name(args) = result"; skip "+++ exited" and "--- SIG" lines.
+        let call = line.split_whitespace().nth(1).unwrap_or("");
+        let Some((name, _)) = call.split_once('(') else {
+            continue;
+        };
+        // execve is the tracer starting the helper; the unit's ExecStart does that.
+        if !allowed.contains(name) && name != "execve" {
+            refused.insert(name.to_string());
+        }
+        let wx = line.contains("PROT_WRITE|PROT_EXEC")
+            || (line.contains("mprotect(") && line.contains("PROT_EXEC"));
+        assert!(!wx, "MemoryDenyWriteExecute refuses: {line}");
+        let network = name == "socket" && (line.contains("AF_INET") || line.contains("AF_INET6"));
+        assert!(!network, "the helper opens a network socket: {line}");
+    }
+    let written: Vec<_> = std::fs::read_dir(&home).expect("home").collect();
+    assert!(
+        written.is_empty(),
+        "the helper wrote to its home (ONNX Runtime's telemetry cache?): {written:?}"
+    );
+    assert!(
+        refused.is_empty(),
+        "the unit's SystemCallFilter refuses what the helper calls: {refused:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------
