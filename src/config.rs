@@ -424,8 +424,8 @@ impl Default for S3Config {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OcrEngineChoice {
-    /// Google when configured and reachable, else PP-OCR when installed, else
-    /// Tesseract.
+    /// Google when configured and reachable, else Tesseract (PP-OCR only when
+    /// chosen: it reads fewer fields than Tesseract today).
     #[default]
     Auto,
     Google,
@@ -447,7 +447,8 @@ pub struct OcrConfig {
     /// The PP-OCR models directory (`det.onnx`, `rec.onnx`, `rec_dict.txt`).
     pub ppocr_models: String,
     /// The ONNX Runtime shared library the helper loads (passed as `ORT_DYLIB_PATH`);
-    /// empty = the helper's own default.
+    /// by default where the `carenco-edge-ppocr` package installs it; empty = the
+    /// helper's own default.
     pub ppocr_ort_library: String,
     pub timeout_ms: u64,
     /// The Tesseract engine's time for one sheet (ms): its first look always runs
@@ -474,7 +475,7 @@ impl Default for OcrConfig {
             tesseract_bin: DEFAULT_TESSERACT_BIN.to_string(),
             ppocr_helper: String::new(),
             ppocr_models: DEFAULT_PPOCR_MODELS.to_string(),
-            ppocr_ort_library: String::new(),
+            ppocr_ort_library: "/usr/lib/carenco-edge/libonnxruntime.so.1.32.0".into(),
             timeout_ms: DEFAULT_OCR_TIMEOUT_MS,
             time_budget_ms: DEFAULT_OCR_TIME_BUDGET_MS,
             max_concurrent: DEFAULT_OCR_MAX_CONCURRENT,

@@ -5,8 +5,8 @@
 //!   with bounding boxes and nothing else, so the parser never knows who read the page.
 //! - [`google`] (Cloud Vision REST), [`ppocr`] (the PP-OCR helper process) and
 //!   [`tesseract`] (the local binary) engines, and [`Engines`], which picks one per
-//!   request (`auto`: Google when configured and reachable, else PP-OCR when
-//!   installed, else Tesseract).
+//!   request (`auto`: Google when configured and reachable, else Tesseract; PP-OCR only
+//!   when chosen, until it reads as well as Tesseract).
 //! - [`fields`]: the field table; [`arith`]: the sheet's own arithmetic; [`report`]:
 //!   the report contract.
 //! - [`inbody`]: the pure parser from words to a typed report (INBODY.md).
@@ -33,7 +33,6 @@ pub mod report;
 pub mod sheetgen;
 pub mod tesseract;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
@@ -147,9 +146,6 @@ pub trait OcrEngine: Send + Sync {
     fn available(&self) -> BoxFuture<'_, Result<(), String>>;
 }
 
-/// Whether `auto` has said that PP-OCR is not available (it says so once).
-static PPOCR_UNAVAILABLE_LOGGED: AtomicBool = AtomicBool::new(false);
-
 /// What an engine read, and which engine it was.
 #[derive(Debug, Clone)]
 pub struct Recognized {
@@ -210,9 +206,9 @@ impl Engines {
         self
     }
 
-    /// Reads the page with the chosen engine; `auto` tries Google, then PP-OCR, then
-    /// Tesseract, each when the one before is not configured or fails for a reason
-    /// other than the image itself.
+    /// Reads the page with the chosen engine; `auto` tries Google, then Tesseract,
+    /// when Google is not configured or fails for a reason other than the image
+    /// itself.
     pub async fn recognize(&self, image: &[u8]) -> Result<Recognized, OcrError> {
         match self.choice {
             OcrEngineChoice::Tesseract => self.run(&self.tesseract, image).await,
@@ -240,22 +236,9 @@ impl Engines {
                         Err(e) => return Err(e),
                     }
                 }
-                if let Some(p) = &self.ppocr {
-                    match self.run(p, image).await {
-                        Ok(r) => return Ok(r),
-                        Err(e @ OcrError::Unavailable { .. }) => {
-                            // Not installed is a kiosk's normal state: said once, not
-                            // per sheet.
-                            if !PPOCR_UNAVAILABLE_LOGGED.swap(true, Ordering::Relaxed) {
-                                tracing::warn!(error = %e, "ppocr is not available; tesseract reads the sheets");
-                            }
-                        }
-                        Err(e) if e.engine_problem() => {
-                            tracing::warn!(error = %e, "ppocr failed; falling back to tesseract");
-                        }
-                        Err(e) => return Err(e),
-                    }
-                }
+                // PP-OCR is not in `auto` yet: through today's reader it reads fewer
+                // fields than Tesseract (docs/ocr-evaluation.md, session 12), so it
+                // answers only when chosen (`ocr.engine = "ppocr"`).
                 self.run(&self.tesseract, image).await
             }
         }
@@ -285,7 +268,7 @@ impl Engines {
             OcrEngineChoice::Tesseract => tesseract.is_ok(),
             OcrEngineChoice::Google => google_ok,
             OcrEngineChoice::Ppocr => ppocr.is_ok(),
-            OcrEngineChoice::Auto => tesseract.is_ok() || google_ok || ppocr.is_ok(),
+            OcrEngineChoice::Auto => tesseract.is_ok() || google_ok,
         };
         let describe = |r: &Result<(), String>| match r {
             Ok(()) => serde_json::json!({"available": true}),

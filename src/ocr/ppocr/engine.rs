@@ -25,8 +25,8 @@
 //! `kor` reads badly on a low-resolution or photographed page, table header cells,
 //! figures at the end of a chart's bar read with a leading `1` (`159.2`), and the
 //! stand-in's word boxes (a share of the line by characters) putting a figure under
-//! its label. So `auto` prefers this engine only once it is installed, and it should
-//! not be installed on a kiosk before it reads as well as Tesseract.
+//! its label. So `auto` leaves this engine out (it answers only when `ocr.engine =
+//! "ppocr"`) until it reads as well as Tesseract.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -155,6 +155,9 @@ impl PpOcr {
         if let Some(lib) = &self.ort_library {
             cmd.env("ORT_DYLIB_PATH", lib);
         }
+        // ONNX Runtime 1.29+ records usage and tries to upload it unless told not to
+        // (the unit sets it too; this holds wherever the service runs).
+        cmd.env("ORT_DISABLE_TELEMETRY", "1");
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -223,6 +223,8 @@ fn engine(helper: String, models: String) -> PpOcr {
         &OcrConfig {
             ppocr_helper: helper,
             ppocr_models: models,
+            // The stand-in helpers load no library (the default names the package's).
+            ppocr_ort_library: String::new(),
             timeout_ms: 2_000,
             ..OcrConfig::default()
         },
@@ -347,32 +349,15 @@ fn unavailable() -> Result<Vec<Word>, OcrError> {
 }
 
 #[tokio::test]
-async fn auto_reads_with_ppocr_and_falls_back_to_tesseract_only_for_engine_problems() {
+async fn auto_leaves_ppocr_out_and_ppocr_chosen_answers_without_falling_back() {
+    // PP-OCR is not in `auto` until it reads as well as Tesseract (src/ocr/mod.rs).
     let tess = fake("tesseract", || Ok(Vec::new()));
-    let engines = |p: Arc<dyn OcrEngine>| {
-        Engines::new(OcrEngineChoice::Auto, None, tess.clone()).with_ppocr(p)
-    };
-    let r = engines(fake("ppocr", || Ok(Vec::new())))
-        .recognize(b"x")
-        .await
-        .unwrap();
-    assert_eq!(r.engine, "ppocr");
-    let r = engines(fake("ppocr", unavailable))
+    let r = Engines::new(OcrEngineChoice::Auto, None, tess.clone())
+        .with_ppocr(fake("ppocr", || Ok(Vec::new())))
         .recognize(b"x")
         .await
         .unwrap();
     assert_eq!(r.engine, "tesseract");
-    let r = engines(fake("ppocr", || Err(failed("crashed"))))
-        .recognize(b"x")
-        .await
-        .unwrap();
-    assert_eq!(r.engine, "tesseract");
-    // The image itself is bad: no other engine would read it.
-    let e = engines(fake("ppocr", || Err(OcrError::BadImage("x".into()))))
-        .recognize(b"x")
-        .await
-        .unwrap_err();
-    assert!(matches!(e, OcrError::BadImage(_)));
     // Google first when it answers.
     let r = Engines::new(
         OcrEngineChoice::Auto,
@@ -384,13 +369,31 @@ async fn auto_reads_with_ppocr_and_falls_back_to_tesseract_only_for_engine_probl
     .await
     .unwrap();
     assert_eq!(r.engine, "google");
-    // Chosen outright, ppocr does not fall back.
-    let e = Engines::new(OcrEngineChoice::Ppocr, None, tess.clone())
-        .with_ppocr(fake("ppocr", unavailable))
+    // Chosen outright, ppocr answers ...
+    let chosen = |p: Arc<dyn OcrEngine>| {
+        Engines::new(OcrEngineChoice::Ppocr, None, tess.clone()).with_ppocr(p)
+    };
+    let r = chosen(fake("ppocr", || Ok(Vec::new())))
+        .recognize(b"x")
+        .await
+        .unwrap();
+    assert_eq!(r.engine, "ppocr");
+    // ... and does not fall back: not installed, crashed, or a bad image.
+    let e = chosen(fake("ppocr", unavailable))
         .recognize(b"x")
         .await
         .unwrap_err();
     assert!(matches!(e, OcrError::Unavailable { .. }));
+    let e = chosen(fake("ppocr", || Err(failed("crashed"))))
+        .recognize(b"x")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, OcrError::Failed { .. }));
+    let e = chosen(fake("ppocr", || Err(OcrError::BadImage("x".into()))))
+        .recognize(b"x")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, OcrError::BadImage(_)));
 }
 
 #[tokio::test]

@@ -35,13 +35,13 @@ pub mod crop;
 pub mod ctc;
 pub mod det;
 pub mod dict;
+mod engine;
 pub mod geom;
 pub mod input;
 pub mod pipeline;
 pub mod rec;
 #[cfg(feature = "ppocr")]
 pub mod session;
-mod engine;
 pub mod wire;
 
 pub use engine::*;
