@@ -14,7 +14,7 @@
 //! - `ppocr/tuning_sheet` (feature `ppocr` only): the PP-OCR helper process,
 //!   `carenco-ppocr`, on one clean TUNING sheet, as the service runs it: process
 //!   start, ONNX Runtime and model load, decode, detection, recognition, JSON out.
-//!   Needs `CARENCO_PPOCR_MODELS` (the models directory) and `ORT_DYLIB_PATH`
+//!   Needs `PPOCR_MODELS` (the models directory) and `ORT_DYLIB_PATH`
 //!   (libonnxruntime.so) and panics without them:
 //!   `cargo bench --features ppocr --bench ocr -- ppocr`.
 //!
@@ -111,9 +111,9 @@ fn ppocr(c: &mut Criterion) {
     use std::io::Write;
     use std::process::{Command, Stdio};
 
-    let need = "set CARENCO_PPOCR_MODELS to a PP-OCR models directory (det.onnx, rec.onnx, \
+    let need = "set PPOCR_MODELS to a PP-OCR models directory (det.onnx, rec.onnx, \
                 rec_dict.txt) and ORT_DYLIB_PATH to libonnxruntime.so";
-    let models = std::env::var("CARENCO_PPOCR_MODELS").expect(need);
+    let models = std::env::var("PPOCR_MODELS").expect(need);
     std::env::var("ORT_DYLIB_PATH").expect(need);
     let generator = Generator::new().expect("the Korean fonts (fonts-nanum, fonts-unfonts-core)");
     let spec = specs(Split::Tuning, 1)

@@ -12,8 +12,8 @@
 //! ```
 //!
 //! `--engine ppocr` (anywhere): `engine` and `first` read with the PP-OCR engine
-//! instead (helper, models and ONNX Runtime from `CARENCO_PPOCR_HELPER`,
-//! `CARENCO_PPOCR_MODELS`, `CARENCO_PPOCR_ORT`); `first` saves its words for `file`
+//! instead (helper, models and ONNX Runtime from `PPOCR_HELPER`,
+//! `PPOCR_MODELS`, `PPOCR_ORT_LIBRARY`); `first` saves its words for `file`
 //! as it does Tesseract's first look.
 //!
 //! With `TUNE_FAMILIES=K` the sheets are instead K per family of the family
@@ -119,17 +119,17 @@ fn one_pass(bytes: &[u8], psm: &str, langs: &str, scale: f32) -> Result<Vec<Word
 }
 
 /// The PP-OCR engine the examples run (`--engine ppocr`): the helper from
-/// `CARENCO_PPOCR_HELPER`, the models from `CARENCO_PPOCR_MODELS`, the ONNX Runtime
-/// library from `CARENCO_PPOCR_ORT` (each else the service's default), its Korean
+/// `PPOCR_HELPER`, the models from `PPOCR_MODELS`, the ONNX Runtime
+/// library from `PPOCR_ORT_LIBRARY` (each else the service's default), its Korean
 /// labels read by `tesseract`.
 fn ppocr_engine(tesseract: &Tesseract) -> PpOcr {
     let var = |name: &str| std::env::var(name).ok();
     let d = OcrConfig::default();
     PpOcr::new(
         &OcrConfig {
-            ppocr_helper: var("CARENCO_PPOCR_HELPER").unwrap_or(d.ppocr_helper.clone()),
-            ppocr_models: var("CARENCO_PPOCR_MODELS").unwrap_or(d.ppocr_models.clone()),
-            ppocr_ort_library: var("CARENCO_PPOCR_ORT").unwrap_or(d.ppocr_ort_library.clone()),
+            ppocr_helper: var("PPOCR_HELPER").unwrap_or(d.ppocr_helper.clone()),
+            ppocr_models: var("PPOCR_MODELS").unwrap_or(d.ppocr_models.clone()),
+            ppocr_ort_library: var("PPOCR_ORT_LIBRARY").unwrap_or(d.ppocr_ort_library.clone()),
             timeout_ms: 600_000,
             ..d
         },

@@ -1211,7 +1211,7 @@ fn the_units_syscall_filter_allows_the_setpriority_the_ocr_uses() {
 /// ~/.cache/Microsoft, uploads) stays off (`ORT_DISABLE_TELEMETRY=1` in the unit).
 /// Built only with the helper (`--features ppocr`, as scripts/test-all builds); it
 /// needs `strace`, the real sample, and the models and library of scripts/fetch-ppocr
-/// (`CARENCO_PPOCR_MODELS`, `ORT_DYLIB_PATH`, which scripts/test-all exports).
+/// (`PPOCR_MODELS`, `ORT_DYLIB_PATH`, which scripts/test-all exports).
 #[test]
 fn the_units_sandbox_lets_the_ppocr_helper_load_onnx_runtime() {
     let Some(helper) = option_env!("CARGO_BIN_EXE_carenco-ppocr") else {
@@ -1222,7 +1222,7 @@ fn the_units_sandbox_lets_the_ppocr_helper_load_onnx_runtime() {
             panic!("{var} unset: run scripts/fetch-ppocr (scripts/test-all exports it)")
         })
     };
-    let (models, library) = (need("CARENCO_PPOCR_MODELS"), need("ORT_DYLIB_PATH"));
+    let (models, library) = (need("PPOCR_MODELS"), need("ORT_DYLIB_PATH"));
     let sample = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../shared/fixtures/inbody/inbody370s_sample.png"

@@ -2,7 +2,7 @@
 //! `ppocr`): `cargo test --features ppocr --test ppocr`.
 //!
 //! Needs the models and ONNX Runtime, and fails (does not skip) without them:
-//! `CARENCO_PPOCR_MODELS` = a models directory (det.onnx, rec.onnx, rec_dict.txt;
+//! `PPOCR_MODELS` = a models directory (det.onnx, rec.onnx, rec_dict.txt;
 //! scripts/fetch-ppocr makes one), `ORT_DYLIB_PATH` = libonnxruntime.so.
 #![cfg(feature = "ppocr")]
 
@@ -15,17 +15,17 @@ use carenco_edge::ocr::sheetgen::{specs, Generator, Split};
 const HELPER: &str = env!("CARGO_BIN_EXE_carenco-ppocr");
 
 fn models() -> String {
-    let models = std::env::var("CARENCO_PPOCR_MODELS").unwrap_or_default();
+    let models = std::env::var("PPOCR_MODELS").unwrap_or_default();
     assert!(
         !models.is_empty(),
-        "set CARENCO_PPOCR_MODELS to a PP-OCR models directory (det.onnx, rec.onnx, \
+        "set PPOCR_MODELS to a PP-OCR models directory (det.onnx, rec.onnx, \
          rec_dict.txt; scripts/fetch-ppocr) and ORT_DYLIB_PATH to libonnxruntime.so"
     );
     let lib = std::env::var("ORT_DYLIB_PATH").unwrap_or_default();
     assert!(
         !lib.is_empty(),
         "set ORT_DYLIB_PATH to ONNX Runtime's libonnxruntime.so (and \
-         CARENCO_PPOCR_MODELS to the models directory)"
+         PPOCR_MODELS to the models directory)"
     );
     models
 }
