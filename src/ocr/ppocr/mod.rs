@@ -35,6 +35,7 @@ pub mod crop;
 pub mod ctc;
 pub mod det;
 pub mod dict;
+#[cfg(feature = "ppocr-engine")]
 mod engine;
 pub mod geom;
 pub mod input;
@@ -44,4 +45,5 @@ pub mod rec;
 pub mod session;
 pub mod wire;
 
+#[cfg(feature = "ppocr-engine")]
 pub use engine::*;
