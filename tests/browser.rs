@@ -72,7 +72,40 @@ async fn the_page_is_served_from_the_binary_without_the_token_but_the_api_is_not
         );
         let csp = headers["content-security-policy"].to_str().unwrap();
         assert!(csp.contains("default-src 'self'"), "{csp}");
-        assert!(!r.text().await.unwrap().is_empty());
+        assert_eq!(headers["vary"], "accept-encoding", "{path}");
+        // A client that does not ask for gzip gets the file as it is.
+        assert!(headers.get("content-encoding").is_none(), "{path}");
+        let plain = r.bytes().await.unwrap();
+        assert!(
+            std::str::from_utf8(&plain).is_ok_and(|t| !t.is_empty()),
+            "{path}"
+        );
+        // Browsers ask for gzip and get the embedded gzip as it is; it inflates to the same.
+        let gz = reqwest::Client::new()
+            .get(s.url(path))
+            .header("accept-encoding", "gzip, deflate, br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(gz.status(), 200, "{path}");
+        assert_eq!(gz.headers()["content-encoding"], "gzip", "{path}");
+        assert_eq!(gz.headers()["vary"], "accept-encoding", "{path}");
+        assert_eq!(gz.headers()["content-type"], headers["content-type"]);
+        assert_eq!(
+            gz.headers()["content-security-policy"],
+            headers["content-security-policy"]
+        );
+        let gz = gz.bytes().await.unwrap();
+        assert!(
+            gz.len() < plain.len(),
+            "{path}: {} vs {}",
+            gz.len(),
+            plain.len()
+        );
+        let mut inflated = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut inflated)
+            .unwrap();
+        assert_eq!(inflated, plain, "{path}");
     }
     let r = reqwest::get(s.url("/check")).await.unwrap();
     assert_eq!(r.status(), 401, "the API still needs the token");

@@ -9,6 +9,7 @@
 
 pub mod balance;
 pub mod body;
+pub mod embedded;
 pub mod error;
 pub mod guard;
 pub mod ids;

@@ -9,51 +9,38 @@
 //! `utoipa_swagger_ui::Config` the same way the crate does.
 //!
 //! The bundle, the preset and the stylesheet (1.8 MB) are embedded gzipped by
-//! `build.rs` (0.5 MB): they go out as they are, with `Content-Encoding: gzip`, to
-//! clients that accept it, and are inflated for the others.
+//! `build.rs` (0.5 MB) and served by [`super::embedded`]: as they are, with
+//! `Content-Encoding: gzip`, to clients that accept it, inflated for the others.
 
 use std::borrow::Cow;
 
-/// One embedded file: its name under `/swagger-ui/`, bytes and content type.
-struct Asset {
-    name: &'static str,
-    bytes: &'static [u8],
-    content_type: &'static str,
-    /// `bytes` is a gzip stream of the file (build.rs), not the file.
-    gzipped: bool,
-}
-
-macro_rules! asset {
-    ($name:literal, $type:literal) => {
-        Asset {
-            name: $name,
-            bytes: include_bytes!(concat!("../../assets/swagger-ui/", $name)),
-            content_type: $type,
-            gzipped: false,
-        }
-    };
-    (gzipped $name:literal, $type:literal) => {
-        Asset {
-            name: $name,
-            bytes: include_bytes!(concat!(env!("OUT_DIR"), "/swagger-ui/", $name, ".gz")),
-            content_type: $type,
-            gzipped: true,
-        }
-    };
-}
+use super::embedded::{self, asset, Asset, Body, InflateError};
 
 const ASSETS: &[Asset] = &[
-    asset!("index.html", "text/html; charset=utf-8"),
-    asset!("index.css", "text/css; charset=utf-8"),
-    asset!(gzipped "swagger-ui.css", "text/css; charset=utf-8"),
-    asset!(gzipped "swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
     asset!(
-        gzipped "swagger-ui-standalone-preset.js",
+        "assets/swagger-ui",
+        "index.html",
+        "text/html; charset=utf-8"
+    ),
+    asset!("assets/swagger-ui", "index.css", "text/css; charset=utf-8"),
+    asset!(gzipped "assets/swagger-ui", "swagger-ui.css", "text/css; charset=utf-8"),
+    asset!(
+        gzipped "assets/swagger-ui",
+        "swagger-ui-bundle.js",
         "text/javascript; charset=utf-8"
     ),
-    asset!("swagger-initializer.js", "text/javascript; charset=utf-8"),
-    asset!("favicon-16x16.png", "image/png"),
-    asset!("favicon-32x32.png", "image/png"),
+    asset!(
+        gzipped "assets/swagger-ui",
+        "swagger-ui-standalone-preset.js",
+        "text/javascript; charset=utf-8"
+    ),
+    asset!(
+        "assets/swagger-ui",
+        "swagger-initializer.js",
+        "text/javascript; charset=utf-8"
+    ),
+    asset!("assets/swagger-ui", "favicon-16x16.png", "image/png"),
+    asset!("assets/swagger-ui", "favicon-32x32.png", "image/png"),
 ];
 
 /// The placeholder in `swagger-initializer.js` that the config replaces.
@@ -66,73 +53,35 @@ pub enum SwaggerError {
     Config(#[from] serde_json::Error),
     #[error("swagger-initializer.js is not UTF-8")]
     NotUtf8,
-    #[error("embedded {0} does not inflate: {1}")]
-    Inflate(&'static str, std::io::Error),
-}
-
-/// A file to answer with.
-pub struct SwaggerFile {
-    pub bytes: Cow<'static, [u8]>,
-    pub content_type: &'static str,
-    /// `bytes` is gzipped: answer with `Content-Encoding: gzip`.
-    pub gzip: bool,
+    #[error(transparent)]
+    Inflate(#[from] InflateError),
 }
 
 /// The file at `tail` (relative to `/swagger-ui/`; empty means `index.html`), or `None`
 /// when it is not one of the embedded files. `accept_gzip`: the client's
-/// `Accept-Encoding` allows gzip ([`accepts_gzip`]).
+/// `Accept-Encoding` allows gzip ([`embedded::accepts_gzip`]).
 pub fn serve(
     tail: &str,
     config: &utoipa_swagger_ui::Config<'_>,
     accept_gzip: bool,
-) -> Result<Option<SwaggerFile>, SwaggerError> {
+) -> Result<Option<Body>, SwaggerError> {
     let name = if tail.is_empty() || tail == "/" {
         "index.html"
     } else {
         tail
     };
-    let Some(asset) = ASSETS.iter().find(|a| a.name == name) else {
+    let Some(asset) = embedded::find(ASSETS, name) else {
         return Ok(None);
     };
-    let bytes = if asset.name == "swagger-initializer.js" {
-        Cow::Owned(initializer(asset.bytes, config)?.into_bytes())
-    } else if asset.gzipped && !accept_gzip {
-        Cow::Owned(inflate(asset)?)
-    } else {
-        Cow::Borrowed(asset.bytes)
-    };
-    Ok(Some(SwaggerFile {
-        gzip: asset.gzipped && matches!(bytes, Cow::Borrowed(_)),
-        bytes,
-        content_type: asset.content_type,
-    }))
-}
-
-fn inflate(asset: &Asset) -> Result<Vec<u8>, SwaggerError> {
-    use std::io::Read;
-    let mut out = Vec::with_capacity(asset.bytes.len() * 4);
-    flate2::read::GzDecoder::new(asset.bytes)
-        .read_to_end(&mut out)
-        .map_err(|e| SwaggerError::Inflate(asset.name, e))?;
-    Ok(out)
-}
-
-/// Whether an `Accept-Encoding` header value allows gzip (RFC 9110 12.5.3): a `gzip`
-/// or `*` coding whose `q` is not 0.
-pub fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
-    let Some(value) = accept_encoding else {
-        return false;
-    };
-    value.split(',').any(|item| {
-        let mut parts = item.split(';').map(str::trim);
-        let coding = parts.next().unwrap_or("");
-        let refused = parts.any(|p| {
-            p.strip_prefix("q=")
-                .and_then(|q| q.trim().parse::<f32>().ok())
-                .is_some_and(|q| q <= 0.0)
-        });
-        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
-    })
+    if asset.name == "swagger-initializer.js" {
+        let template = asset.plain()?;
+        return Ok(Some(Body {
+            bytes: Cow::Owned(initializer(&template, config)?.into_bytes()),
+            content_type: asset.content_type,
+            gzip: false,
+        }));
+    }
+    Ok(Some(asset.encoded(accept_gzip)?))
 }
 
 /// `swagger-initializer.js` with the config's fields in place of `{{config}}` (the
@@ -232,23 +181,5 @@ mod tests {
         // Small files are stored as they are whatever the client accepts.
         let index = serve("index.html", &config(), true).unwrap().unwrap();
         assert!(!index.gzip);
-    }
-
-    #[test]
-    fn accept_encoding_is_read_with_its_q_values() {
-        for (header, gzip) in [
-            (None, false),
-            (Some(""), false),
-            (Some("gzip"), true),
-            (Some("gzip, deflate, br, zstd"), true),
-            (Some("br;q=1.0, GZIP;q=0.5"), true),
-            (Some("gzip;q=0"), false),
-            (Some("gzip; q=0.0, identity"), false),
-            (Some("*"), true),
-            (Some("deflate, br"), false),
-            (Some("x-gzip-not"), false),
-        ] {
-            assert_eq!(accepts_gzip(header), gzip, "{header:?}");
-        }
     }
 }

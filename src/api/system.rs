@@ -129,24 +129,9 @@ async fn serve_swagger(
     accept_encoding: Option<String>,
     config: Arc<utoipa_swagger_ui::Config<'static>>,
 ) -> Result<warp::reply::Response, Rejection> {
-    let gzip_ok = super::swagger::accepts_gzip(accept_encoding.as_deref());
+    let gzip_ok = super::embedded::accepts_gzip(accept_encoding.as_deref());
     match super::swagger::serve(tail.as_str(), &config, gzip_ok) {
-        Ok(Some(file)) => {
-            let mut reply = warp::http::Response::builder()
-                .header("content-type", file.content_type)
-                // Caches must not hand the gzip to a client that did not ask for it.
-                .header("vary", "accept-encoding");
-            if file.gzip {
-                reply = reply.header("content-encoding", "gzip");
-            }
-            // Static files go out without a copy; only the initializer is built.
-            Ok(reply
-                .body(match file.bytes {
-                    std::borrow::Cow::Borrowed(b) => b.into(),
-                    std::borrow::Cow::Owned(v) => v.into(),
-                })
-                .map_err(|e| super::ApiError::internal("swagger-ui", e))?)
-        }
+        Ok(Some(file)) => Ok(file.into_response()),
         Ok(None) => Err(warp::reject::not_found()),
         Err(e) => Err(super::ApiError::internal("swagger-ui", e).into()),
     }

@@ -1,5 +1,6 @@
 //! The technician page: `GET /` redirects to `/technician/`, which serves the plain
-//! HTML, CSS and JavaScript in `web/technician/` embedded in the binary.
+//! HTML, CSS and JavaScript in `web/technician/` embedded in the binary (gzipped by
+//! `build.rs` and served by [`super::embedded`], like the Swagger UI).
 //!
 //! The people who install and service the kiosk open it on the device (or through an
 //! SSH tunnel). There is no build step and nothing is loaded from the network: the
@@ -7,36 +8,23 @@
 //! page itself holds no data, so it is served without the bearer token (a browser
 //! cannot attach one to a page load); every API call the page makes carries it.
 
-use warp::http::{header, HeaderValue, StatusCode, Uri};
+use warp::http::{header, HeaderValue, Uri};
 use warp::{Filter, Rejection, Reply};
+
+use super::embedded::{self, asset, Asset, InflateError};
 
 /// Where the page lives; `/` and `/technician` redirect here.
 pub const BASE: &str = "/technician/";
 
-/// One embedded file of the page.
-struct Asset {
-    name: &'static str,
-    content_type: &'static str,
-    bytes: &'static [u8],
-}
-
 /// The page's files, by their name under [`BASE`] (`""` is the page itself).
 const ASSETS: &[Asset] = &[
-    Asset {
-        name: "",
-        content_type: "text/html; charset=utf-8",
-        bytes: include_bytes!("../../web/technician/index.html"),
-    },
-    Asset {
-        name: "app.js",
-        content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../../web/technician/app.js"),
-    },
-    Asset {
-        name: "style.css",
-        content_type: "text/css; charset=utf-8",
-        bytes: include_bytes!("../../web/technician/style.css"),
-    },
+    asset!(
+        gzipped "web/technician",
+        "index.html" as "",
+        "text/html; charset=utf-8"
+    ),
+    asset!(gzipped "web/technician", "app.js", "text/javascript; charset=utf-8"),
+    asset!(gzipped "web/technician", "style.css", "text/css; charset=utf-8"),
 ];
 
 /// Only our own files may run or load: a stray `<img src>` from a report or an
@@ -58,14 +46,22 @@ pub fn routes() -> impl Filter<Extract = (warp::reply::Response,), Error = Rejec
         .and(warp::get())
         .and(warp::path::full())
         .and(warp::path::tail())
+        .and(warp::header::optional::<String>("accept-encoding"))
         .and_then(
-            |full: warp::path::FullPath, tail: warp::path::Tail| async move {
+            |full: warp::path::FullPath,
+             tail: warp::path::Tail,
+             accept_encoding: Option<String>| async move {
                 // warp matches `/technician` and `/technician/` alike; the page's
                 // relative links only resolve below the slash.
                 if full.as_str() == "/technician" {
                     return Ok(redirect_to_page());
                 }
-                asset(tail.as_str()).ok_or_else(warp::reject::not_found)
+                let gzip_ok = embedded::accepts_gzip(accept_encoding.as_deref());
+                match asset(tail.as_str(), gzip_ok) {
+                    Ok(Some(response)) => Ok(response),
+                    Ok(None) => Err(warp::reject::not_found()),
+                    Err(e) => Err(super::ApiError::internal("technician page", e).into()),
+                }
             },
         );
     root.or(page).unify()
@@ -75,16 +71,14 @@ fn redirect_to_page() -> warp::reply::Response {
     warp::redirect::found(Uri::from_static(BASE)).into_response()
 }
 
-/// The response for the file `name` under [`BASE`], if there is one.
-fn asset(name: &str) -> Option<warp::reply::Response> {
-    let asset = ASSETS.iter().find(|a| a.name == name)?;
-    let mut response = warp::reply::Response::new(asset.bytes.into());
-    *response.status_mut() = StatusCode::OK;
+/// The response for the file `name` under [`BASE`], if there is one; `accept_gzip`:
+/// the client's `Accept-Encoding` allows gzip.
+fn asset(name: &str, accept_gzip: bool) -> Result<Option<warp::reply::Response>, InflateError> {
+    let Some(asset) = embedded::find(ASSETS, name) else {
+        return Ok(None);
+    };
+    let mut response = asset.encoded(accept_gzip)?.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(asset.content_type),
-    );
     // Revalidate every time: after an update the page and its script must match.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert(
@@ -99,7 +93,7 @@ fn asset(name: &str) -> Option<warp::reply::Response> {
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    Some(response)
+    Ok(Some(response))
 }
 
 #[cfg(test)]
@@ -125,20 +119,60 @@ mod tests {
     #[test]
     fn every_embedded_file_is_served_with_its_type_and_the_policy() {
         for a in ASSETS {
-            let r = asset(a.name).expect("asset");
-            assert_eq!(r.headers()[header::CONTENT_TYPE], a.content_type);
-            assert!(r.headers().contains_key(header::CONTENT_SECURITY_POLICY));
-            assert!(!a.bytes.is_empty());
+            for accept_gzip in [false, true] {
+                let r = asset(a.name, accept_gzip).unwrap().expect("asset");
+                let h = r.headers();
+                assert_eq!(h[header::CONTENT_TYPE], a.content_type);
+                assert!(h.contains_key(header::CONTENT_SECURITY_POLICY));
+                assert_eq!(h[header::CACHE_CONTROL], "no-cache");
+                assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+                assert_eq!(h[header::REFERRER_POLICY], "no-referrer");
+                assert_eq!(h[header::VARY], "accept-encoding");
+                assert_eq!(
+                    h.get(header::CONTENT_ENCODING).map(|v| v.as_bytes()),
+                    accept_gzip.then_some(&b"gzip"[..]),
+                    "{}",
+                    a.name
+                );
+            }
+            assert!(!a.plain().unwrap().is_empty());
         }
-        assert!(asset("../Cargo.toml").is_none());
-        assert!(asset("nope.js").is_none());
+        for name in ["../Cargo.toml", "nope.js", "index.html"] {
+            assert!(asset(name, true).unwrap().is_none(), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_files_are_the_ones_in_web_technician_gzipped_or_not() {
+        for (name, raw) in [
+            ("", &include_bytes!("../../web/technician/index.html")[..]),
+            ("app.js", &include_bytes!("../../web/technician/app.js")[..]),
+            (
+                "style.css",
+                &include_bytes!("../../web/technician/style.css")[..],
+            ),
+        ] {
+            let a = embedded::find(ASSETS, name).expect("embedded");
+            assert_eq!(&a.plain().unwrap()[..], raw, "{name}");
+            let plain = a.encoded(false).unwrap();
+            assert!(!plain.gzip);
+            assert_eq!(&plain.bytes[..], raw, "{name}");
+            let gz = a.encoded(true).unwrap();
+            assert!(gz.gzip);
+            assert!(
+                gz.bytes.len() * 2 < raw.len(),
+                "{name}: {} bytes",
+                gz.bytes.len()
+            );
+        }
     }
 
     #[test]
     fn the_page_loads_nothing_from_the_network() {
         // No CDN, no fonts, no analytics: the kiosk is often offline.
         for a in ASSETS {
-            let text = std::str::from_utf8(a.bytes).expect("utf-8");
+            let bytes = a.plain().unwrap();
+            let text = std::str::from_utf8(&bytes).expect("utf-8");
             for needle in ["http://", "https://", "//cdn", "@import"] {
                 assert!(!text.contains(needle), "{} contains {needle}", a.name);
             }
@@ -147,7 +181,8 @@ mod tests {
 
     #[test]
     fn the_page_references_only_embedded_files() {
-        let html = std::str::from_utf8(ASSETS[0].bytes).expect("utf-8");
+        let html = ASSETS[0].plain().unwrap();
+        let html = std::str::from_utf8(&html).expect("utf-8");
         for a in &ASSETS[1..] {
             assert!(html.contains(a.name), "index.html does not load {}", a.name);
         }
