@@ -162,6 +162,25 @@ fn ppocr_engine(_: &OcrConfig, _: &Arc<tesseract::Tesseract>) -> Option<Arc<dyn 
     None
 }
 
+/// The PP-OCR engine the examples run (`--engine ppocr`): the helper from
+/// `PPOCR_HELPER`, the models from `PPOCR_MODELS`, the ONNX Runtime library from
+/// `PPOCR_ORT_LIBRARY` (each else the service's default), a 10-minute timeout, its
+/// Korean labels read by `tesseract`. `None` when this build leaves the engine out.
+/// One place for `examples/ocr_accuracy.rs` and `examples/ocr_tune.rs`.
+#[doc(hidden)]
+pub fn ppocr_from_env(tesseract: &tesseract::Tesseract) -> Option<Arc<dyn OcrEngine>> {
+    let var = |name: &str| std::env::var(name).ok();
+    let d = OcrConfig::default();
+    let config = OcrConfig {
+        ppocr_helper: var("PPOCR_HELPER").unwrap_or(d.ppocr_helper.clone()),
+        ppocr_models: var("PPOCR_MODELS").unwrap_or(d.ppocr_models.clone()),
+        ppocr_ort_library: var("PPOCR_ORT_LIBRARY").unwrap_or(d.ppocr_ort_library.clone()),
+        timeout_ms: 600_000,
+        ..d
+    };
+    ppocr_engine(&config, &Arc::new(tesseract.clone()))
+}
+
 /// What an engine read, and which engine it was.
 #[derive(Debug, Clone)]
 pub struct Recognized {
