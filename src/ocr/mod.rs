@@ -20,6 +20,7 @@
 
 pub mod accuracy;
 pub mod arith;
+mod child;
 pub mod choose;
 pub mod fields;
 pub mod figures;
