@@ -33,7 +33,7 @@ use carenco_edge::ocr::inbody::{self, Field};
 use carenco_edge::ocr::sheetgen::families::{specs, Split};
 use carenco_edge::ocr::sheetgen::{degrade, vision, Degradation, Generator, Layout};
 use carenco_edge::ocr::tesseract::{parse_tsv, Tesseract};
-use carenco_edge::ocr::{self, preprocess, BBox, OcrEngine, Word};
+use carenco_edge::ocr::{self, preprocess, OcrEngine, Word};
 
 const SAMPLE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/inbody/");
 
@@ -106,12 +106,7 @@ fn one_pass(bytes: &[u8], psm: &str, langs: &str, scale: f32) -> Result<Vec<Word
     Ok(parse_tsv(&String::from_utf8_lossy(&out.stdout))
         .into_iter()
         .map(|mut w| {
-            w.bbox = BBox {
-                x: w.bbox.x / s,
-                y: w.bbox.y / s,
-                w: w.bbox.w / s,
-                h: w.bbox.h / s,
-            };
+            w.bbox = w.bbox.unscaled(s);
             w
         })
         .collect())

@@ -84,6 +84,16 @@ impl BBox {
             h: self.bottom().max(o.bottom()) - y,
         }
     }
+    /// The box on a page `s` times smaller: a box on the page the engines read (the
+    /// upload scaled by `preprocess::Prepared::scale`) in the upload's pixels.
+    pub fn unscaled(&self, s: f32) -> BBox {
+        BBox {
+            x: self.x / s,
+            y: self.y / s,
+            w: self.w / s,
+            h: self.h / s,
+        }
+    }
 }
 
 /// One word an engine read, with where it is on the page.

@@ -485,12 +485,7 @@ impl OcrEngine for PpOcr {
             // In the uploaded image's scale, as Tesseract's.
             let s = prepared.scale;
             for w in &mut words {
-                w.bbox = BBox {
-                    x: w.bbox.x / s,
-                    y: w.bbox.y / s,
-                    w: w.bbox.w / s,
-                    h: w.bbox.h / s,
-                };
+                w.bbox = w.bbox.unscaled(s);
             }
             Ok(words)
         })
