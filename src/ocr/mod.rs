@@ -7,6 +7,8 @@
 //!   [`tesseract`] (the local binary) engines, and [`Engines`], which picks one per
 //!   request (`auto`: Google when configured and reachable, else Tesseract; PP-OCR only
 //!   when chosen, until it reads as well as Tesseract).
+//! - `child`: one child process as an engine runs it (its input on stdin while its
+//!   output is read, killed on timeout), for Tesseract's passes and the PP-OCR helper.
 //! - [`fields`]: the field table; [`arith`]: the sheet's own arithmetic; [`report`]:
 //!   the report contract.
 //! - [`inbody`]: the pure parser from words to a typed report (INBODY.md).
