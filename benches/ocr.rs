@@ -106,15 +106,12 @@ fn prepare(c: &mut Criterion) {
 }
 
 #[cfg(feature = "ppocr")]
-fn ppocr(c: &mut Criterion) {
-    use carenco_edge::ocr::ppocr::wire::Page;
-    use std::io::Write;
-    use std::process::{Command, Stdio};
+#[path = "../tests/support/ppocr.rs"]
+mod ppocr_helper;
 
-    let need = "set PPOCR_MODELS to a PP-OCR models directory (det.onnx, rec.onnx, \
-                rec_dict.txt) and ORT_DYLIB_PATH to libonnxruntime.so";
-    let models = std::env::var("PPOCR_MODELS").expect(need);
-    std::env::var("ORT_DYLIB_PATH").expect(need);
+#[cfg(feature = "ppocr")]
+fn ppocr(c: &mut Criterion) {
+    let models = ppocr_helper::models();
     let generator = Generator::new().expect("the Korean fonts (fonts-nanum, fonts-unfonts-core)");
     let spec = specs(Split::Tuning, 1)
         .into_iter()
@@ -133,21 +130,7 @@ fn ppocr(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(1));
     group.bench_function("tuning_sheet", |b| {
         b.iter(|| {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_carenco-ppocr"))
-                .args(["--models", &models, "--threads", "2", "-"])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .spawn()
-                .expect("the helper starts");
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(&png)
-                .expect("the page goes in");
-            let out = child.wait_with_output().expect("the helper ends");
-            assert!(out.status.success(), "carenco-ppocr exit {:?}", out.status);
-            let page: Page = serde_json::from_slice(&out.stdout).expect("a wire::Page");
+            let page = ppocr_helper::read_stdin(&models, &png);
             black_box(page)
         })
     });

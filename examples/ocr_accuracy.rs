@@ -35,10 +35,9 @@ use carenco_edge::config::{OcrConfig, Secret};
 use carenco_edge::ocr::accuracy::{score, truth_from_transcription, Score};
 use carenco_edge::ocr::google::GoogleVision;
 use carenco_edge::ocr::inbody::{self, Field};
-use carenco_edge::ocr::ppocr::PpOcr;
 use carenco_edge::ocr::sheetgen::{degrade, specs, vision, Generator, Kind, Split};
 use carenco_edge::ocr::tesseract::Tesseract;
-use carenco_edge::ocr::OcrEngine;
+use carenco_edge::ocr::{self, OcrEngine};
 use warp::Filter;
 
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/inbody/");
@@ -73,25 +72,6 @@ impl Tally {
             max.as_secs_f64()
         )
     }
-}
-
-/// The PP-OCR engine the examples run (`--engine ppocr`): the helper from
-/// `PPOCR_HELPER`, the models from `PPOCR_MODELS`, the ONNX Runtime
-/// library from `PPOCR_ORT_LIBRARY` (each else the service's default), its Korean
-/// labels read by `tesseract`.
-fn ppocr_engine(tesseract: &Tesseract) -> PpOcr {
-    let var = |name: &str| std::env::var(name).ok();
-    let d = OcrConfig::default();
-    PpOcr::new(
-        &OcrConfig {
-            ppocr_helper: var("PPOCR_HELPER").unwrap_or(d.ppocr_helper.clone()),
-            ppocr_models: var("PPOCR_MODELS").unwrap_or(d.ppocr_models.clone()),
-            ppocr_ort_library: var("PPOCR_ORT_LIBRARY").unwrap_or(d.ppocr_ort_library.clone()),
-            timeout_ms: 600_000,
-            ..d
-        },
-        Some(std::sync::Arc::new(tesseract.clone())),
-    )
 }
 
 /// A local `images:annotate` answering whatever answer is current.
@@ -162,7 +142,13 @@ fn main() {
         ..OcrConfig::default()
     });
     let ppocr = match opt("--engine").as_deref() {
-        Some("ppocr") => Some(ppocr_engine(&tesseract)),
+        Some("ppocr") => match ocr::ppocr_from_env(&tesseract) {
+            Some(engine) => Some(engine),
+            None => {
+                eprintln!("this build leaves the ppocr engine out (feature ppocr-engine)");
+                std::process::exit(2);
+            }
+        },
         Some("tesseract") | None => None,
         Some(other) => {
             eprintln!("--engine tesseract|ppocr, not {other}");
@@ -170,7 +156,7 @@ fn main() {
         }
     };
     let local: &dyn OcrEngine = match &ppocr {
-        Some(p) => p,
+        Some(p) => p.as_ref(),
         None => &tesseract,
     };
     let rt = tokio::runtime::Runtime::new().expect("runtime");

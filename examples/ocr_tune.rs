@@ -30,11 +30,10 @@ use std::time::Instant;
 use carenco_edge::config::OcrConfig;
 use carenco_edge::ocr::accuracy::{score, truth_from_transcription};
 use carenco_edge::ocr::inbody::{self, Field};
-use carenco_edge::ocr::ppocr::PpOcr;
 use carenco_edge::ocr::sheetgen::families::{specs, Split};
 use carenco_edge::ocr::sheetgen::{degrade, vision, Degradation, Generator, Layout};
 use carenco_edge::ocr::tesseract::{parse_tsv, Tesseract};
-use carenco_edge::ocr::{preprocess, BBox, OcrEngine, Word};
+use carenco_edge::ocr::{self, preprocess, OcrEngine, Word};
 
 const SAMPLE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/inbody/");
 
@@ -107,34 +106,10 @@ fn one_pass(bytes: &[u8], psm: &str, langs: &str, scale: f32) -> Result<Vec<Word
     Ok(parse_tsv(&String::from_utf8_lossy(&out.stdout))
         .into_iter()
         .map(|mut w| {
-            w.bbox = BBox {
-                x: w.bbox.x / s,
-                y: w.bbox.y / s,
-                w: w.bbox.w / s,
-                h: w.bbox.h / s,
-            };
+            w.bbox = w.bbox.unscaled(s);
             w
         })
         .collect())
-}
-
-/// The PP-OCR engine the examples run (`--engine ppocr`): the helper from
-/// `PPOCR_HELPER`, the models from `PPOCR_MODELS`, the ONNX Runtime
-/// library from `PPOCR_ORT_LIBRARY` (each else the service's default), its Korean
-/// labels read by `tesseract`.
-fn ppocr_engine(tesseract: &Tesseract) -> PpOcr {
-    let var = |name: &str| std::env::var(name).ok();
-    let d = OcrConfig::default();
-    PpOcr::new(
-        &OcrConfig {
-            ppocr_helper: var("PPOCR_HELPER").unwrap_or(d.ppocr_helper.clone()),
-            ppocr_models: var("PPOCR_MODELS").unwrap_or(d.ppocr_models.clone()),
-            ppocr_ort_library: var("PPOCR_ORT_LIBRARY").unwrap_or(d.ppocr_ort_library.clone()),
-            timeout_ms: 600_000,
-            ..d
-        },
-        Some(std::sync::Arc::new(tesseract.clone())),
-    )
 }
 
 /// Where `first` saves and `file` reads the words: `TUNE_WORDS_DIR`, else `/tmp`
@@ -174,7 +149,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         timeout_ms: 600_000,
         ..OcrConfig::default()
     });
-    let pp = ppocr.then(|| ppocr_engine(&engine));
+    let pp = if ppocr {
+        let pp = ocr::ppocr_from_env(&engine);
+        Some(pp.ok_or("this build leaves the ppocr engine out (feature ppocr-engine)")?)
+    } else {
+        None
+    };
     let (mut correct, mut total, mut times) = (0, 0, Vec::new());
     // `TUNE_ONLY=text`: only the sheets whose name holds it (`table5`, `real`).
     let only = std::env::var("TUNE_ONLY").unwrap_or_default();

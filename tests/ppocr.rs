@@ -6,29 +6,14 @@
 //! scripts/fetch-ppocr makes one), `ORT_DYLIB_PATH` = libonnxruntime.so.
 #![cfg(feature = "ppocr")]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use carenco_edge::ocr::ppocr::wire::{Page, EXIT_BAD_IMAGE};
+use carenco_edge::ocr::ppocr::wire::EXIT_BAD_IMAGE;
 use carenco_edge::ocr::sheetgen::{specs, Generator, Split};
 
-const HELPER: &str = env!("CARGO_BIN_EXE_carenco-ppocr");
-
-fn models() -> String {
-    let models = std::env::var("PPOCR_MODELS").unwrap_or_default();
-    assert!(
-        !models.is_empty(),
-        "set PPOCR_MODELS to a PP-OCR models directory (det.onnx, rec.onnx, \
-         rec_dict.txt; scripts/fetch-ppocr) and ORT_DYLIB_PATH to libonnxruntime.so"
-    );
-    let lib = std::env::var("ORT_DYLIB_PATH").unwrap_or_default();
-    assert!(
-        !lib.is_empty(),
-        "set ORT_DYLIB_PATH to ONNX Runtime's libonnxruntime.so (and \
-         PPOCR_MODELS to the models directory)"
-    );
-    models
-}
+#[path = "support/ppocr.rs"]
+mod ppocr;
+use ppocr::{models, read_stdin, HELPER};
 
 /// The numbers in a text, as the recall measure reads them (`86/100` is 86 and 100).
 fn numbers(text: &str) -> Vec<f64> {
@@ -49,27 +34,7 @@ fn the_helper_reads_the_figures_of_a_tuning_sheet_from_stdin() {
         .render(&spec)
         .expect("renders");
     let png = sheet.png().expect("encodes");
-    let mut child = Command::new(HELPER)
-        .args(["--models", &models, "--threads", "2", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the helper starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(&png)
-        .expect("the page goes in");
-    let out = child.wait_with_output().expect("the helper ends");
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let page: Page = serde_json::from_slice(&out.stdout).expect("a wire::Page");
+    let page = read_stdin(&models, &png);
     assert_eq!(
         (page.width, page.height),
         (sheet.image.width(), sheet.image.height())

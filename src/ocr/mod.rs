@@ -7,6 +7,8 @@
 //!   [`tesseract`] (the local binary) engines, and [`Engines`], which picks one per
 //!   request (`auto`: Google when configured and reachable, else Tesseract; PP-OCR only
 //!   when chosen, until it reads as well as Tesseract).
+//! - `child`: one child process as an engine runs it (its input on stdin while its
+//!   output is read, killed on timeout), for Tesseract's passes and the PP-OCR helper.
 //! - [`fields`]: the field table; [`arith`]: the sheet's own arithmetic; [`report`]:
 //!   the report contract.
 //! - [`inbody`]: the pure parser from words to a typed report (INBODY.md).
@@ -20,6 +22,7 @@
 
 pub mod accuracy;
 pub mod arith;
+mod child;
 pub mod choose;
 pub mod fields;
 pub mod figures;
@@ -81,6 +84,16 @@ impl BBox {
             y,
             w: self.right().max(o.right()) - x,
             h: self.bottom().max(o.bottom()) - y,
+        }
+    }
+    /// The box on a page `s` times smaller: a box on the page the engines read (the
+    /// upload scaled by `preprocess::Prepared::scale`) in the upload's pixels.
+    pub fn unscaled(&self, s: f32) -> BBox {
+        BBox {
+            x: self.x / s,
+            y: self.y / s,
+            w: self.w / s,
+            h: self.h / s,
         }
     }
 }
@@ -160,6 +173,25 @@ fn ppocr_engine(
 #[cfg(not(feature = "ppocr-engine"))]
 fn ppocr_engine(_: &OcrConfig, _: &Arc<tesseract::Tesseract>) -> Option<Arc<dyn OcrEngine>> {
     None
+}
+
+/// The PP-OCR engine the examples run (`--engine ppocr`): the helper from
+/// `PPOCR_HELPER`, the models from `PPOCR_MODELS`, the ONNX Runtime library from
+/// `PPOCR_ORT_LIBRARY` (each else the service's default), a 10-minute timeout, its
+/// Korean labels read by `tesseract`. `None` when this build leaves the engine out.
+/// One place for `examples/ocr_accuracy.rs` and `examples/ocr_tune.rs`.
+#[doc(hidden)]
+pub fn ppocr_from_env(tesseract: &tesseract::Tesseract) -> Option<Arc<dyn OcrEngine>> {
+    let var = |name: &str| std::env::var(name).ok();
+    let d = OcrConfig::default();
+    let config = OcrConfig {
+        ppocr_helper: var("PPOCR_HELPER").unwrap_or(d.ppocr_helper.clone()),
+        ppocr_models: var("PPOCR_MODELS").unwrap_or(d.ppocr_models.clone()),
+        ppocr_ort_library: var("PPOCR_ORT_LIBRARY").unwrap_or(d.ppocr_ort_library.clone()),
+        timeout_ms: 600_000,
+        ..d
+    };
+    ppocr_engine(&config, &Arc::new(tesseract.clone()))
 }
 
 /// What an engine read, and which engine it was.

@@ -111,14 +111,13 @@
 //! page), [`merge`] (how the passes' words are combined), [`closer`] (what the later
 //! looks read again and how) and [`tokens`] (the words cut as Vision cuts them).
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use image::GrayImage;
-use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 
+use super::child;
 use super::inbody;
 use super::preprocess;
 use super::{BBox, OcrEngine, OcrError, Word};
@@ -500,50 +499,19 @@ impl Tesseract {
             // CPU (31.4 s against 28.4 s, every child counted).
             cmd.args(["-c", "load_system_dawg=0", "-c", "load_freq_dawg=0"]);
         }
-        let mut child = cmd
-            .args(["-c", "preserve_interword_spaces=1", "tsv"])
-            .env("OMP_THREAD_LIMIT", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| OcrError::Unavailable {
-                engine: ENGINE,
-                reason: format!("cannot run `{}`: {e}", self.bin),
-            })?;
-        if behind {
-            if let Some(pid) = child.id() {
-                // SAFETY: setpriority(2) on our own child's pid: no memory is touched;
-                // failing (the child already exited) only leaves its priority as it was.
-                unsafe {
-                    libc::setpriority(libc::PRIO_PROCESS, pid, BEHIND_NICE);
-                }
+        cmd.args(["-c", "preserve_interword_spaces=1", "tsv"])
+            .env("OMP_THREAD_LIMIT", "1");
+        let nice = behind.then_some(BEHIND_NICE);
+        child::run(ENGINE, cmd, &to_pgm(page), self.timeout, nice, |out| {
+            if !out.status.success() {
+                let err = String::from_utf8_lossy(&out.stderr);
+                return Err(failed(&format!("{}: {}", out.status, err.trim())));
             }
-        }
-        let pgm = to_pgm(page);
-        let mut stdin = child.stdin.take().ok_or_else(|| failed("no stdin pipe"))?;
-        let work = async move {
-            // Write and read concurrently: a large page would fill the pipe otherwise.
-            let write = async move {
-                stdin.write_all(&pgm).await?;
-                stdin.shutdown().await
-            };
-            let (written, output) = tokio::join!(write, child.wait_with_output());
-            let output = output.map_err(|e| failed(&e.to_string()))?;
-            if !output.status.success() {
-                let err = String::from_utf8_lossy(&output.stderr);
-                return Err(failed(&format!("{}: {}", output.status, err.trim())));
-            }
-            written.map_err(|e| failed(&format!("writing the page: {e}")))?;
-            Ok(parse_tsv(&String::from_utf8_lossy(&output.stdout)))
-        };
-        tokio::time::timeout(self.timeout, work)
-            .await
-            .map_err(|_| OcrError::Timeout {
-                engine: ENGINE,
-                ms: self.timeout.as_millis() as u64,
-            })?
+            out.written
+                .map_err(|e| failed(&format!("writing the page: {e}")))?;
+            Ok(parse_tsv(&String::from_utf8_lossy(&out.stdout)))
+        })
+        .await
     }
 }
 
@@ -638,12 +606,7 @@ impl OcrEngine for Tesseract {
             // parser only needs consistent geometry).
             let s = prepared.scale;
             for w in &mut words {
-                w.bbox = BBox {
-                    x: w.bbox.x / s,
-                    y: w.bbox.y / s,
-                    w: w.bbox.w / s,
-                    h: w.bbox.h / s,
-                };
+                w.bbox = w.bbox.unscaled(s);
             }
             Ok(words)
         })

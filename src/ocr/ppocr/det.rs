@@ -70,12 +70,8 @@ const STD: [f32; 3] = [0.229, 0.224, 0.225];
 /// The detector's input tensor `[3, out_h, out_w]` (planar B, G, R, normalised) for
 /// an RGB page (`rgb`, row-major, 3 bytes a pixel), resized bilinearly.
 pub fn det_input(rgb: &[u8], width: u32, height: u32, out_w: u32, out_h: u32) -> Vec<f32> {
-    let (w, h) = (width as usize, height as usize);
     let (ow, oh) = (out_w as usize, out_h as usize);
     let mut out = vec![0.0f32; 3 * ow * oh];
-    if w == 0 || h == 0 || rgb.len() < w * h * 3 {
-        return out;
-    }
     // Per channel in BGR order: (x/255 - mean)/std = x*k + b.
     let mut k = [0.0f32; 3];
     let mut b = [0.0f32; 3];
@@ -83,9 +79,31 @@ pub fn det_input(rgb: &[u8], width: u32, height: u32, out_w: u32, out_h: u32) ->
         k[c] = 1.0 / (255.0 * STD[c]);
         b[c] = -MEAN[c] / STD[c];
     }
+    let size = (width as usize, height as usize);
+    bgr_planes(rgb, size, (ow, oh), ow, |c, v| v * k[c] + b[c], &mut out);
+    out
+}
+
+/// Writes `rgb` (`width`×`height`, row-major, 3 bytes a pixel) resized bilinearly to
+/// `out_w`×`out_h` into `out` as three planes, B, G, R, of `out_h` rows of `stride`
+/// values (`stride` ≥ `out_w`; the rest of a row is left as it is), each value as
+/// `norm(channel, byte)` (channel 0 is B). The detector's input and the recogniser's
+/// differ in their size and normalisation only. Nothing is written when `rgb` is
+/// shorter than its size says.
+pub fn bgr_planes(
+    rgb: &[u8],
+    (w, h): (usize, usize),
+    (ow, oh): (usize, usize),
+    stride: usize,
+    norm: impl Fn(usize, f32) -> f32,
+    out: &mut [f32],
+) {
+    if w == 0 || h == 0 || rgb.len() < w * h * 3 {
+        return;
+    }
     let xs = taps(w, ow);
     let ys = taps(h, oh);
-    let plane = ow * oh;
+    let plane = stride * oh;
     for (oy, &(y0, y1, fy)) in ys.iter().enumerate() {
         let r0 = &rgb[y0 * w * 3..(y0 + 1) * w * 3];
         let r1 = &rgb[y1 * w * 3..(y1 + 1) * w * 3];
@@ -96,11 +114,10 @@ pub fn det_input(rgb: &[u8], width: u32, height: u32, out_w: u32, out_h: u32) ->
                 let bot = p(r1, x0) + (p(r1, x1) - p(r1, x0)) * fx;
                 // Rounded to a byte as OpenCV's resize of an 8-bit image gives it.
                 let v = (top + (bot - top) * fy).round();
-                out[ci * plane + oy * ow + ox] = v * k[ci] + b[ci];
+                out[ci * plane + oy * stride + ox] = norm(ci, v);
             }
         }
     }
-    out
 }
 
 /// Bilinear taps `(i0, i1, frac)` for each of `out` samples over `len` source

@@ -29,18 +29,16 @@
 //! "ppocr"`) until it reads as well as Tesseract.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use image::GrayImage;
-use tokio::io::AsyncWriteExt;
 
 use super::wire;
 use crate::config::OcrConfig;
 use crate::ocr::tesseract::{cut_joined, split_words, Tesseract};
-use crate::ocr::{preprocess, BBox, OcrEngine, OcrError, Word};
+use crate::ocr::{child, preprocess, BBox, OcrEngine, OcrError, Word};
 
 const ENGINE: &str = "ppocr";
 /// The helper's name, looked for beside the running executable by default.
@@ -158,38 +156,15 @@ impl PpOcr {
         // ONNX Runtime 1.29+ records usage and tries to upload it unless told not to
         // (the unit sets it too; this holds wherever the service runs).
         cmd.env("ORT_DISABLE_TELEMETRY", "1");
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| OcrError::Unavailable {
-                engine: ENGINE,
-                reason: format!("cannot run `{}`: {e}", self.helper.display()),
-            })?;
-        let mut stdin = child.stdin.take().ok_or_else(|| failed("no stdin pipe"))?;
-        let work = async move {
-            // Write and read at once: a large image would fill the pipe otherwise.
-            let write = async move {
-                stdin.write_all(image).await?;
-                stdin.shutdown().await
-            };
-            let (written, output) = tokio::join!(write, child.wait_with_output());
-            let output = output.map_err(|e| failed(&e.to_string()))?;
+        child::run(ENGINE, cmd, image, self.timeout, None, |out| {
             page_of(
-                output.status.code(),
-                &output.stdout,
-                &output.stderr,
-                written.err(),
+                out.status.code(),
+                &out.stdout,
+                &out.stderr,
+                out.written.err(),
             )
-        };
-        tokio::time::timeout(self.timeout, work)
-            .await
-            .map_err(|_| OcrError::Timeout {
-                engine: ENGINE,
-                ms: self.timeout.as_millis() as u64,
-            })?
+        })
+        .await
     }
 
     /// Reads the Korean lines of `page` (see the module doc) with Tesseract and puts
@@ -510,12 +485,7 @@ impl OcrEngine for PpOcr {
             // In the uploaded image's scale, as Tesseract's.
             let s = prepared.scale;
             for w in &mut words {
-                w.bbox = BBox {
-                    x: w.bbox.x / s,
-                    y: w.bbox.y / s,
-                    w: w.bbox.w / s,
-                    h: w.bbox.h / s,
-                };
+                w.bbox = w.bbox.unscaled(s);
             }
             Ok(words)
         })

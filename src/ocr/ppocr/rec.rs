@@ -10,7 +10,7 @@
 //! own limit, 3200, from their `inference.yml`).
 
 use super::crop::LineCrop;
-use super::det::taps;
+use super::det::bgr_planes;
 
 /// The recogniser's input height.
 pub const REC_HEIGHT: usize = 48;
@@ -99,29 +99,18 @@ pub fn batches(crops: &[LineCrop], params: &RecParams) -> Vec<Batch> {
         .collect()
 }
 
-/// Writes one crop resized to `w`×48 into `out` (`[3, 48, width]`, already zero).
+/// Writes one crop resized to `w`×48 into `out` (`[3, 48, width]`, already zero),
+/// each byte as `x/127.5 - 1`.
 fn fill(c: &LineCrop, w: usize, width: usize, out: &mut [f32]) {
-    if c.rgb.len() < c.width * c.height * 3 {
-        return;
-    }
-    let xs = taps(c.width, w);
-    let ys = taps(c.height, REC_HEIGHT);
-    let plane = REC_HEIGHT * width;
-    let row_len = c.width * 3;
-    for (oy, &(y0, y1, fy)) in ys.iter().enumerate() {
-        let r0 = &c.rgb[y0 * row_len..(y0 + 1) * row_len];
-        let r1 = &c.rgb[y1 * row_len..(y1 + 1) * row_len];
-        for (ox, &(x0, x1, fx)) in xs.iter().enumerate() {
-            for (ci, src) in [2usize, 1, 0].into_iter().enumerate() {
-                let p = |row: &[u8], x: usize| f32::from(row[x * 3 + src]);
-                let top = p(r0, x0) + (p(r0, x1) - p(r0, x0)) * fx;
-                let bot = p(r1, x0) + (p(r1, x1) - p(r1, x0)) * fx;
-                // Rounded to a byte as OpenCV's resize of an 8-bit image gives it.
-                let v = (top + (bot - top) * fy).round();
-                out[ci * plane + oy * width + ox] = v / 127.5 - 1.0;
-            }
-        }
-    }
+    let size = (c.width, c.height);
+    bgr_planes(
+        &c.rgb,
+        size,
+        (w, REC_HEIGHT),
+        width,
+        |_, v| v / 127.5 - 1.0,
+        out,
+    );
 }
 
 #[cfg(test)]

@@ -187,16 +187,7 @@ impl Generator {
             c.text(*x, y0, label, l, 30);
             c.text(*x, y1, value, v, 20);
         }
-        put(&mut truth, "height_cm", p.height, None);
-        put(&mut truth, "age", p.age as f64, None);
-        truth.insert(
-            "sex".into(),
-            text_field(if p.female { "female" } else { "male" }),
-        );
-        truth.insert(
-            "tested_at".into(),
-            text_field(&format!("{yy:04}-{mo:02}-{dd:02}T{hh:02}:{mi:02}")),
-        );
+        put_profile(&mut truth, p);
 
         // Body composition: rows with figure and range, columns to the right.
         let top = 250.0;
@@ -423,16 +414,7 @@ impl Generator {
             &format!("{yy}.{mo:02}.{dd:02}. {hh:02}:{mi:02}"),
             20,
         );
-        put(&mut truth, "height_cm", p.height, None);
-        put(&mut truth, "age", p.age as f64, None);
-        truth.insert(
-            "sex".into(),
-            text_field(if p.female { "female" } else { "male" }),
-        );
-        truth.insert(
-            "tested_at".into(),
-            text_field(&format!("{yy:04}-{mo:02}-{dd:02}T{hh:02}:{mi:02}")),
-        );
+        put_profile(&mut truth, p);
 
         let mut y = 260.0f32;
         let section = |c: &mut Canvas<'_>, y: &mut f32, title: &str| {
@@ -581,6 +563,21 @@ fn put(truth: &mut BTreeMap<String, Field>, name: &str, value: f64, range: Optio
             value: Value::Number(value),
             range,
         },
+    );
+}
+
+/// The profile both layouts print in their header: height, age, sex, test time.
+fn put_profile(truth: &mut BTreeMap<String, Field>, p: &Person) {
+    let (yy, mo, dd, hh, mi) = p.tested_at;
+    put(truth, "height_cm", p.height, None);
+    put(truth, "age", p.age as f64, None);
+    truth.insert(
+        "sex".into(),
+        text_field(if p.female { "female" } else { "male" }),
+    );
+    truth.insert(
+        "tested_at".into(),
+        text_field(&format!("{yy:04}-{mo:02}-{dd:02}T{hh:02}:{mi:02}")),
     );
 }
 

@@ -20,6 +20,16 @@ impl Page<'_, '_> {
         format!("segmental_{}_{seg}_kg", if fat { "fat" } else { "lean" })
     }
 
+    /// The title of the segmental fat (`fat`) or lean analysis; see `title`.
+    fn seg_title(&mut self, x: f32, y: f32, w: f32, fat: bool) -> f32 {
+        let key = if fat {
+            "segmental_fat"
+        } else {
+            "segmental_lean"
+        };
+        self.title(x, y, w, key)
+    }
+
     fn seg_kg(&self, fat: bool, seg: &str) -> String {
         let v = self.num(&Self::seg_field(fat, seg));
         self.with_unit(&v, "kg")
@@ -33,12 +43,7 @@ impl Page<'_, '_> {
         let mut bottom = y;
         for (k, fat) in [false, true].into_iter().enumerate() {
             let sx = x + k as f32 * half;
-            let key = if fat {
-                "segmental_fat"
-            } else {
-                "segmental_lean"
-            };
-            let top = self.title(sx, y, half - 20.0, key);
+            let top = self.seg_title(sx, y, half - 20.0, fat);
             self.c
                 .rect(sx + half * 0.42, top + 20.0, half * 0.12, px * 11.0, 215);
             let pos = [
@@ -78,12 +83,7 @@ impl Page<'_, '_> {
     /// A five-column table: segment names as column headers, the figure and its
     /// evaluation (or `(1.5kg)` over `178.0%`) under each.
     pub fn table5(&mut self, x: f32, y: f32, w: f32, fat: bool) -> f32 {
-        let key = if fat {
-            "segmental_fat"
-        } else {
-            "segmental_lean"
-        };
-        let y = self.title(x, y, w, key);
+        let y = self.seg_title(x, y, w, fat);
         let px = self.st.px;
         let lead = w * 0.16;
         let cw = (w - lead) / 5.0;
@@ -132,12 +132,7 @@ impl Page<'_, '_> {
 
     /// Segments as bars (the 770): the figure and its percent at the bar's end.
     pub fn seg_bars(&mut self, x: f32, y: f32, w: f32, fat: bool) -> f32 {
-        let key = if fat {
-            "segmental_fat"
-        } else {
-            "segmental_lean"
-        };
-        let mut y = self.title(x, y, w, key);
+        let mut y = self.seg_title(x, y, w, fat);
         let px = self.st.px;
         let bx0 = x + w * 0.3;
         let bw0 = w * 0.45;
@@ -177,12 +172,7 @@ impl Page<'_, '_> {
 
     /// Segments as list rows (the 570): `Right Arm  2.85 kg  98.5%`.
     pub fn seg_rows(&mut self, x: f32, y: f32, w: f32, fat: bool) -> f32 {
-        let key = if fat {
-            "segmental_fat"
-        } else {
-            "segmental_lean"
-        };
-        let mut y = self.title(x, y, w, key);
+        let mut y = self.seg_title(x, y, w, fat);
         let px = self.st.px;
         for seg in TABLE_ORDER {
             let idx = seg_index(seg);
