@@ -1,5 +1,5 @@
-//! `carenco-ppocr --models DIR [--threads N] FILE|-`: reads one page image (a file,
-//! or `-` for the bytes on stdin) with PP-OCR and prints its
+//! `carenco-ppocr --models DIR [--threads N] [--det-side PX] FILE|-`: reads one page
+//! image (a file, or `-` for the bytes on stdin) with PP-OCR and prints its
 //! `ocr::ppocr::wire::Page` as one line of JSON.
 //!
 //! Exit status: 0 with the page on stdout; 2 when the image cannot be decoded or is
@@ -29,6 +29,10 @@ struct Cli {
     /// ONNX Runtime threads per model.
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
     threads: u16,
+    /// The detector's input: the page's longer side scaled down to at most this many
+    /// pixels (0: the default of `ocr::ppocr::det::DetParams`).
+    #[arg(long, value_name = "PX", default_value_t = 0)]
+    det_side: u32,
     /// The page image (PNG or JPEG), or `-` for stdin.
     #[arg(value_name = "FILE|-")]
     image: String,
@@ -73,7 +77,11 @@ fn main() -> ExitCode {
         }
     };
     let dict = models.dict.clone();
-    let mut page = match pipeline::read_page(&mut models, &dict, &page, &Options::default()) {
+    let mut options = Options::default();
+    if cli.det_side > 0 {
+        options.det.limit_side = cli.det_side;
+    }
+    let mut page = match pipeline::read_page(&mut models, &dict, &page, &options) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("carenco-ppocr: {e}");

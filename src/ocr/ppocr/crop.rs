@@ -110,6 +110,129 @@ impl LineCrop {
     }
 }
 
+/// `quad` with a chart's bar cut off its ends: the columns of a solid dark band that
+/// runs into the box from outside it (a bar of the muscle-fat chart ends where its
+/// figure begins, and the detector's box takes in the bar's end, which the recogniser
+/// reads as a `1`: `159.2` for `59.2`). `None` when no bar touches either end, or
+/// nothing would be left.
+///
+/// A bar is told from print by its length: at least [`BAR_MIN_LENGTH`] line heights
+/// of consecutive columns, each with a dark vertical run of at least [`BAR_MIN_RUN`]
+/// of the line's height, reaching at least [`BAR_OUTSIDE`] line heights outside
+/// the box. No glyph's stroke is that long and solid; a rule under a line is too thin.
+pub fn trim_bars(rgb: &[u8], width: u32, height: u32, quad: &[Point; 4]) -> Option<[Point; 4]> {
+    let (w, h) = (width as usize, height as usize);
+    if w == 0 || h == 0 || rgb.len() < w * h * 3 || quad.iter().flatten().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let across = geom::dist(quad[0], quad[1]).max(geom::dist(quad[2], quad[3]));
+    let down = geom::dist(quad[0], quad[3]).max(geom::dist(quad[1], quad[2]));
+    // Lines only (a turned crop is vertical text), and not absurdly large boxes.
+    if across < 2.0 || down < 4.0 || down > across || down > MAX_CROP_HEIGHT as f64 {
+        return None;
+    }
+    let rows = down.round() as usize;
+    let ext = (BAR_MIN_LENGTH + BAR_OUTSIDE) * down;
+    let start = -ext / across;
+    let cols = (across + 2.0 * ext).round() as usize;
+    let warp = SquareToQuad::new(quad);
+    let s_of = |i: usize| start + (i as f64 + 0.5) / across;
+    let grey = |p: Point| -> Option<u8> {
+        let (x, y) = (p[0].round(), p[1].round());
+        if x < 0.0 || y < 0.0 || x >= w as f64 || y >= h as f64 {
+            return None;
+        }
+        let o = (y as usize * w + x as usize) * 3;
+        Some(((u16::from(rgb[o]) + u16::from(rgb[o + 1]) + u16::from(rgb[o + 2])) / 3) as u8)
+    };
+    let mut samples = vec![None; cols * rows];
+    let (mut lo, mut hi) = (u8::MAX, u8::MIN);
+    for i in 0..cols {
+        for j in 0..rows {
+            let v = grey(warp.map(s_of(i), (j as f64 + 0.5) / rows as f64));
+            if let Some(v) = v {
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
+            samples[i * rows + j] = v;
+        }
+    }
+    // Too little contrast to tell ink from paper.
+    if hi.saturating_sub(lo) < 60 {
+        return None;
+    }
+    let dark = ((u16::from(lo) + u16::from(hi)) / 2) as u8;
+    let min_run = (BAR_MIN_RUN * rows as f64).ceil() as usize;
+    let solid: Vec<bool> = (0..cols)
+        .map(|i| {
+            let (mut run, mut best) = (0, 0);
+            for v in &samples[i * rows..(i + 1) * rows] {
+                run = if v.is_some_and(|v| v < dark) {
+                    run + 1
+                } else {
+                    0
+                };
+                best = best.max(run);
+            }
+            best >= min_run
+        })
+        .collect();
+    let inside0 = ((ext).round() as usize).min(cols);
+    let inside1 = ((ext + across).round() as usize).min(cols);
+    let long = (BAR_MIN_LENGTH * down).ceil() as usize;
+    let outside = (BAR_OUTSIDE * down).ceil() as usize;
+    // The run of solid columns holding column `i`, as [a, b).
+    let run_at = |i: usize| -> (usize, usize) {
+        let mut a = i;
+        while a > 0 && solid[a - 1] {
+            a -= 1;
+        }
+        let mut b = i;
+        while b < cols && solid[b] {
+            b += 1;
+        }
+        (a, b)
+    };
+    let (mut left, mut right) = (inside0, inside1);
+    // A bar entering from the left: solid at the box's left edge (or within a column).
+    if let Some(i) = (inside0.saturating_sub(1)..(inside0 + 2).min(cols)).find(|&i| solid[i]) {
+        let (a, b) = run_at(i);
+        if b - a >= long && inside0.saturating_sub(a) >= outside && b < inside1 {
+            left = b;
+        }
+    }
+    if let Some(i) = (inside1.saturating_sub(2)..(inside1 + 1).min(cols))
+        .rev()
+        .find(|&i| solid[i])
+    {
+        let (a, b) = run_at(i);
+        if b - a >= long && b.saturating_sub(inside1) >= outside && a > left {
+            right = a;
+        }
+    }
+    if left == inside0 && right == inside1 {
+        return None;
+    }
+    // Nothing but the bar would be left.
+    if right <= left + rows / 2 {
+        return None;
+    }
+    let (s0, s1) = (s_of(left) - 0.5 / across, s_of(right) - 0.5 / across);
+    Some([
+        warp.map(s0, 0.0),
+        warp.map(s1, 0.0),
+        warp.map(s1, 1.0),
+        warp.map(s0, 1.0),
+    ])
+}
+
+/// See [`trim_bars`]: a bar is this many line heights long at least,
+const BAR_MIN_LENGTH: f64 = 1.5;
+/// reaches this many outside the box at least,
+const BAR_OUTSIDE: f64 = 0.5;
+/// and is this share of the line's height thick at least.
+const BAR_MIN_RUN: f64 = 0.2;
+
 /// The bicubic sample of an RGB page at `p` (OpenCV's `INTER_CUBIC`, a = −0.75, what
 /// PaddleOCR crops with), the border replicated.
 fn sample(rgb: &[u8], w: usize, h: usize, p: Point) -> [u8; 3] {
@@ -202,6 +325,51 @@ mod tests {
         assert_eq!(&c.rgb[0..2], &[19, 10]);
         let b = c.span_bbox(0.0, 30.0);
         assert_eq!(b, [10.0, 10.0, 10.0, 30.0]);
+    }
+
+    /// A white page with a black bar from x 20 to 200 (rows 52..60) and a glyph-like
+    /// stroke at x 230..234 (rows 45..65), as RGB.
+    fn bar_page() -> (Vec<u8>, u32, u32) {
+        let (w, h) = (300u32, 100u32);
+        let mut rgb = vec![255u8; (w * h * 3) as usize];
+        let mut ink = |x0: u32, x1: u32, y0: u32, y1: u32| {
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    let o = ((y * w + x) * 3) as usize;
+                    rgb[o..o + 3].copy_from_slice(&[30, 30, 30]);
+                }
+            }
+        };
+        ink(20, 200, 52, 60);
+        ink(230, 234, 45, 65);
+        ink(250, 254, 45, 65);
+        (rgb, w, h)
+    }
+
+    #[test]
+    fn a_bar_running_into_a_box_is_cut_off() {
+        let (rgb, w, h) = bar_page();
+        // The box takes in the bar's last 6 pixels, then the figure.
+        let quad = [[194.0, 40.0], [270.0, 40.0], [270.0, 70.0], [194.0, 70.0]];
+        let t = trim_bars(&rgb, w, h, &quad).expect("the bar's end is cut off");
+        assert!((t[0][0] - 200.0).abs() <= 1.0, "{t:?}");
+        assert!((t[1][0] - 270.0).abs() < 1e-6, "{t:?}");
+    }
+
+    #[test]
+    fn print_alone_or_a_bar_wholly_outside_is_left_as_it_is() {
+        let (rgb, w, h) = bar_page();
+        // Strokes only: no bar.
+        let quad = [[220.0, 40.0], [270.0, 40.0], [270.0, 70.0], [220.0, 70.0]];
+        assert_eq!(trim_bars(&rgb, w, h, &quad), None);
+        // A box inside the bar (the bar is all there is): nothing would be left.
+        let quad = [[60.0, 40.0], [150.0, 40.0], [150.0, 70.0], [60.0, 70.0]];
+        assert_eq!(trim_bars(&rgb, w, h, &quad), None);
+        // A blank page, a degenerate quad.
+        let blank = vec![255u8; (w * h * 3) as usize];
+        let quad = [[194.0, 40.0], [270.0, 40.0], [270.0, 70.0], [194.0, 70.0]];
+        assert_eq!(trim_bars(&blank, w, h, &quad), None);
+        assert_eq!(trim_bars(&rgb, w, h, &[[5.0, 5.0]; 4]), None);
     }
 
     #[test]

@@ -3,30 +3,34 @@
 //! its [`wire::Page`] to [`Word`]s.
 //!
 //! Korean: PP-OCRv6's recogniser has no Hangul, so a Korean label comes back as CJK
-//! ideographs or garbage (`刘个是`). The lines that hold such a word are read again
-//! by Tesseract (`kor+eng`), all of them stacked into one image for one child
-//! ([`Tesseract::read_lines`]); its words with Hangul replace the garbage words of
-//! those lines, and everything else stays PP-OCR's (its figures are what it reads
-//! best). When Tesseract cannot run, the page is returned without its Korean labels.
-//! Not used: `rapidocrlite`'s `rec_cjk.onnx` (its 9967-entry vocabulary has no Hangul
-//! either, and its weights are OpenRAIL-M, not Apache-2.0).
+//! ideographs or garbage (`刘个是`), and its detector misses some small Hangul (a
+//! table's header cells on a grey band). So while the helper reads the page, one
+//! Tesseract child reads its Hangul ([`Tesseract::read_hangul`], the whole page,
+//! sparse text): its words with Hangul take the place of PP-OCR's garbled words and of
+//! any PP-OCR word under them, and everything else stays PP-OCR's (its figures are
+//! what it reads best). Tesseract splits a Hangul label into syllables
+//! (`제 지 방 량`): [`join_syllables`] puts them back together. When Tesseract cannot
+//! run, the page is returned without its Korean labels. Not used: `rapidocrlite`'s
+//! `rec_cjk.onnx` (its 9967-entry vocabulary has no Hangul either, and its weights are
+//! OpenRAIL-M, not Apache-2.0).
 //!
-//! Measured (session 12, with the Python stand-in of the helper, PP-OCRv6 tiny, its
-//! words split from a line in proportion to characters; 9 tuning sheets, 3 per family,
-//! `TUNE_FAMILIES=3 ocr_tune first --engine ppocr 3 clean|degraded`): clean 223/288
-//! fields (Tesseract's whole engine 265/288), degraded 136/288 (Tesseract 226/288),
-//! the real sample 6/32 (Tesseract 31/32); the Korean re-read is one child of ~0.7 CPU
-//! s on a sheet with Korean labels, none on an English one. The helper is given the
-//! page Tesseract gets (`preprocess::prepare_page`: a photo's page cut out and
-//! straightened, deskewed), not the upload: on one sheet per tuning family under every
-//! degradation (`ocr_accuracy --split tuning --per-family 1 --engine ppocr`) degraded
-//! 267/480 -> 307/480 (photo 24 -> 55/96, rotate 52 -> 67/96), clean 71 -> 74/96, the
-//! real sample 6 -> 4/32. What is lost: Korean labels
-//! `kor` reads badly on a low-resolution or photographed page, table header cells,
-//! figures at the end of a chart's bar read with a leading `1` (`159.2`), and the
-//! stand-in's word boxes (a share of the line by characters) putting a figure under
-//! its label. So `auto` leaves this engine out (it answers only when `ocr.engine =
-//! "ppocr"`) until it reads as well as Tesseract.
+//! Measured (session 13, 18 tuning sheets: `TUNE_FAMILIES=3`, each clean and with
+//! `Degradation::random`; fields read exactly, of 288 each):
+//!
+//! | step | clean | degraded |
+//! |---|---|---|
+//! | session 12: the Korean lines PP-OCR found re-read by `kor --psm 6` | 206 | |
+//! | the detector's input at 1600 px instead of 960 ([`DET_SIDE`]) | 220 | |
+//! | the whole page's Hangul instead (`kor`, sparse) | 243 | 227 |
+//! | the Hangul script model | 243 | 235 |
+//! | syllables joined | 247 | 240 |
+//! | a chart's bar cut off a figure's box (`crop::trim_bars`) | 251 | 240 |
+//! | Tesseract's own engine, for comparison | 265 | 226 |
+//!
+//! The helper is given the page Tesseract gets (`preprocess::prepare_page`: a photo's
+//! page cut out and straightened, deskewed), not the upload. `auto` leaves this engine
+//! out (it answers only when `ocr.engine = "ppocr"`) until it reads as well as
+//! Tesseract on the held-out sheets.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -43,6 +47,10 @@ use crate::ocr::{child, preprocess, BBox, OcrEngine, OcrError, Word};
 const ENGINE: &str = "ppocr";
 /// The helper's name, looked for beside the running executable by default.
 pub const HELPER_NAME: &str = "carenco-ppocr";
+/// The detector's input: the page's longer side at most this many pixels (the
+/// helper's `--det-side`). PaddleOCR's 960 shrinks a sheet's smallest print (a
+/// label's English subtitle, a table's header cells) below what the detector finds.
+pub const DET_SIDE: u32 = 1600;
 /// What the models directory holds.
 pub const MODEL_FILES: [&str; 3] = ["det.onnx", "rec.onnx", "rec_dict.txt"];
 
@@ -149,7 +157,8 @@ impl PpOcr {
         let mut cmd = tokio::process::Command::new(&self.helper);
         cmd.arg("--models")
             .arg(&self.models)
-            .args(["--threads", &self.threads.to_string(), "-"]);
+            .args(["--threads", &self.threads.to_string()])
+            .args(["--det-side", &DET_SIDE.to_string(), "-"]);
         if let Some(lib) = &self.ort_library {
             cmd.env("ORT_DYLIB_PATH", lib);
         }
@@ -167,26 +176,15 @@ impl PpOcr {
         .await
     }
 
-    /// Reads the Korean lines of `page` (see the module doc) with Tesseract and puts
-    /// its Hangul words in place of the garbage; on any failure the words as they were.
-    async fn read_korean(
-        &self,
-        grey: &GrayImage,
-        page: &wire::Page,
-        words: Vec<Word>,
-    ) -> Vec<Word> {
-        let Some(tesseract) = &self.korean else {
-            return words;
-        };
-        let lines = korean_lines(page);
-        if lines.is_empty() {
-            return words;
-        }
-        match tesseract.read_lines(grey, &lines).await {
-            Ok(korean) => merge_korean(words, &lines, korean),
+    /// The Hangul words of `grey` (see the module doc); `None` when Tesseract is not
+    /// configured or fails (logged).
+    async fn read_korean(&self, grey: &GrayImage) -> Option<Vec<Word>> {
+        let tesseract = self.korean.as_ref()?;
+        match tesseract.read_hangul(grey).await {
+            Ok(words) => Some(words),
             Err(e) => {
                 tracing::warn!(error = %e, "ppocr: the Korean labels could not be read by tesseract");
-                words
+                None
             }
         }
     }
@@ -298,83 +296,20 @@ fn has_hangul(text: &str) -> bool {
         .any(|c| matches!(c as u32, 0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3130..=0x318F))
 }
 
-/// The boxes of the lines that hold a garbled word (see [`is_garbled`]): where the
-/// Korean labels are. Each the axis-aligned box of its quad, widened by a third of its
-/// height each side (a detector's box can clip a glyph's edge); boxes that overlap
-/// (the detector found a line twice, or a label in two parts) are one box, or
-/// Tesseract would read the same syllables twice at two scales.
-pub fn korean_lines(page: &wire::Page) -> Vec<BBox> {
-    let mut boxes: Vec<BBox> = page
-        .lines
-        .iter()
-        .filter(|l| l.words.iter().any(|w| is_garbled(&w.text)) || is_garbled(&l.text))
-        .map(|l| {
-            let xs = l.quad.iter().map(|p| p[0]);
-            let ys = l.quad.iter().map(|p| p[1]);
-            let (x0, x1) = (
-                xs.clone().fold(f32::MAX, f32::min),
-                xs.fold(f32::MIN, f32::max),
-            );
-            let (y0, y1) = (
-                ys.clone().fold(f32::MAX, f32::min),
-                ys.fold(f32::MIN, f32::max),
-            );
-            let pad = (y1 - y0) / 3.0;
-            BBox {
-                x: x0 - pad,
-                y: y0 - pad / 2.0,
-                w: x1 - x0 + 2.0 * pad,
-                h: y1 - y0 + pad,
-            }
-        })
-        .collect();
-    let mut i = 0;
-    while i < boxes.len() {
-        let b = boxes[i];
-        let twin = boxes.iter().enumerate().position(|(j, o)| {
-            j != i && {
-                let small = (b.w * b.h).min(o.w * o.h);
-                b.overlap_area(o) > 0.3 * small
-            }
-        });
-        match twin {
-            Some(j) => {
-                boxes[j] = boxes[j].union(&b);
-                boxes.remove(i);
-                i = 0;
-            }
-            None => i += 1,
-        }
-    }
-    boxes
-}
-
-/// PP-OCR's `words` with Tesseract's `korean` words that hold Hangul put in the
-/// `lines` they fall in (a word belongs to a line when its centre is inside the
-/// line's box). In a line where Tesseract read Hangul, PP-OCR's garbled words give way
-/// (all but a tail after their last CJK character, `盟：38` -> `38`: a figure glued to
-/// a label), and so does any PP-OCR word under a Hangul word's box (`2` read in `근육량`).
-/// A line Tesseract read no Hangul in keeps its words.
-pub fn merge_korean(words: Vec<Word>, lines: &[BBox], korean: Vec<Word>) -> Vec<Word> {
+/// PP-OCR's `words` with Tesseract's `korean` words that hold Hangul in their
+/// place: PP-OCR's garbled words give way (all but a tail after their last CJK
+/// character, `盟：38` -> `38`: a figure glued to a label), and so does any PP-OCR word
+/// under a Hangul word's box (`2` read in `근육량`); Tesseract's words without Hangul
+/// are not taken (PP-OCR reads figures and English better).
+pub fn merge_korean(words: Vec<Word>, korean: Vec<Word>) -> Vec<Word> {
     let inside = |b: &BBox, w: &BBox| {
         let (cx, cy) = (w.cx(), w.cy());
         cx >= b.x && cx <= b.right() && cy >= b.y && cy <= b.bottom()
     };
-    let hangul: Vec<Word> = korean
-        .into_iter()
-        .filter(|w| has_hangul(&w.text) && lines.iter().any(|l| inside(l, &w.bbox)))
-        .collect();
-    let read: Vec<&BBox> = lines
-        .iter()
-        .filter(|l| hangul.iter().any(|w| inside(l, &w.bbox)))
-        .collect();
+    let hangul: Vec<Word> = korean.into_iter().filter(|w| has_hangul(&w.text)).collect();
     let covered = |b: &BBox| hangul.iter().any(|h| inside(&h.bbox, b));
     let mut out = Vec::with_capacity(words.len() + hangul.len());
     for w in words {
-        if !read.iter().any(|l| inside(l, &w.bbox)) {
-            out.push(w);
-            continue;
-        }
         let w = if is_garbled(&w.text) {
             match garbled_tail(&w) {
                 Some(tail) => tail,
@@ -387,9 +322,47 @@ pub fn merge_korean(words: Vec<Word>, lines: &[BBox], korean: Vec<Word>) -> Vec<
             out.push(clear_of(w, &hangul));
         }
     }
-    out.extend(hangul);
+    out.extend(join_syllables(hangul));
     out
 }
+
+/// A word of Hangul syllables only.
+fn all_syllables(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c))
+}
+
+/// Tesseract's Hangul words with the syllables it split apart (`제 지 방 량`) joined:
+/// a word of syllables continues the one before it on its line when the gap between
+/// them is under [`SYLLABLE_GAP`] of their height. Words apart by a column gutter stay
+/// apart. Measured on the 18 tuning sheets (module doc): a gap of 0.3 heights read 477
+/// fields, 0.5 485, 0.8 487, none 478.
+pub fn join_syllables(mut words: Vec<Word>) -> Vec<Word> {
+    words.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
+    let mut out: Vec<Word> = Vec::with_capacity(words.len());
+    for w in words {
+        if all_syllables(&w.text) {
+            let before = out.iter_mut().rev().find(|p| {
+                let (a, b) = (&p.bbox, &w.bbox);
+                let overlap = a.bottom().min(b.bottom()) - a.y.max(b.y);
+                let gap = b.x - a.right();
+                all_syllables(&p.text)
+                    && overlap > 0.6 * a.h.min(b.h)
+                    && gap > -0.3 * b.h
+                    && gap < SYLLABLE_GAP * a.h.max(b.h)
+            });
+            if let Some(p) = before {
+                p.text.push_str(&w.text);
+                p.bbox = p.bbox.union(&w.bbox);
+                continue;
+            }
+        }
+        out.push(w);
+    }
+    out
+}
+
+/// See [`join_syllables`].
+const SYLLABLE_GAP: f32 = 0.8;
 
 /// `w` with its box cut back where it overlaps a Hangul word of its line: PP-OCR's
 /// words are parts of its line's box, and a Korean label read as one or two CJK
@@ -475,9 +448,15 @@ impl OcrEngine for PpOcr {
             })
             .await
             .map_err(|e| failed(&e.to_string()))??;
-            let page = self.run_helper(&png).await?;
-            let words = words_of(&page);
-            let words = self.read_korean(&prepared.image, &page, words).await;
+            // The helper and Tesseract's Hangul at once: the helper's threads and one
+            // Tesseract child share the cores.
+            let (page, korean) =
+                tokio::join!(self.run_helper(&png), self.read_korean(&prepared.image));
+            let words = words_of(&page?);
+            let words = match korean {
+                Some(korean) => merge_korean(words, korean),
+                None => words,
+            };
             // Cut as Vision cuts (see `tesseract::tokens`): a bracket glued to a figure
             // (`(kg)9.2`, `(1.9kg)`) reads as part of a range otherwise, and a line's
             // lost space glues a figure to its range (`161~9`).

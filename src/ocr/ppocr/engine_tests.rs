@@ -92,37 +92,6 @@ fn garbled_words_are_cjk_and_hangul_is_not() {
 }
 
 #[test]
-fn only_the_lines_with_garbled_words_are_read_again() {
-    let p = page(vec![
-        line(
-            "刘个是 70.2",
-            10.0,
-            100.0,
-            300.0,
-            30.0,
-            &[("刘个是", 10.0, 90.0), ("70.2", 200.0, 80.0)],
-        ),
-        line(
-            "Weight 70.2",
-            10.0,
-            200.0,
-            300.0,
-            30.0,
-            &[("Weight", 10.0, 90.0), ("70.2", 200.0, 80.0)],
-        ),
-    ]);
-    let lines = korean_lines(&p);
-    assert_eq!(lines.len(), 1);
-    let b = lines[0];
-    // Widened a little: a detector's box can clip a glyph.
-    assert!(
-        b.x < 10.0 && b.right() > 310.0 && b.y < 100.0 && b.bottom() > 130.0,
-        "{b:?}"
-    );
-    assert!(b.bottom() < 200.0, "not into the next line: {b:?}");
-}
-
-#[test]
 fn tesseracts_hangul_replaces_the_garbage_and_ppocrs_figures_stay() {
     let words = vec![
         Word::at("刘个是", 10.0, 100.0, 90.0, 30.0),
@@ -130,31 +99,38 @@ fn tesseracts_hangul_replaces_the_garbage_and_ppocrs_figures_stay() {
         Word::at("召人", 10.0, 300.0, 60.0, 30.0),
         Word::at("Weight", 10.0, 500.0, 90.0, 30.0),
     ];
-    let lines = [
-        BBox {
-            x: 0.0,
-            y: 95.0,
-            w: 320.0,
-            h: 40.0,
-        },
-        BBox {
-            x: 0.0,
-            y: 295.0,
-            w: 320.0,
-            h: 40.0,
-        },
-    ];
     let korean = vec![
         Word::at("체중", 12.0, 101.0, 70.0, 28.0),
         // Tesseract's reading of the figure is not taken: PP-OCR's stays.
         Word::at("70.7", 200.0, 101.0, 80.0, 28.0),
-        // Hangul outside every line (a stray reading between them) is not taken.
+        // Hangul where PP-OCR found no line (its detector misses some) is taken.
         Word::at("체지방", 10.0, 400.0, 80.0, 28.0),
     ];
-    let out = merge_korean(words, &lines, korean);
+    let out = merge_korean(words, korean);
     let texts: Vec<&str> = out.iter().map(|w| w.text.as_str()).collect();
-    // The second line's garbage stays: Tesseract read no Hangul there.
-    assert_eq!(texts, ["70.2", "召人", "Weight", "체중"]);
+    // Garbage with no letter or digit in it goes, read or not.
+    assert_eq!(texts, ["70.2", "Weight", "체지방", "체중"]);
+}
+
+#[test]
+fn syllables_read_apart_are_one_word_and_columns_stay_apart() {
+    let korean = vec![
+        Word::at("근육량", 450.0, 309.0, 45.0, 15.0),
+        Word::at("제", 565.0, 309.0, 12.5, 15.0),
+        Word::at("지", 581.0, 309.0, 11.0, 15.0),
+        Word::at("방", 597.0, 309.0, 12.0, 15.0),
+        Word::at("량", 612.0, 309.0, 12.0, 15.0),
+        Word::at("체중", 678.0, 309.0, 30.0, 15.0),
+        // The next line's syllable is not this one's.
+        Word::at("체", 625.0, 340.0, 12.0, 15.0),
+        // A figure between syllables is no syllable.
+        Word::at("12", 640.0, 309.0, 12.0, 15.0),
+    ];
+    let out = join_syllables(korean);
+    let texts: Vec<&str> = out.iter().map(|w| w.text.as_str()).collect();
+    assert_eq!(texts, ["근육량", "제지방량", "체", "12", "체중"]);
+    let joined = &out[1].bbox;
+    assert_eq!((joined.x, joined.right()), (565.0, 624.0));
 }
 
 #[test]
@@ -167,27 +143,13 @@ fn a_figure_glued_to_a_garbled_label_stays_and_a_syllable_read_as_a_digit_goes()
         Word::at("号些", 25.0, 200.0, 30.0, 30.0),
         Word::at("(kg)", 60.0, 200.0, 40.0, 30.0),
     ];
-    let lines = [
-        BBox {
-            x: 490.0,
-            y: 95.0,
-            w: 120.0,
-            h: 40.0,
-        },
-        BBox {
-            x: 0.0,
-            y: 195.0,
-            w: 110.0,
-            h: 40.0,
-        },
-    ];
     let korean = vec![
         Word::at("연령:", 500.0, 101.0, 60.0, 28.0),
         Word::at("근육량", 8.0, 201.0, 50.0, 28.0),
     ];
-    let out = merge_korean(words, &lines, korean);
+    let out = merge_korean(words, korean);
     let texts: Vec<&str> = out.iter().map(|w| w.text.as_str()).collect();
-    assert_eq!(texts, ["38", "(kg)", "연령:", "근육량"]);
+    assert_eq!(texts, ["38", "(kg)", "근육량", "연령:"]);
     assert!(
         out[0].bbox.x > 560.0 && out[0].bbox.right() == 600.0,
         "{:?}",
@@ -279,7 +241,8 @@ async fn the_helper_gets_the_image_on_stdin_and_its_page_becomes_words() {
     .unwrap();
     // The stand-in checks its arguments and that a PNG arrived on stdin.
     let body = format!(
-        "[ \"$1\" = --models ] && [ \"$3\" = --threads ] && [ \"$5\" = - ] || exit 1\n\
+        "[ \"$1\" = --models ] && [ \"$3\" = --threads ] && [ \"$5\" = --det-side ] \
+         && [ \"$6\" = 1600 ] && [ \"$7\" = - ] || exit 1\n\
          head -c 4 | grep -q PNG || exit 2\ncat >/dev/null\necho '{json}'"
     );
     let helper = stand_in(dir.path(), &body);
@@ -431,35 +394,11 @@ fn a_figure_split_under_a_korean_label_starts_after_it() {
         Word::at("咎", 320.0, 100.0, 25.0, 36.0),
         Word::at("172.9", 346.0, 100.0, 84.0, 36.0),
     ];
-    let lines = [BBox {
-        x: 310.0,
-        y: 95.0,
-        w: 130.0,
-        h: 46.0,
-    }];
     let korean = vec![Word::at("신장", 321.0, 105.0, 35.0, 30.0)];
-    let out = merge_korean(words, &lines, korean);
+    let out = merge_korean(words, korean);
     assert_eq!(out[0].text, "172.9");
     assert_eq!(out[0].bbox.x, 356.0);
     assert_eq!(out[0].bbox.right(), 430.0);
-}
-
-#[test]
-fn a_line_found_twice_is_read_once() {
-    let p = page(vec![
-        line(
-            "刘些量",
-            70.0,
-            1430.0,
-            70.0,
-            30.0,
-            &[("刘些量", 70.0, 70.0)],
-        ),
-        line("刘些", 75.0, 1434.0, 60.0, 22.0, &[("刘些", 75.0, 60.0)]),
-        line("号", 70.0, 1500.0, 30.0, 30.0, &[("号", 70.0, 30.0)]),
-    ]);
-    let lines = korean_lines(&p);
-    assert_eq!(lines.len(), 2, "{lines:?}");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use thiserror::Error;
 
-use super::crop::LineCrop;
+use super::crop::{self, LineCrop};
 use super::ctc::{self, Decoded};
 use super::det::{self, DetParams};
 use super::dict::Dict;
@@ -121,6 +121,13 @@ pub fn read_page<M: Models>(
     let boxes = detect(models, page, &opts.det)?;
     let detect_ms = ms(t0);
     let t1 = Instant::now();
+    // A chart's bar running into a box is no part of its line (see `crop::trim_bars`).
+    let mut boxes = boxes;
+    for b in &mut boxes {
+        if let Some(q) = crop::trim_bars(&page.rgb, page.width, page.height, &b.quad) {
+            b.quad = q;
+        }
+    }
     let crops: Vec<Option<LineCrop>> = boxes
         .iter()
         .map(|b| LineCrop::new(&page.rgb, page.width, page.height, &b.quad))
