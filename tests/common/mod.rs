@@ -130,12 +130,29 @@ pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_carenco-edge"))
 }
 
-/// A free loopback port (bound then released; good enough for tests).
+/// A free loopback port for a child service to bind.
+///
+/// The port is bound here and released, so something else could take it before the
+/// child binds it. Asking the kernel for port 0 made that likely: it hands the same
+/// ephemeral range (`ip_local_port_range`, 32768–60999 by default) to every outgoing
+/// connection the tests' clients open, and CI once lost a test to exactly that
+/// ("Address already in use"). So ports come from below that range, where the kernel
+/// never picks one on its own, each at most once per test process (a counter), from a
+/// start that differs between processes (the pid).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const LOW: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let start = (std::process::id() % 97) * 120;
+    let _ = NEXT.compare_exchange(u32::MAX, start, Ordering::SeqCst, Ordering::SeqCst);
+    for _ in 0..SPAN {
+        let port = (LOW + NEXT.fetch_add(1, Ordering::SeqCst) % SPAN) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port in {LOW}..{}", LOW + SPAN)
 }
 
 /// The real binary serving on `port` with `data_dir`; killed on drop.
