@@ -10,6 +10,8 @@
 //!   the combination that breaks the fewest identities, preferring the first reading
 //!   of each field. It never makes a figure up: every value it returns is one of the
 //!   candidates.
+//! - [`solve`]: the figure one term of an equality ([`EQUALITIES`]) must print for it
+//!   to hold on the others, and the rounding tolerance around it.
 //!
 //! Tolerances are those of INBODY.md's checks, widened only by the rounding of the
 //! printed figures.
@@ -218,8 +220,84 @@ pub fn findings(v: &Figures) -> Vec<Finding> {
     out
 }
 
+/// The identities that are equalities of single figures, which [`solve`] can solve
+/// for a term (the segmental sums only bound their total).
+pub const EQUALITIES: [Identity; 6] = [
+    Identity::Composition,
+    Identity::FatFree,
+    Identity::PercentFat,
+    Identity::BodyMassIndex,
+    Identity::Target,
+    Identity::Control,
+];
+
+/// Whether `id` is evaluated on `v` and holds (`None`: a figure it needs is missing).
+pub fn holds(id: Identity, v: &Figures) -> Option<bool> {
+    evaluate(id, v).map(|r| r.is_ok())
+}
+
+/// Half the last printed digit of `f`: how far its printed figure can be from the
+/// figure the scale measured.
+fn half_unit(f: Field) -> f64 {
+    0.5 / 10f64.powi(f.decimals().unwrap_or(0) as i32)
+}
+
+/// The figure `f` must print for the equality `id` to hold on the other figures of
+/// `v`, and how far from it the rounding of the printed figures lets it be. Sums solve
+/// for any term; the percent of body fat and the BMI only for themselves (solving a
+/// ratio for its weight or height multiplies the rounding). `None` when `f` is no term
+/// of `id`, a figure it needs is missing, or the result is no figure.
+pub fn solve(id: Identity, f: Field, v: &Figures) -> Option<(f64, f64)> {
+    use Field::*;
+    let g = |x: Field| v.get(&x).copied().filter(|x| x.is_finite());
+    // A sum `total = a + b + ...`: its terms and total.
+    let sum = |total: Field, terms: &[Field]| -> Option<(f64, f64)> {
+        let tol = half_unit(total) + terms.iter().map(|t| half_unit(*t)).sum::<f64>();
+        let value = if f == total {
+            terms.iter().map(|t| g(*t)).sum::<Option<f64>>()?
+        } else if terms.contains(&f) {
+            g(total)?
+                - terms
+                    .iter()
+                    .filter(|t| **t != f)
+                    .map(|t| g(*t))
+                    .sum::<Option<f64>>()?
+        } else {
+            return None;
+        };
+        Some((value, tol))
+    };
+    let solved = match id {
+        Identity::Composition => sum(Weight, &[TotalBodyWater, Protein, Minerals, BodyFatMass]),
+        Identity::FatFree => sum(Weight, &[BodyFatMass, FatFreeMass]),
+        Identity::Target => sum(TargetWeight, &[Weight, WeightControl]),
+        Identity::Control => sum(WeightControl, &[FatControl, MuscleControl]),
+        Identity::PercentFat if f == PercentBodyFat => {
+            let (w, bfm) = (g(Weight)?, g(BodyFatMass)?);
+            (w > 0.0).then(|| {
+                let pbf = 100.0 * bfm / w;
+                let tol =
+                    half_unit(f) + 100.0 * half_unit(BodyFatMass) / w + pbf * half_unit(Weight) / w;
+                (pbf, tol)
+            })
+        }
+        Identity::BodyMassIndex if f == Bmi => {
+            let (w, h) = (g(Weight)?, g(Height)?);
+            (h > 0.0).then(|| {
+                let m = h / 100.0;
+                let bmi = w / (m * m);
+                let tol =
+                    half_unit(f) + half_unit(Weight) / (m * m) + 2.0 * bmi * half_unit(Height) / h;
+                (bmi, tol)
+            })
+        }
+        _ => None,
+    }?;
+    solved.0.is_finite().then_some(solved)
+}
+
 /// How wrong a set of figures is: failed identities, then implausible figures.
-fn badness(v: &Figures) -> (usize, usize) {
+pub(crate) fn badness(v: &Figures) -> (usize, usize) {
     let ids = IDENTITIES
         .iter()
         .filter(|id| matches!(evaluate(**id, v), Some(Err(_))))
@@ -381,6 +459,33 @@ mod tests {
         let v = choose(&c);
         assert_eq!(v.get(&Protein), Some(&9.9));
         assert!(findings(&v).iter().any(|w| w.fields.contains(&Protein)));
+    }
+
+    #[test]
+    fn every_term_an_equality_solves_for_comes_back_within_its_rounding() {
+        let v = sample();
+        let mut solved = 0;
+        for id in EQUALITIES {
+            assert_eq!(holds(id, &v), Some(true), "{id:?}");
+            for f in Field::in_identity(id) {
+                let Some((x, tol)) = solve(id, f, &v) else {
+                    continue;
+                };
+                solved += 1;
+                let printed = v[&f];
+                assert!(
+                    (x - printed).abs() <= tol + 1e-9,
+                    "{id:?} {f:?}: {x} ± {tol} vs {printed}"
+                );
+                assert!(tol < 0.3, "{id:?} {f:?}: ± {tol}");
+            }
+        }
+        // 5 + 3 + 3 + 3 terms of the sums, and the percent and the BMI themselves.
+        assert_eq!(solved, 16);
+        let mut v = sample();
+        v.remove(&Protein);
+        assert_eq!(solve(Identity::Composition, TotalBodyWater, &v), None);
+        assert_eq!(solve(Identity::BodyMassIndex, Height, &sample()), None);
     }
 
     #[test]

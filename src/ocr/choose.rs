@@ -7,11 +7,21 @@
 //! decimal point — and, through [`arith::choose`], the combination that breaks the
 //! fewest identities. Every value it writes is one the words show; a field keeps its
 //! first reading unless another adds up better.
+//!
+//! [`by_identity`]: a field the labels found no figure for, or whose figure an
+//! equality proves wrong, takes the figure the page prints where the equality says it
+//! must be — only when the equality's other figures are each confirmed by another
+//! identity that holds, and exactly one figure on the page is within the rounding of
+//! the solved value. A figure is never derived: it is one the page shows, and the
+//! arithmetic only says which. Where the other figures are not confirmed, a misread
+//! one among them could make a coincidental figure fit and hide its own error behind
+//! it, so nothing changes and the failed identity stays a warning.
 
 use std::collections::BTreeMap;
 
 use super::arith;
-use super::fields::{Field, Unit};
+use super::fields::{Field, Identity, Unit};
+use super::figures::Num;
 use super::inbody::parse_number;
 use super::report::{figures, Reading, Value};
 use super::Word;
@@ -105,6 +115,100 @@ pub fn by_arithmetic(words: &[Word], fields: &mut BTreeMap<String, Reading>) {
     }
 }
 
+/// Whether `f` is a term of an identity other than `except` that holds on `v`.
+fn confirmed(f: Field, except: Option<Identity>, v: &arith::Figures) -> bool {
+    arith::IDENTITIES
+        .iter()
+        .filter(|id| Some(**id) != except)
+        .any(|id| Field::in_identity(*id).any(|t| t == f) && arith::holds(*id, v) == Some(true))
+}
+
+/// The one reading of the page's figures (range ends excluded) within `tol` of
+/// `value` for `f`; `None` when there is none, or two that differ.
+fn the_one_figure(
+    nums: &[Num],
+    f: Field,
+    value: f64,
+    tol: f64,
+    read: &impl Fn(Field, &Num) -> Reading,
+) -> Option<Reading> {
+    let mut found: Option<Reading> = None;
+    for n in nums.iter().filter(|n| !n.ranged) {
+        let mut r = read(f, n);
+        let Some(x) = r.value.as_f64() else {
+            continue;
+        };
+        // A control's sign may be lost; its magnitude is what the page shows.
+        let x = if f.signed() && !n.signed {
+            x.abs().copysign(value)
+        } else {
+            x
+        };
+        if (x - value).abs() > tol || !f.plausible(x) {
+            continue;
+        }
+        r.value = Value::Number(x);
+        match &found {
+            Some(o) if o.value.as_f64().is_some_and(|y| (y - x).abs() > 1e-9) => return None,
+            Some(_) => {}
+            None => found = Some(r),
+        }
+    }
+    found
+}
+
+/// Fills or replaces fields from the figures the sheet's equalities point at (see the
+/// module doc). `read` turns a page figure into the field's reading (its print format
+/// and range).
+pub(crate) fn by_identity(
+    nums: &[Num],
+    fields: &mut BTreeMap<String, Reading>,
+    read: impl Fn(Field, &Num) -> Reading,
+) {
+    // Each round makes at most one change; each change fills a field or makes an
+    // identity hold, so a few rounds are all there can be.
+    for _ in 0..8 {
+        let v = figures(fields);
+        let standing = arith::badness(&v);
+        let mut change: Option<(Field, Reading)> = None;
+        'search: for id in arith::EQUALITIES {
+            let holds = arith::holds(id, &v);
+            for f in Field::in_identity(id) {
+                let others_confirmed = Field::in_identity(id)
+                    .filter(|t| *t != f)
+                    .all(|t| v.contains_key(&t) && confirmed(t, Some(id), &v));
+                let missing = !v.contains_key(&f);
+                // A present figure is replaced only where its identity fails and no
+                // identity that holds confirms it.
+                let suspect = holds == Some(false) && !confirmed(f, None, &v);
+                if !others_confirmed || !(missing || suspect) {
+                    continue;
+                }
+                let Some((value, tol)) = arith::solve(id, f, &v) else {
+                    continue;
+                };
+                let Some(r) = the_one_figure(nums, f, value, tol, &read) else {
+                    continue;
+                };
+                let mut next = v.clone();
+                next.insert(f, r.value.as_f64().unwrap_or(value));
+                let better = arith::badness(&next);
+                if better < standing || (missing && better <= standing) {
+                    change = Some((f, r));
+                    break 'search;
+                }
+            }
+        }
+        let Some((f, mut r)) = change else {
+            return;
+        };
+        if r.range.is_none() {
+            r.range = fields.get(f.name()).and_then(|o| o.range);
+        }
+        fields.insert(f.name().to_string(), r);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +251,106 @@ mod tests {
         fields.insert("segmental_fat_left_arm_kg".to_string(), reading(178.0));
         let before = fields.clone();
         by_arithmetic(&words, &mut fields);
+        assert_eq!(fields, before);
+    }
+
+    /// The real 370S sample's body-composition figures, each printed as a word on a
+    /// line of its own.
+    const SAMPLE: [(Field, f64, &str); 9] = [
+        (Field::Weight, 59.1, "59.1"),
+        (Field::TotalBodyWater, 27.3, "27.3"),
+        (Field::Protein, 7.2, "7.2"),
+        (Field::Minerals, 2.54, "2.54"),
+        (Field::BodyFatMass, 22.1, "22.1"),
+        (Field::FatFreeMass, 37.0, "37.0"),
+        (Field::PercentBodyFat, 37.3, "37.3"),
+        (Field::Height, 156.9, "156.9"),
+        (Field::Bmi, 24.0, "24.0"),
+    ];
+
+    fn sample_fields() -> BTreeMap<String, Reading> {
+        SAMPLE
+            .iter()
+            .map(|(f, x, _)| (f.name().to_string(), reading(*x)))
+            .collect()
+    }
+
+    fn page(extra: &[&str]) -> Vec<Num> {
+        let words: Vec<Word> = SAMPLE
+            .iter()
+            .map(|(_, _, t)| *t)
+            .chain(extra.iter().copied())
+            .enumerate()
+            .map(|(i, t)| w(t, 500.0, 100.0 + 60.0 * i as f32))
+            .collect();
+        super::super::figures::numbers(&words)
+    }
+
+    fn fill(nums: &[Num], fields: &mut BTreeMap<String, Reading>) {
+        by_identity(nums, fields, |_, n| reading(n.value));
+    }
+
+    fn get(fields: &BTreeMap<String, Reading>, f: Field) -> Option<f64> {
+        fields.get(f.name()).and_then(|r| r.value.as_f64())
+    }
+
+    #[test]
+    fn a_field_the_labels_missed_takes_the_figure_its_equality_points_at() {
+        let mut fields = sample_fields();
+        fields.remove(Field::FatFreeMass.name());
+        fill(&page(&["66", "1.91"]), &mut fields);
+        assert_eq!(get(&fields, Field::FatFreeMass), Some(37.0));
+        assert_eq!(fields, sample_fields());
+    }
+
+    #[test]
+    fn a_figure_its_equality_proves_wrong_gives_way_when_the_others_are_confirmed() {
+        // The fat-free mass read with its digits swapped (73.0, printed nowhere);
+        // weight and body fat are confirmed by the composition and the percent of fat.
+        let mut fields = sample_fields();
+        fields.insert(Field::FatFreeMass.name().into(), reading(73.0));
+        fill(&page(&[]), &mut fields);
+        assert_eq!(get(&fields, Field::FatFreeMass), Some(37.0));
+    }
+
+    #[test]
+    fn a_term_beside_unconfirmed_ones_is_never_replaced() {
+        // A wrong water figure: protein and minerals are in no other identity, so the
+        // composition cannot say which of the three is wrong.
+        let mut fields = sample_fields();
+        fields.insert(Field::TotalBodyWater.name().into(), reading(29.3));
+        let before = fields.clone();
+        fill(&page(&["29.3"]), &mut fields);
+        assert_eq!(fields, before);
+        // A height read 30 cm too tall: the BMI it implies (17.8) is printed nearby
+        // as another figure, but the height is confirmed by nothing else.
+        let mut fields = sample_fields();
+        fields.insert(Field::Height.name().into(), reading(182.2));
+        let before = fields.clone();
+        fill(&page(&["182.2", "17.8"]), &mut fields);
+        assert_eq!(fields, before);
+    }
+
+    #[test]
+    fn two_figures_within_the_rounding_or_only_a_range_end_fill_nothing() {
+        let mut fields = sample_fields();
+        fields.remove(Field::FatFreeMass.name());
+        let before = fields.clone();
+        fill(&page(&["37.1"]), &mut fields);
+        assert_eq!(fields, before, "37.0 and 37.1 both fit");
+        // The solved 37.0 printed only as a range's end.
+        let words: Vec<Word> = SAMPLE
+            .iter()
+            .filter(|(f, _, _)| *f != Field::FatFreeMass)
+            .enumerate()
+            .map(|(i, (_, _, t))| w(t, 500.0, 100.0 + 60.0 * i as f32))
+            .chain([
+                w("37.0", 500.0, 900.0),
+                Word::at("~", 545.0, 900.0, 10.0, 20.0),
+                w("45.2", 560.0, 900.0),
+            ])
+            .collect();
+        fill(&super::super::figures::numbers(&words), &mut fields);
         assert_eq!(fields, before);
     }
 

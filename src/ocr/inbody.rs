@@ -378,6 +378,18 @@ pub fn range_text(text: &str) -> Option<&str> {
 
 /// Parses the words of one page.
 pub fn parse(words: &[Word]) -> Report {
+    parse_with(words, true)
+}
+
+/// The fields found beside their labels only: what [`parse`] reads before the sheet's
+/// equalities fill or correct any (see [`super::choose::by_identity`]). Deciding what
+/// a closer look should read again takes this: a field an equality filled was still
+/// not found where it is printed.
+pub fn parse_by_labels(words: &[Word]) -> Report {
+    parse_with(words, false)
+}
+
+fn parse_with(words: &[Word], identities: bool) -> Report {
     let page = Page::new(words);
     let all = BBox {
         x: 0.0,
@@ -460,6 +472,9 @@ pub fn parse(words: &[Word]) -> Report {
     control_signs(&ctx, &mut fields);
 
     super::choose::by_arithmetic(words, &mut fields);
+    if identities {
+        super::choose::by_identity(&ctx.nums, &mut fields, |f, n| ctx.field(f.name(), n));
+    }
     super::report::finish(model, fields)
 }
 

@@ -211,7 +211,7 @@ impl Tesseract {
         // stay apart from the scale above them; cut light, a table's small ranges keep
         // their thin strokes. The dark reading is merged first, the light one repairs
         // and fills what is left.
-        let report = inbody::parse(&words);
+        let report = inbody::parse_by_labels(&words);
         let regions = inbody::reread_regions(&words, &report);
         let column = inbody::list_column(&words, &report);
         let closer = async {
