@@ -279,7 +279,7 @@ impl Ctx<'_> {
         };
         Field {
             value: Value::Number(repair(value, num.read_decimals, printed)),
-            range: self.range_for(num, printed),
+            range: self.range_for(super::fields::Field::from_name(name), num, printed),
         }
     }
 
@@ -302,7 +302,16 @@ impl Ctx<'_> {
     }
 
     /// A `(lo ~ hi)` printed right after (to the right of, or under) a figure.
-    fn range_for(&self, num: &Num, printed: Option<usize>) -> Option<[f64; 2]> {
+    fn range_for(
+        &self,
+        field: Option<super::fields::Field>,
+        num: &Num,
+        printed: Option<usize>,
+    ) -> Option<[f64; 2]> {
+        // A range is the field's normal values: ends the field cannot take (a ratio's
+        // `0.75 ~ 0.85` read as `7 ~ 85`) are a misreading, and no range beats a
+        // wrong one.
+        let plausible = |r: &[f64; 2]| field.is_none_or(|f| r.iter().all(|x| f.plausible(*x)));
         let h = num.bbox.h.max(1.0);
         let mut candidates: Vec<&Word> = self
             .page
@@ -342,13 +351,13 @@ impl Ctx<'_> {
             })
             .collect();
         rows.iter()
-            .find_map(|(_, text)| parse_range_as(range_text(text)?, printed))
+            .find_map(|(_, text)| parse_range_as(range_text(text)?, printed).filter(plausible))
             .or_else(|| {
                 // A bare range (`1~9`) whose `~` was read as a dash: one word
                 // `1-9`, a figure each side of its only dash (not a date, no sign).
                 rows.iter()
                     .filter(|(_, text)| is_bare_dash_range(text))
-                    .find_map(|(_, text)| parse_range_as(text, printed))
+                    .find_map(|(_, text)| parse_range_as(text, printed).filter(plausible))
             })
     }
 }

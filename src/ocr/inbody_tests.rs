@@ -50,6 +50,33 @@ fn an_integer_range_beside_a_level_is_read_with_it() {
 }
 
 #[test]
+fn a_range_the_field_cannot_take_is_no_range() {
+    // The real 370S scan's waist-hip ratio range `0.75 ~ 0.85` as Tesseract read it.
+    let ratio = |range: &[(&str, f32, f32)]| {
+        let mut words = vec![
+            w("Waist-Hip", 56.7, 1727.5, 90.0, 20.5),
+            w("Ratio", 150.0, 1727.5, 50.0, 20.5),
+            w("0.98", 565.9, 1727.5, 50.0, 24.0),
+        ];
+        words.extend(range.iter().map(|(t, x, wd)| w(t, *x, 1730.5, *wd, 16.0)));
+        parse(&words).fields.get("waist_hip_ratio").cloned()
+    };
+    let f = ratio(&[
+        ("(7", 640.0, 14.0),
+        ("~", 656.0, 10.0),
+        ("85)", 668.0, 20.0),
+    ]);
+    assert_eq!(f.as_ref().and_then(|f| f.value.as_f64()), Some(0.98));
+    assert_eq!(f.and_then(|f| f.range), None);
+    let f = ratio(&[
+        ("(0.75", 640.0, 30.0),
+        ("~", 672.0, 10.0),
+        ("0.85)", 684.0, 30.0),
+    ]);
+    assert_eq!(f.and_then(|f| f.range), Some([0.75, 0.85]));
+}
+
+#[test]
 fn the_seed_example_and_the_real_sample_are_chubby() {
     assert_eq!(body_type(24.0, 37.3, true).ko, "통통");
     assert_eq!(body_type(24.0, 37.3, true).en, "chubby");

@@ -55,7 +55,7 @@ pub(super) fn rows_in_order(
             .nums
             .iter()
             .filter(|n| n.decimal && inside(region, &n.bbox))
-            .filter(|n| ctx.range_for(n, Some(1)).is_some())
+            .filter(|n| ctx.range_for(None, n, Some(1)).is_some())
             .collect();
         let left = with_range.iter().map(|n| n.bbox.x).fold(f32::MAX, f32::min);
         let first_col: Vec<&Num> = with_range
@@ -142,7 +142,7 @@ pub(super) fn body_composition_columns(
         .nums
         .iter()
         .filter(|n| inside(region, &n.bbox) && !used.iter().any(|u| u == &n.bbox))
-        .filter_map(|n| ctx.range_for(n, Some(1)).map(|r| (n, r)))
+        .filter_map(|n| ctx.range_for(None, n, Some(1)).map(|r| (n, r)))
         .collect();
     // Only figures right of the row values' column.
     let row_x = ["total_body_water_l", "protein_kg", "minerals_kg"]
