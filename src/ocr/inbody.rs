@@ -188,6 +188,9 @@ struct Ctx<'a> {
     nums: Vec<Num>,
     sections: BTreeMap<&'static str, BBox>,
     all: BBox,
+    /// The fields [`Ctx::field`] gave a figure whose decimal point it restored, and
+    /// that figure.
+    restored: std::cell::RefCell<BTreeMap<String, f64>>,
 }
 
 impl Ctx<'_> {
@@ -267,8 +270,20 @@ impl Ctx<'_> {
             })
     }
 
-    /// A field's figure and range, in the field's print format.
+    /// [`Ctx::reading`] of a figure the field is given: a restored decimal point is
+    /// remembered for the report.
     fn field(&self, name: &str, num: &Num) -> Field {
+        let f = self.reading(name, num);
+        if let Some(x) = f.value.as_f64().filter(|_| num.read_decimals == 0) {
+            if x.abs() != num.value.abs() {
+                self.restored.borrow_mut().insert(name.to_string(), x);
+            }
+        }
+        f
+    }
+
+    /// A field's figure and range, in the field's print format.
+    fn reading(&self, name: &str, num: &Num) -> Field {
         let printed = decimals(name);
         // Only the control figures print a sign; a mark OCR put before any other
         // figure is not one.
@@ -414,6 +429,7 @@ fn parse_with(words: &[Word], identities: bool) -> Report {
         page,
         sections,
         all,
+        restored: Default::default(),
     };
     let mut fields: BTreeMap<String, Field> = BTreeMap::new();
     // Figures already given to a field, so a column rule does not reuse them.
@@ -482,9 +498,18 @@ fn parse_with(words: &[Word], identities: bool) -> Report {
 
     super::choose::by_arithmetic(words, &mut fields);
     if identities {
-        super::choose::by_identity(&ctx.nums, &mut fields, |f, n| ctx.field(f.name(), n));
+        super::choose::by_identity(&ctx.nums, &mut fields, |f, n| ctx.reading(f.name(), n));
     }
-    super::report::finish(model, fields)
+    let mut report = super::report::finish(model, fields);
+    // Only the figures the report kept (a field may have been read again since).
+    report.restored = ctx
+        .restored
+        .take()
+        .into_iter()
+        .filter(|(name, x)| report.number(name) == Some(*x))
+        .map(|(name, _)| name)
+        .collect();
+    report
 }
 
 /// The printed Korean label or heading `text` is nearest to, and how many jamo apart

@@ -818,3 +818,62 @@ fn a_range_under_another_columns_figure_is_not_this_rows() {
     words.push(w("(7.2~8.8)", 190.0, 243.0, 70.0, 15.0));
     assert_eq!(parse(&words).fields["protein_kg"].range, Some([7.2, 8.8]));
 }
+
+#[test]
+fn a_blob_across_two_lines_does_not_carry_a_label_onto_the_line_below() {
+    // Tesseract on a table5 sheet: `골격근량` read a syllable a word, a chart bar's
+    // end read as a tall `ㅋ` between them that reaches the line below (`글 ㄷㄷ`).
+    let words = vec![
+        w("골", 73.8, 954.0, 17.4, 9.1),
+        w("격", 94.6, 954.0, 12.4, 10.8),
+        w("ㅋ", 98.7, 957.3, 12.4, 23.2),
+        w("근", 113.6, 954.8, 13.3, 9.1),
+        w("량", 132.7, 954.0, 12.4, 11.6),
+        w("(", 154.3, 956.5, 6.6, 16.6),
+        w("kg", 160.9, 956.5, 13.3, 16.6),
+        w(")", 174.2, 956.5, 6.6, 16.6),
+        w("글", 76.3, 963.9, 66.4, 9.1),
+        w("ㄷㄷ", 110.3, 963.9, 32.4, 9.1),
+        w("25.7", 450.2, 961.7, 42.9, 17.4),
+    ];
+    let page = Page::new(&words);
+    let all = BBox {
+        x: 0.0,
+        y: 0.0,
+        w: 1000.0,
+        h: 2000.0,
+    };
+    let hits = page.find_label(&["골격근량"], &all);
+    assert!(
+        hits.iter().any(|h| h.dist <= 1 && h.bbox.x == 73.8),
+        "{:?}",
+        hits.iter().map(|h| (h.bbox, h.dist)).collect::<Vec<_>>()
+    );
+    let r = parse(&words);
+    assert_eq!(
+        r.fields
+            .get("skeletal_muscle_mass_kg")
+            .and_then(|f| f.value.as_f64()),
+        Some(25.7)
+    );
+}
+
+#[test]
+fn a_figure_whose_decimal_point_was_restored_is_doubtful() {
+    let smm = |figure: &str| {
+        parse(&[
+            w("Skeletal", 56.7, 900.0, 70.0, 20.0),
+            w("Muscle", 131.0, 900.0, 60.0, 20.0),
+            w("Mass", 195.0, 900.0, 45.0, 20.0),
+            w(figure, 450.0, 900.0, 42.0, 20.0),
+        ])
+    };
+    let r = smm("25");
+    assert_eq!(r.number("skeletal_muscle_mass_kg"), Some(2.5));
+    assert_eq!(r.restored, vec!["skeletal_muscle_mass_kg".to_string()]);
+    assert!(r.is_doubtful("skeletal_muscle_mass_kg"));
+    let r = smm("25.7");
+    assert_eq!(r.number("skeletal_muscle_mass_kg"), Some(25.7));
+    assert!(r.restored.is_empty());
+    assert!(!r.is_doubtful("skeletal_muscle_mass_kg"));
+}

@@ -83,6 +83,10 @@ pub struct Report {
     /// Figures that fail the consistency checks, and why a derived value is absent.
     pub warnings: Vec<Warning>,
     pub body_type: Option<BodyType>,
+    /// Fields whose figure was read without its decimal point, which the print
+    /// format put back (`257` for 25.7): a guess a closer look can confirm.
+    #[serde(skip)]
+    pub restored: Vec<String>,
 }
 
 impl Report {
@@ -90,15 +94,18 @@ impl Report {
         self.fields.get(name).and_then(|f| f.value.as_f64())
     }
 
-    /// Whether `field` (by its JSON name) needs another look: not found, or named in
-    /// a consistency warning. A name that is no field is doubtful.
+    /// Whether `field` (by its JSON name) needs another look (see [`Report::doubtful`]).
+    /// A name that is no field is doubtful.
     pub fn is_doubtful(&self, field: &str) -> bool {
         F::from_name(field).is_none_or(|f| self.doubtful(f))
     }
 
-    /// Whether `field` needs another look: not found, or named in a warning.
+    /// Whether `field` needs another look: not found, named in a warning, or its
+    /// decimal point restored.
     pub fn doubtful(&self, field: F) -> bool {
-        !self.fields.contains_key(field.name()) || self.warned(field)
+        !self.fields.contains_key(field.name())
+            || self.warned(field)
+            || self.restored.iter().any(|r| r == field.name())
     }
 
     /// Whether a warning names `field`.
@@ -146,6 +153,7 @@ pub fn finish(model: Option<String>, fields: BTreeMap<String, Reading>) -> Repor
         missing,
         warnings,
         body_type,
+        restored: Vec::new(),
     }
 }
 

@@ -76,9 +76,10 @@ pub(super) struct Hit {
 /// The words, with a cheap index of neighbours for building label chains.
 pub(super) struct Page<'a> {
     pub(super) words: &'a [Word],
-    /// For each word, the nearest word to its right on the same line, if close.
-    pub(super) next: Vec<Option<usize>>,
-    /// The inverse of `next`.
+    /// For each word, the close words to its right that share its line, nearest
+    /// first (a few): a label's chain takes the first on the chain's own line.
+    pub(super) right: Vec<Vec<usize>>,
+    /// For each word, the word whose nearest close word to the right it is.
     pub(super) prev: Vec<Option<usize>>,
     pub(super) width: f32,
     pub(super) height: f32,
@@ -87,23 +88,23 @@ pub(super) struct Page<'a> {
 impl<'a> Page<'a> {
     pub(super) fn new(words: &'a [Word]) -> Page<'a> {
         let mut next = vec![None; words.len()];
+        let mut right = vec![Vec::new(); words.len()];
         for (i, a) in words.iter().enumerate() {
-            let mut best: Option<(usize, f32)> = None;
+            let mut near: Vec<(usize, f32)> = Vec::new();
             for (j, b) in words.iter().enumerate() {
                 if i == j || b.bbox.x <= a.bbox.x {
                     continue;
                 }
-                let overlap = a.bbox.bottom().min(b.bbox.bottom()) - a.bbox.y.max(b.bbox.y);
-                let hmin = a.bbox.h.min(b.bbox.h).max(1.0);
                 let gap = b.bbox.x - a.bbox.right();
-                if overlap < 0.4 * hmin || gap > 1.2 * a.bbox.h.max(b.bbox.h) {
+                if !same_line(&a.bbox, &b.bbox) || gap > 1.2 * a.bbox.h.max(b.bbox.h) {
                     continue;
                 }
-                if best.is_none_or(|(_, g)| gap < g) {
-                    best = Some((j, gap));
-                }
+                near.push((j, gap));
             }
-            next[i] = best.map(|(j, _)| j);
+            near.sort_by(|x, y| x.1.total_cmp(&y.1));
+            near.truncate(4);
+            next[i] = near.first().map(|(j, _)| *j);
+            right[i] = near.into_iter().map(|(j, _)| j).collect();
         }
         let mut prev = vec![None; words.len()];
         for (i, n) in next.iter().enumerate() {
@@ -115,7 +116,7 @@ impl<'a> Page<'a> {
         let height = words.iter().map(|w| w.bbox.bottom()).fold(1.0, f32::max);
         Page {
             words,
-            next,
+            right,
             prev,
             width,
             height,
@@ -160,6 +161,10 @@ impl<'a> Page<'a> {
             }
             let mut text = String::new();
             let mut bbox = self.words[start].bbox;
+            // The chain's line: the box of its last word of the label's height. A
+            // misread blob taller than the print (a chart's bar read as `ㅋ`, across
+            // two lines) is no guide to where the line goes on.
+            let mut line = self.words[start].bbox;
             let mut cur = Some(start);
             let mut steps = 0;
             while let Some(i) = cur {
@@ -172,7 +177,17 @@ impl<'a> Page<'a> {
                 text.push_str(lt);
                 bbox = bbox.union(&w.bbox);
                 steps += 1;
-                let next = if cut { None } else { self.next[i] };
+                if w.bbox.h <= 1.6 * self.words[start].bbox.h.max(1.0) {
+                    line = w.bbox;
+                }
+                let next = if cut {
+                    None
+                } else {
+                    self.right[i]
+                        .iter()
+                        .copied()
+                        .find(|n| same_line(&line, &self.words[*n].bbox))
+                };
                 let continues_hangul = next
                     .map(|n| self.words[n].text.chars().next().is_some_and(is_hangul))
                     .unwrap_or(false);
@@ -203,6 +218,12 @@ impl<'a> Page<'a> {
         });
         hits
     }
+}
+
+/// Whether two boxes share a line: they overlap vertically by 0.4 of the lower one.
+fn same_line(a: &BBox, b: &BBox) -> bool {
+    let overlap = a.bottom().min(b.bottom()) - a.y.max(b.y);
+    overlap >= 0.4 * a.h.min(b.h).max(1.0)
 }
 
 /// The hits of one label without the subtitles: a bilingual sheet prints the

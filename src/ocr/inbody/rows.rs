@@ -102,7 +102,7 @@ pub(super) fn assign_rows(
         .iter()
         .zip(&nums)
         .all(|(name, n)| match fields.get(*name) {
-            Some(f) => f.value.as_f64() == ctx.field(name, n).value.as_f64(),
+            Some(f) => f.value.as_f64() == ctx.reading(name, n).value.as_f64(),
             None => could_be(name, n),
         });
     if !agrees {
