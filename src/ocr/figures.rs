@@ -159,23 +159,27 @@ pub(crate) struct Num {
     pub(crate) ranged: bool,
 }
 
-/// Whether a word is printed as part of a range: a `~`, or an opening or closing
-/// bracket, touches it on its line.
+/// Whether a word is printed as part of a range: a `~` touches it on its line, or an
+/// opening bracket just before it, or a closing one just after it. (A bracket opened
+/// after a figure is its unit's, `+2.5 (kg)`, or the range beside it.)
 fn in_range(words: &[Word], i: usize) -> bool {
     let w = &words[i];
     let h = w.bbox.h.max(1.0);
     words.iter().enumerate().any(|(j, o)| {
         let t = o.text.trim();
-        let mark = t.starts_with(['~', '～', '〜', ')'])
-            || t.ends_with(['~', '～', '〜', '('])
-            || t == "(";
-        j != i
-            && mark
-            && (o.bbox.cy() - w.bbox.cy()).abs() < 0.5 * h
-            && (o.bbox.x - w.bbox.right())
-                .abs()
-                .min((w.bbox.x - o.bbox.right()).abs())
-                < 0.8 * h
+        let tilde = t.starts_with(['~', '～', '〜']) || t.ends_with(['~', '～', '〜']);
+        let before = (w.bbox.x - o.bbox.right()).abs() < 0.8 * h;
+        let after = (o.bbox.x - w.bbox.right()).abs() < 0.8 * h;
+        let touches = if tilde {
+            before || after
+        } else if t.ends_with('(') {
+            before
+        } else if t.starts_with(')') {
+            after
+        } else {
+            false
+        };
+        j != i && touches && (o.bbox.cy() - w.bbox.cy()).abs() < 0.5 * h
     })
 }
 

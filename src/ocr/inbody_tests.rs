@@ -877,3 +877,35 @@ fn a_figure_whose_decimal_point_was_restored_is_doubtful() {
     assert!(r.restored.is_empty());
     assert!(!r.is_doubtful("skeletal_muscle_mass_kg"));
 }
+
+#[test]
+fn a_row_label_is_no_heading_when_the_heading_of_its_name_is_unread_and_a_list_row_takes_no_bracketed_digit(
+) {
+    // 체중조절 heads the weight-control list and labels its second row; with the
+    // heading unread (`체 BAA`), the row above (적정체중) is still the section's.
+    let mut words = vec![
+        w("체", 788.0, 219.5, 18.0, 20.2),
+        w("BAA", 809.8, 219.5, 57.7, 10.5),
+    ];
+    for (i, (label, figure)) in [
+        ("적정체중", "72.6"),
+        ("체중조절", "-7.4"),
+        ("지방조절", "-9.9"),
+        // Garbled beyond matching: the list's pitch places its figure.
+        ("그유점", "+2.5"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let y = 267.0 + 34.0 * i as f32;
+        words.push(w(label, 788.8, y, 67.0, 17.2));
+        words.push(w(figure, 998.5, y + 1.5, 39.7, 16.5));
+        // `(kg)` read as `( 9`, the 9 further right than any figure.
+        words.push(w("(", 1046.5, y + 1.0, 9.7, 19.5));
+        words.push(w("9", 1056.2, y + 1.0, 9.7, 19.5));
+    }
+    let r = parse(&words);
+    assert_eq!(r.number("target_weight_kg"), Some(72.6));
+    assert_eq!(r.number("weight_control_kg"), Some(-7.4));
+    assert_eq!(r.number("muscle_control_kg"), Some(2.5));
+}

@@ -221,7 +221,7 @@ impl<'a> Page<'a> {
 }
 
 /// Whether two boxes share a line: they overlap vertically by 0.4 of the lower one.
-fn same_line(a: &BBox, b: &BBox) -> bool {
+pub(super) fn same_line(a: &BBox, b: &BBox) -> bool {
     let overlap = a.bottom().min(b.bottom()) - a.y.max(b.y);
     overlap >= 0.4 * a.h.min(b.h).max(1.0)
 }

@@ -269,6 +269,8 @@ pub(super) fn pitched_list(
             .nums
             .iter()
             .filter(|n| inside(&region, &n.bbox) && !used.iter().any(|u| u == &n.bbox))
+            // A row's figure is never inside brackets: `( 9` is a unit `(kg)` misread.
+            .filter(|n| !n.ranged)
             .filter(|n| (n.bbox.cy() - want_y).abs() < 0.35 * pitch)
             .filter(|n| (n.bbox.right() - col_x).abs() < 4.0 * h)
             .filter(|n| could_be(rows[row], n))

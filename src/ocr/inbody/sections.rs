@@ -9,8 +9,9 @@
 use std::collections::BTreeMap;
 
 use super::super::{BBox, Word};
-use super::page::Page;
+use super::page::{same_line, Page};
 use super::Report;
+use super::{parse_number, Look, SPECS};
 
 /// Section headings, Korean and English. Sections bound the label search.
 pub(super) const SECTIONS: &[(&str, &[&str])] = &[
@@ -30,6 +31,25 @@ pub(super) const SECTIONS: &[(&str, &[&str])] = &[
     ("impedance", &["임피던스", "Impedance"]),
 ];
 
+/// Whether a field's label that looks for its figure to its right is one of `aliases`.
+fn is_row_label(aliases: &[&str]) -> bool {
+    SPECS
+        .iter()
+        .filter(|s| s.look == Look::Right)
+        .any(|s| s.field.labels().any(|l| aliases.contains(&l)))
+}
+
+/// Whether a figure follows `label` on its line (within twelve line heights).
+fn figure_on_line(page: &Page<'_>, label: &BBox) -> bool {
+    let h = label.h.max(1.0);
+    page.words.iter().any(|w| {
+        same_line(label, &w.bbox)
+            && w.bbox.x >= label.right() - 1.0
+            && w.bbox.x - label.right() < 12.0 * h
+            && parse_number(&w.text).is_some()
+    })
+}
+
 /// Where each found section heading is and the region it governs.
 pub(super) fn sections(page: &Page<'_>) -> BTreeMap<&'static str, BBox> {
     let all = BBox {
@@ -45,6 +65,12 @@ pub(super) fn sections(page: &Page<'_>) -> BTreeMap<&'static str, BBox> {
     for (name, aliases) in SECTIONS {
         let mut hits = page.find_text(aliases, &all, false);
         hits.retain(|h| h.dist <= 1);
+        // A heading that is also a row's label (체중조절, Weight Control) is that row
+        // where a figure follows it on its line: with the heading itself unread, the
+        // row is not where the section starts (the rows above it are the section's).
+        if is_row_label(aliases) {
+            hits.retain(|h| !figure_on_line(page, &h.bbox));
+        }
         let Some(top) = hits.iter().map(|h| h.bbox.y).min_by(f32::total_cmp) else {
             continue;
         };
