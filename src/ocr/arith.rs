@@ -297,7 +297,7 @@ pub fn solve(id: Identity, f: Field, v: &Figures) -> Option<(f64, f64)> {
 }
 
 /// How wrong a set of figures is: failed identities, then implausible figures.
-pub(crate) fn badness(v: &Figures) -> (usize, usize) {
+fn badness(v: &Figures) -> (usize, usize) {
     let ids = IDENTITIES
         .iter()
         .filter(|id| matches!(evaluate(**id, v), Some(Err(_))))

@@ -11,8 +11,9 @@
 //! [`by_identity`]: a field the labels found no figure for, or whose figure an
 //! equality proves wrong, takes the figure the page prints where the equality says it
 //! must be — only when the equality's other figures are each confirmed by another
-//! identity that holds, and exactly one figure on the page is within the rounding of
-//! the solved value. A figure is never derived: it is one the page shows, and the
+//! identity that holds (or, for a missing field, when a second equality points at the
+//! same figure), and exactly one figure on the page is within the rounding of the
+//! solved value. A figure is never derived: it is one the page shows, and the
 //! arithmetic only says which. Where the other figures are not confirmed, a misread
 //! one among them could make a coincidental figure fit and hide its own error behind
 //! it, so nothing changes and the failed identity stays a warning.
@@ -157,6 +158,22 @@ fn the_one_figure(
     found
 }
 
+/// How well figures add up: identities broken less those that hold, then figures
+/// out of bounds (lower is better). A fill that makes two identities hold and shows a
+/// third broken (a misread figure it could not be checked against before) is better.
+fn standing(v: &arith::Figures) -> (i64, usize) {
+    let (mut broken, mut holding) = (0i64, 0i64);
+    for id in arith::IDENTITIES {
+        match arith::holds(id, v) {
+            Some(true) => holding += 1,
+            Some(false) => broken += 1,
+            None => {}
+        }
+    }
+    let out = v.iter().filter(|(f, x)| !f.plausible(**x)).count();
+    (broken - holding, out)
+}
+
 /// Fills or replaces fields from the figures the sheet's equalities point at (see the
 /// module doc). `read` turns a page figure into the field's reading (its print format
 /// and range).
@@ -169,8 +186,13 @@ pub(crate) fn by_identity(
     // identity hold, so a few rounds are all there can be.
     for _ in 0..8 {
         let v = figures(fields);
-        let standing = arith::badness(&v);
+        let now = standing(&v);
         let mut change: Option<(Field, Reading)> = None;
+        // The one page figure equality `id` says `f` must print.
+        let points_at = |id: Identity, f: Field| {
+            let (value, tol) = arith::solve(id, f, &v)?;
+            the_one_figure(nums, f, value, tol, &read)
+        };
         'search: for id in arith::EQUALITIES {
             let holds = arith::holds(id, &v);
             for f in Field::in_identity(id) {
@@ -181,19 +203,29 @@ pub(crate) fn by_identity(
                 // A present figure is replaced only where its identity fails and no
                 // identity that holds confirms it.
                 let suspect = holds == Some(false) && !confirmed(f, None, &v);
-                if !others_confirmed || !(missing || suspect) {
+                if !(missing || suspect) {
                     continue;
                 }
-                let Some((value, tol)) = arith::solve(id, f, &v) else {
+                let Some(r) = points_at(id, f) else {
                     continue;
                 };
-                let Some(r) = the_one_figure(nums, f, value, tol, &read) else {
+                // A missing figure two equalities point at is confirmed by the other.
+                let agreed = missing
+                    && arith::EQUALITIES.iter().any(|o| {
+                        *o != id
+                            && points_at(*o, f)
+                                .is_some_and(|q| q.value.as_f64() == r.value.as_f64())
+                    });
+                if !others_confirmed && !agreed {
                     continue;
-                };
+                }
                 let mut next = v.clone();
-                next.insert(f, r.value.as_f64().unwrap_or(value));
-                let better = arith::badness(&next);
-                if better < standing || (missing && better <= standing) {
+                let Some(x) = r.value.as_f64() else {
+                    continue;
+                };
+                next.insert(f, x);
+                let better = standing(&next);
+                if better < now || (missing && better <= now) {
                     change = Some((f, r));
                     break 'search;
                 }
@@ -301,6 +333,22 @@ mod tests {
         fill(&page(&["66", "1.91"]), &mut fields);
         assert_eq!(get(&fields, Field::FatFreeMass), Some(37.0));
         assert_eq!(fields, sample_fields());
+    }
+
+    #[test]
+    fn a_missing_weight_two_equalities_point_at_is_filled_and_one_alone_is_not() {
+        // No weight: nothing is confirmed, but the fat-free sum and the composition
+        // both point at the 59.1 the page prints.
+        let mut fields = sample_fields();
+        fields.remove(Field::Weight.name());
+        fill(&page(&[]), &mut fields);
+        assert_eq!(get(&fields, Field::Weight), Some(59.1));
+        // With the protein misread, only the fat-free sum points at 59.1.
+        let mut fields = sample_fields();
+        fields.remove(Field::Weight.name());
+        fields.insert(Field::Protein.name().into(), reading(9.2));
+        fill(&page(&["9.2"]), &mut fields);
+        assert_eq!(get(&fields, Field::Weight), None);
     }
 
     #[test]
