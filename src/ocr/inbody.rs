@@ -50,7 +50,9 @@ use header::{detect_model, header_text_fields};
 pub(crate) use layout::is_unit;
 pub(crate) use page::is_hangul;
 use page::{cost, jamo, levenshtein, primary, tolerance, Hit, Page};
-use rows::{body_composition_columns, control_signs, pitched_rows, rows_in_order};
+use rows::{
+    body_composition_columns, control_signs, pitched_rows, ranges_elsewhere, rows_in_order,
+};
 pub use sections::{list_column, reread_regions};
 use sections::{sections, SECTIONS};
 use segments::{segment_rows, segment_tables, segmental, SEGMENTS};
@@ -500,6 +502,7 @@ fn parse_with(words: &[Word], identities: bool) -> Report {
     if identities {
         super::choose::by_identity(&ctx.nums, &mut fields, |f, n| ctx.reading(f.name(), n));
     }
+    ranges_elsewhere(&ctx, &mut fields);
     let mut report = super::report::finish(model, fields);
     // Only the figures the report kept (a field may have been read again since).
     report.restored = ctx

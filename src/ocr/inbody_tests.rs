@@ -909,3 +909,27 @@ fn a_row_label_is_no_heading_when_the_heading_of_its_name_is_unread_and_a_list_r
     assert_eq!(r.number("weight_control_kg"), Some(-7.4));
     assert_eq!(r.number("muscle_control_kg"), Some(2.5));
 }
+
+#[test]
+fn a_field_read_in_a_chart_takes_the_range_printed_with_its_figure_elsewhere() {
+    let sheet = |table_figure: &str| {
+        parse(&[
+            // The muscle-fat chart: label, scale, figure, no range.
+            w("Weight", 56.7, 650.0, 60.0, 18.0),
+            w("55", 280.0, 640.0, 10.0, 8.0),
+            w("70", 327.0, 640.0, 10.0, 8.0),
+            w("85", 371.0, 640.0, 10.0, 8.0),
+            w("100", 418.0, 640.0, 16.0, 8.0),
+            w("80.0", 448.7, 659.2, 40.5, 16.5),
+            // The body-composition table's column, its label unread.
+            w(table_figure, 600.0, 300.0, 40.0, 16.0),
+            w("(70.9~86.6)", 590.0, 320.0, 70.0, 12.0),
+        ])
+    };
+    let r = sheet("80.0");
+    assert_eq!(r.number("weight_kg"), Some(80.0));
+    assert_eq!(r.fields["weight_kg"].range, Some([70.9, 86.6]));
+    // Another figure under the range: not the weight's.
+    let r = sheet("81.0");
+    assert_eq!(r.fields["weight_kg"].range, None);
+}

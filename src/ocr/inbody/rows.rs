@@ -4,10 +4,11 @@
 //!
 //! # What it owns
 //! [`rows_in_order`], [`pitched_rows`], [`body_composition_columns`],
-//! [`control_signs`].
+//! [`control_signs`], [`ranges_elsewhere`].
 
 use std::collections::BTreeMap;
 
+use super::super::fields::Field as F;
 use super::super::figures::{could_be, repair, Num};
 use super::super::BBox;
 use super::page::inside;
@@ -346,6 +347,49 @@ pub(super) fn control_signs(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>)
         let k = unsure.remove(i);
         if let Some(f) = fields.get_mut(k) {
             f.value = Value::Number(v);
+        }
+    }
+}
+
+/// The fields a sheet prints with their normal range, `(lo ~ hi)`, beside or under
+/// the figure (the body-composition table, the research rows).
+const RANGED: [F; 9] = [
+    F::Weight,
+    F::TotalBodyWater,
+    F::Protein,
+    F::Minerals,
+    F::BodyFatMass,
+    F::FatFreeMass,
+    F::MuscleMass,
+    F::WaistHipRatio,
+    F::VisceralFatLevel,
+];
+
+/// A ranged field read without its range — from a chart, or where its table figure
+/// was not read — takes the range of the one place its figure is printed with one,
+/// when no other ranged field reads the same figure (whose range it could be).
+pub(super) fn ranges_elsewhere(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) {
+    let value = |fields: &BTreeMap<String, Field>, f: F| fields.get(f.name())?.value.as_f64();
+    for f in RANGED {
+        let Some(x) = value(fields, f) else {
+            continue;
+        };
+        if fields.get(f.name()).is_some_and(|r| r.range.is_some())
+            || RANGED
+                .iter()
+                .any(|o| *o != f && value(fields, *o) == Some(x))
+        {
+            continue;
+        }
+        let mut ranges: Vec<[f64; 2]> = ctx
+            .nums
+            .iter()
+            .filter(|n| !n.ranged && ctx.reading(f.name(), n).value.as_f64() == Some(x))
+            .filter_map(|n| ctx.range_for(Some(f), n, f.decimals()))
+            .collect();
+        ranges.dedup();
+        if let ([range], Some(r)) = (&ranges[..], fields.get_mut(f.name())) {
+            r.range = Some(*range);
         }
     }
 }
