@@ -933,3 +933,60 @@ fn a_field_read_in_a_chart_takes_the_range_printed_with_its_figure_elsewhere() {
     let r = sheet("81.0");
     assert_eq!(r.fields["weight_kg"].range, None);
 }
+
+#[test]
+fn segment_rows_survive_an_unread_row_label_in_either_table() {
+    // A list (570-like) sheet as Tesseract read it: the lean table's 오른팔 read as
+    // `228` (its English label further right), the fat table's 몸통 as `Ss` with no
+    // figure beside it; each kg with its percent of standard further right.
+    let mut words = Vec::new();
+    let mut table = |title: (&str, &str), y0: f32, rows: [(&str, &str, f32, &str, &str); 5]| {
+        words.push(w(title.0, 66.0, y0, 120.0, 20.0));
+        words.push(w(title.1, 221.0, y0 + 10.0, 150.0, 11.0));
+        for (r, (ko, en, en_x, kg, pct)) in rows.into_iter().enumerate() {
+            let y = y0 + 50.0 + 38.0 * r as f32;
+            words.push(w(ko, 83.0, y, 34.0, 18.0));
+            words.push(w(en, en_x, y, 80.0, 17.0));
+            if !kg.is_empty() {
+                words.push(w(kg, 635.0, y, 42.0, 15.0));
+            }
+            words.push(w("kg", 686.0, y, 21.0, 19.0));
+            words.push(w(pct, 833.0, y + 2.0, 50.0, 11.0));
+        }
+    };
+    table(
+        ("부위별 근육분석", "Segmental Lean Analysis"),
+        1300.0,
+        [
+            ("228", "Right Arm", 142.0, "2.99", "83.6%"),
+            ("왼팔", "Left Arm", 124.0, "2.86", "83.8%"),
+            ("몸통", "Trunk", 123.0, "26.2", "110.3%"),
+            ("오른다리", "Right Leg", 160.0, "8.89", "89.0%"),
+            ("왼다리", "Left Leg", 142.0, "8.48", "91.9%"),
+        ],
+    );
+    table(
+        ("부위별 체지방분석", "Segmental Fat Analysis"),
+        1568.0,
+        [
+            ("오른팔", "Right Arm", 142.0, "0.5", "202.8%"),
+            ("왼팔", "Left Arm", 124.0, "0.6", "126.6%"),
+            ("Ss", "Trunk", 123.0, "", "126.6%"),
+            ("오른다리", "Right Leg", 160.0, "1.0", "110.6%"),
+            ("왼다리", "Left Leg", 142.0, "1.1", "152.3%"),
+        ],
+    );
+    let r = parse(&words);
+    for (field, x) in [
+        ("segmental_lean_right_arm_kg", Some(2.99)),
+        ("segmental_lean_trunk_kg", Some(26.2)),
+        ("segmental_lean_left_leg_kg", Some(8.48)),
+        ("segmental_fat_right_arm_kg", Some(0.5)),
+        ("segmental_fat_left_arm_kg", Some(0.6)),
+        ("segmental_fat_trunk_kg", None),
+        ("segmental_fat_right_leg_kg", Some(1.0)),
+        ("segmental_fat_left_leg_kg", Some(1.1)),
+    ] {
+        assert_eq!(r.number(field), x, "{field}");
+    }
+}

@@ -210,7 +210,14 @@ pub(super) fn segment_rows(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) 
         for i in members {
             let (k, b) = hits[i];
             let breaks = cur.last().is_some_and(|(_, l)| {
-                b.cy() - l.cy() > 3.0 * l.h.max(b.h) || b.cy() - l.cy() < 0.8 * l.h.min(b.h)
+                let gap = b.cy() - l.cy();
+                // A row whose label was not read leaves a gap of two of the stack's
+                // own pitches; another table's first row is further.
+                let most = match pitch(&cur) {
+                    Some(p) => (2.4 * p).max(3.0 * l.h.max(b.h)),
+                    None => 3.0 * l.h.max(b.h),
+                };
+                gap > most || gap < 0.8 * l.h.min(b.h)
             }) || cur.iter().any(|(o, _)| *o == k);
             if breaks {
                 stacks.push(std::mem::take(&mut cur));
@@ -218,6 +225,34 @@ pub(super) fn segment_rows(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) 
             cur.push((k, b));
         }
         stacks.push(cur);
+    }
+    // A segment label printed out of the stack's column (its Korean label unread, its
+    // English one beside it) joins it where it stands on the stack's row grid.
+    for stack in stacks.iter_mut() {
+        let Some(p) = pitch(stack) else {
+            continue;
+        };
+        let (first, x) = (stack[0].1.cy(), stack[0].1.x);
+        let h = stack[0].1.h.max(1.0);
+        let taken: Vec<i32> = stack
+            .iter()
+            .map(|(_, b)| ((b.cy() - first) / p).round() as i32)
+            .collect();
+        let last = taken.iter().copied().max().unwrap_or(0);
+        for (k, b) in &hits {
+            let row = (b.cy() - first) / p;
+            let j = row.round() as i32;
+            if (row - j as f32).abs() < 0.3
+                && (-1..=last + 1).contains(&j)
+                && !taken.contains(&j)
+                && !stack.iter().any(|(o, _)| o == k)
+                && b.x < x + 6.0 * h
+                && (stack.len() + 1) <= SEGMENTS.len()
+            {
+                stack.push((*k, *b));
+            }
+        }
+        stack.sort_by(|a, b| a.1.cy().total_cmp(&b.1.cy()));
     }
     stacks.retain(|s| s.len() >= 3);
     if stacks.is_empty() {
@@ -294,6 +329,15 @@ pub(super) fn segment_rows(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) 
     read
 }
 
+/// The row pitch of a stack of labels: its smallest gap (`None` under two rows).
+fn pitch(stack: &[(usize, BBox)]) -> Option<f32> {
+    stack
+        .windows(2)
+        .map(|p| p[1].1.cy() - p[0].1.cy())
+        .filter(|g| *g > 0.0)
+        .min_by(f32::total_cmp)
+}
+
 /// Segmental figures around a body figure (a model whose layout row says so), when
 /// neither a header row nor a column of segment labels gave them: arms top left and
 /// right, trunk in the middle, legs bottom. (Labelled rows, `왼팔 1.9`, are a column of
@@ -356,6 +400,10 @@ pub(super) fn segmental(
     let mut put = |seg: &str, n: &Num| {
         let name = format!("{prefix}_{seg}_kg");
         let value = repair(n.value, n.read_decimals, decimals(&name));
+        // A percent of standard beside the kg (`202.8%`) is no segment's figure.
+        if FieldId::from_name(&name).is_some_and(|f| !f.plausible(value)) {
+            return;
+        }
         fields.entry(name).or_insert(Field {
             value: Value::Number(value),
             range: None,
