@@ -76,9 +76,13 @@ impl Tally {
 
 /// A local `images:annotate` answering whatever answer is current.
 async fn fake_vision(answer: Arc<Mutex<serde_json::Value>>) -> std::net::SocketAddr {
+    // The request body (the page, base64) is read before answering: a server that
+    // answers and closes with the body unread resets the connection, and the engine
+    // then reads "connection reset" instead of the answer.
     let route = warp::path!("v1" / "images:annotate")
         .and(warp::post())
-        .map(move || {
+        .and(warp::body::bytes())
+        .map(move |_: bytes::Bytes| {
             let a = answer.lock().map(|a| a.clone()).unwrap_or_default();
             warp::reply::json(&a)
         });
