@@ -156,7 +156,10 @@ async fn held_out_share(kind: Kind) -> (f64, Vec<String>) {
 // --per-family 1`, the same held-out sheets; docs/ocr-evaluation.md) measured on
 // 2026-12-02 after session 10's reader, recognition and preprocessing: clean 137/160,
 // photo 105/160, word-level 315/320 (two sheets per family); clean 139/160 after session
-// 11's closer-look fix (this test measured 86.9 %).
+// 11's closer-look fix (this test measured 86.9 %). Session 15 (2026-12-03: the sheet's
+// equalities fill and correct fields, label chains, headings that are row labels,
+// ranges printed elsewhere, segment stacks with an unread row): clean 150/160, photo
+// 104/160 (one fewer than before), word-level 315/320.
 // One more lost field than measured passes, two fail. They are not the goals
 // (98 % clean, 90 % degraded, 97 % word-level), which the reader does not reach yet.
 
@@ -166,7 +169,7 @@ async fn held_out_clean_sheets_are_read_by_tesseract_at_the_measured_share() {
     eprintln!("held-out clean: {:.1} %", ratio * 100.0);
     assert!(ratio >= HELD_OUT_CLEAN_FLOOR, "{ratio:.3}: {misses:#?}");
 }
-const HELD_OUT_CLEAN_FLOOR: f64 = 137.5 / 160.0;
+const HELD_OUT_CLEAN_FLOOR: f64 = 148.5 / 160.0;
 
 #[tokio::test]
 async fn held_out_photos_of_sheets_are_read_by_tesseract_at_the_measured_share() {
@@ -174,7 +177,7 @@ async fn held_out_photos_of_sheets_are_read_by_tesseract_at_the_measured_share()
     eprintln!("held-out photo: {:.1} %", ratio * 100.0);
     assert!(ratio >= HELD_OUT_PHOTO_FLOOR, "{ratio:.3}: {misses:#?}");
 }
-const HELD_OUT_PHOTO_FLOOR: f64 = 103.5 / 160.0;
+const HELD_OUT_PHOTO_FLOOR: f64 = 102.5 / 160.0;
 
 /// The sheet's words tokenised as Vision returns them, served in its documented
 /// `images:annotate` format by a local server, as the `google` engine reads them.
