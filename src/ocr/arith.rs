@@ -11,7 +11,8 @@
 //!   of each field. It never makes a figure up: every value it returns is one of the
 //!   candidates.
 //! - [`solve`]: the figure one term of an equality ([`EQUALITIES`]) must print for it
-//!   to hold on the others, and the rounding tolerance around it.
+//!   to hold on the others, and the rounding tolerance around it; [`standing`], how
+//!   well a set of figures adds up (for choosing a fill).
 //!
 //! Tolerances are those of INBODY.md's checks, widened only by the rounding of the
 //! printed figures.
@@ -296,14 +297,34 @@ pub fn solve(id: Identity, f: Field, v: &Figures) -> Option<(f64, f64)> {
     solved.0.is_finite().then_some(solved)
 }
 
+/// Figures outside their field's bounds.
+fn implausible(v: &Figures) -> usize {
+    v.iter().filter(|(f, x)| !f.plausible(**x)).count()
+}
+
 /// How wrong a set of figures is: failed identities, then implausible figures.
 fn badness(v: &Figures) -> (usize, usize) {
     let ids = IDENTITIES
         .iter()
         .filter(|id| matches!(evaluate(**id, v), Some(Err(_))))
         .count();
-    let out = v.iter().filter(|(f, x)| !f.plausible(**x)).count();
-    (ids, out)
+    (ids, implausible(v))
+}
+
+/// How well figures add up: identities broken less those that hold, then figures
+/// out of bounds (lower is better). Unlike [`badness`], a figure that makes two
+/// identities hold and shows a third broken (a misread figure nothing could check
+/// before) counts as better.
+pub fn standing(v: &Figures) -> (i64, usize) {
+    let score: i64 = IDENTITIES
+        .iter()
+        .map(|id| match evaluate(*id, v) {
+            Some(Ok(())) => -1,
+            Some(Err(_)) => 1,
+            None => 0,
+        })
+        .sum();
+    (score, implausible(v))
 }
 
 /// The readings to keep: for each field the candidate (its first one unless another

@@ -158,22 +158,6 @@ fn the_one_figure(
     found
 }
 
-/// How well figures add up: identities broken less those that hold, then figures
-/// out of bounds (lower is better). A fill that makes two identities hold and shows a
-/// third broken (a misread figure it could not be checked against before) is better.
-fn standing(v: &arith::Figures) -> (i64, usize) {
-    let (mut broken, mut holding) = (0i64, 0i64);
-    for id in arith::IDENTITIES {
-        match arith::holds(id, v) {
-            Some(true) => holding += 1,
-            Some(false) => broken += 1,
-            None => {}
-        }
-    }
-    let out = v.iter().filter(|(f, x)| !f.plausible(**x)).count();
-    (broken - holding, out)
-}
-
 /// Fills or replaces fields from the figures the sheet's equalities point at (see the
 /// module doc). `read` turns a page figure into the field's reading (its print format
 /// and range).
@@ -186,7 +170,7 @@ pub(crate) fn by_identity(
     // identity hold, so a few rounds are all there can be.
     for _ in 0..8 {
         let v = figures(fields);
-        let now = standing(&v);
+        let now = arith::standing(&v);
         let mut change: Option<(Field, Reading)> = None;
         // The one page figure equality `id` says `f` must print.
         let points_at = |id: Identity, f: Field| {
@@ -196,9 +180,6 @@ pub(crate) fn by_identity(
         'search: for id in arith::EQUALITIES {
             let holds = arith::holds(id, &v);
             for f in Field::in_identity(id) {
-                let others_confirmed = Field::in_identity(id)
-                    .filter(|t| *t != f)
-                    .all(|t| v.contains_key(&t) && confirmed(t, Some(id), &v));
                 let missing = !v.contains_key(&f);
                 // A present figure is replaced only where its identity fails and no
                 // identity that holds confirms it.
@@ -209,22 +190,26 @@ pub(crate) fn by_identity(
                 let Some(r) = points_at(id, f) else {
                     continue;
                 };
-                // A missing figure two equalities point at is confirmed by the other.
-                let agreed = missing
-                    && arith::EQUALITIES.iter().any(|o| {
-                        *o != id
-                            && points_at(*o, f)
-                                .is_some_and(|q| q.value.as_f64() == r.value.as_f64())
-                    });
-                if !others_confirmed && !agreed {
-                    continue;
-                }
-                let mut next = v.clone();
                 let Some(x) = r.value.as_f64() else {
                     continue;
                 };
+                let others_confirmed = Field::in_identity(id)
+                    .filter(|t| *t != f)
+                    .all(|t| v.contains_key(&t) && confirmed(t, Some(id), &v));
+                // A missing figure two equalities point at is confirmed by the other.
+                let agreed = || {
+                    missing
+                        && arith::EQUALITIES.iter().any(|o| {
+                            *o != id
+                                && points_at(*o, f).is_some_and(|q| q.value.as_f64() == Some(x))
+                        })
+                };
+                if !others_confirmed && !agreed() {
+                    continue;
+                }
+                let mut next = v.clone();
                 next.insert(f, x);
-                let better = standing(&next);
+                let better = arith::standing(&next);
                 if better < now || (missing && better <= now) {
                     change = Some((f, r));
                     break 'search;
