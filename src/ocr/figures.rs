@@ -44,7 +44,7 @@ pub(crate) fn read_figure(raw: &str, strict: bool) -> Option<(f64, usize)> {
     }
     let lower = s.to_lowercase();
     for unit in [
-        "kcal", "keal", "kg/m2", "kg/m²", "kg", "ke", "k9", "kq", "cm", "em", "%", "점", "l",
+        "kcal", "keal", "kg/m2", "kg/m²", "kg", "ke", "k9", "kq", "k8", "cm", "em", "%", "점", "l",
     ] {
         if lower.ends_with(unit) && lower.len() > unit.len() {
             let cut = s.len() - unit.len();
@@ -55,6 +55,14 @@ pub(crate) fn read_figure(raw: &str, strict: bool) -> Option<(f64, usize)> {
         }
     }
     let s = s.trim_end_matches(['.', ',', ':']);
+    // A sign read as a point (`.9.9` for -9.9, small print on a grey band): a figure
+    // with a point of its own cannot start with one, so the first is its lost sign and
+    // the magnitude is read without one (the sheet's arithmetic settles the sign,
+    // `rows::control_signs`).
+    let s = match s.strip_prefix('.') {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) && rest.contains('.') => rest,
+        _ => s,
+    };
     if !s.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
@@ -173,13 +181,25 @@ fn in_range(words: &[Word], i: usize) -> bool {
         let touches = if tilde {
             before || after
         } else if t.ends_with('(') {
-            before
+            // A bracket closed before the figure is the unit's (`(kg)` read as `(` `)`
+            // left of it), not a range's start.
+            before && !closed_between(words, o, w)
         } else if t.starts_with(')') {
             after
         } else {
             false
         };
         j != i && touches && (o.bbox.cy() - w.bbox.cy()).abs() < 0.5 * h
+    })
+}
+
+/// Whether a closing bracket stands on `w`'s line between the bracket `open` and `w`.
+fn closed_between(words: &[Word], open: &Word, w: &Word) -> bool {
+    words.iter().any(|c| {
+        c.text.contains(')')
+            && c.bbox.cx() > open.bbox.right() - 1.0
+            && c.bbox.cx() < w.bbox.x + 1.0
+            && (c.bbox.cy() - w.bbox.cy()).abs() < 0.5 * w.bbox.h.max(1.0)
     })
 }
 

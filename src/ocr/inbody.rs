@@ -216,7 +216,7 @@ impl Ctx<'_> {
         // A bar chart prints its figure a little below the label's line; a header
         // prints the next field's value on the next line, so only `Right` looks low.
         let (band_top, band_bottom) = match look {
-            Look::Right => (hit.bbox.y - 0.6 * h, hit.bbox.bottom() + 1.0 * h),
+            Look::Right => (hit.bbox.y - 0.3 * h, hit.bbox.bottom() + 1.0 * h),
             Look::RightOrBelow => (hit.bbox.y - 0.4 * h, hit.bbox.bottom() + 0.4 * h),
         };
         let right: Vec<&Num> = self
@@ -325,6 +325,11 @@ impl Ctx<'_> {
         num: &Num,
         printed: Option<usize>,
     ) -> Option<[f64; 2]> {
+        // A range's own end has no range of its own: the range under it is the next
+        // row's or column's (`(36.7 ~ 44.8)` over the weight's `(45.0 ~ 60.8)`).
+        if num.ranged {
+            return None;
+        }
         // A range is the field's normal values: ends the field cannot take (a ratio's
         // `0.75 ~ 0.85` read as `7 ~ 85`) are a misreading, and no range beats a
         // wrong one.
@@ -359,12 +364,23 @@ impl Ctx<'_> {
                 None => rows.push((w.bbox.cy(), vec![w])),
             }
         }
-        // Join the words of each row and look for `(a ~ b)`.
+        // Join the words of each row and look for `(a ~ b)`: each run of words
+        // without a column gap on its own (the next column's text on the row, a
+        // score's note beside a range column, is no part of the range).
         let rows: Vec<(f32, String)> = rows
             .into_iter()
-            .map(|(cy, mut row)| {
+            .flat_map(|(cy, mut row)| {
                 row.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
-                (cy, row.iter().map(|w| w.text.as_str()).collect())
+                let mut runs: Vec<(f32, String)> = Vec::new();
+                let mut end = f32::MIN;
+                for w in row {
+                    match runs.last_mut() {
+                        Some((_, text)) if w.bbox.x - end <= 1.2 * h => text.push_str(&w.text),
+                        _ => runs.push((cy, w.text.clone())),
+                    }
+                    end = end.max(w.bbox.right());
+                }
+                runs
             })
             .collect();
         rows.iter()

@@ -990,3 +990,166 @@ fn segment_rows_survive_an_unread_row_label_in_either_table() {
         assert_eq!(r.number(field), x, "{field}");
     }
 }
+
+#[test]
+fn a_sign_read_as_a_point_leaves_the_magnitude_and_a_kg_read_as_k8_is_a_unit() {
+    // Small print on a grey band: `-9.9kg` read as `.9.9k8`. A figure with a point of
+    // its own cannot start with one.
+    assert_eq!(parse_number(".9.9"), Some(9.9));
+    assert_eq!(parse_number(".6.28"), Some(6.28));
+    assert_eq!(parse_number("1.91k8"), Some(1.91));
+    assert_eq!(parse_number("11.8kE"), Some(11.8));
+    assert_eq!(parse_number(".5"), None, "no second point: not a lost sign");
+    assert_eq!(parse_number("..5"), None);
+}
+
+#[test]
+fn a_list_whose_padded_boxes_are_taller_than_its_pitch_keeps_its_rows_and_signs() {
+    // The real 370S scan through PP-OCR: the weight-control rows 24 px apart in boxes
+    // 30-33 px tall, two labels garbled (`증조절`, `근육`), both minus signs read as
+    // points. The rows go by their order, the signs by the sheet's arithmetic.
+    let words = vec![
+        w("체성분분석", 50.0, 200.0, 100.0, 30.0),
+        w("체중", 60.0, 260.0, 40.0, 30.0),
+        w("59.1", 300.0, 262.0, 45.0, 30.0),
+        w("체중조절", 725.0, 741.0, 70.0, 28.0),
+        w("적정체중", 745.0, 767.0, 60.0, 29.0),
+        w("52.9k8", 887.0, 761.0, 61.0, 32.0),
+        w("증조절", 745.0, 790.0, 41.0, 28.0),
+        w(".6.28", 884.0, 785.0, 63.0, 30.0),
+        w("지방조절", 743.0, 813.0, 60.0, 29.0),
+        w(".9.9k8", 886.0, 807.0, 63.0, 33.0),
+        w("근육", 725.0, 837.0, 31.0, 18.0),
+        w("+3.7k8", 885.0, 833.0, 63.0, 31.0),
+    ];
+    let r = parse(&words);
+    assert_eq!(r.number("target_weight_kg"), Some(52.9));
+    assert_eq!(r.number("weight_control_kg"), Some(-6.2));
+    assert_eq!(r.number("fat_control_kg"), Some(-9.9));
+    assert_eq!(r.number("muscle_control_kg"), Some(3.7));
+}
+
+#[test]
+fn a_chart_row_takes_its_own_figure_not_the_row_aboves_nearer_one() {
+    // A bar chart prints each figure at its bar's end: the row above's shorter bar
+    // puts its figure nearer the label than this row's own, a little above its line.
+    let words = vec![
+        w("골격근", 56.0, 480.0, 60.0, 30.0),
+        w("지방분석", 120.0, 480.0, 80.0, 30.0),
+        w("체중", 60.0, 540.0, 40.0, 30.0),
+        w("59.1", 385.0, 551.0, 33.0, 31.0),
+        w("82428", 62.0, 583.0, 63.0, 27.0),
+        w("19.5", 300.0, 597.0, 39.0, 28.0),
+        w("체지방량", 60.0, 628.0, 72.0, 30.0),
+        w("22.1", 437.0, 640.0, 36.0, 28.0),
+    ];
+    let r = parse(&words);
+    assert_eq!(r.number("body_fat_mass_kg"), Some(22.1));
+}
+
+#[test]
+fn a_range_end_is_no_column_figure_with_the_range_under_it() {
+    // The 370S composition table as Vision cuts it (`(`, `36.7`, `~`, `44.8`, `)`):
+    // the end `44.8` stands over the weight's `(45.0~60.8)`, yet it is no figure of
+    // the unlabelled columns, which stay in their places.
+    let words = vec![
+        w("InBody370S", 571.0, 84.0, 105.0, 33.0),
+        w("체성분분석", 53.0, 219.0, 105.0, 31.0),
+        w("체수분", 60.0, 276.0, 52.0, 20.0),
+        w("27.3", 211.0, 270.0, 36.0, 28.0),
+        w("(27.0~33.0)", 189.0, 290.0, 90.0, 24.0),
+        w("27.3", 316.0, 275.0, 41.0, 31.0),
+        w("34.8", 415.0, 289.0, 36.0, 28.0),
+        w("(34.7~42.3)", 392.0, 313.0, 90.0, 24.0),
+        w("단백질", 60.0, 323.0, 53.0, 19.0),
+        w("7.2", 218.0, 313.0, 24.0, 28.0),
+        w("(7.2~8.8)", 186.0, 333.0, 92.0, 26.0),
+        w("37.0", 519.0, 311.0, 33.0, 26.0),
+        w("(", 491.0, 335.0, 7.0, 24.0),
+        w("36.7", 499.0, 335.0, 30.0, 24.0),
+        w("~", 536.0, 335.0, 8.0, 24.0),
+        w("44.8", 549.0, 335.0, 28.0, 24.0),
+        w(")", 577.0, 335.0, 7.0, 24.0),
+        w("59.1", 617.0, 333.0, 36.0, 28.0),
+        w("(45.0~60.8)", 593.0, 355.0, 89.0, 24.0),
+        w("무기질", 59.0, 366.0, 53.0, 27.0),
+        w("2.54", 211.0, 356.0, 36.0, 28.0),
+        w("(2.49~3.05)", 188.0, 373.0, 93.0, 28.0),
+        w("체지방", 60.0, 407.0, 52.0, 19.0),
+        w("22.1", 211.0, 402.0, 38.0, 26.0),
+        w("(10.6~16.9)", 186.0, 419.0, 93.0, 26.0),
+    ];
+    let r = parse(&words);
+    assert_eq!(r.number("muscle_mass_kg"), Some(34.8));
+    assert_eq!(r.number("fat_free_mass_kg"), Some(37.0));
+    assert_eq!(r.number("weight_kg"), Some(59.1));
+    assert_eq!(
+        r.fields.get("fat_free_mass_kg").and_then(|f| f.range),
+        Some([36.7, 44.8])
+    );
+}
+
+#[test]
+fn a_unit_bracket_closed_before_a_figure_does_not_make_it_a_range_end() {
+    // `(kg)` read as `(` `)` just left of the figure: the figure keeps its range below.
+    let words = vec![
+        w("체성분분석", 50.0, 500.0, 100.0, 22.0),
+        w("체지방", 69.0, 561.0, 60.0, 21.0),
+        w("(", 163.0, 563.0, 15.0, 20.0),
+        w(")", 177.5, 563.0, 15.0, 20.0),
+        w("16.1", 192.2, 563.6, 58.8, 19.7),
+        w("(15.4-18.8)", 197.5, 592.5, 86.7, 16.3),
+    ];
+    let r = parse(&words);
+    assert_eq!(r.number("body_fat_mass_kg"), Some(16.1));
+    assert_eq!(
+        r.fields.get("body_fat_mass_kg").and_then(|f| f.range),
+        Some([15.4, 18.8])
+    );
+    // An open bracket just before a figure still starts a range.
+    let nums = crate::ocr::figures::numbers(&[
+        w("(", 163.0, 563.0, 15.0, 20.0),
+        w("15.4", 180.0, 563.0, 40.0, 20.0),
+    ]);
+    assert!(nums[0].ranged);
+}
+
+#[test]
+fn a_heading_found_by_its_english_part_starts_at_its_misread_korean_part() {
+    // `부위별체지방분석` read as `부위별체지방부서`, its subtitle `SegmentalFat Analysis`
+    // read: the fat figure's left column (1.0, 1.8) is the fat section's, not the
+    // lean one's.
+    let words = vec![
+        w("부위별근육분석", 79.0, 1141.0, 157.0, 24.0),
+        w("Segmental", 249.0, 1142.0, 74.0, 26.0),
+        w("Lean", 323.0, 1142.0, 33.0, 26.0),
+        w("Analysis", 358.0, 1142.0, 55.0, 26.0),
+        w("부위별체지방부서", 436.0, 1141.0, 180.0, 24.0),
+        w("SegmentalFat", 627.0, 1135.0, 98.0, 37.0),
+        w("Analysis", 728.0, 1137.0, 55.0, 36.0),
+    ];
+    let s = section_regions(&words);
+    let fat = s.get("seg_fat").expect("the fat section");
+    let lean = s.get("seg_lean").expect("the lean section");
+    assert!(fat.x < 436.0 && lean.right() < 440.0, "{fat:?} {lean:?}");
+}
+
+#[test]
+fn a_range_column_keeps_its_range_when_another_columns_text_shares_the_row() {
+    // The five-column layout prints each range in a column of its own (`11.8~14.4`,
+    // one word from PP-OCR); the score's note in the right-hand column shares the row.
+    let words = vec![
+        w("체성분분석", 75.0, 240.0, 100.0, 22.0),
+        w("단백질", 76.0, 342.0, 50.0, 19.0),
+        w("12.8", 437.0, 338.0, 45.0, 30.0),
+        w("11.8~14.4", 571.0, 340.5, 81.5, 22.6),
+        w("체성분종합점입", 768.0, 338.0, 85.5, 23.5),
+        w("근육이매우많은경우", 884.0, 335.5, 99.0, 23.5),
+    ];
+    let r = parse(&words);
+    assert_eq!(r.number("protein_kg"), Some(12.8));
+    assert_eq!(
+        r.fields.get("protein_kg").and_then(|f| f.range),
+        Some([11.8, 14.4])
+    );
+}

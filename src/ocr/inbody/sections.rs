@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::super::{BBox, Word};
-use super::page::{same_line, Page};
+use super::page::{is_hangul, jamo, levenshtein, same_line, tolerance, Page};
 use super::Report;
 use super::{parse_number, Look, SPECS};
 
@@ -51,6 +51,41 @@ fn figure_on_line(page: &Page<'_>, label: &BBox) -> bool {
 }
 
 /// Where each found section heading is and the region it governs.
+/// A heading found by its English part (`Segmental Fat Analysis`) whose Korean part
+/// just left of it on its line was read a little further off than a heading may be
+/// on its own (`부위별체지방부서`, two jamo lost): confirmed by its subtitle, those
+/// Hangul words are its Korean part, and the heading starts where they do.
+fn korean_part(page: &Page<'_>, head: BBox, aliases: &[&str]) -> BBox {
+    let words = page.words;
+    let Some(korean) = aliases.iter().find(|a| a.chars().any(is_hangul)) else {
+        return head;
+    };
+    let Some(mut i) = words
+        .iter()
+        .position(|w| w.bbox.x == head.x && same_line(&w.bbox, &head))
+    else {
+        return head;
+    };
+    if !words[i].text.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return head;
+    }
+    let (mut b, mut text) = (head, String::new());
+    let target = jamo(korean);
+    for _ in 0..8 {
+        let Some(p) = page.prev[i] else { break };
+        if !words[p].text.chars().any(is_hangul) || !same_line(&words[p].bbox, &head) {
+            break;
+        }
+        text.insert_str(0, &words[p].text);
+        b = b.union(&words[p].bbox);
+        i = p;
+        if levenshtein(&jamo(&text), &target) <= tolerance(target.len()) {
+            return b;
+        }
+    }
+    head
+}
+
 pub(super) fn sections(page: &Page<'_>) -> BTreeMap<&'static str, BBox> {
     let all = BBox {
         x: 0.0,
@@ -79,7 +114,7 @@ pub(super) fn sections(page: &Page<'_>) -> BTreeMap<&'static str, BBox> {
             .filter(|h| h.bbox.y - top < h.h)
             .min_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x))
         {
-            heads.push((name, h.bbox));
+            heads.push((name, korean_part(page, h.bbox, aliases)));
         }
     }
     // Side by side: about the same row, or (for the right-hand column, whose first
