@@ -203,6 +203,32 @@ fn closed_between(words: &[Word], open: &Word, w: &Word) -> bool {
     })
 }
 
+/// Whether the one-digit word `i` is a label's unit bracket misread: `(kg)` read as
+/// `7` `kg` `)` (the bracket itself as a digit) or `7` `(` `kg` `)` (read twice). A
+/// sheet prints no figure glued to a bracketed unit after it; its labels do.
+fn opens_a_unit(words: &[Word], i: usize) -> bool {
+    let w = &words[i];
+    if w.text.trim().chars().count() != 1 {
+        return false;
+    }
+    // The word right after `a` on its line, touching it.
+    let next = |a: &Word| {
+        let h = a.bbox.h.max(1.0);
+        words.iter().find(|o| {
+            (o.bbox.x - a.bbox.right()).abs() < 0.3 * h
+                && (o.bbox.cy() - a.bbox.cy()).abs() < 0.4 * h
+                && o.bbox.x > a.bbox.x
+        })
+    };
+    let unit = |o: &Word| crate::ocr::inbody::is_unit(o.text.trim());
+    let closes = |o: &Word| next(o).is_some_and(|c| c.text.trim().starts_with(')'));
+    match next(w) {
+        Some(o) if unit(o) => closes(o),
+        Some(o) if o.text.trim() == "(" => next(o).is_some_and(|u| unit(u) && closes(u)),
+        _ => false,
+    }
+}
+
 /// A sign printed apart from its figure, as OCR reads it: Korean models often take a
 /// minus for a Hangul vowel (ㅡ), the CJK "one" (一) or a middle dot.
 pub(crate) fn is_sign(text: &str) -> bool {
@@ -218,6 +244,9 @@ pub(crate) fn numbers(words: &[Word]) -> Vec<Num> {
         let Some((mut value, read_decimals)) = read_figure(&w.text, true) else {
             continue;
         };
+        if opens_a_unit(words, i) {
+            continue;
+        }
         let mut bbox = w.bbox;
         let mut detached_sign = false;
         let mut signed = w.text.starts_with(['+', '-']);

@@ -392,6 +392,12 @@ impl Ctx<'_> {
                     .filter(|(_, text)| is_bare_dash_range(text))
                     .find_map(|(_, text)| parse_range_as(text, printed).filter(plausible))
             })
+            .or_else(|| {
+                // And one whose `~` was read as a point: `5.9.7.2` for 5.9~7.2.
+                rows.iter()
+                    .find_map(|(_, text)| point_range(text))
+                    .filter(plausible)
+            })
     }
 }
 
@@ -406,6 +412,28 @@ fn is_bare_dash_range(text: &str) -> bool {
     };
     text.split_once('-')
         .is_some_and(|(a, b)| figure(a) && figure(b))
+}
+
+/// A range read with a point for its `~` (bracketed or bare): four groups of digits between three
+/// points (`34.8.42.5`), the ends the first two and the last two, low before high (a
+/// date `2016.05.04.09` is none).
+fn point_range(text: &str) -> Option<[f64; 2]> {
+    let groups: Vec<&str> = text
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .split('.')
+        .collect();
+    if groups.len() != 4
+        || groups
+            .iter()
+            .any(|g| g.is_empty() || g.len() > 3 || !g.chars().all(|c| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    let lo: f64 = format!("{}.{}", groups[0], groups[1]).parse().ok()?;
+    let hi: f64 = format!("{}.{}", groups[2], groups[3]).parse().ok()?;
+    (lo < hi).then_some([lo, hi])
 }
 
 /// The `(a ~ b)` part of a line of text: from its `(` (or, when the `(` was lost, from

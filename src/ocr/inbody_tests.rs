@@ -1153,3 +1153,58 @@ fn a_range_column_keeps_its_range_when_another_columns_text_shares_the_row() {
         Some([11.8, 14.4])
     );
 }
+
+#[test]
+fn a_labels_unit_bracket_read_as_a_digit_is_no_figure() {
+    // PP-OCR on a soft five-column sheet: `(kg)` after 무기질 read as `7 kg )` or
+    // `7 ( kg )`; the row's figure is the one in its column.
+    for unit in [
+        vec![("7", 102.7, 9.0), ("kg", 111.6, 18.0), (")", 129.4, 9.0)],
+        vec![
+            ("7", 125.8, 8.4),
+            ("(", 134.2, 8.4),
+            ("kg", 142.6, 16.8),
+            (")", 159.3, 8.4),
+        ],
+    ] {
+        let mut words = vec![
+            w("체성분분석", 58.0, 200.0, 100.0, 22.0),
+            w("무기질", 58.9, 347.0, 43.8, 16.0),
+            w("3.30", 437.0, 345.0, 47.0, 30.0),
+            w("2.76~3.37", 571.0, 347.0, 78.0, 22.0),
+        ];
+        words.extend(unit.iter().map(|(t, x, wd)| w(t, *x, 341.6, *wd, 26.7)));
+        let r = parse(&words);
+        assert_eq!(r.number("minerals_kg"), Some(3.3), "{unit:?}");
+    }
+    // A one-digit figure with a bracketed unit that does not close is still a figure.
+    let nums = crate::ocr::figures::numbers(&[
+        w("7", 100.0, 0.0, 9.0, 26.0),
+        w("kg", 109.0, 0.0, 18.0, 26.0),
+    ]);
+    assert_eq!(nums.len(), 1);
+}
+
+#[test]
+fn a_range_whose_tilde_was_read_as_a_point_is_still_a_range() {
+    assert_eq!(point_range("34.8.42.5"), Some([34.8, 42.5]));
+    assert_eq!(point_range("2.13.2.60"), Some([2.13, 2.6]));
+    assert_eq!(point_range("(5.9.7.2)"), Some([5.9, 7.2]));
+    assert_eq!(point_range("2016.05.04.09"), None, "a date");
+    assert_eq!(point_range("1.2.3"), None);
+    assert_eq!(point_range("5.9.7.2kg"), None);
+    // Under its figure in a list, as PP-OCR reads a soft scan.
+    let words = vec![
+        w("체성분분석", 50.0, 400.0, 100.0, 22.0),
+        w("단백질", 52.0, 475.0, 50.0, 22.0),
+        w("7.4", 499.0, 475.1, 31.5, 22.9),
+        w("(", 492.1, 495.4, 6.1, 22.0),
+        w("5.9.7.2", 498.2, 495.4, 42.6, 22.0),
+        w(")", 540.8, 495.4, 6.1, 22.0),
+    ];
+    let r = parse(&words);
+    assert_eq!(
+        r.fields.get("protein_kg").and_then(|f| f.range),
+        Some([5.9, 7.2])
+    );
+}
