@@ -996,7 +996,7 @@ fn a_sign_read_as_a_point_leaves_the_magnitude_and_a_kg_read_as_k8_is_a_unit() {
     // Small print on a grey band: `-9.9kg` read as `.9.9k8`. A figure with a point of
     // its own cannot start with one.
     assert_eq!(parse_number(".9.9"), Some(9.9));
-    assert_eq!(parse_number(".6.28"), Some(6.28));
+    assert_eq!(parse_number(".6.35"), Some(6.35));
     assert_eq!(parse_number("1.91k8"), Some(1.91));
     assert_eq!(parse_number("11.8kE"), Some(11.8));
     assert_eq!(parse_number(".5"), None, "no second point: not a lost sign");
