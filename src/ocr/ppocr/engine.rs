@@ -26,11 +26,17 @@
 //! | syllables joined | 247 | 240 |
 //! | a chart's bar cut off a figure's box (`crop::trim_bars`) | 251 | 240 |
 //! | Tesseract's own engine, for comparison | 265 | 226 |
+//! | session 15: the sheet's equalities, labels, ranges, segment stacks | 264 | 241 |
+//! | session 16: the real scan's misreads as classes (padded boxes, lost signs) | 276 | 250 |
+//! | Tesseract, session 16, for comparison | 274 | 233 |
+//!
+//! Held out (docs/ocr-evaluation.md, session 16): clean 142/160, degraded 688/800,
+//! the real InBody370S sample 31/32; Tesseract 150/160, 617/800, 31/32.
 //!
 //! The helper is given the page Tesseract gets (`preprocess::prepare_page`: a photo's
 //! page cut out and straightened, deskewed), not the upload. `auto` leaves this engine
-//! out (it answers only when `ocr.engine = "ppocr"`) until it reads as well as
-//! Tesseract on the held-out sheets.
+//! out (it answers only when `ocr.engine = "ppocr"`): it reads fewer clean held-out
+//! sheets than Tesseract, and the Pi build leaves it out.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
