@@ -584,3 +584,7 @@ pub fn label_distance(text: &str, label: &str) -> usize {
 #[cfg(test)]
 #[path = "inbody_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "inbody_scan_tests.rs"]
+mod scan_tests;
