@@ -421,3 +421,21 @@ fn a_range_whose_tilde_was_read_as_a_point_is_still_a_range() {
         Some([5.9, 7.2])
     );
 }
+
+#[test]
+fn a_date_whose_space_before_the_time_was_lost_is_still_read() {
+    // PP-OCR reads a header's date and time as one word when the gap is narrow.
+    for (text, want) in [
+        ("2025-09-2607:11", "2025-09-26T07:11"),
+        ("2023.10.0118:23", "2023-10-01T18:23"),
+        ("2016-09-187:41", "2016-09-18T07:41"),
+    ] {
+        assert_eq!(parse_datetime(text).as_deref(), Some(want), "{text}");
+    }
+    // Not a date: a day of three digits alone, or no minute.
+    assert_eq!(parse_datetime("2025-09-260711"), None);
+    assert_eq!(parse_datetime("2025-09-2607"), None);
+    // The day and hour must still be a day and an hour.
+    assert_eq!(parse_datetime("2025-09-4507:11"), None);
+    assert_eq!(parse_datetime("2025-09-2631:11"), None);
+}

@@ -130,7 +130,13 @@ pub fn parse_datetime(text: &str) -> Option<String> {
     };
     let groups: Vec<&str> = digits.iter().map(|(_, d)| *d).collect();
     let pos = groups.iter().position(|g| g.len() == 4)?;
-    let g = &groups[pos..];
+    let mut g: Vec<&str> = groups[pos..].to_vec();
+    // The space between date and time lost (`2025-09-2607:11`, `2023.10.0118:23`):
+    // the day's two digits run into the hour's.
+    if g.len() == 4 && (3..=4).contains(&g[2].len()) && g[3].len() == 2 {
+        let (d, h) = g[2].split_at(2);
+        g.splice(2..3, [d, h]);
+    }
     if g.len() < 5 {
         return None;
     }

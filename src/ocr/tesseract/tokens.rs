@@ -89,6 +89,29 @@ fn pieces(text: &str) -> Vec<String> {
 pub fn split_words(words: Vec<Word>) -> Vec<Word> {
     let mut out = Vec::with_capacity(words.len());
     for w in words {
+        if let Some(k) = figure_before_range(&w.text) {
+            // `0.90(0.80~0.90)`, `15(1-9)`: the figure, then its range as one word.
+            let n = w.text.chars().count().max(1) as f32;
+            let split = w.bbox.x + w.bbox.w * w.text[..k].chars().count() as f32 / n;
+            out.push(Word {
+                text: w.text[..k].to_string(),
+                bbox: BBox {
+                    w: split - w.bbox.x,
+                    ..w.bbox
+                },
+                confidence: w.confidence,
+            });
+            out.push(Word {
+                text: w.text[k..].to_string(),
+                bbox: BBox {
+                    x: split,
+                    w: w.bbox.right() - split,
+                    ..w.bbox
+                },
+                confidence: w.confidence,
+            });
+            continue;
+        }
         if !w.text.contains(['(', ')', '[', ']']) || is_range_word(&w.text) {
             out.push(w);
             continue;
@@ -116,6 +139,17 @@ pub fn split_words(words: Vec<Word>) -> Vec<Word> {
         }
     }
     out
+}
+
+/// Where a figure (with its unit, if any) ends and the bracketed range glued after it
+/// begins: `0.84(0.79-0.89)` and `52.7L(40.8~49.9)` at the `(`; `None` when no figure
+/// stands before it (`(36.7~44.8)`, `체수분(L)`) or what follows is no range.
+fn figure_before_range(text: &str) -> Option<usize> {
+    let k = text.find('(')?;
+    let (head, rest) = text.split_at(k);
+    let figure = head.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == '%');
+    (is_figure(figure) && figure.chars().any(|c| c.is_ascii_digit()) && is_range_word(rest))
+        .then_some(k)
 }
 
 /// Whether `s` reads as one printed figure: an optional sign, digits, at most one
@@ -244,6 +278,37 @@ mod tests {
             .windows(2)
             .take(3)
             .all(|p| p[0].bbox.right() <= p[1].bbox.x + 0.01));
+    }
+
+    #[test]
+    fn a_figure_glued_to_its_bracketed_range_is_cut_off_it() {
+        // PP-OCR reads a figure and its range as one word when the gap is narrow.
+        let out = split_words(vec![
+            Word::at("0.84(0.79-0.89)", 0.0, 0.0, 150.0, 20.0),
+            Word::at("15(1-9)", 0.0, 30.0, 70.0, 20.0),
+            Word::at("52.7L(40.8~49.9)", 0.0, 60.0, 160.0, 20.0),
+            Word::at("-3.2(1.0~2.0)", 0.0, 90.0, 130.0, 20.0),
+        ]);
+        assert_eq!(
+            texts(&out),
+            [
+                "0.84",
+                "(0.79-0.89)",
+                "15",
+                "(1-9)",
+                "52.7L",
+                "(40.8~49.9)",
+                "-3.2",
+                "(1.0~2.0)"
+            ]
+        );
+        assert_eq!(out[0].bbox.w, 40.0);
+        assert_eq!(out[1].bbox.x, 40.0);
+        // What is no figure before a range stays as it was cut before.
+        let out = split_words(vec![Word::at("체수분(36.7~44.8)", 0.0, 0.0, 150.0, 20.0)]);
+        assert_eq!(texts(&out), ["체수분(36.7~44.8)"]);
+        let out = split_words(vec![Word::at("15(kg)", 0.0, 0.0, 60.0, 20.0)]);
+        assert_eq!(texts(&out), ["15", "(", "kg", ")"]);
     }
 
     #[test]
