@@ -344,24 +344,40 @@ fn all_syllables(text: &str) -> bool {
 /// fields, 0.5 485, 0.8 487, none 478.
 pub fn join_syllables(mut words: Vec<Word>) -> Vec<Word> {
     words.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
+    // Where each word's print ends. Tesseract sometimes gives a line's first syllable
+    // the box of the whole line (`복` over `복부지방률`, the rest with boxes of their
+    // own): a box much wider than its syllables ends, for the join, a square
+    // syllable each from its left.
+    let end_of = |w: &Word| {
+        let n = w.text.chars().count().max(1) as f32;
+        if all_syllables(&w.text) && w.bbox.w > 1.5 * n * w.bbox.h {
+            w.bbox.x + n * w.bbox.h
+        } else {
+            w.bbox.right()
+        }
+    };
     let mut out: Vec<Word> = Vec::with_capacity(words.len());
+    let mut ends: Vec<f32> = Vec::with_capacity(words.len());
     for w in words {
         if all_syllables(&w.text) {
-            let before = out.iter_mut().rev().find(|p| {
+            let before = out.iter().zip(&ends).rposition(|(p, &end)| {
                 let (a, b) = (&p.bbox, &w.bbox);
                 let overlap = a.bottom().min(b.bottom()) - a.y.max(b.y);
-                let gap = b.x - a.right();
+                let gap = b.x - end;
                 all_syllables(&p.text)
                     && overlap > 0.6 * a.h.min(b.h)
                     && gap > -0.3 * b.h
                     && gap < SYLLABLE_GAP * a.h.max(b.h)
             });
-            if let Some(p) = before {
+            if let Some(i) = before {
+                ends[i] = end_of(&w);
+                let p = &mut out[i];
                 p.text.push_str(&w.text);
                 p.bbox = p.bbox.union(&w.bbox);
                 continue;
             }
         }
+        ends.push(end_of(&w));
         out.push(w);
     }
     out

@@ -134,6 +134,31 @@ fn syllables_read_apart_are_one_word_and_columns_stay_apart() {
 }
 
 #[test]
+fn a_first_syllable_with_the_whole_lines_box_still_joins_the_rest() {
+    // Tesseract (`-l Hangul --psm 11`) on a table5 sheet: `복` with the box of all of
+    // `복부지방률`, the other syllables with their own.
+    let korean = vec![
+        Word::at("복", 741.0, 527.0, 90.0, 19.0),
+        Word::at("부", 764.0, 523.0, 18.0, 34.0),
+        Word::at("지", 781.0, 523.0, 20.0, 34.0),
+        Word::at("방", 800.0, 523.0, 20.0, 34.0),
+        Word::at("률", 819.0, 523.0, 16.0, 34.0),
+        // The next column's word, a gutter away, stays apart.
+        Word::at("체중", 1000.0, 527.0, 40.0, 19.0),
+    ];
+    let out = join_syllables(korean);
+    let texts: Vec<&str> = out.iter().map(|w| w.text.as_str()).collect();
+    assert_eq!(texts, ["복부지방률", "체중"]);
+    assert_eq!((out[0].bbox.x, out[0].bbox.right()), (741.0, 835.0));
+    // A word of ordinary width overlapped by a syllable well inside it is not joined.
+    let out = join_syllables(vec![
+        Word::at("체중", 100.0, 100.0, 40.0, 20.0),
+        Word::at("체", 110.0, 100.0, 12.0, 20.0),
+    ]);
+    assert_eq!(out.len(), 2);
+}
+
+#[test]
 fn a_figure_glued_to_a_garbled_label_stays_and_a_syllable_read_as_a_digit_goes() {
     let words = vec![
         // `연령:38` read as `盟：38`: the figure is kept, in the right part of the box.
