@@ -261,7 +261,9 @@ impl Ctx<'_> {
             .filter(|n| {
                 could_be(name, n)
                     && n.bbox.y > hit.bbox.cy()
-                    && n.bbox.y - hit.bbox.bottom() < 2.5 * h
+                    // In lines of the larger print: a column header is often
+                    // printed smaller than the figures under it.
+                    && n.bbox.y - hit.bbox.bottom() < 2.5 * h.max(n.bbox.h)
                     && n.bbox.x < hit.bbox.right() + 2.0 * h
                     && n.bbox.right() > hit.bbox.x - 1.0 * h
             })

@@ -439,3 +439,68 @@ fn a_date_whose_space_before_the_time_was_lost_is_still_read() {
     assert_eq!(parse_datetime("2025-09-4507:11"), None);
     assert_eq!(parse_datetime("2025-09-2631:11"), None);
 }
+
+#[test]
+fn a_section_whose_heading_was_not_read_is_placed_by_its_own_rows() {
+    // PP-OCR with Tesseract's Hangul on a quadrant sheet: the heading `체성분분석` read
+    // as `체서보보석` (five jamo off, past any tolerance), the column headers not at
+    // all; the rows 체수분, 단백질, 무기질 are read, and are printed nowhere else.
+    let mut words = vec![
+        w("체서보보석", 50.0, 200.0, 100.0, 20.0),
+        w("체수분", 50.0, 280.0, 50.0, 20.0),
+        w("27.3", 210.0, 280.0, 30.0, 17.0),
+        w("(27.0~33.0)", 190.0, 300.0, 80.0, 13.0),
+        w("단백질", 50.0, 320.0, 50.0, 20.0),
+        w("7.2", 210.0, 320.0, 30.0, 17.0),
+        w("(7.2~8.8)", 190.0, 340.0, 80.0, 13.0),
+        w("무기질", 50.0, 360.0, 50.0, 20.0),
+        w("2.54", 210.0, 360.0, 30.0, 17.0),
+        w("34.8", 410.0, 296.0, 36.0, 17.0),
+        w("(34.7~42.3)", 390.0, 318.0, 87.0, 13.0),
+        w("37.0", 515.0, 316.0, 38.0, 17.0),
+        w("(36.7~44.8)", 493.0, 341.0, 87.0, 13.0),
+        w("59.1", 617.0, 339.0, 33.0, 17.0),
+        w("(45.0~60.8)", 592.0, 360.0, 87.0, 13.0),
+        w("골격근지방분석", 50.0, 500.0, 140.0, 20.0),
+    ];
+    let region = section_regions(&words)["body_comp"];
+    assert!(region.y < 280.0 - 20.0 && region.bottom() < 500.0, "{region:?}");
+    let r = parse(&words);
+    assert_eq!(r.number("muscle_mass_kg"), Some(34.8));
+    assert_eq!(r.fields["muscle_mass_kg"].range, Some([34.7, 42.3]));
+    assert_eq!(r.number("fat_free_mass_kg"), Some(37.0));
+    assert_eq!(r.number("weight_kg"), Some(59.1));
+    // The section's first row unread: the region still starts above where it stood.
+    let no_water: Vec<Word> = words
+        .iter()
+        .filter(|x| x.text != "체수분")
+        .cloned()
+        .collect();
+    let region = section_regions(&no_water)["body_comp"];
+    assert!(region.y < 280.0, "{region:?}");
+    // Rows that are no column of the section place nothing: 단백질 in the right-hand
+    // column is another table's.
+    words[4].bbox.x = 700.0;
+    words.retain(|x| x.text != "무기질");
+    assert!(!section_regions(&words).contains_key("body_comp"));
+}
+
+#[test]
+fn a_column_header_printed_smaller_than_its_figure_takes_the_figure_under_it() {
+    // A quadrant sheet's header row in small print (15 px), the figures under it in
+    // large print (33 px), the figure three header lines down.
+    let words = vec![
+        w("체성분분석", 50.0, 250.0, 100.0, 20.0),
+        w("근육량", 433.0, 314.0, 46.0, 15.5),
+        w("36.0", 435.0, 389.0, 52.0, 33.5),
+        w("(35.6-43.5)", 420.0, 420.0, 94.0, 27.0),
+        w("골격근지방분석", 50.0, 600.0, 140.0, 20.0),
+    ];
+    let r = parse(&words);
+    assert_eq!(r.number("muscle_mass_kg"), Some(36.0));
+    // Far below in its own print, it is not the header's.
+    let mut far = words.clone();
+    far[2].bbox.y = 480.0;
+    far[3].bbox.y = 515.0;
+    assert_eq!(parse(&far).number("muscle_mass_kg"), None);
+}

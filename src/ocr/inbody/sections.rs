@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use super::super::fields::Field as F;
 use super::super::{BBox, Word};
 use super::page::{is_hangul, jamo, levenshtein, same_line, tolerance, Page};
 use super::Report;
@@ -50,7 +51,6 @@ fn figure_on_line(page: &Page<'_>, label: &BBox) -> bool {
     })
 }
 
-/// Where each found section heading is and the region it governs.
 /// A heading found by its English part (`Segmental Fat Analysis`) whose Korean part
 /// just left of it on its line was read a little further off than a heading may be
 /// on its own (`부위별체지방부서`, two jamo lost): confirmed by its subtitle, those
@@ -86,7 +86,99 @@ fn korean_part(page: &Page<'_>, head: BBox, aliases: &[&str]) -> BBox {
     head
 }
 
+/// Sections whose rows are labels printed nowhere else on a sheet, top to bottom: the
+/// anchors of a section whose heading was not read.
+const ANCHORS: &[(&str, &[F])] = &[
+    ("body_comp", &[F::TotalBodyWater, F::Protein, F::Minerals]),
+    (
+        "weight_control",
+        &[
+            F::TargetWeight,
+            F::WeightControl,
+            F::FatControl,
+            F::MuscleControl,
+        ],
+    ),
+    (
+        "research",
+        &[F::BasalMetabolicRate, F::WaistHipRatio, F::VisceralFatLevel],
+    ),
+];
+
+/// Headings OCR did not read (`체성분분석` read as `체서보보석`, five jamo off), placed
+/// by their section's own rows: where at least two of its [`ANCHORS`] are found as
+/// one column, in the section's order (left edges within three line heights, each row
+/// within four lines of the one before), the heading stands two lines above the
+/// section's first row, at the left edge of the first found.
+fn unread_headings(page: &Page<'_>, found: &[(&'static str, BBox)]) -> Vec<(&'static str, BBox)> {
+    let all = BBox {
+        x: 0.0,
+        y: 0.0,
+        w: page.width,
+        h: page.height,
+    };
+    let mut out = Vec::new();
+    for (name, anchors) in ANCHORS {
+        if found.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        // Each anchor found once, with its place in the section's rows.
+        let mut rows: Vec<(usize, BBox)> = anchors
+            .iter()
+            .enumerate()
+            .filter_map(|(k, f)| {
+                let labels: Vec<&str> = f.labels().collect();
+                let hits = page.find_label(&labels, &all);
+                let best = hits.first()?.dist;
+                // A label found twice equally well (a row and a chart's legend) places
+                // nothing; one found with and without its unit (`단백질`, `단백질(kg)`)
+                // is one label.
+                let mut best_hits = hits.iter().filter(|h| h.dist == best);
+                let first = best_hits.next()?;
+                let elsewhere = best_hits.any(|h| !overlaps(&h.bbox, &first.bbox));
+                (!elsewhere).then_some((k, first.bbox))
+            })
+            .collect();
+        rows.sort_by(|a, b| a.1.y.total_cmp(&b.1.y));
+        // The first two rows found must be the section's, in its order, one column.
+        let (Some(&(k0, first)), Some(&(k1, second))) = (rows.first(), rows.get(1)) else {
+            continue;
+        };
+        let h = first.h.max(1.0);
+        let column = k1 > k0
+            && (second.x - first.x).abs() < 3.0 * h
+            && second.y - first.y < 4.0 * h * (k1 - k0) as f32;
+        if column {
+            // Above the section's first row, also when the rows read start lower.
+            let pitch = (second.y - first.y) / (k1 - k0) as f32;
+            out.push((
+                *name,
+                BBox {
+                    x: first.x,
+                    y: first.y - k0 as f32 * pitch - 2.0 * h,
+                    w: first.w,
+                    h,
+                },
+            ));
+        }
+    }
+    out
+}
+
+fn overlaps(a: &BBox, b: &BBox) -> bool {
+    a.x < b.right() && b.x < a.right() && a.y < b.bottom() && b.y < a.bottom()
+}
+
+/// Where each found section heading is and the region it governs; a heading OCR
+/// did not read is placed by its section's rows ([`unread_headings`]).
 pub(super) fn sections(page: &Page<'_>) -> BTreeMap<&'static str, BBox> {
+    regions(page, true)
+}
+
+/// [`sections`]; with `placed_by_rows` false, only the sections whose heading was
+/// read (the closer looks: a region placed by its rows is where the first reading
+/// found them already, and reading it again cost more fields than it found).
+fn regions(page: &Page<'_>, placed_by_rows: bool) -> BTreeMap<&'static str, BBox> {
     let all = BBox {
         x: 0.0,
         y: 0.0,
@@ -116,6 +208,9 @@ pub(super) fn sections(page: &Page<'_>) -> BTreeMap<&'static str, BBox> {
         {
             heads.push((name, korean_part(page, h.bbox, aliases)));
         }
+    }
+    if placed_by_rows {
+        heads.extend(unread_headings(page, &heads));
     }
     // Side by side: about the same row, or (for the right-hand column, whose first
     // heading may start a little higher) a heading beside and just above this one.
@@ -289,7 +384,7 @@ pub(super) const SECTION_FIELDS: &[(&str, &[&str])] = &[
 /// wrong, so a clean sheet costs nothing more.
 pub fn reread_regions(words: &[Word], report: &Report) -> Vec<BBox> {
     let page = Page::new(words);
-    let found = sections(&page);
+    let found = regions(&page, false);
     let Some(first_heading) = found.values().map(|b| b.y).min_by(f32::total_cmp) else {
         return Vec::new();
     };
@@ -339,7 +434,7 @@ pub fn reread_regions(words: &[Word], report: &Report) -> Vec<BBox> {
 /// and charts of the left-hand column are not.
 pub fn list_column(words: &[Word], report: &Report) -> Option<BBox> {
     let page = Page::new(words);
-    let found = sections(&page);
+    let found = regions(&page, false);
     // Right-hand sections start at their heading (see `sections`): right of the middle.
     let right: Vec<&BBox> = found.values().filter(|b| b.x > 0.45 * page.width).collect();
     let x0 = right.iter().map(|b| b.x).min_by(f32::total_cmp)?;
