@@ -464,7 +464,10 @@ fn a_section_whose_heading_was_not_read_is_placed_by_its_own_rows() {
         w("골격근지방분석", 50.0, 500.0, 140.0, 20.0),
     ];
     let region = section_regions(&words)["body_comp"];
-    assert!(region.y < 280.0 - 20.0 && region.bottom() < 500.0, "{region:?}");
+    assert!(
+        region.y < 280.0 - 20.0 && region.bottom() < 500.0,
+        "{region:?}"
+    );
     let r = parse(&words);
     assert_eq!(r.number("muscle_mass_kg"), Some(34.8));
     assert_eq!(r.fields["muscle_mass_kg"].range, Some([34.7, 42.3]));

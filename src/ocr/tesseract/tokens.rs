@@ -89,27 +89,12 @@ fn pieces(text: &str) -> Vec<String> {
 pub fn split_words(words: Vec<Word>) -> Vec<Word> {
     let mut out = Vec::with_capacity(words.len());
     for w in words {
-        if let Some(k) = figure_before_range(&w.text) {
-            // `0.90(0.80~0.90)`, `15(1-9)`: the figure, then its range as one word.
-            let n = w.text.chars().count().max(1) as f32;
-            let split = w.bbox.x + w.bbox.w * w.text[..k].chars().count() as f32 / n;
-            out.push(Word {
-                text: w.text[..k].to_string(),
-                bbox: BBox {
-                    w: split - w.bbox.x,
-                    ..w.bbox
-                },
-                confidence: w.confidence,
-            });
-            out.push(Word {
-                text: w.text[k..].to_string(),
-                bbox: BBox {
-                    x: split,
-                    w: w.bbox.right() - split,
-                    ..w.bbox
-                },
-                confidence: w.confidence,
-            });
+        // `0.90(0.80~0.90)`, `15(1-9)`: the figure, then its range as one word;
+        // `Age:37`, `연령:65`: the label, then its figure.
+        if let Some(k) = figure_before_range(&w.text).or_else(|| label_before_figure(&w.text)) {
+            let (head, tail) = cut_at(&w, k);
+            out.push(head);
+            out.push(tail);
             continue;
         }
         if !w.text.contains(['(', ')', '[', ']']) || is_range_word(&w.text) {
@@ -139,6 +124,44 @@ pub fn split_words(words: Vec<Word>) -> Vec<Word> {
         }
     }
     out
+}
+
+/// `w` cut in two at byte `k` of its text, each part with its share of the box (by
+/// characters).
+fn cut_at(w: &Word, k: usize) -> (Word, Word) {
+    let n = w.text.chars().count().max(1) as f32;
+    let split = w.bbox.x + w.bbox.w * w.text[..k].chars().count() as f32 / n;
+    let head = Word {
+        text: w.text[..k].to_string(),
+        bbox: BBox {
+            w: split - w.bbox.x,
+            ..w.bbox
+        },
+        confidence: w.confidence,
+    };
+    let tail = Word {
+        text: w.text[k..].to_string(),
+        bbox: BBox {
+            x: split,
+            w: w.bbox.right() - split,
+            ..w.bbox
+        },
+        confidence: w.confidence,
+    };
+    (head, tail)
+}
+
+/// Where a label glued to its figure by a colon ends: `Age:37`, `연령：65`,
+/// `Height:159.9cm` after the colon. `None` when what stands before the colon holds a
+/// digit (a time, `11:17`) or no letter, or no figure follows it.
+fn label_before_figure(text: &str) -> Option<usize> {
+    let (k, colon) = text.char_indices().find(|(_, c)| matches!(c, ':' | '：'))?;
+    let (head, rest) = (&text[..k], &text[k + colon.len_utf8()..]);
+    let figure = rest.trim_end_matches(|c: char| c.is_alphabetic() || c == '%');
+    (head.chars().any(char::is_alphabetic)
+        && !head.chars().any(|c| c.is_ascii_digit())
+        && is_figure(figure))
+    .then_some(k + colon.len_utf8())
 }
 
 /// Where a figure (with its unit, if any) ends and the bracketed range glued after it
@@ -309,6 +332,25 @@ mod tests {
         assert_eq!(texts(&out), ["체수분(36.7~44.8)"]);
         let out = split_words(vec![Word::at("15(kg)", 0.0, 0.0, 60.0, 20.0)]);
         assert_eq!(texts(&out), ["15", "(", "kg", ")"]);
+    }
+
+    #[test]
+    fn a_label_glued_to_its_figure_by_a_colon_is_cut_after_the_colon() {
+        let out = split_words(vec![
+            Word::at("Age:37", 0.0, 0.0, 60.0, 20.0),
+            Word::at("g：65", 0.0, 30.0, 40.0, 20.0),
+            Word::at("Height:159.9cm", 0.0, 60.0, 140.0, 20.0),
+        ]);
+        assert_eq!(
+            texts(&out),
+            ["Age:", "37", "g：", "65", "Height:", "159.9cm"]
+        );
+        assert_eq!(out[1].bbox.x, 40.0);
+        // A time, a label without a figure, a figure without a label stay whole.
+        for text in ["11:17", "ID:", "성별:여성", ":37", "Age:3.7.2"] {
+            let out = split_words(vec![Word::at(text, 0.0, 0.0, 60.0, 20.0)]);
+            assert_eq!(texts(&out), [text]);
+        }
     }
 
     #[test]
