@@ -132,11 +132,27 @@ pub(crate) fn parse_range_as(text: &str, printed: Option<usize>) -> Option<[f64;
     let t: String = text
         .chars()
         .filter(|c| !c.is_whitespace())
-        .map(|c| if c == '～' || c == '〜' { '~' } else { c })
+        // The tilde as printed in full width, or read as a lookalike: `=` and `≈`
+        // (a blurred or low-resolution tilde), `∼`.
+        .map(|c| match c {
+            '～' | '〜' | '=' | '≈' | '∼' => '~',
+            c => c,
+        })
         .collect();
+    // A bracket read as a bar (`|`, `l`, `I`) is a bracket.
     let inner = t
-        .trim_start_matches(['(', '['])
-        .trim_end_matches([')', ']']);
+        .trim_start_matches(['(', '[', '|', 'l', 'I'])
+        .trim_end_matches([')', ']', '|', 'l', 'I']);
+    range_of(inner, printed).or_else(|| {
+        // Both brackets read as `1` (`156.6-69.11` for `(56.6-69.1)`): the range read
+        // as it stands runs backwards; without them it does not.
+        let bare = inner.strip_prefix('1')?.strip_suffix('1')?;
+        range_of(bare, printed)
+    })
+}
+
+/// [`parse_range_as`] of a range without its brackets.
+fn range_of(inner: &str, printed: Option<usize>) -> Option<[f64; 2]> {
     // `~` as printed; OCR also reads it as a dash, or drops it (`(1 9)` after the
     // words are joined with spaces).
     let (a, b) = inner.split_once('~').or_else(|| {

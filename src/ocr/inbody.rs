@@ -441,7 +441,13 @@ fn point_range(text: &str) -> Option<[f64; 2]> {
 /// The `(a ~ b)` part of a line of text: from its `(` (or, when the `(` was lost, from
 /// the start of a text that still has its `~`) to its `)` or the end.
 pub fn range_text(text: &str) -> Option<&str> {
-    let start = text.find('(').or_else(|| text.contains('~').then_some(0))?;
+    // Without its opening bracket, a range still has its tilde, or a lookalike of it
+    // between two digits (`33.1=40.4)`).
+    let c: Vec<char> = text.chars().collect();
+    let tilde = text.contains(['~', '～', '∼'])
+        || c.windows(3)
+            .any(|w| matches!(w[1], '=' | '≈') && w[0].is_ascii_digit() && w[2].is_ascii_digit());
+    let start = text.find('(').or_else(|| tilde.then_some(0))?;
     let end = text[start..]
         .find(')')
         .map_or(text.len(), |e| start + e + 1);

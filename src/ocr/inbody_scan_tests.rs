@@ -507,3 +507,33 @@ fn a_column_header_printed_smaller_than_its_figure_takes_the_figure_under_it() {
     far[3].bbox.y = 515.0;
     assert_eq!(parse(&far).number("muscle_mass_kg"), None);
 }
+
+#[test]
+fn a_range_whose_tilde_or_brackets_were_read_as_lookalikes_is_still_a_range() {
+    // A blurred tilde read as `=`; brackets read as bars or as `1`.
+    assert_eq!(parse_range("(33.1=40.4)"), Some([33.1, 40.4]));
+    assert_eq!(parse_range("33.1 = 40.4 )"), Some([33.1, 40.4]));
+    assert_eq!(parse_range("(3.39≈4.14)"), Some([3.39, 4.14]));
+    assert_eq!(parse_range("|7.3~8.9|"), Some([7.3, 8.9]));
+    assert_eq!(parse_range("156.6-69.11"), Some([56.6, 69.1]));
+    // A range that reads forwards as it stands keeps its ones.
+    assert_eq!(parse_range("12.1~21.1"), Some([12.1, 21.1]));
+    assert_eq!(parse_range("(1~9)"), Some([1.0, 9.0]));
+    // Backwards with or without them: no range.
+    assert_eq!(parse_range("169.1-56.61"), None);
+    assert_eq!(parse_range("9=1"), None);
+    // On a row: the figure keeps the range split into words under it.
+    let words = vec![
+        w("Total", 80.0, 331.0, 29.0, 19.0),
+        w("Body", 111.0, 331.0, 27.0, 19.0),
+        w("Water", 148.0, 331.0, 29.0, 19.0),
+        w("42.3", 416.0, 331.0, 25.0, 21.0),
+        w("33.1", 416.0, 350.0, 24.0, 18.0),
+        w("=", 440.0, 350.0, 6.0, 18.0),
+        w("40.4", 446.0, 350.0, 24.0, 18.0),
+        w(")", 470.0, 350.0, 6.0, 18.0),
+    ];
+    let r = parse(&words);
+    assert_eq!(r.number("total_body_water_l"), Some(42.3));
+    assert_eq!(r.fields["total_body_water_l"].range, Some([33.1, 40.4]));
+}
