@@ -161,7 +161,9 @@ async fn held_out_share(kind: Kind) -> (f64, Vec<String>) {
 // ranges printed elsewhere, segment stacks with an unread row): clean 150/160, photo
 // 104/160 (one fewer than before), word-level 315/320.
 // Session 16 (2026-12-03, PP-OCR's readings of the real scan as classes): clean 150/160,
-// photo 105/160, word-level unchanged.
+// photo 105/160, word-level unchanged. Session 17 (2026-12-03: unread headings placed by
+// their rows, glued dates, ranges and colons, tilde and bracket lookalikes): clean
+// 151/160, photo 105/160, word-level 157/160 (one per family).
 // One more lost field than measured passes, two fail. They are not the goals
 // (98 % clean, 90 % degraded, 97 % word-level), which the reader does not reach yet.
 
@@ -171,7 +173,7 @@ async fn held_out_clean_sheets_are_read_by_tesseract_at_the_measured_share() {
     eprintln!("held-out clean: {:.1} %", ratio * 100.0);
     assert!(ratio >= HELD_OUT_CLEAN_FLOOR, "{ratio:.3}: {misses:#?}");
 }
-const HELD_OUT_CLEAN_FLOOR: f64 = 148.5 / 160.0;
+const HELD_OUT_CLEAN_FLOOR: f64 = 149.5 / 160.0;
 
 #[tokio::test]
 async fn held_out_photos_of_sheets_are_read_by_tesseract_at_the_measured_share() {
@@ -179,7 +181,7 @@ async fn held_out_photos_of_sheets_are_read_by_tesseract_at_the_measured_share()
     eprintln!("held-out photo: {:.1} %", ratio * 100.0);
     assert!(ratio >= HELD_OUT_PHOTO_FLOOR, "{ratio:.3}: {misses:#?}");
 }
-const HELD_OUT_PHOTO_FLOOR: f64 = 102.5 / 160.0;
+const HELD_OUT_PHOTO_FLOOR: f64 = 103.5 / 160.0;
 
 /// The PP-OCR engine as the service runs it (`ocr.engine = "ppocr"`): the helper this
 /// build made, the models and ONNX Runtime of scripts/fetch-ppocr (it fails loudly,
@@ -227,23 +229,41 @@ async fn the_real_sample_is_read_by_the_ppocr_engine() {
     );
 }
 
+/// [`held_out_share`] through the PP-OCR engine.
 #[cfg(all(feature = "ppocr", feature = "ppocr-engine"))]
-#[tokio::test]
-async fn held_out_clean_sheets_are_read_by_the_ppocr_engine_at_the_measured_share() {
+async fn ppocr_held_out_share(kind: Kind) -> carenco_edge::ocr::accuracy::Score {
     let g = generator();
     let engine = ppocr();
     let mut total = carenco_edge::ocr::accuracy::Score::default();
     for spec in specs(Split::HeldOut, 1) {
         let sheet = g.render(&spec).expect("the held-out fonts are installed");
+        let bytes = degrade::apply(&sheet.image, kind, spec.seed).expect("encodes");
         let words = engine
-            .recognize(&sheet.png().expect("png"))
+            .recognize(&bytes)
             .await
             .expect("ppocr reads the sheet");
         let s = score(&inbody::parse(&words), &sheet.truth);
-        eprintln!("{} clean (ppocr): {}/{}", spec.label(), s.correct, s.total);
+        eprintln!(
+            "{} {} (ppocr): {}/{}",
+            spec.label(),
+            kind.name(),
+            s.correct,
+            s.total
+        );
         total.add(&s);
     }
-    eprintln!("held-out clean (ppocr): {:.1} %", total.ratio() * 100.0);
+    eprintln!(
+        "held-out {} (ppocr): {:.1} %",
+        kind.name(),
+        total.ratio() * 100.0
+    );
+    total
+}
+
+#[cfg(all(feature = "ppocr", feature = "ppocr-engine"))]
+#[tokio::test]
+async fn held_out_clean_sheets_are_read_by_the_ppocr_engine_at_the_measured_share() {
+    let total = ppocr_held_out_share(Kind::Clean).await;
     assert!(
         total.ratio() >= HELD_OUT_PPOCR_CLEAN_FLOOR,
         "{:.3}: {:#?}",
@@ -251,10 +271,25 @@ async fn held_out_clean_sheets_are_read_by_the_ppocr_engine_at_the_measured_shar
         total.misses
     );
 }
-/// Just under session 16's held-out measurement, 142/160 (`ocr_accuracy --per-family 1
-/// --engine ppocr`, the same sheets); one more lost field passes, two fail.
+
 #[cfg(all(feature = "ppocr", feature = "ppocr-engine"))]
-const HELD_OUT_PPOCR_CLEAN_FLOOR: f64 = 140.5 / 160.0;
+#[tokio::test]
+async fn held_out_photos_of_sheets_are_read_by_the_ppocr_engine_at_the_measured_share() {
+    let total = ppocr_held_out_share(Kind::Photo).await;
+    assert!(
+        total.ratio() >= HELD_OUT_PPOCR_PHOTO_FLOOR,
+        "{:.3}: {:#?}",
+        total.ratio(),
+        total.misses
+    );
+}
+/// Just under session 17's held-out measurements (`ocr_accuracy --per-family 1
+/// --engine ppocr`, the same sheets): clean 143/160 (142 in session 16), photo 144/160
+/// (141); one more lost field passes, two fail.
+#[cfg(all(feature = "ppocr", feature = "ppocr-engine"))]
+const HELD_OUT_PPOCR_CLEAN_FLOOR: f64 = 141.5 / 160.0;
+#[cfg(all(feature = "ppocr", feature = "ppocr-engine"))]
+const HELD_OUT_PPOCR_PHOTO_FLOOR: f64 = 142.5 / 160.0;
 
 /// The sheet's words tokenised as Vision returns them, served in its documented
 /// `images:annotate` format by a local server, as the `google` engine reads them.
