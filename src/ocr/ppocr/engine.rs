@@ -29,9 +29,11 @@
 //! | session 15: the sheet's equalities, labels, ranges, segment stacks | 264 | 241 |
 //! | session 16: the real scan's misreads as classes (padded boxes, lost signs) | 276 | 250 |
 //! | Tesseract, session 16, for comparison | 274 | 233 |
+//! | session 17: unread headings by their rows, glued words cut, lookalikes | 288 | 264 |
+//! | Tesseract, session 17, for comparison | 276 | 237 |
 //!
-//! Held out (docs/ocr-evaluation.md, session 16): clean 142/160, degraded 688/800,
-//! the real InBody370S sample 31/32; Tesseract 150/160, 617/800, 31/32.
+//! Held out (docs/ocr-evaluation.md, session 17): clean 143/160, degraded 712/800,
+//! the real InBody370S sample 31/32; Tesseract 151/160, 614/800, 31/32.
 //!
 //! The helper is given the page Tesseract gets (`preprocess::prepare_page`: a photo's
 //! page cut out and straightened, deskewed), not the upload. `auto` leaves this engine
