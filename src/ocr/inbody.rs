@@ -469,12 +469,7 @@ pub fn parse_by_labels(words: &[Word]) -> Report {
 
 fn parse_with(words: &[Word], identities: bool) -> Report {
     let page = Page::new(words);
-    let all = BBox {
-        x: 0.0,
-        y: 0.0,
-        w: page.width,
-        h: page.height,
-    };
+    let all = page.bounds();
     let sections = sections(&page);
     let model = detect_model(words);
     let ctx = Ctx {

@@ -123,6 +123,16 @@ impl<'a> Page<'a> {
         }
     }
 
+    /// The whole page: every word lies within it.
+    pub(super) fn bounds(&self) -> BBox {
+        BBox {
+            x: 0.0,
+            y: 0.0,
+            w: self.width,
+            h: self.height,
+        }
+    }
+
     /// Every place where one of `aliases` is printed, best matches first within
     /// `region`. A match must be complete: the chain may not continue with more
     /// Hangul (so `체중` does not match the start of `체중조절`).

@@ -111,12 +111,7 @@ const ANCHORS: &[(&str, &[F])] = &[
 /// within four lines of the one before), the heading stands two lines above the
 /// section's first row, at the left edge of the first found.
 fn unread_headings(page: &Page<'_>, found: &[(&'static str, BBox)]) -> Vec<(&'static str, BBox)> {
-    let all = BBox {
-        x: 0.0,
-        y: 0.0,
-        w: page.width,
-        h: page.height,
-    };
+    let all = page.bounds();
     let mut out = Vec::new();
     for (name, anchors) in ANCHORS {
         if found.iter().any(|(n, _)| n == name) {
@@ -135,7 +130,7 @@ fn unread_headings(page: &Page<'_>, found: &[(&'static str, BBox)]) -> Vec<(&'st
                 // is one label.
                 let mut best_hits = hits.iter().filter(|h| h.dist == best);
                 let first = best_hits.next()?;
-                let elsewhere = best_hits.any(|h| !overlaps(&h.bbox, &first.bbox));
+                let elsewhere = best_hits.any(|h| h.bbox.overlap_area(&first.bbox) <= 0.0);
                 (!elsewhere).then_some((k, first.bbox))
             })
             .collect();
@@ -165,10 +160,6 @@ fn unread_headings(page: &Page<'_>, found: &[(&'static str, BBox)]) -> Vec<(&'st
     out
 }
 
-fn overlaps(a: &BBox, b: &BBox) -> bool {
-    a.x < b.right() && b.x < a.right() && a.y < b.bottom() && b.y < a.bottom()
-}
-
 /// Where each found section heading is and the region it governs; a heading OCR
 /// did not read is placed by its section's rows ([`unread_headings`]).
 pub(super) fn sections(page: &Page<'_>) -> BTreeMap<&'static str, BBox> {
@@ -179,12 +170,7 @@ pub(super) fn sections(page: &Page<'_>) -> BTreeMap<&'static str, BBox> {
 /// read (the closer looks: a region placed by its rows is where the first reading
 /// found them already, and reading it again cost more fields than it found).
 fn regions(page: &Page<'_>, placed_by_rows: bool) -> BTreeMap<&'static str, BBox> {
-    let all = BBox {
-        x: 0.0,
-        y: 0.0,
-        w: page.width,
-        h: page.height,
-    };
+    let all = page.bounds();
     // The first (topmost) match of each heading: for 체중조절 the heading comes before
     // the row label of the same name. Of a heading printed in two languages on one
     // line, the leftmost part, so that headings of one column line up.

@@ -217,26 +217,11 @@ pub fn cut_joined(words: Vec<Word>) -> Vec<Word> {
             out.push(w);
             continue;
         };
-        let n = w.text.chars().count().max(1) as f32;
-        let k = head.chars().count() as f32;
-        let split = w.bbox.x + w.bbox.w * k / n;
-        out.push(Word {
-            text: head,
-            bbox: BBox {
-                w: split - w.bbox.x,
-                ..w.bbox
-            },
-            confidence: w.confidence,
-        });
-        out.push(Word {
-            text: range,
-            bbox: BBox {
-                x: split,
-                w: w.bbox.right() - split,
-                ..w.bbox
-            },
-            confidence: w.confidence,
-        });
+        // `head` is the start of the word's text; the range is rewritten with `~`.
+        let (head_word, mut range_word) = cut_at(&w, head.len());
+        range_word.text = range;
+        out.push(head_word);
+        out.push(range_word);
     }
     let same_line =
         |a: &BBox, b: &BBox| a.bottom().min(b.bottom()) - a.y.max(b.y) > 0.5 * a.h.min(b.h);
