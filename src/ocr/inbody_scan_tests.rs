@@ -348,6 +348,82 @@ fn a_heading_found_by_its_english_part_starts_at_its_misread_korean_part() {
 }
 
 #[test]
+fn a_heading_whose_korean_part_is_past_matching_still_starts_its_run() {
+    // PP-OCR on a quadrant sheet: `체중조절 Weight Control` read as `체소슬조점`, a
+    // stray `주` inside its box, and `eight Control`. The control rows under the
+    // Korean part are the section's: they are read, and the heading's own English
+    // part is no row.
+    let words = vec![
+        w("체소슬조점", 788.7, 390.3, 86.7, 23.7),
+        w("주", 813.3, 391.1, 18.0, 9.0),
+        w("eight", 884.8, 382.4, 54.5, 36.5),
+        w("Control", 941.9, 385.3, 46.4, 34.5),
+        w("적정체중", 788.7, 441.8, 73.6, 31.9),
+        w("49.4kg", 989.5, 436.4, 70.3, 35.6),
+        w("체중조절", 788.7, 490.1, 72.0, 19.6),
+        w("-4.9kg", 989.3, 478.4, 76.8, 41.0),
+        w("지방조절", 788.7, 524.5, 72.0, 43.4),
+        w("-8.6kg", 988.5, 522.6, 77.7, 43.4),
+        w("근육조절", 788.7, 567.8, 72.0, 45.0),
+        w("+3.7kg", 987.8, 569.3, 78.3, 41.1),
+        // A left-hand column, so the section is a right-hand one.
+        w("체성분분석", 50.0, 380.0, 100.0, 22.0),
+    ];
+    let s = section_regions(&words);
+    let control = s.get("weight_control").expect("the control section");
+    assert!(control.x < 788.7, "{control:?}");
+    let r = parse(&words);
+    assert_eq!(r.number("target_weight_kg"), Some(49.4));
+    assert_eq!(r.number("weight_control_kg"), Some(-4.9));
+    assert_eq!(r.number("fat_control_kg"), Some(-8.6));
+    assert_eq!(r.number("muscle_control_kg"), Some(3.7));
+    // Hangul a column away is no part of the heading.
+    let mut apart = words.clone();
+    apart[0].bbox.x = 600.0;
+    apart[1].bbox.x = 620.0;
+    let s = section_regions(&apart);
+    assert!(s.get("weight_control").is_none_or(|c| c.x > 788.7 - 60.0));
+}
+
+#[test]
+fn sex_whose_label_was_misread_is_read_from_a_value_that_names_itself() {
+    let header = |words: Vec<Word>| {
+        let mut words = words;
+        // The rest of the page, so the header is its top third.
+        words.push(w("체성분분석", 50.0, 900.0, 100.0, 22.0));
+        parse(&words).fields.get("sex").map(|f| f.value.clone())
+    };
+    let text = |s: &str| Some(Value::Text(s.into()));
+    // `성별` read as `석벽`, as `별` on the line above, glued to its value.
+    assert_eq!(
+        header(vec![
+            w("석벽", 500.0, 90.0, 30.0, 13.0),
+            w("남성", 550.0, 90.0, 30.0, 16.0)
+        ]),
+        text("male")
+    );
+    assert_eq!(
+        header(vec![w("성별여성", 495.0, 85.0, 68.0, 17.0)]),
+        text("female")
+    );
+    assert_eq!(
+        header(vec![w("Gender:Female", 397.0, 84.0, 96.0, 18.0)]),
+        text("female")
+    );
+    // One letter is too little, two values that disagree say nothing, and a value
+    // far down the page is no header's.
+    assert_eq!(header(vec![w("남", 550.0, 90.0, 15.0, 16.0)]), None);
+    assert_eq!(
+        header(vec![
+            w("남성", 550.0, 90.0, 30.0, 16.0),
+            w("여성", 650.0, 90.0, 30.0, 16.0)
+        ]),
+        None
+    );
+    assert_eq!(header(vec![w("여성", 550.0, 800.0, 30.0, 16.0)]), None);
+}
+
+#[test]
 fn a_range_column_keeps_its_range_when_another_columns_text_shares_the_row() {
     // The five-column layout prints each range in a column of its own (`11.8~14.4`,
     // one word from PP-OCR); the score's note in the right-hand column shares the row.

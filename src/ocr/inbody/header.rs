@@ -81,6 +81,17 @@ pub(super) fn header_text_fields(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Fi
             break;
         }
     }
+    if !fields.contains_key("sex") {
+        if let Some(sex) = sex_by_value(ctx) {
+            fields.insert(
+                "sex".into(),
+                Field {
+                    value: Value::Text(sex.into()),
+                    range: None,
+                },
+            );
+        }
+    }
     for hit in ctx.page.find_label(
         &["검사일시", "Test Date / Time", "Test Date", "검사일"],
         &all,
@@ -97,6 +108,36 @@ pub(super) fn header_text_fields(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Fi
             break;
         }
     }
+}
+
+/// `sex` where its label was not read (`성별` as `별`, `석벽`, glued to its value):
+/// the value names itself. Only a whole word (`남성`, `Female`), or one that ends in
+/// the Korean value (`성별남성`) or follows a colon (`Gender:Female`), in the header (the
+/// page's top third), and only when every such word agrees; one letter (`남`, `M`) is
+/// too little to tell from anything else on the page.
+fn sex_by_value(ctx: &Ctx<'_>) -> Option<&'static str> {
+    let top = ctx.page.bounds().h / 3.0;
+    let mut found = ctx
+        .page
+        .words
+        .iter()
+        .filter(|w| w.bbox.y < top)
+        .filter_map(|w| {
+            let t = w.text.trim();
+            let tail = t.rsplit([':', '：']).next().unwrap_or(t);
+            let korean = ["남성", "여성"].into_iter().find(|v| t.ends_with(v));
+            [tail, korean.unwrap_or("")]
+                .into_iter()
+                .filter(|v| {
+                    v.trim_matches(|c: char| !c.is_alphanumeric())
+                        .chars()
+                        .count()
+                        >= 2
+                })
+                .find_map(parse_sex)
+        });
+    let first = found.next()?;
+    found.all(|s| s == first).then_some(first)
 }
 
 pub(super) fn parse_sex(word: &str) -> Option<&'static str> {

@@ -60,28 +60,49 @@ fn korean_part(page: &Page<'_>, head: BBox, aliases: &[&str]) -> BBox {
     let Some(korean) = aliases.iter().find(|a| a.chars().any(is_hangul)) else {
         return head;
     };
-    let Some(mut i) = words
+    let Some(first) = words
         .iter()
-        .position(|w| w.bbox.x == head.x && same_line(&w.bbox, &head))
+        .find(|w| w.bbox.x == head.x && same_line(&w.bbox, &head))
     else {
         return head;
     };
-    if !words[i].text.starts_with(|c: char| c.is_ascii_alphabetic()) {
+    if !first.text.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return head;
     }
     let (mut b, mut text) = (head, String::new());
     let target = jamo(korean);
+    let mut taken: Vec<BBox> = Vec::new();
     for _ in 0..8 {
-        let Some(p) = page.prev[i] else { break };
-        if !words[p].text.chars().any(is_hangul) || !same_line(&words[p].bbox, &head) {
+        // The nearest Hangul word left of what is taken, printed in one run with it
+        // (no column's gap; a fragment under a word's box counts as that word's).
+        let Some(w) = words
+            .iter()
+            .filter(|w| {
+                let h = w.bbox.h.max(first.bbox.h);
+                w.bbox.x < b.x
+                    && w.bbox.right() <= head.x + 0.5 * h
+                    && b.x - w.bbox.right() <= 1.5 * h
+                    && w.text.chars().any(is_hangul)
+                    && same_line(&w.bbox, &head)
+                    && !taken.contains(&w.bbox)
+            })
+            .max_by(|a, c| a.bbox.x.total_cmp(&c.bbox.x))
+        else {
             break;
-        }
-        text.insert_str(0, &words[p].text);
-        b = b.union(&words[p].bbox);
-        i = p;
+        };
+        taken.push(w.bbox);
+        text.insert_str(0, &w.text);
+        b = b.union(&w.bbox);
         if levenshtein(&jamo(&text), &target) <= tolerance(target.len()) {
             return b;
         }
+    }
+    // Read further off still (`체중조절` as `체소슬조점`): Hangul of about the Korean
+    // part's length, printed in one run with the English part, is that part all the
+    // same.
+    let (n, len) = (jamo(&text).len(), target.len());
+    if b != head && 2 * n >= len && n <= 2 * len {
+        return b;
     }
     head
 }
