@@ -36,9 +36,10 @@ pub struct Finding {
 pub type Figures = BTreeMap<Field, f64>;
 
 /// Every identity, in the order the warnings list them.
-pub const IDENTITIES: [Identity; 8] = [
+pub const IDENTITIES: [Identity; 9] = [
     Identity::Composition,
     Identity::FatFree,
+    Identity::Metabolic,
     Identity::BodyMassIndex,
     Identity::PercentFat,
     Identity::Target,
@@ -56,6 +57,16 @@ fn segment_share(id: Identity) -> (f64, f64, f64) {
         _ => (0.7, 1.15, 0.6),
     }
 }
+
+/// The basal metabolic rate InBody prints for a fat free mass (kcal).
+fn metabolic(ffm: f64) -> f64 {
+    370.0 + 21.6 * ffm
+}
+
+/// How far a printed BMR is from [`metabolic`] of the printed fat free mass: the
+/// rounding of both (21.6 · 0.05 + 0.5 kcal), and a kcal more for a sheet that rounds
+/// its own way (the InBody370S sample prints 1170 for 37.0 kg, 1169.2).
+const METABOLIC_TOLERANCE: f64 = 2.6;
 
 /// Whether `id` holds for `v`: `None` when a figure it needs is missing. `Some(text)`
 /// is the failure's message.
@@ -95,6 +106,18 @@ fn evaluate(id: Identity, v: &Figures) -> Option<Result<(), String>> {
                     n(Weight),
                     n(BodyFatMass),
                     w - bfm,
+                    n(FatFreeMass)
+                ),
+            )
+        }
+        Identity::Metabolic => {
+            let (ffm, bmr) = (g(FatFreeMass)?, g(BasalMetabolicRate)?);
+            let expect = metabolic(ffm);
+            fail(
+                (expect - bmr).abs() <= METABOLIC_TOLERANCE,
+                format!(
+                    "{} = {bmr}, but 370 + 21.6 * {} = {expect:.0}",
+                    n(BasalMetabolicRate),
                     n(FatFreeMass)
                 ),
             )
@@ -223,9 +246,10 @@ pub fn findings(v: &Figures) -> Vec<Finding> {
 
 /// The identities that are equalities of single figures, which [`solve`] can solve
 /// for a term (the segmental sums only bound their total).
-pub const EQUALITIES: [Identity; 6] = [
+pub const EQUALITIES: [Identity; 7] = [
     Identity::Composition,
     Identity::FatFree,
+    Identity::Metabolic,
     Identity::PercentFat,
     Identity::BodyMassIndex,
     Identity::Target,
@@ -245,8 +269,9 @@ fn half_unit(f: Field) -> f64 {
 
 /// The figure `f` must print for the equality `id` to hold on the other figures of
 /// `v`, and how far from it the rounding of the printed figures lets it be. Sums solve
-/// for any term; the percent of body fat and the BMI only for themselves (solving a
-/// ratio for its weight or height multiplies the rounding). `None` when `f` is no term
+/// for any term; the percent of body fat, the BMI and the BMR only for themselves
+/// (solving a ratio for its weight or height multiplies the rounding; the BMR's kcal
+/// say little of a fat free mass to 0.1 kg). `None` when `f` is no term
 /// of `id`, a figure it needs is missing, or the result is no figure.
 pub fn solve(id: Identity, f: Field, v: &Figures) -> Option<(f64, f64)> {
     use Field::*;
@@ -281,6 +306,9 @@ pub fn solve(id: Identity, f: Field, v: &Figures) -> Option<(f64, f64)> {
                     half_unit(f) + 100.0 * half_unit(BodyFatMass) / w + pbf * half_unit(Weight) / w;
                 (pbf, tol)
             })
+        }
+        Identity::Metabolic if f == BasalMetabolicRate => {
+            Some((metabolic(g(FatFreeMass)?), METABOLIC_TOLERANCE))
         }
         Identity::BodyMassIndex if f == Bmi => {
             let (w, h) = (g(Weight)?, g(Height)?);
@@ -375,6 +403,7 @@ mod tests {
             (Bmi, 24.0),
             (PercentBodyFat, 37.3),
             (Height, 156.9),
+            (BasalMetabolicRate, 1170.0),
             (TargetWeight, 52.9),
             (WeightControl, -6.2),
             (FatControl, -9.9),
@@ -408,6 +437,8 @@ mod tests {
             (Bmi, 42.0),
             (PercentBodyFat, 3.73),
             (TargetWeight, 25.9),
+            (BasalMetabolicRate, 1710.0),
+            (BasalMetabolicRate, 1176.0),
             (FatTrunk, 118.0),
             (LeanTrunk, 177.0),
         ] {
@@ -498,11 +529,14 @@ mod tests {
                     (x - printed).abs() <= tol + 1e-9,
                     "{id:?} {f:?}: {x} ± {tol} vs {printed}"
                 );
-                assert!(tol < 0.3, "{id:?} {f:?}: ± {tol}");
+                // In the field's unit: kcal for the BMR, a kcal or two.
+                let most = if f == BasalMetabolicRate { 3.0 } else { 0.3 };
+                assert!(tol < most, "{id:?} {f:?}: ± {tol}");
             }
         }
-        // 5 + 3 + 3 + 3 terms of the sums, and the percent and the BMI themselves.
-        assert_eq!(solved, 16);
+        // 5 + 3 + 3 + 3 terms of the sums, and the percent, the BMI and the BMR
+        // themselves.
+        assert_eq!(solved, 17);
         let mut v = sample();
         v.remove(&Protein);
         assert_eq!(solve(Identity::Composition, TotalBodyWater, &v), None);

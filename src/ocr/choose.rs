@@ -321,6 +321,20 @@ mod tests {
     }
 
     #[test]
+    fn a_bmr_whose_label_was_misread_is_the_kcal_its_fat_free_mass_points_at() {
+        // 370 + 21.6 * 37.0 = 1169.2: the page's 1170 kcal, not its other figures.
+        let mut fields = sample_fields();
+        fill(&page(&["1170kcal", "1710", "1141"]), &mut fields);
+        assert_eq!(get(&fields, Field::BasalMetabolicRate), Some(1170.0));
+        // Nothing near it on the page, or two figures within the rounding: no BMR.
+        for extra in [&["1710kcal"][..], &["1169", "1171"][..]] {
+            let mut fields = sample_fields();
+            fill(&page(extra), &mut fields);
+            assert_eq!(get(&fields, Field::BasalMetabolicRate), None, "{extra:?}");
+        }
+    }
+
+    #[test]
     fn a_missing_weight_two_equalities_point_at_is_filled_and_one_alone_is_not() {
         // No weight: nothing is confirmed, but the fat-free sum and the composition
         // both point at the 59.1 the page prints.

@@ -72,6 +72,9 @@ pub enum Identity {
     Composition,
     /// weight − body fat mass = fat free mass.
     FatFree,
+    /// basal metabolic rate = 370 + 21.6 · fat free mass (kcal; the formula InBody
+    /// prints its BMR by).
+    Metabolic,
     /// bmi = weight / height².
     BodyMassIndex,
     /// percent body fat = 100 · body fat mass / weight.
@@ -204,7 +207,7 @@ static ROWS: [Row; 32] = [
         en: &["Fat Free Mass"],
         lookinbody: Some("FFM"),
         bounds: Some((5.0, 250.0)),
-        identities: &[FatFree],
+        identities: &[FatFree, Metabolic],
         ..row("fat_free_mass_kg", Unit::Kg, Some(1))
     },
     Row {
@@ -353,6 +356,7 @@ static ROWS: [Row; 32] = [
         en: &["Basal Metabolic Rate"],
         lookinbody: Some("BMR"),
         bounds: Some((300.0, 6000.0)),
+        identities: &[Metabolic],
         ..row("basal_metabolic_rate_kcal", Unit::Kcal, None)
     },
     Row {
