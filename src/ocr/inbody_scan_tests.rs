@@ -424,6 +424,54 @@ fn sex_whose_label_was_misread_is_read_from_a_value_that_names_itself() {
 }
 
 #[test]
+fn a_height_whose_label_led_nowhere_is_the_headers_one_figure_in_cm() {
+    let height = |words: Vec<Word>| {
+        let mut words = words;
+        words.push(w("체성분분석", 50.0, 900.0, 100.0, 22.0));
+        parse(&words).number("height_cm")
+    };
+    // `신장` read as `시강` (two jamo off) over a glued `180.3cm`; lost altogether
+    // beside `167.9cm`; a colon read as a `1` (`신장: 172.0 cm`).
+    assert_eq!(
+        height(vec![
+            w("시강", 156.0, 98.0, 30.0, 22.0),
+            w("180.3cm", 155.0, 122.0, 60.0, 24.0)
+        ]),
+        Some(180.3)
+    );
+    assert_eq!(
+        height(vec![w("167.9cm", 177.0, 126.0, 60.0, 26.0)]),
+        Some(167.9)
+    );
+    assert_eq!(
+        height(vec![
+            w("신장", 193.0, 86.0, 24.0, 14.0),
+            w("1172.0", 218.0, 82.0, 44.0, 21.0),
+            w("cm", 275.0, 82.0, 20.0, 21.0),
+        ]),
+        Some(172.0)
+    );
+    assert_eq!(
+        height(vec![
+            w("1:173.2", 261.0, 79.0, 50.0, 24.0),
+            w("cm", 321.0, 81.0, 20.0, 24.0)
+        ]),
+        Some(173.2)
+    );
+    // Two cm figures that differ, one below the header, or one no height can be:
+    // no height.
+    assert_eq!(
+        height(vec![
+            w("167.9cm", 177.0, 126.0, 60.0, 26.0),
+            w("172.0cm", 400.0, 126.0, 60.0, 26.0)
+        ]),
+        None
+    );
+    assert_eq!(height(vec![w("167.9cm", 177.0, 700.0, 60.0, 26.0)]), None);
+    assert_eq!(height(vec![w("17.9cm", 177.0, 126.0, 60.0, 26.0)]), None);
+}
+
+#[test]
 fn a_range_column_keeps_its_range_when_another_columns_text_shares_the_row() {
     // The five-column layout prints each range in a column of its own (`11.8~14.4`,
     // one word from PP-OCR); the score's note in the right-hand column shares the row.

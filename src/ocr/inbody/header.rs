@@ -1,11 +1,13 @@
 //! The subject header's text fields (`sex`, `tested_at`) and the printed model name.
 //!
 //! # What it owns
-//! [`header_text_fields`], [`parse_datetime`], [`detect_model`].
+//! [`header_text_fields`] (with the height by its unit, where its label was not
+//! read), [`parse_datetime`], [`detect_model`].
 
 use std::collections::BTreeMap;
 
 use super::super::fields::Field as F;
+use super::super::figures::{read_figure, repair};
 use super::super::{BBox, Word};
 use super::page::Hit;
 use super::{Ctx, Field, Value};
@@ -92,6 +94,17 @@ pub(super) fn header_text_fields(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Fi
             );
         }
     }
+    if !fields.contains_key(F::Height.name()) {
+        if let Some(x) = height_by_unit(ctx) {
+            fields.insert(
+                F::Height.name().into(),
+                Field {
+                    value: Value::Number(x),
+                    range: None,
+                },
+            );
+        }
+    }
     for hit in ctx.page.find_label(
         &["검사일시", "Test Date / Time", "Test Date", "검사일"],
         &all,
@@ -108,6 +121,52 @@ pub(super) fn header_text_fields(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Fi
             break;
         }
     }
+}
+
+/// The height where its label led to no figure (`신장` read as `시강`, or lost): the one
+/// figure in the header (the page's top third) printed in cm, glued (`180.3cm`) or
+/// with its unit just after it. A colon or bar before it read as a `1` (`1172.0 cm`,
+/// `1:173.2 cm`, for `신장: 172.0 cm`) is dropped when the figure as read is no
+/// height. Two such figures that differ say nothing.
+fn height_by_unit(ctx: &Ctx<'_>) -> Option<f64> {
+    let words = ctx.page.words;
+    let top = ctx.page.bounds().h / 3.0;
+    let is_cm = |t: &str| matches!(t.trim().to_lowercase().as_str(), "cm" | "em" | "(cm)");
+    let field = F::Height;
+    let read = |t: &str| {
+        read_figure(t, true)
+            .map(|(v, d)| repair(v, d, field.decimals()))
+            .filter(|v| field.plausible(*v))
+    };
+    let mut found: Option<f64> = None;
+    for (i, w) in words.iter().enumerate().filter(|(_, w)| w.bbox.y < top) {
+        let t = w.text.trim();
+        let lower = t.to_lowercase();
+        let figure = match lower
+            .strip_suffix("cm")
+            .or_else(|| lower.strip_suffix("em"))
+        {
+            Some(head) if !head.is_empty() => &t[..head.len()],
+            _ if ctx.page.right[i]
+                .first()
+                .is_some_and(|&j| is_cm(&words[j].text)) =>
+            {
+                t
+            }
+            _ => continue,
+        };
+        let Some(x) = read(figure).or_else(|| {
+            let rest = figure.strip_prefix('1')?;
+            read(rest.strip_prefix([':', '：']).unwrap_or(rest))
+        }) else {
+            continue;
+        };
+        match found {
+            Some(y) if (y - x).abs() > 1e-9 => return None,
+            _ => found = Some(x),
+        }
+    }
+    found
 }
 
 /// `sex` where its label was not read (`성별` as `별`, `석벽`, glued to its value):
