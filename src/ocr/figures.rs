@@ -114,13 +114,47 @@ pub(crate) fn could_be(name: &str, n: &Num) -> bool {
     let Some(field) = super::fields::Field::from_name(name) else {
         return true;
     };
-    // As `Ctx::field` reads it: a detached mark is a sign only for the control figures.
-    let value = if n.detached_sign && !name.ends_with("_control_kg") {
+    field.plausible(value_as(field, n))
+}
+
+/// The figure `n` is as `field`'s reading, in its print format: a detached mark is a
+/// sign only for the control figures, and a score whose slash was lost (`62100`)
+/// is the score where the figure as read is none.
+pub(crate) fn value_as(field: super::fields::Field, n: &Num) -> f64 {
+    let value = if n.detached_sign && !field.signed() {
         -n.value
     } else {
         n.value
     };
-    field.plausible(repair(value, n.read_decimals, field.decimals()))
+    let value = repair(value, n.read_decimals, field.decimals());
+    match n.score {
+        Some(s) if field == super::fields::Field::InBodyScore && !field.plausible(value) => s,
+        _ => value,
+    }
+}
+
+/// The score of a word that reads as `NN/100점` with its slash lost or read as a `1`,
+/// and its `점` lost or read as `8` or `%` (`62100`, `751100%`, `741008`, `7511008`).
+fn slashless_score(raw: &str) -> Option<f64> {
+    let t = raw.trim().trim_end_matches(|c: char| !c.is_ascii_digit());
+    if !(4..=8).contains(&t.len()) || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let t = t
+        .strip_suffix('8')
+        .filter(|r| r.ends_with("100"))
+        .unwrap_or(t);
+    let p = t.strip_suffix("100")?;
+    // Two or three digits: `1100` is a figure of its own, not a score of 1.
+    let score = |p: &str| {
+        (p.len() >= 2)
+            .then(|| p.parse::<u32>().ok())
+            .flatten()
+            .filter(|s| (10..=100).contains(s))
+    };
+    score(p)
+        .or_else(|| p.strip_suffix('1').and_then(score))
+        .map(f64::from)
 }
 
 /// A `(lo ~ hi)` range in a piece of text.
@@ -181,6 +215,8 @@ pub(crate) struct Num {
     pub(crate) signed: bool,
     /// One end of a printed range: a `~` (or a bracket) is its neighbour on the line.
     pub(crate) ranged: bool,
+    /// The score this word reads as when its `/` was lost (see [`value_as`]).
+    pub(crate) score: Option<f64>,
 }
 
 /// Whether a word is printed as part of a range: a `~` touches it on its line, or an
@@ -291,7 +327,46 @@ pub(crate) fn numbers(words: &[Word]) -> Vec<Num> {
             detached_sign,
             signed,
             ranged: in_range(words, i),
+            score: slashless_score(&w.text),
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fields::Field;
+    use super::*;
+
+    fn num(text: &str) -> Num {
+        numbers(&[Word::at(text, 0.0, 0.0, 80.0, 40.0)])
+            .pop()
+            .expect("a figure")
+    }
+
+    #[test]
+    fn a_score_whose_slash_was_lost_is_the_score_and_nothing_else() {
+        // `NN/100점` with the slash lost or read as 1, the 점 lost or read as 8 or %.
+        for (text, score) in [
+            ("62100", 62.0),
+            ("751100%", 75.0),
+            ("741008", 74.0),
+            ("7511008", 75.0),
+            ("82100", 82.0),
+            ("100100", 100.0),
+        ] {
+            let n = num(text);
+            assert_eq!(value_as(Field::InBodyScore, &n), score, "{text}");
+            assert!(could_be("inbody_score", &n), "{text}");
+            // No other field reads it so.
+            assert!(!could_be("weight_kg", &n), "{text}");
+            assert_eq!(value_as(Field::BasalMetabolicRate, &n), n.value, "{text}");
+        }
+        // A score read whole stays as read; a BMR of 1100 is no score of 1, and
+        // figures that are no `NN/100` are none.
+        assert_eq!(value_as(Field::InBodyScore, &num("66")), 66.0);
+        for text in ["1100", "2100", "1234", "9999100", "5100"] {
+            assert_eq!(num(text).score, None, "{text}");
+        }
+    }
 }

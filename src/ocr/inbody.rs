@@ -32,7 +32,7 @@
 use std::collections::BTreeMap;
 
 use super::fields::Field as F;
-use super::figures::{could_be, numbers, parse_range_as, repair, Num};
+use super::figures::{could_be, numbers, parse_range_as, repair, value_as, Num};
 pub use super::figures::{decimals, lookalike, parse_number, parse_range};
 pub use super::report::{body_type, BodyType, Reading, Reading as Field, Report, Value};
 use super::{BBox, Word};
@@ -278,7 +278,11 @@ impl Ctx<'_> {
     /// remembered for the report.
     fn field(&self, name: &str, num: &Num) -> Field {
         let f = self.reading(name, num);
-        if let Some(x) = f.value.as_f64().filter(|_| num.read_decimals == 0) {
+        if let Some(x) = f
+            .value
+            .as_f64()
+            .filter(|_| num.read_decimals == 0 && num.score.is_none())
+        {
             if x.abs() != num.value.abs() {
                 self.restored.borrow_mut().insert(name.to_string(), x);
             }
@@ -289,16 +293,16 @@ impl Ctx<'_> {
     /// A field's figure and range, in the field's print format.
     fn reading(&self, name: &str, num: &Num) -> Field {
         let printed = decimals(name);
+        let field = super::fields::Field::from_name(name);
         // Only the control figures print a sign; a mark OCR put before any other
         // figure is not one.
-        let value = if num.detached_sign && !name.ends_with("_control_kg") {
-            -num.value
-        } else {
-            num.value
+        let value = match field {
+            Some(f) => value_as(f, num),
+            None => repair(num.value, num.read_decimals, printed),
         };
         Field {
-            value: Value::Number(repair(value, num.read_decimals, printed)),
-            range: self.range_for(super::fields::Field::from_name(name), num, printed),
+            value: Value::Number(value),
+            range: self.range_for(field, num, printed),
         }
     }
 
