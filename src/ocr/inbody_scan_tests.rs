@@ -386,6 +386,36 @@ fn a_heading_whose_korean_part_is_past_matching_still_starts_its_run() {
 }
 
 #[test]
+fn a_heading_read_a_syllable_a_word_starts_at_its_korean_part_and_ends_at_the_column_beside() {
+    // Tesseract on a quadrant sheet: `부위별체지방분석` read a syllable a word, a
+    // stray `ㄱ` matched with its English part; the impedance table's column, headed
+    // higher up in the right half, runs on beside the fat figure.
+    let mut words: Vec<Word> = ["부", "위", "별", "체", "지", "방", "분"]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| w(t, 584.0 + 29.0 * i as f32, 1349.0, 21.0, 27.0))
+        .collect();
+    words.extend([
+        w("근", 190.0, 1349.0, 27.0, 15.0),
+        w("Segmental", 317.0, 1360.0, 80.0, 15.0),
+        w("Lean", 404.0, 1361.0, 34.0, 12.0),
+        w("Analysis", 445.0, 1360.0, 60.0, 15.0),
+        w("ㄱ", 790.0, 1366.0, 18.0, 11.0),
+        w("Segmental", 826.0, 1360.0, 79.0, 15.0),
+        w("Fat", 912.0, 1360.0, 22.0, 13.0),
+        w("Analysis", 940.0, 1360.0, 60.0, 15.0),
+        w("임피던스", 1024.0, 1201.0, 80.0, 20.0),
+        w("Impedance", 1110.0, 1201.0, 90.0, 20.0),
+        w("체성분분석", 50.0, 280.0, 100.0, 22.0),
+        w("연구항목", 1028.0, 647.0, 80.0, 20.0),
+    ]);
+    let s = section_regions(&words);
+    let fat = s.get("seg_fat").expect("the fat section");
+    assert!(fat.x < 605.0, "{fat:?}");
+    assert!(fat.right() < 1030.0, "{fat:?}");
+}
+
+#[test]
 fn sex_whose_label_was_misread_is_read_from_a_value_that_names_itself() {
     let header = |words: Vec<Word>| {
         let mut words = words;

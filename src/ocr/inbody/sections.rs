@@ -60,18 +60,35 @@ fn korean_part(page: &Page<'_>, head: BBox, aliases: &[&str]) -> BBox {
     let Some(korean) = aliases.iter().find(|a| a.chars().any(is_hangul)) else {
         return head;
     };
-    let Some(first) = words
+    // The heading's words; its English part starts at the first Latin word (a Hangul
+    // fragment before it, `ㄱ`, was matched as part of it: it is the Korean part's).
+    let mut parts: Vec<&Word> = words
         .iter()
-        .find(|w| w.bbox.x == head.x && same_line(&w.bbox, &head))
+        .filter(|w| {
+            w.bbox.x >= head.x && w.bbox.right() <= head.right() + 1.0 && same_line(&w.bbox, &head)
+        })
+        .collect();
+    parts.sort_by(|a, c| a.bbox.x.total_cmp(&c.bbox.x));
+    let Some(first) = parts
+        .iter()
+        .find(|w| w.text.starts_with(|c: char| c.is_ascii_alphabetic()))
+        .copied()
     else {
         return head;
     };
-    if !first.text.starts_with(|c: char| c.is_ascii_alphabetic()) {
+    let before: Vec<&&Word> = parts
+        .iter()
+        .take_while(|w| w.bbox.x < first.bbox.x)
+        .collect();
+    if before.iter().any(|w| !w.text.chars().any(is_hangul)) {
         return head;
     }
-    let (mut b, mut text) = (head, String::new());
+    let (mut b, mut text) = (
+        head,
+        before.iter().map(|w| w.text.as_str()).collect::<String>(),
+    );
     let target = jamo(korean);
-    let mut taken: Vec<BBox> = Vec::new();
+    let mut taken: Vec<BBox> = before.iter().map(|w| w.bbox).collect();
     for _ in 0..8 {
         // The nearest Hangul word left of what is taken, printed in one run with it
         // (no column's gap; a fragment under a word's box counts as that word's).
@@ -81,7 +98,7 @@ fn korean_part(page: &Page<'_>, head: BBox, aliases: &[&str]) -> BBox {
                 let h = w.bbox.h.max(first.bbox.h);
                 w.bbox.x < b.x
                     && w.bbox.right() <= head.x + 0.5 * h
-                    && b.x - w.bbox.right() <= 1.5 * h
+                    && b.x - w.bbox.right() <= 2.0 * h
                     && w.text.chars().any(is_hangul)
                     && same_line(&w.bbox, &head)
                     && !taken.contains(&w.bbox)
@@ -275,11 +292,23 @@ fn regions(page: &Page<'_>, placed_by_rows: bool) -> BTreeMap<&'static str, BBox
         // Right edge: the neighbouring headings on about the same row, or a heading of
         // the column to the right that starts before this section ends (a left-hand
         // section's figures never run into the right-hand column's lists).
+        // A right-hand column's heading above this one whose section runs on beside
+        // it (no heading of its own column between them: the impedance table beside
+        // the segmental figures) ends it too.
+        let beside = |o: &BBox| {
+            o.x > 0.5 * page.width
+                && o.y < b.y
+                && !heads
+                    .iter()
+                    .any(|(_, m)| (m.x - o.x).abs() < 4.0 * o.h && m.y > o.bottom() && m.y < b.y)
+        };
         let right = heads
             .iter()
             .filter(|(_, o)| {
                 o.x > b.right()
-                    && (same_row(o, b) || (o.x > 0.5 * page.width && o.y > b.y && o.y < bottom))
+                    && (same_row(o, b)
+                        || (o.x > 0.5 * page.width && o.y > b.y && o.y < bottom)
+                        || beside(o))
             })
             .map(|(_, o)| o.x - b.h)
             .fold(page.width, f32::min);
