@@ -34,7 +34,8 @@ pub fn lookalike(c: char) -> Option<char> {
 }
 
 pub(crate) fn read_figure(raw: &str, strict: bool) -> Option<(f64, usize)> {
-    let mut s: String = raw.trim().to_string();
+    // A label's colon read onto its figure (`연령: 23` as `:23`) is no part of it.
+    let mut s: String = raw.trim().trim_start_matches([':', '：']).to_string();
     if s.starts_with('(') || s.ends_with(')') || s.contains('~') {
         return None; // a range, not a figure
     }
@@ -342,6 +343,16 @@ mod tests {
         numbers(&[Word::at(text, 0.0, 0.0, 80.0, 40.0)])
             .pop()
             .expect("a figure")
+    }
+
+    #[test]
+    fn a_labels_colon_read_onto_its_figure_is_no_part_of_it() {
+        for (text, x) in [(":23", 23.0), ("：34", 34.0), (":172.0", 172.0)] {
+            assert_eq!(read_figure(text, true).map(|f| f.0), Some(x), "{text}");
+        }
+        // A colon alone, or one inside a figure (a time), is still no figure.
+        assert_eq!(read_figure(":", true), None);
+        assert_eq!(read_figure("09:44", true), None);
     }
 
     #[test]
