@@ -416,6 +416,25 @@ fn a_heading_read_a_syllable_a_word_starts_at_its_korean_part_and_ends_at_the_co
 }
 
 #[test]
+fn an_unread_heading_is_placed_by_bilingual_rows_whose_subtitle_is_as_tall() {
+    // `체성분분석` read as `체성브브서`; PP-OCR gives `Protein` under `단백질` as tall a
+    // box: one label, not two places. The section is placed by its rows and the
+    // column header above them is in it.
+    let words = vec![
+        w("체성브브서", 54.0, 247.9, 108.0, 23.7),
+        w("근육량", 422.2, 306.8, 44.2, 15.5),
+        w("체수분", 60.5, 344.5, 58.1, 32.7),
+        w("33.4", 425.9, 381.3, 43.6, 29.5),
+        w("단백질", 61.4, 414.8, 52.4, 18.8),
+        w("Protein", 59.1, 433.6, 32.1, 18.0),
+        w("무기질", 59.7, 481.9, 54.0, 18.8),
+        w("Minerals", 61.4, 498.7, 39.3, 22.4),
+    ];
+    assert!(section_regions(&words).contains_key("body_comp"));
+    assert_eq!(parse(&words).number("muscle_mass_kg"), Some(33.4));
+}
+
+#[test]
 fn sex_whose_label_was_misread_is_read_from_a_value_that_names_itself() {
     let header = |words: Vec<Word>| {
         let mut words = words;

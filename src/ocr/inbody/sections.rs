@@ -164,11 +164,19 @@ fn unread_headings(page: &Page<'_>, found: &[(&'static str, BBox)]) -> Vec<(&'st
                 let hits = page.find_label(&labels, &all);
                 let best = hits.first()?.dist;
                 // A label found twice equally well (a row and a chart's legend) places
-                // nothing; one found with and without its unit (`단백질`, `단백질(kg)`)
+                // nothing; one found with and without its unit (`단백질`, `단백질(kg)`),
+                // or in both languages one over the other (`단백질` over `Protein`),
                 // is one label.
                 let mut best_hits = hits.iter().filter(|h| h.dist == best);
                 let first = best_hits.next()?;
-                let elsewhere = best_hits.any(|h| h.bbox.overlap_area(&first.bbox) <= 0.0);
+                let stacked = |a: &BBox, b: &BBox| {
+                    let (top, under) = if a.y <= b.y { (a, b) } else { (b, a) };
+                    let h = top.h.max(1.0);
+                    (top.x - under.x).abs() < 1.5 * h && under.y - top.bottom() < 0.8 * h
+                };
+                let elsewhere = best_hits.any(|h| {
+                    h.bbox.overlap_area(&first.bbox) <= 0.0 && !stacked(&h.bbox, &first.bbox)
+                });
                 (!elsewhere).then_some((k, first.bbox))
             })
             .collect();
