@@ -435,6 +435,55 @@ fn an_unread_heading_is_placed_by_bilingual_rows_whose_subtitle_is_as_tall() {
 }
 
 #[test]
+fn research_rows_whose_labels_were_misread_take_their_rows_figures() {
+    // PP-OCR on photographed quadrant sheets (the left column's sections headed, so
+    // `부지방률` is no percent of body fat there). `복부지방률` read as `부지방률`
+    // between two rows found: the figure at its row's place.
+    let left = [
+        w("체성분분석", 50.0, 100.0, 100.0, 22.0),
+        w("비만분석", 50.0, 600.0, 80.0, 22.0),
+    ];
+    let between = vec![
+        w("연구항목", 531.0, 270.7, 63.9, 37.4),
+        w("1206", 666.8, 313.9, 42.8, 23.0),
+        w("kcal", 709.6, 313.9, 35.0, 23.0),
+        w("기초대사량", 531.6, 319.1, 65.7, 14.4),
+        w("1.02", 668.3, 339.8, 31.8, 23.6),
+        w("(0.80-0.90)", 708.0, 339.8, 63.1, 23.6),
+        w("부지방률", 546.0, 342.7, 54.1, 24.2),
+        w("1", 668.0, 365.7, 7.6, 23.0),
+        w("(1-9)", 683.1, 365.7, 30.2, 23.0),
+        w("내장지방레벨", 531.0, 370.9, 80.1, 15.0),
+    ];
+    let r = parse(&[&left[..], &between].concat());
+    assert_eq!(r.number("waist_hip_ratio"), Some(1.02));
+    // Two labels past reading (`기 713 대사량`, `노시`): the column of the one found,
+    // one figure a row, the label's stray `713` no part of it.
+    let column = vec![
+        w("연구항목", 590.8, 181.1, 67.5, 28.7),
+        w("1355", 739.9, 219.8, 36.3, 24.4),
+        w("kcal", 780.2, 219.8, 31.7, 24.4),
+        w("713", 603.3, 220.5, 15.6, 24.4),
+        w("기", 591.4, 226.1, 11.9, 15.6),
+        w("대사량", 618.9, 226.1, 41.8, 15.6),
+        w("0.82", 737.8, 255.4, 35.1, 23.1),
+        w("노시", 590.2, 261.1, 70.6, 25.0),
+        w("(0.79-0.89)", 731.9, 277.9, 73.1, 21.2),
+        w("1", 733.2, 307.9, 13.7, 20.0),
+        w("내장지방레벨", 590.8, 309.8, 84.3, 26.9),
+    ];
+    let column = [&left[..], &column].concat();
+    let r = parse(&column);
+    assert_eq!(r.number("basal_metabolic_rate_kcal"), Some(1355.0));
+    assert_eq!(r.number("waist_hip_ratio"), Some(0.82));
+    assert_eq!(r.number("visceral_fat_level"), Some(1.0));
+    // A fourth figure in the column: the rows do not hold, nothing is taken.
+    let mut extra = column.clone();
+    extra.push(w("2.5", 735.0, 340.0, 30.0, 20.0));
+    assert_eq!(parse(&extra).number("waist_hip_ratio"), None);
+}
+
+#[test]
 fn sex_whose_label_was_misread_is_read_from_a_value_that_names_itself() {
     let header = |words: Vec<Word>| {
         let mut words = words;

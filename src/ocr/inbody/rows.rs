@@ -51,6 +51,29 @@ pub(super) fn rows_in_order(
             .collect();
         assign_rows(ctx, fields, used, rows, large);
     }
+    // The research list prints a figure of its own format on each row (kcal, a ratio,
+    // a level), so no print size tells its figures: they are the column of a figure a
+    // label found there.
+    if let Some(region) = ctx.sections.get("research") {
+        let rows = [
+            "basal_metabolic_rate_kcal",
+            "waist_hip_ratio",
+            "visceral_fat_level",
+        ];
+        let in_region: Vec<&Num> = ctx
+            .nums
+            .iter()
+            .filter(|n| !n.ranged && inside(region, &n.bbox))
+            .collect();
+        let anchor = in_region.iter().find(|n| used.contains(&n.bbox));
+        if let Some(a) = anchor.copied() {
+            let column: Vec<&Num> = in_region
+                .into_iter()
+                .filter(|n| (n.bbox.x - a.bbox.x).abs() < 3.0 * a.bbox.h)
+                .collect();
+            assign_rows(ctx, fields, used, &rows, column);
+        }
+    }
     if let Some(region) = ctx.sections.get("body_comp") {
         let with_range: Vec<&Num> = ctx
             .nums
@@ -190,9 +213,18 @@ pub(super) fn body_composition_columns(
 
 /// Lists whose rows are evenly spaced, one figure per row in one column: the
 /// weight-control list (target weight, weight control, fat control, muscle control;
-/// both layouts) and the 370S body-composition table's first column (water, protein,
-/// minerals, fat, each figure with its range under it).
+/// both layouts), the 370S body-composition table's first column (water, protein,
+/// minerals, fat, each figure with its range under it) and the research list (BMR,
+/// waist-hip ratio, visceral fat level).
 pub(super) const PITCHED_LISTS: &[(&str, &[&str])] = &[
+    (
+        "research",
+        &[
+            "basal_metabolic_rate_kcal",
+            "waist_hip_ratio",
+            "visceral_fat_level",
+        ],
+    ),
     (
         "weight_control",
         &[
