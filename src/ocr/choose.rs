@@ -134,7 +134,10 @@ fn the_one_figure(
     read: &impl Fn(Field, &Num) -> Reading,
 ) -> Option<Reading> {
     let mut found: Option<Reading> = None;
-    for n in nums.iter().filter(|n| !n.ranged) {
+    // A figure printed with more decimals than the field prints is another field's
+    // (a segment's `8.91` is no percent of body fat of 8.9).
+    let more_decimals = |n: &Num| f.decimals().is_some_and(|d| n.read_decimals > d);
+    for n in nums.iter().filter(|n| !n.ranged && !more_decimals(n)) {
         let mut r = read(f, n);
         let Some(x) = r.value.as_f64() else {
             continue;
@@ -331,6 +334,24 @@ mod tests {
             let mut fields = sample_fields();
             fill(&page(extra), &mut fields);
             assert_eq!(get(&fields, Field::BasalMetabolicRate), None, "{extra:?}");
+        }
+    }
+
+    #[test]
+    fn a_figure_printed_with_more_decimals_than_the_field_fills_nothing() {
+        // 100 * 22.1 / 59.1 = 37.39, the percent's own word lost: a segment's
+        // `37.41` (two decimals) would read as 37.4, a figure no word shows.
+        let without_own = |extra: &str| -> Vec<Num> {
+            page(&[extra])
+                .into_iter()
+                .filter(|n| (n.value - 37.3).abs() > 1e-9)
+                .collect()
+        };
+        for (extra, filled) in [("37.41", None), ("37.4", Some(37.4))] {
+            let mut fields = sample_fields();
+            fields.remove(Field::PercentBodyFat.name());
+            fill(&without_own(extra), &mut fields);
+            assert_eq!(get(&fields, Field::PercentBodyFat), filled, "{extra}");
         }
     }
 

@@ -484,6 +484,23 @@ fn research_rows_whose_labels_were_misread_take_their_rows_figures() {
 }
 
 #[test]
+fn a_label_read_a_syllable_a_word_chains_across_boxes_of_the_lines_top_and_bottom() {
+    // Tesseract on a quadrant sheet: `체지방률` as `체 지 방 률`, `방`'s box the top
+    // of the line and `률`'s its bottom; they share no line with each other, but both
+    // share the label's.
+    let words = vec![
+        w("비만분석", 96.0, 1119.0, 100.0, 29.0),
+        w("체", 94.0, 1253.0, 21.0, 24.0),
+        w("지", 122.0, 1253.0, 26.0, 24.0),
+        w("방", 156.0, 1253.0, 6.0, 15.0),
+        w("률", 173.0, 1264.0, 12.0, 13.0),
+        w("(%)", 195.0, 1257.0, 30.0, 18.0),
+        w("23.0", 556.0, 1263.0, 52.0, 21.0),
+    ];
+    assert_eq!(parse(&words).number("percent_body_fat"), Some(23.0));
+}
+
+#[test]
 fn sex_whose_label_was_misread_is_read_from_a_value_that_names_itself() {
     let header = |words: Vec<Word>| {
         let mut words = words;

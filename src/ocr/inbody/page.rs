@@ -133,6 +133,24 @@ impl<'a> Page<'a> {
         }
     }
 
+    /// The nearest word right of word `i` on `line` (a chain's line), closer than a
+    /// word gap: where `i` itself shares no line with it (a syllable whose box is the
+    /// top of the line, the next one's the bottom).
+    fn next_on_line(&self, i: usize, line: &BBox) -> Option<usize> {
+        let a = &self.words[i].bbox;
+        self.words
+            .iter()
+            .enumerate()
+            .filter(|(j, b)| {
+                *j != i
+                    && b.bbox.x > a.x
+                    && b.bbox.x - a.right() <= 1.2 * line.h.max(b.bbox.h)
+                    && same_line(line, &b.bbox)
+            })
+            .min_by(|(_, p), (_, q)| p.bbox.x.total_cmp(&q.bbox.x))
+            .map(|(j, _)| j)
+    }
+
     /// Every place where one of `aliases` is printed, best matches first within
     /// `region`. A match must be complete: the chain may not continue with more
     /// Hangul (so `체중` does not match the start of `체중조절`).
@@ -187,7 +205,10 @@ impl<'a> Page<'a> {
                 text.push_str(lt);
                 bbox = bbox.union(&w.bbox);
                 steps += 1;
-                if w.bbox.h <= 1.6 * self.words[start].bbox.h.max(1.0) {
+                // Nor is a fragment much smaller than it (`방` of `체 지 방 률` read a
+                // syllable a word, its box the top of the line only).
+                let start_h = self.words[start].bbox.h.max(1.0);
+                if w.bbox.h <= 1.6 * start_h && w.bbox.h >= 0.75 * start_h {
                     line = w.bbox;
                 }
                 let next = if cut {
@@ -197,6 +218,7 @@ impl<'a> Page<'a> {
                         .iter()
                         .copied()
                         .find(|n| same_line(&line, &self.words[*n].bbox))
+                        .or_else(|| self.next_on_line(i, &line))
                 };
                 let continues_hangul = next
                     .map(|n| self.words[n].text.chars().next().is_some_and(is_hangul))
