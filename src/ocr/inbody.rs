@@ -219,6 +219,26 @@ impl Ctx<'_> {
             Look::Right => (hit.bbox.y - 0.3 * h, hit.bbox.bottom() + 1.0 * h),
             Look::RightOrBelow => (hit.bbox.y - 0.4 * h, hit.bbox.bottom() + 0.4 * h),
         };
+        // A figure a line lower is the next row's where that row has a label of its
+        // own in this label's column, in its script (a heading that is also a row's
+        // label, `체중조절` over `적정체중 54.9 kg`, takes nothing of the row under
+        // it; a bar chart's English subtitle under its Korean label is no row).
+        let hangul = |t: &str| t.chars().any(is_hangul);
+        let label_hangul = self
+            .page
+            .words
+            .iter()
+            .find(|w| w.bbox.x == hit.bbox.x && page::same_line(&w.bbox, &hit.bbox))
+            .is_some_and(|w| hangul(&w.text));
+        let own_row = |n: &Num| {
+            !page::same_line(&n.bbox, &hit.bbox)
+                && self.page.words.iter().any(|w| {
+                    (w.bbox.x - hit.bbox.x).abs() < 1.5 * h
+                        && hangul(&w.text) == label_hangul
+                        && w.bbox.y >= hit.bbox.bottom() - 0.2 * h
+                        && page::same_line(&w.bbox, &n.bbox)
+                })
+        };
         let right: Vec<&Num> = self
             .nums
             .iter()
@@ -227,6 +247,7 @@ impl Ctx<'_> {
                     && n.bbox.cy() >= band_top
                     && n.bbox.cy() <= band_bottom
                     && n.bbox.x <= region.right()
+                    && !own_row(n)
             })
             .collect();
         // Chart scales (55 70 85 100 ...) print many figures on one line; the figure

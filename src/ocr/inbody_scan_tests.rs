@@ -501,6 +501,36 @@ fn a_label_read_a_syllable_a_word_chains_across_boxes_of_the_lines_top_and_botto
 }
 
 #[test]
+fn a_heading_that_is_a_rows_label_takes_nothing_of_the_row_under_it() {
+    // PP-OCR on a photographed five-column sheet: the heading `체중조절` read right,
+    // its row's label as `헤중조절`, the target weight's as `적첨애증`. The figure a
+    // line under the heading is the target weight's row's, not the weight control's.
+    let words = vec![
+        w("체성분분석", 41.0, 150.0, 62.0, 22.0),
+        w("체중조절", 511.6, 149.3, 50.1, 23.2),
+        w("54.9", 648.5, 174.9, 30.8, 22.3),
+        w("kg", 681.8, 176.5, 19.0, 21.9),
+        w("적첨애증", 512.1, 179.0, 41.5, 19.9),
+        w("-15.7", 648.9, 195.9, 35.3, 22.0),
+        w("kg", 687.2, 197.6, 17.9, 21.3),
+        w("헤중조절", 512.1, 200.5, 41.5, 19.4),
+    ];
+    let r = parse(&words);
+    assert_eq!(r.number("weight_control_kg"), Some(-15.7));
+    // A bar chart's figure a little under its Korean label, beside its English
+    // subtitle, is still the label's.
+    let bar = vec![
+        w("신장", 42.0, 100.0, 30.0, 20.0),
+        w("170.0cm", 90.0, 100.0, 60.0, 20.0),
+        w("골격근지방분석", 41.0, 560.0, 93.0, 20.0),
+        w("체중", 42.0, 600.0, 30.0, 20.0),
+        w("Weight", 42.0, 622.0, 40.0, 12.0),
+        w("70.6", 280.0, 612.0, 30.0, 20.0),
+    ];
+    assert_eq!(parse(&bar).number("weight_kg"), Some(70.6));
+}
+
+#[test]
 fn sex_whose_label_was_misread_is_read_from_a_value_that_names_itself() {
     let header = |words: Vec<Word>| {
         let mut words = words;
