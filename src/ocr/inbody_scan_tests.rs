@@ -531,6 +531,44 @@ fn a_heading_that_is_a_rows_label_takes_nothing_of_the_row_under_it() {
 }
 
 #[test]
+fn a_long_heading_is_found_as_far_off_as_a_label_where_nothing_nearer_was_read() {
+    // PP-OCR's Hangul (Tesseract's) on a quadrant sheet: `부위별체지방분석` read as
+    // `부위별체지반부서`, three jamo off; its lean neighbour past reading.
+    let words = vec![
+        w("골격근지방분석", 54.0, 669.0, 164.0, 23.0),
+        w("부위별그유부선", 72.0, 1020.9, 146.2, 22.5),
+        w("부위별체지반부서", 416.0, 1017.9, 167.1, 36.0),
+    ];
+    let s = section_regions(&words);
+    let fat = s.get("seg_fat").expect("the fat section");
+    assert!(fat.x > 340.0 && fat.x <= 416.0, "{fat:?}");
+    assert!(s.get("seg_lean").is_some_and(|l| l.right() <= 416.0));
+    // A heading read one jamo off elsewhere is the heading: the far one is not.
+    let mut near = words.clone();
+    near.push(w("부위별체지방분서", 416.0, 1400.0, 167.1, 36.0));
+    let s = section_regions(&near);
+    assert!(s.get("seg_fat").is_some_and(|f| f.y > 1300.0));
+}
+
+#[test]
+fn a_tall_blob_in_a_heading_does_not_move_its_section() {
+    // Tesseract: `부위별근육분석` read a syllable a word, two of them 66 px blobs over
+    // a 28 px line; the section starts at the line, not the blobs' top.
+    let words = vec![
+        w("부", 91.0, 1366.0, 30.0, 28.0),
+        w("위", 124.0, 1347.0, 25.0, 66.0),
+        w("별", 148.0, 1347.0, 26.0, 66.0),
+        w("근", 175.0, 1366.0, 26.0, 28.0),
+        w("육", 203.0, 1366.0, 26.0, 28.0),
+        w("분", 231.0, 1366.0, 26.0, 28.0),
+        w("석", 259.0, 1366.0, 26.0, 28.0),
+    ];
+    let s = section_regions(&words);
+    let lean = s.get("seg_lean").expect("the lean section");
+    assert!(lean.y > 1340.0, "{lean:?}");
+}
+
+#[test]
 fn sex_whose_label_was_misread_is_read_from_a_value_that_names_itself() {
     let header = |words: Vec<Word>| {
         let mut words = words;

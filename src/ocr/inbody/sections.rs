@@ -124,6 +124,34 @@ fn korean_part(page: &Page<'_>, head: BBox, aliases: &[&str]) -> BBox {
     head
 }
 
+/// A heading's box on its line: as wide as its words, as high as most of them (a
+/// blob read as a tall syllable, `위` 66 px high over a 28 px line, would move the
+/// section's top and shorten how far down it reaches).
+fn line_of(page: &Page<'_>, head: BBox) -> BBox {
+    let mut inside: Vec<&BBox> = page
+        .words
+        .iter()
+        .map(|w| &w.bbox)
+        .filter(|b| b.overlap_area(&head) >= 0.5 * b.w * b.h)
+        .collect();
+    if inside.len() < 3 {
+        return head;
+    }
+    inside.sort_by(|a, b| a.h.total_cmp(&b.h));
+    let median = inside[inside.len() / 2];
+    let (h, cy) = (median.h, median.cy());
+    let (top, bottom) = (cy - h / 2.0, cy + h / 2.0);
+    if top <= head.y && bottom >= head.bottom() {
+        return head;
+    }
+    BBox {
+        x: head.x,
+        y: top.max(head.y),
+        w: head.w,
+        h: bottom.min(head.bottom()) - top.max(head.y),
+    }
+}
+
 /// Sections whose rows are labels printed nowhere else on a sheet, top to bottom: the
 /// anchors of a section whose heading was not read.
 const ANCHORS: &[(&str, &[F])] = &[
@@ -223,7 +251,18 @@ fn regions(page: &Page<'_>, placed_by_rows: bool) -> BTreeMap<&'static str, BBox
     let mut heads: Vec<(&'static str, BBox)> = Vec::new();
     for (name, aliases) in SECTIONS {
         let mut hits = page.find_text(aliases, &all, false);
-        hits.retain(|h| h.dist <= 1);
+        // One jamo off at most; a long Korean heading (six syllables or more:
+        // `부위별체지방분석` read as `부위별체지반부서`) as far off as a label may be.
+        let most = aliases
+            .iter()
+            .filter(|a| a.chars().filter(|c| is_hangul(*c)).count() >= 6)
+            .map(|a| tolerance(jamo(a).len()))
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        // The far ones only where nothing nearer was read, and only the nearest.
+        let best = hits.iter().map(|h| h.dist).min().unwrap_or(0);
+        hits.retain(|h| h.dist <= 1 || (best > 1 && h.dist == best && h.dist <= most));
         // A heading that is also a row's label (체중조절, Weight Control) is that row
         // where a figure follows it on its line: with the heading itself unread, the
         // row is not where the section starts (the rows above it are the section's).
@@ -238,7 +277,7 @@ fn regions(page: &Page<'_>, placed_by_rows: bool) -> BTreeMap<&'static str, BBox
             .filter(|h| h.bbox.y - top < h.h)
             .min_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x))
         {
-            heads.push((name, korean_part(page, h.bbox, aliases)));
+            heads.push((name, line_of(page, korean_part(page, h.bbox, aliases))));
         }
     }
     if placed_by_rows {
@@ -318,7 +357,7 @@ fn regions(page: &Page<'_>, placed_by_rows: bool) -> BTreeMap<&'static str, BBox
                         || (o.x > 0.5 * page.width && o.y > b.y && o.y < bottom)
                         || beside(o))
             })
-            .map(|(_, o)| o.x - b.h)
+            .map(|(_, o)| o.x - b.h.min(o.h))
             .fold(page.width, f32::min);
         // And any heading below that starts within this section's width ends it too
         // (the segmental fat heading under the obesity chart, when the segmental lean
