@@ -275,7 +275,18 @@ fn opens_a_unit(words: &[Word], i: usize) -> bool {
     };
     let unit = |o: &Word| crate::ocr::inbody::is_unit(o.text.trim());
     let closes = |o: &Word| next(o).is_some_and(|c| c.text.trim().starts_with(')'));
-    match next(w) {
+    // A speck read between them (`7 ² ( kg )`) is neither.
+    let speck = |o: &Word| {
+        let t = o.text.trim();
+        t.chars().count() == 1
+            && t.chars().all(|c| {
+                !c.is_ascii_alphanumeric()
+                    && !matches!(c, '(' | ')')
+                    && !crate::ocr::inbody::is_hangul(c)
+            })
+    };
+    let after = next(w).and_then(|o| if speck(o) { next(o) } else { Some(o) });
+    match after {
         Some(o) if unit(o) => closes(o),
         Some(o) if o.text.trim() == "(" => next(o).is_some_and(|u| unit(u) && closes(u)),
         _ => false,

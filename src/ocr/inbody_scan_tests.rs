@@ -677,9 +677,17 @@ fn a_range_column_keeps_its_range_when_another_columns_text_shares_the_row() {
 #[test]
 fn a_labels_unit_bracket_read_as_a_digit_is_no_figure() {
     // PP-OCR on a soft five-column sheet: `(kg)` after 무기질 read as `7 kg )` or
-    // `7 ( kg )`; the row's figure is the one in its column.
+    // `7 ( kg )`, or with a speck between (`7 ² ( kg )`); the row's figure is the one
+    // in its column.
     for unit in [
         vec![("7", 102.7, 9.0), ("kg", 111.6, 18.0), (")", 129.4, 9.0)],
+        vec![
+            ("7", 103.0, 6.7),
+            ("²", 109.7, 6.7),
+            ("(", 116.4, 6.7),
+            ("kg", 123.1, 13.3),
+            (")", 136.4, 6.7),
+        ],
         vec![
             ("7", 125.8, 8.4),
             ("(", 134.2, 8.4),
