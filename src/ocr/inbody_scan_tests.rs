@@ -569,6 +569,28 @@ fn a_tall_blob_in_a_heading_does_not_move_its_section() {
 }
 
 #[test]
+fn a_body_figures_unit_bounds_it_above_a_history_table_whose_heading_was_not_read() {
+    // PP-OCR on a quadrant sheet: the history table's heading unread, its figures
+    // (92.7, 90.6, ...) are in the fat section's region; the figure's own print `kg`.
+    let mut words = vec![
+        w("InBody370S", 580.0, 57.0, 92.0, 28.0),
+        w("부위별체지방분석", 416.0, 1017.9, 167.1, 36.0),
+        w("2.8kg", 428.7, 1083.5, 59.3, 36.2),
+        w("2.7kg", 629.4, 1084.2, 58.6, 34.8),
+        w("20.3kg", 532.6, 1170.5, 65.2, 33.9),
+        w("5.3kg", 431.7, 1259.2, 54.5, 30.0),
+        w("5.2kg", 630.3, 1259.2, 54.5, 30.0),
+    ];
+    for (i, t) in ["86.5", "92.7", "90.6", "95.1", "90.4"].iter().enumerate() {
+        words.push(w(t, 405.0 + 70.0 * i as f32, 1395.0, 32.0, 26.0));
+    }
+    let r = parse(&words);
+    assert_eq!(r.number("segmental_fat_trunk_kg"), Some(20.3));
+    assert_eq!(r.number("segmental_fat_left_leg_kg"), Some(5.3));
+    assert_eq!(r.number("segmental_fat_right_leg_kg"), Some(5.2));
+}
+
+#[test]
 fn sex_whose_label_was_misread_is_read_from_a_value_that_names_itself() {
     let header = |words: Vec<Word>| {
         let mut words = words;

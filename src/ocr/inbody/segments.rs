@@ -377,6 +377,40 @@ pub(super) fn segmental(
         // The figure is about ten lines tall; a chart further down is another section.
         .filter(|n| n.bbox.y < region.y + n.bbox.h * 16.0)
         .collect();
+    // Where the figures print their unit (`2.8kg`), a figure without one outside
+    // theirs is not one of them (the history table under an unread heading).
+    let kg = |n: &Num| {
+        ctx.page.words.iter().any(|w| {
+            let t = w.text.trim().to_lowercase();
+            let unit = |t: &str| {
+                ["kg", "ke", "k9", "kq", "k8"]
+                    .iter()
+                    .any(|u| t.ends_with(u))
+            };
+            (w.bbox == n.bbox && unit(&t))
+                || (unit(&t)
+                    && t.len() == 2
+                    && w.bbox.x > n.bbox.right() - 1.0
+                    && w.bbox.x - n.bbox.right() < 1.5 * n.bbox.h
+                    && (w.bbox.cy() - n.bbox.cy()).abs() < 0.5 * n.bbox.h)
+        })
+    };
+    let with_unit: Vec<BBox> = nums.iter().filter(|n| kg(n)).map(|n| n.bbox).collect();
+    let nums: Vec<&Num> = match with_unit.split_first() {
+        Some((first, rest)) if rest.len() >= 2 => {
+            let b = rest.iter().fold(*first, |b, o| b.union(o));
+            let h = first.h;
+            nums.into_iter()
+                .filter(|n| {
+                    n.bbox.cy() > b.y - 2.5 * h
+                        && n.bbox.cy() < b.bottom() + 2.5 * h
+                        && n.bbox.cx() > b.x - 2.0 * h
+                        && n.bbox.cx() < b.right() + 2.0 * h
+                })
+                .collect()
+        }
+        _ => nums,
+    };
     if nums.len() < 2 {
         return;
     }
