@@ -124,31 +124,34 @@ fn korean_part(page: &Page<'_>, head: BBox, aliases: &[&str]) -> BBox {
     head
 }
 
-/// A heading's box on its line: as wide as its words, as high as most of them (a
-/// blob read as a tall syllable, `위` 66 px high over a 28 px line, would move the
-/// section's top and shorten how far down it reaches).
+/// A heading's box on its line: as wide as its words, as high as its words but a
+/// blob read as a tall syllable (`위` 66 px high over a 28 px line), which would move
+/// the section's top and shorten how far down it reaches.
 fn line_of(page: &Page<'_>, head: BBox) -> BBox {
-    let mut inside: Vec<&BBox> = page
+    let inside: Vec<&BBox> = page
         .words
         .iter()
         .map(|w| &w.bbox)
         .filter(|b| b.overlap_area(&head) >= 0.5 * b.w * b.h)
         .collect();
-    if inside.len() < 3 {
+    let mut heights: Vec<f32> = inside.iter().map(|b| b.h).collect();
+    heights.sort_by(f32::total_cmp);
+    let Some(&median) = heights.get(heights.len() / 2) else {
+        return head;
+    };
+    let blob = |b: &BBox| b.h > 1.8 * median;
+    if inside.len() < 3 || !inside.iter().any(|b| blob(b)) {
         return head;
     }
-    inside.sort_by(|a, b| a.h.total_cmp(&b.h));
-    let median = inside[inside.len() / 2];
-    let (h, cy) = (median.h, median.cy());
-    let (top, bottom) = (cy - h / 2.0, cy + h / 2.0);
-    if top <= head.y && bottom >= head.bottom() {
-        return head;
-    }
+    let rest = inside.iter().filter(|b| !blob(b));
+    let (top, bottom) = rest.fold((f32::MAX, f32::MIN), |(t, u), b| {
+        (t.min(b.y), u.max(b.bottom()))
+    });
     BBox {
         x: head.x,
-        y: top.max(head.y),
+        y: top,
         w: head.w,
-        h: bottom.min(head.bottom()) - top.max(head.y),
+        h: bottom - top,
     }
 }
 
@@ -357,7 +360,7 @@ fn regions(page: &Page<'_>, placed_by_rows: bool) -> BTreeMap<&'static str, BBox
                         || (o.x > 0.5 * page.width && o.y > b.y && o.y < bottom)
                         || beside(o))
             })
-            .map(|(_, o)| o.x - b.h.min(o.h))
+            .map(|(_, o)| o.x - b.h)
             .fold(page.width, f32::min);
         // And any heading below that starts within this section's width ends it too
         // (the segmental fat heading under the obesity chart, when the segmental lean
