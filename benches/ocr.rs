@@ -7,6 +7,10 @@
 //!   family, clean and as a phone photo), so the figure is a time per held-out sheet.
 //!   Ten samples of one read each: `cargo bench --bench ocr` takes a few minutes; in
 //!   test mode (`cargo test --benches`) it reads one sheet.
+//! - `ocr_read/held_out_sheet_ppocr` (feature `ppocr`, with `PPOCR_MODELS` and
+//!   `ORT_DYLIB_PATH`): the same sheets, the same whole read, by the PP-OCR engine
+//!   (`auto`'s where it is installed): the helper and Tesseract's Hangul at once,
+//!   the merge, the parse. `cargo bench --features ppocr --bench ocr -- ocr_read`.
 //! - `ocr_prepare`: what the service does to a page before Tesseract sees it
 //!   (decode, flatten the light, deskew, upscale), on a clean generated 370S sheet and
 //!   on a degraded photo of one.
@@ -68,6 +72,34 @@ fn read(c: &mut Criterion) {
             total
         })
     });
+    // The PP-OCR engine (`auto` where it is installed) on the same sheets, the same
+    // whole read: helper and Tesseract's Hangul at once, merge, parse.
+    #[cfg(feature = "ppocr")]
+    {
+        std::env::set_var("PPOCR_HELPER", ppocr_helper::HELPER);
+        if std::env::var_os("PPOCR_ORT_LIBRARY").is_none() {
+            if let Some(lib) = std::env::var_os("ORT_DYLIB_PATH") {
+                std::env::set_var("PPOCR_ORT_LIBRARY", lib);
+            }
+        }
+        ppocr_helper::models();
+        let pp = carenco_edge::ocr::ppocr_from_env(&engine).expect("the ppocr-engine feature");
+        let mut next = 0usize;
+        group.bench_function("held_out_sheet_ppocr", |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let bytes = &sheets[next % sheets.len()];
+                    next += 1;
+                    let t0 = Instant::now();
+                    let words = rt.block_on(pp.recognize(bytes)).expect("ppocr reads");
+                    black_box(inbody::parse(&words));
+                    total += t0.elapsed();
+                }
+                total
+            })
+        });
+    }
     group.finish();
 }
 

@@ -424,8 +424,8 @@ impl Default for S3Config {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OcrEngineChoice {
-    /// Google when configured and reachable, else Tesseract (PP-OCR only when
-    /// chosen: it reads fewer fields than Tesseract today).
+    /// Google when configured and reachable, else PP-OCR where its helper and
+    /// models are installed, else Tesseract.
     #[default]
     Auto,
     Google,

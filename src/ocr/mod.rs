@@ -5,8 +5,8 @@
 //!   with bounding boxes and nothing else, so the parser never knows who read the page.
 //! - [`google`] (Cloud Vision REST), [`ppocr`] (the PP-OCR helper process) and
 //!   [`tesseract`] (the local binary) engines, and [`Engines`], which picks one per
-//!   request (`auto`: Google when configured and reachable, else Tesseract; PP-OCR only
-//!   when chosen, until it reads as well as Tesseract).
+//!   request (`auto`: Google when configured and reachable, else PP-OCR where it is
+//!   installed, else Tesseract).
 //! - `child`: one child process as an engine runs it (its input on stdin while its
 //!   output is read, killed on timeout), for Tesseract's passes and the PP-OCR helper.
 //! - [`fields`]: the field table; [`arith`]: the sheet's own arithmetic; [`report`]:
@@ -254,9 +254,9 @@ impl Engines {
         self
     }
 
-    /// Reads the page with the chosen engine; `auto` tries Google, then Tesseract,
-    /// when Google is not configured or fails for a reason other than the image
-    /// itself.
+    /// Reads the page with the chosen engine; `auto` tries Google, then PP-OCR (where
+    /// its helper and models are installed), then Tesseract, each next one when the
+    /// one before is not configured or fails for a reason other than the image itself.
     pub async fn recognize(&self, image: &[u8]) -> Result<Recognized, OcrError> {
         match self.choice {
             OcrEngineChoice::Tesseract => self.run(&self.tesseract, image).await,
@@ -284,9 +284,21 @@ impl Engines {
                         Err(e) => return Err(e),
                     }
                 }
-                // PP-OCR is not in `auto` yet: through today's reader it reads fewer
-                // fields than Tesseract (docs/ocr-evaluation.md, session 12), so it
-                // answers only when chosen (`ocr.engine = "ppocr"`).
+                // PP-OCR where it is installed: it reads more held-out fields than
+                // Tesseract, clean and degraded, in half the time
+                // (docs/ocr-evaluation.md, session 18). A helper that is missing or
+                // fails leaves the page to Tesseract; a bad image is an answer.
+                if let Some(p) = &self.ppocr {
+                    if p.available().await.is_ok() {
+                        match self.run(p, image).await {
+                            Ok(r) => return Ok(r),
+                            Err(e) if e.engine_problem() => {
+                                tracing::warn!(error = %e, "ppocr failed; falling back to tesseract");
+                            }
+                            Err(e) => return Err(e),
+                        }
+                    }
+                }
                 self.run(&self.tesseract, image).await
             }
         }
@@ -316,7 +328,7 @@ impl Engines {
             OcrEngineChoice::Tesseract => tesseract.is_ok(),
             OcrEngineChoice::Google => google_ok,
             OcrEngineChoice::Ppocr => ppocr.is_ok(),
-            OcrEngineChoice::Auto => tesseract.is_ok() || google_ok,
+            OcrEngineChoice::Auto => tesseract.is_ok() || google_ok || ppocr.is_ok(),
         };
         let describe = |r: &Result<(), String>| match r {
             Ok(()) => serde_json::json!({"available": true}),

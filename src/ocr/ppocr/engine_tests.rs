@@ -336,12 +336,50 @@ fn unavailable() -> Result<Vec<Word>, OcrError> {
     })
 }
 
+/// A PP-OCR engine whose helper or models are not installed.
+struct NotInstalled;
+
+impl OcrEngine for NotInstalled {
+    fn name(&self) -> &'static str {
+        "ppocr"
+    }
+    fn recognize<'a>(&'a self, _: &'a [u8]) -> BoxFuture<'a, Result<Vec<Word>, OcrError>> {
+        Box::pin(async { unavailable() })
+    }
+    fn available(&self) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async { Err("the helper is not installed".to_string()) })
+    }
+}
+
 #[tokio::test]
-async fn auto_leaves_ppocr_out_and_ppocr_chosen_answers_without_falling_back() {
-    // PP-OCR is not in `auto` until it reads as well as Tesseract (src/ocr/mod.rs).
+async fn auto_takes_ppocr_where_installed_and_ppocr_chosen_answers_without_falling_back() {
+    // PP-OCR reads more held-out fields than Tesseract (src/ocr/mod.rs): `auto` takes
+    // it where it is installed ...
     let tess = fake("tesseract", || Ok(Vec::new()));
+    let auto = |p: Arc<dyn OcrEngine>| {
+        Engines::new(OcrEngineChoice::Auto, None, tess.clone()).with_ppocr(p)
+    };
+    let r = auto(fake("ppocr", || Ok(Vec::new())))
+        .recognize(b"x")
+        .await
+        .unwrap();
+    assert_eq!(r.engine, "ppocr");
+    // ... leaves the page to Tesseract where it is not, or when it fails ...
+    let r = auto(Arc::new(NotInstalled)).recognize(b"x").await.unwrap();
+    assert_eq!(r.engine, "tesseract");
+    let r = auto(fake("ppocr", || Err(failed("crashed"))))
+        .recognize(b"x")
+        .await
+        .unwrap();
+    assert_eq!(r.engine, "tesseract");
+    // ... but not a bad image, which Tesseract would not read either.
+    let e = auto(fake("ppocr", || Err(OcrError::BadImage("x".into()))))
+        .recognize(b"x")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, OcrError::BadImage(_)));
+    // Without the engine (the Pi's build), Tesseract.
     let r = Engines::new(OcrEngineChoice::Auto, None, tess.clone())
-        .with_ppocr(fake("ppocr", || Ok(Vec::new())))
         .recognize(b"x")
         .await
         .unwrap();
