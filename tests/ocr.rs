@@ -163,7 +163,10 @@ async fn held_out_share(kind: Kind) -> (f64, Vec<String>) {
 // Session 16 (2026-12-03, PP-OCR's readings of the real scan as classes): clean 150/160,
 // photo 105/160, word-level unchanged. Session 17 (2026-12-03: unread headings placed by
 // their rows, glued dates, ranges and colons, tilde and bracket lookalikes): clean
-// 151/160, photo 105/160, word-level 157/160 (one per family).
+// 151/160, photo 105/160, word-level 157/160 (one per family). Session 18 (2026-12-04:
+// headings past matching placed by their runs, values that name their field, the
+// BMR's formula, slashless scores, research rows by place): clean 152/160, photo
+// 110/160.
 // One more lost field than measured passes, two fail. They are not the goals
 // (98 % clean, 90 % degraded, 97 % word-level), which the reader does not reach yet.
 
@@ -173,7 +176,7 @@ async fn held_out_clean_sheets_are_read_by_tesseract_at_the_measured_share() {
     eprintln!("held-out clean: {:.1} %", ratio * 100.0);
     assert!(ratio >= HELD_OUT_CLEAN_FLOOR, "{ratio:.3}: {misses:#?}");
 }
-const HELD_OUT_CLEAN_FLOOR: f64 = 149.5 / 160.0;
+const HELD_OUT_CLEAN_FLOOR: f64 = 150.5 / 160.0;
 
 #[tokio::test]
 async fn held_out_photos_of_sheets_are_read_by_tesseract_at_the_measured_share() {
@@ -181,115 +184,11 @@ async fn held_out_photos_of_sheets_are_read_by_tesseract_at_the_measured_share()
     eprintln!("held-out photo: {:.1} %", ratio * 100.0);
     assert!(ratio >= HELD_OUT_PHOTO_FLOOR, "{ratio:.3}: {misses:#?}");
 }
-const HELD_OUT_PHOTO_FLOOR: f64 = 103.5 / 160.0;
-
-/// The PP-OCR engine as the service runs it (`ocr.engine = "ppocr"`): the helper this
-/// build made, the models and ONNX Runtime of scripts/fetch-ppocr (it fails loudly,
-/// never skips, without them; scripts/test-all exports both), its Korean labels read
-/// by the real `tesseract`.
-#[cfg(all(feature = "ppocr", feature = "ppocr-engine"))]
-#[path = "support/ppocr.rs"]
-mod ppocr_support;
+const HELD_OUT_PHOTO_FLOOR: f64 = 108.5 / 160.0;
 
 #[cfg(all(feature = "ppocr", feature = "ppocr-engine"))]
-fn ppocr() -> carenco_edge::ocr::ppocr::PpOcr {
-    let models = ppocr_support::models();
-    carenco_edge::ocr::ppocr::PpOcr::new(
-        &OcrConfig {
-            ppocr_helper: ppocr_support::HELPER.to_string(),
-            ppocr_models: models,
-            ppocr_ort_library: std::env::var("ORT_DYLIB_PATH").unwrap_or_default(),
-            timeout_ms: 300_000,
-            ..OcrConfig::default()
-        },
-        Some(Arc::new(tesseract())),
-    )
-}
-
-#[cfg(all(feature = "ppocr", feature = "ppocr-engine"))]
-#[tokio::test]
-async fn the_real_sample_is_read_by_the_ppocr_engine() {
-    let (png, truth) = real_sample();
-    let words = ppocr()
-        .recognize(&png)
-        .await
-        .expect("ppocr reads the sheet");
-    let s = score(&inbody::parse(&words), &truth);
-    eprintln!(
-        "real sample (ppocr): {}/{}; misses: {:#?}",
-        s.correct, s.total, s.misses
-    );
-    // 31/32 since session 16 (12/32 before: its Korean labels on the blurry scan);
-    // 30/32 still passes.
-    assert!(
-        s.ratio() >= REAL_SAMPLE_FLOOR,
-        "{:.3}: {:#?}",
-        s.ratio(),
-        s.misses
-    );
-}
-
-/// [`held_out_share`] through the PP-OCR engine.
-#[cfg(all(feature = "ppocr", feature = "ppocr-engine"))]
-async fn ppocr_held_out_share(kind: Kind) -> carenco_edge::ocr::accuracy::Score {
-    let g = generator();
-    let engine = ppocr();
-    let mut total = carenco_edge::ocr::accuracy::Score::default();
-    for spec in specs(Split::HeldOut, 1) {
-        let sheet = g.render(&spec).expect("the held-out fonts are installed");
-        let bytes = degrade::apply(&sheet.image, kind, spec.seed).expect("encodes");
-        let words = engine
-            .recognize(&bytes)
-            .await
-            .expect("ppocr reads the sheet");
-        let s = score(&inbody::parse(&words), &sheet.truth);
-        eprintln!(
-            "{} {} (ppocr): {}/{}",
-            spec.label(),
-            kind.name(),
-            s.correct,
-            s.total
-        );
-        total.add(&s);
-    }
-    eprintln!(
-        "held-out {} (ppocr): {:.1} %",
-        kind.name(),
-        total.ratio() * 100.0
-    );
-    total
-}
-
-#[cfg(all(feature = "ppocr", feature = "ppocr-engine"))]
-#[tokio::test]
-async fn held_out_clean_sheets_are_read_by_the_ppocr_engine_at_the_measured_share() {
-    let total = ppocr_held_out_share(Kind::Clean).await;
-    assert!(
-        total.ratio() >= HELD_OUT_PPOCR_CLEAN_FLOOR,
-        "{:.3}: {:#?}",
-        total.ratio(),
-        total.misses
-    );
-}
-
-#[cfg(all(feature = "ppocr", feature = "ppocr-engine"))]
-#[tokio::test]
-async fn held_out_photos_of_sheets_are_read_by_the_ppocr_engine_at_the_measured_share() {
-    let total = ppocr_held_out_share(Kind::Photo).await;
-    assert!(
-        total.ratio() >= HELD_OUT_PPOCR_PHOTO_FLOOR,
-        "{:.3}: {:#?}",
-        total.ratio(),
-        total.misses
-    );
-}
-/// Just under session 17's held-out measurements (`ocr_accuracy --per-family 1
-/// --engine ppocr`, the same sheets): clean 143/160 (142 in session 16), photo 144/160
-/// (141); one more lost field passes, two fail.
-#[cfg(all(feature = "ppocr", feature = "ppocr-engine"))]
-const HELD_OUT_PPOCR_CLEAN_FLOOR: f64 = 141.5 / 160.0;
-#[cfg(all(feature = "ppocr", feature = "ppocr-engine"))]
-const HELD_OUT_PPOCR_PHOTO_FLOOR: f64 = 142.5 / 160.0;
+#[path = "ocr_parts/ppocr.rs"]
+mod ppocr_engine;
 
 /// The sheet's words tokenised as Vision returns them, served in its documented
 /// `images:annotate` format by a local server, as the `google` engine reads them.
