@@ -616,3 +616,7 @@ mod tests;
 #[cfg(test)]
 #[path = "inbody_scan_tests.rs"]
 mod scan_tests;
+
+#[cfg(test)]
+#[path = "inbody_misread_tests.rs"]
+mod misread_tests;

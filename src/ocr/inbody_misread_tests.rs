@@ -1,0 +1,343 @@
+//! Tests of [`super`] (inbody.rs), third part: labels, headings and values misread
+//! past matching (session 18's classes: headings found by their Hangul runs, values
+//! that name their field, rows by their place). The first two parts are
+//! inbody_tests.rs and inbody_scan_tests.rs.
+
+use super::*;
+
+fn w(text: &str, x: f32, y: f32, w: f32, h: f32) -> Word {
+    Word::at(text, x, y, w, h)
+}
+
+fn section_regions(words: &[Word]) -> BTreeMap<&'static str, BBox> {
+    sections(&Page::new(words))
+}
+
+#[test]
+fn a_heading_whose_korean_part_is_past_matching_still_starts_its_run() {
+    // PP-OCR on a quadrant sheet: `체중조절 Weight Control` read as `체소슬조점`, a
+    // stray `주` inside its box, and `eight Control`. The control rows under the
+    // Korean part are the section's: they are read, and the heading's own English
+    // part is no row.
+    let words = vec![
+        w("체소슬조점", 788.7, 390.3, 86.7, 23.7),
+        w("주", 813.3, 391.1, 18.0, 9.0),
+        w("eight", 884.8, 382.4, 54.5, 36.5),
+        w("Control", 941.9, 385.3, 46.4, 34.5),
+        w("적정체중", 788.7, 441.8, 73.6, 31.9),
+        w("49.4kg", 989.5, 436.4, 70.3, 35.6),
+        w("체중조절", 788.7, 490.1, 72.0, 19.6),
+        w("-4.9kg", 989.3, 478.4, 76.8, 41.0),
+        w("지방조절", 788.7, 524.5, 72.0, 43.4),
+        w("-8.6kg", 988.5, 522.6, 77.7, 43.4),
+        w("근육조절", 788.7, 567.8, 72.0, 45.0),
+        w("+3.7kg", 987.8, 569.3, 78.3, 41.1),
+        // A left-hand column, so the section is a right-hand one.
+        w("체성분분석", 50.0, 380.0, 100.0, 22.0),
+    ];
+    let s = section_regions(&words);
+    let control = s.get("weight_control").expect("the control section");
+    assert!(control.x < 788.7, "{control:?}");
+    let r = parse(&words);
+    assert_eq!(r.number("target_weight_kg"), Some(49.4));
+    assert_eq!(r.number("weight_control_kg"), Some(-4.9));
+    assert_eq!(r.number("fat_control_kg"), Some(-8.6));
+    assert_eq!(r.number("muscle_control_kg"), Some(3.7));
+    // Hangul a column away is no part of the heading.
+    let mut apart = words.clone();
+    apart[0].bbox.x = 600.0;
+    apart[1].bbox.x = 620.0;
+    let s = section_regions(&apart);
+    assert!(s.get("weight_control").is_none_or(|c| c.x > 788.7 - 60.0));
+}
+
+#[test]
+fn a_heading_read_a_syllable_a_word_starts_at_its_korean_part_and_ends_at_the_column_beside() {
+    // Tesseract on a quadrant sheet: `부위별체지방분석` read a syllable a word, a
+    // stray `ㄱ` matched with its English part; the impedance table's column, headed
+    // higher up in the right half, runs on beside the fat figure.
+    let mut words: Vec<Word> = ["부", "위", "별", "체", "지", "방", "분"]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| w(t, 584.0 + 29.0 * i as f32, 1349.0, 21.0, 27.0))
+        .collect();
+    words.extend([
+        w("근", 190.0, 1349.0, 27.0, 15.0),
+        w("Segmental", 317.0, 1360.0, 80.0, 15.0),
+        w("Lean", 404.0, 1361.0, 34.0, 12.0),
+        w("Analysis", 445.0, 1360.0, 60.0, 15.0),
+        w("ㄱ", 790.0, 1366.0, 18.0, 11.0),
+        w("Segmental", 826.0, 1360.0, 79.0, 15.0),
+        w("Fat", 912.0, 1360.0, 22.0, 13.0),
+        w("Analysis", 940.0, 1360.0, 60.0, 15.0),
+        w("임피던스", 1024.0, 1201.0, 80.0, 20.0),
+        w("Impedance", 1110.0, 1201.0, 90.0, 20.0),
+        w("체성분분석", 50.0, 280.0, 100.0, 22.0),
+        w("연구항목", 1028.0, 647.0, 80.0, 20.0),
+    ]);
+    let s = section_regions(&words);
+    let fat = s.get("seg_fat").expect("the fat section");
+    assert!(fat.x < 605.0, "{fat:?}");
+    assert!(fat.right() < 1030.0, "{fat:?}");
+}
+
+#[test]
+fn an_unread_heading_is_placed_by_bilingual_rows_whose_subtitle_is_as_tall() {
+    // `체성분분석` read as `체성브브서`; PP-OCR gives `Protein` under `단백질` as tall a
+    // box: one label, not two places. The section is placed by its rows and the
+    // column header above them is in it.
+    let words = vec![
+        w("체성브브서", 54.0, 247.9, 108.0, 23.7),
+        w("근육량", 422.2, 306.8, 44.2, 15.5),
+        w("체수분", 60.5, 344.5, 58.1, 32.7),
+        w("33.4", 425.9, 381.3, 43.6, 29.5),
+        w("단백질", 61.4, 414.8, 52.4, 18.8),
+        w("Protein", 59.1, 433.6, 32.1, 18.0),
+        w("무기질", 59.7, 481.9, 54.0, 18.8),
+        w("Minerals", 61.4, 498.7, 39.3, 22.4),
+    ];
+    assert!(section_regions(&words).contains_key("body_comp"));
+    assert_eq!(parse(&words).number("muscle_mass_kg"), Some(33.4));
+}
+
+#[test]
+fn research_rows_whose_labels_were_misread_take_their_rows_figures() {
+    // PP-OCR on photographed quadrant sheets (the left column's sections headed, so
+    // `부지방률` is no percent of body fat there). `복부지방률` read as `부지방률`
+    // between two rows found: the figure at its row's place.
+    let left = [
+        w("체성분분석", 50.0, 100.0, 100.0, 22.0),
+        w("비만분석", 50.0, 600.0, 80.0, 22.0),
+    ];
+    let between = vec![
+        w("연구항목", 531.0, 270.7, 63.9, 37.4),
+        w("1206", 666.8, 313.9, 42.8, 23.0),
+        w("kcal", 709.6, 313.9, 35.0, 23.0),
+        w("기초대사량", 531.6, 319.1, 65.7, 14.4),
+        w("1.02", 668.3, 339.8, 31.8, 23.6),
+        w("(0.80-0.90)", 708.0, 339.8, 63.1, 23.6),
+        w("부지방률", 546.0, 342.7, 54.1, 24.2),
+        w("1", 668.0, 365.7, 7.6, 23.0),
+        w("(1-9)", 683.1, 365.7, 30.2, 23.0),
+        w("내장지방레벨", 531.0, 370.9, 80.1, 15.0),
+    ];
+    let r = parse(&[&left[..], &between].concat());
+    assert_eq!(r.number("waist_hip_ratio"), Some(1.02));
+    // Two labels past reading (`기 713 대사량`, `노시`): the column of the one found,
+    // one figure a row, the label's stray `713` no part of it.
+    let column = vec![
+        w("연구항목", 590.8, 181.1, 67.5, 28.7),
+        w("1355", 739.9, 219.8, 36.3, 24.4),
+        w("kcal", 780.2, 219.8, 31.7, 24.4),
+        w("713", 603.3, 220.5, 15.6, 24.4),
+        w("기", 591.4, 226.1, 11.9, 15.6),
+        w("대사량", 618.9, 226.1, 41.8, 15.6),
+        w("0.82", 737.8, 255.4, 35.1, 23.1),
+        w("노시", 590.2, 261.1, 70.6, 25.0),
+        w("(0.79-0.89)", 731.9, 277.9, 73.1, 21.2),
+        w("1", 733.2, 307.9, 13.7, 20.0),
+        w("내장지방레벨", 590.8, 309.8, 84.3, 26.9),
+    ];
+    let column = [&left[..], &column].concat();
+    let r = parse(&column);
+    assert_eq!(r.number("basal_metabolic_rate_kcal"), Some(1355.0));
+    assert_eq!(r.number("waist_hip_ratio"), Some(0.82));
+    assert_eq!(r.number("visceral_fat_level"), Some(1.0));
+    // A fourth figure in the column: the rows do not hold, nothing is taken.
+    let mut extra = column.clone();
+    extra.push(w("2.5", 735.0, 340.0, 30.0, 20.0));
+    assert_eq!(parse(&extra).number("waist_hip_ratio"), None);
+}
+
+#[test]
+fn a_label_read_a_syllable_a_word_chains_across_boxes_of_the_lines_top_and_bottom() {
+    // Tesseract on a quadrant sheet: `체지방률` as `체 지 방 률`, `방`'s box the top
+    // of the line and `률`'s its bottom; they share no line with each other, but both
+    // share the label's.
+    let words = vec![
+        w("비만분석", 96.0, 1119.0, 100.0, 29.0),
+        w("체", 94.0, 1253.0, 21.0, 24.0),
+        w("지", 122.0, 1253.0, 26.0, 24.0),
+        w("방", 156.0, 1253.0, 6.0, 15.0),
+        w("률", 173.0, 1264.0, 12.0, 13.0),
+        w("(%)", 195.0, 1257.0, 30.0, 18.0),
+        w("23.0", 556.0, 1263.0, 52.0, 21.0),
+    ];
+    assert_eq!(parse(&words).number("percent_body_fat"), Some(23.0));
+}
+
+#[test]
+fn a_heading_that_is_a_rows_label_takes_nothing_of_the_row_under_it() {
+    // PP-OCR on a photographed five-column sheet: the heading `체중조절` read right,
+    // its row's label as `헤중조절`, the target weight's as `적첨애증`. The figure a
+    // line under the heading is the target weight's row's, not the weight control's.
+    let words = vec![
+        w("체성분분석", 41.0, 150.0, 62.0, 22.0),
+        w("체중조절", 511.6, 149.3, 50.1, 23.2),
+        w("54.9", 648.5, 174.9, 30.8, 22.3),
+        w("kg", 681.8, 176.5, 19.0, 21.9),
+        w("적첨애증", 512.1, 179.0, 41.5, 19.9),
+        w("-15.7", 648.9, 195.9, 35.3, 22.0),
+        w("kg", 687.2, 197.6, 17.9, 21.3),
+        w("헤중조절", 512.1, 200.5, 41.5, 19.4),
+    ];
+    let r = parse(&words);
+    assert_eq!(r.number("weight_control_kg"), Some(-15.7));
+    // A bar chart's figure a little under its Korean label, beside its English
+    // subtitle, is still the label's.
+    let bar = vec![
+        w("신장", 42.0, 100.0, 30.0, 20.0),
+        w("170.0cm", 90.0, 100.0, 60.0, 20.0),
+        w("골격근지방분석", 41.0, 560.0, 93.0, 20.0),
+        w("체중", 42.0, 600.0, 30.0, 20.0),
+        w("Weight", 42.0, 622.0, 40.0, 12.0),
+        w("70.6", 280.0, 612.0, 30.0, 20.0),
+    ];
+    assert_eq!(parse(&bar).number("weight_kg"), Some(70.6));
+}
+
+#[test]
+fn a_long_heading_is_found_as_far_off_as_a_label_where_nothing_nearer_was_read() {
+    // PP-OCR's Hangul (Tesseract's) on a quadrant sheet: `부위별체지방분석` read as
+    // `부위별체지반부서`, three jamo off; its lean neighbour past reading.
+    let words = vec![
+        w("골격근지방분석", 54.0, 669.0, 164.0, 23.0),
+        w("부위별그유부선", 72.0, 1020.9, 146.2, 22.5),
+        w("부위별체지반부서", 416.0, 1017.9, 167.1, 36.0),
+    ];
+    let s = section_regions(&words);
+    let fat = s.get("seg_fat").expect("the fat section");
+    assert!(fat.x > 340.0 && fat.x <= 416.0, "{fat:?}");
+    assert!(s.get("seg_lean").is_some_and(|l| l.right() <= 416.0));
+    // A heading read one jamo off elsewhere is the heading: the far one is not.
+    let mut near = words.clone();
+    near.push(w("부위별체지방분서", 416.0, 1400.0, 167.1, 36.0));
+    let s = section_regions(&near);
+    assert!(s.get("seg_fat").is_some_and(|f| f.y > 1300.0));
+}
+
+#[test]
+fn a_tall_blob_in_a_heading_does_not_move_its_section() {
+    // Tesseract: `부위별근육분석` read a syllable a word, two of them 66 px blobs over
+    // a 28 px line; the section starts at the line, not the blobs' top.
+    let words = vec![
+        w("부", 91.0, 1366.0, 30.0, 28.0),
+        w("위", 124.0, 1347.0, 25.0, 66.0),
+        w("별", 148.0, 1347.0, 26.0, 66.0),
+        w("근", 175.0, 1366.0, 26.0, 28.0),
+        w("육", 203.0, 1366.0, 26.0, 28.0),
+        w("분", 231.0, 1366.0, 26.0, 28.0),
+        w("석", 259.0, 1366.0, 26.0, 28.0),
+    ];
+    let s = section_regions(&words);
+    let lean = s.get("seg_lean").expect("the lean section");
+    assert!(lean.y > 1340.0, "{lean:?}");
+}
+
+#[test]
+fn a_body_figures_unit_bounds_it_above_a_history_table_whose_heading_was_not_read() {
+    // PP-OCR on a quadrant sheet: the history table's heading unread, its figures
+    // (92.7, 90.6, ...) are in the fat section's region; the figure's own print `kg`.
+    let mut words = vec![
+        w("InBody370S", 580.0, 57.0, 92.0, 28.0),
+        w("부위별체지방분석", 416.0, 1017.9, 167.1, 36.0),
+        w("2.8kg", 428.7, 1083.5, 59.3, 36.2),
+        w("2.7kg", 629.4, 1084.2, 58.6, 34.8),
+        w("20.3kg", 532.6, 1170.5, 65.2, 33.9),
+        w("5.3kg", 431.7, 1259.2, 54.5, 30.0),
+        w("5.2kg", 630.3, 1259.2, 54.5, 30.0),
+    ];
+    for (i, t) in ["86.5", "92.7", "90.6", "95.1", "90.4"].iter().enumerate() {
+        words.push(w(t, 405.0 + 70.0 * i as f32, 1395.0, 32.0, 26.0));
+    }
+    let r = parse(&words);
+    assert_eq!(r.number("segmental_fat_trunk_kg"), Some(20.3));
+    assert_eq!(r.number("segmental_fat_left_leg_kg"), Some(5.3));
+    assert_eq!(r.number("segmental_fat_right_leg_kg"), Some(5.2));
+}
+
+#[test]
+fn sex_whose_label_was_misread_is_read_from_a_value_that_names_itself() {
+    let header = |words: Vec<Word>| {
+        let mut words = words;
+        // The rest of the page, so the header is its top third.
+        words.push(w("체성분분석", 50.0, 900.0, 100.0, 22.0));
+        parse(&words).fields.get("sex").map(|f| f.value.clone())
+    };
+    let text = |s: &str| Some(Value::Text(s.into()));
+    // `성별` read as `석벽`, as `별` on the line above, glued to its value.
+    assert_eq!(
+        header(vec![
+            w("석벽", 500.0, 90.0, 30.0, 13.0),
+            w("남성", 550.0, 90.0, 30.0, 16.0)
+        ]),
+        text("male")
+    );
+    assert_eq!(
+        header(vec![w("성별여성", 495.0, 85.0, 68.0, 17.0)]),
+        text("female")
+    );
+    assert_eq!(
+        header(vec![w("Gender:Female", 397.0, 84.0, 96.0, 18.0)]),
+        text("female")
+    );
+    // One letter is too little, two values that disagree say nothing, and a value
+    // far down the page is no header's.
+    assert_eq!(header(vec![w("남", 550.0, 90.0, 15.0, 16.0)]), None);
+    assert_eq!(
+        header(vec![
+            w("남성", 550.0, 90.0, 30.0, 16.0),
+            w("여성", 650.0, 90.0, 30.0, 16.0)
+        ]),
+        None
+    );
+    assert_eq!(header(vec![w("여성", 550.0, 800.0, 30.0, 16.0)]), None);
+}
+
+#[test]
+fn a_height_whose_label_led_nowhere_is_the_headers_one_figure_in_cm() {
+    let height = |words: Vec<Word>| {
+        let mut words = words;
+        words.push(w("체성분분석", 50.0, 900.0, 100.0, 22.0));
+        parse(&words).number("height_cm")
+    };
+    // `신장` read as `시강` (two jamo off) over a glued `180.3cm`; lost altogether
+    // beside `167.9cm`; a colon read as a `1` (`신장: 172.0 cm`).
+    assert_eq!(
+        height(vec![
+            w("시강", 156.0, 98.0, 30.0, 22.0),
+            w("180.3cm", 155.0, 122.0, 60.0, 24.0)
+        ]),
+        Some(180.3)
+    );
+    assert_eq!(
+        height(vec![w("167.9cm", 177.0, 126.0, 60.0, 26.0)]),
+        Some(167.9)
+    );
+    assert_eq!(
+        height(vec![
+            w("신장", 193.0, 86.0, 24.0, 14.0),
+            w("1172.0", 218.0, 82.0, 44.0, 21.0),
+            w("cm", 275.0, 82.0, 20.0, 21.0),
+        ]),
+        Some(172.0)
+    );
+    assert_eq!(
+        height(vec![
+            w("1:173.2", 261.0, 79.0, 50.0, 24.0),
+            w("cm", 321.0, 81.0, 20.0, 24.0)
+        ]),
+        Some(173.2)
+    );
+    // Two cm figures that differ, one below the header, or one no height can be:
+    // no height.
+    assert_eq!(
+        height(vec![
+            w("167.9cm", 177.0, 126.0, 60.0, 26.0),
+            w("172.0cm", 400.0, 126.0, 60.0, 26.0)
+        ]),
+        None
+    );
+    assert_eq!(height(vec![w("167.9cm", 177.0, 700.0, 60.0, 26.0)]), None);
+    assert_eq!(height(vec![w("17.9cm", 177.0, 126.0, 60.0, 26.0)]), None);
+}
