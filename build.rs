@@ -16,11 +16,7 @@ use std::path::{Path, PathBuf};
 const GZIPPED: &[(&str, &[&str])] = &[
     (
         "assets/swagger-ui",
-        &[
-            "swagger-ui-bundle.js",
-            "swagger-ui-standalone-preset.js",
-            "swagger-ui.css",
-        ],
+        &["swagger-ui-bundle.js", "swagger-ui.css"],
     ),
     ("web/technician", &["index.html", "app.js", "style.css"]),
 ];

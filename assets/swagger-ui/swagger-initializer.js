@@ -5,8 +5,7 @@ window.onload = function() {
   window.ui = SwaggerUIBundle({
     {{config}},
     presets: [
-      SwaggerUIBundle.presets.apis,
-      SwaggerUIStandalonePreset
+      SwaggerUIBundle.presets.apis
     ],
     plugins: [
       SwaggerUIBundle.plugins.DownloadUrl

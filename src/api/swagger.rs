@@ -30,11 +30,6 @@ const ASSETS: &[Asset] = &[
         "text/javascript; charset=utf-8"
     ),
     asset!(
-        gzipped "assets/swagger-ui",
-        "swagger-ui-standalone-preset.js",
-        "text/javascript; charset=utf-8"
-    ),
-    asset!(
         "assets/swagger-ui",
         "swagger-initializer.js",
         "text/javascript; charset=utf-8"
@@ -105,7 +100,7 @@ mod tests {
     use super::*;
 
     fn config() -> utoipa_swagger_ui::Config<'static> {
-        utoipa_swagger_ui::Config::from("/api-doc/openapi.json")
+        utoipa_swagger_ui::Config::from("/api-doc/openapi.json").use_base_layout()
     }
 
     #[test]
@@ -131,7 +126,9 @@ mod tests {
                 referenced += 1;
             }
         }
-        assert_eq!(referenced, 7, "{html}");
+        // Two stylesheets, two icons, the bundle and the initializer (no standalone
+        // preset: the base layout).
+        assert_eq!(referenced, 6, "{html}");
     }
 
     #[test]
