@@ -55,23 +55,7 @@ fn read(c: &mut Criterion) {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(1))
         .measurement_time(Duration::from_secs(1));
-    let mut next = 0usize;
-    group.bench_function("held_out_sheet", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                let bytes = &sheets[next % sheets.len()];
-                next += 1;
-                let t0 = Instant::now();
-                let words = rt
-                    .block_on(engine.recognize(bytes))
-                    .expect("tesseract reads");
-                black_box(inbody::parse(&words));
-                total += t0.elapsed();
-            }
-            total
-        })
-    });
+    held_out_reads(&mut group, "held_out_sheet", &sheets, &rt, &engine);
     // The PP-OCR engine (`auto` where it is installed) on the same sheets, the same
     // whole read: helper and Tesseract's Hangul at once, merge, parse.
     #[cfg(feature = "ppocr")]
@@ -84,23 +68,42 @@ fn read(c: &mut Criterion) {
         }
         ppocr_helper::models();
         let pp = carenco_edge::ocr::ppocr_from_env(&engine).expect("the ppocr-engine feature");
-        let mut next = 0usize;
-        group.bench_function("held_out_sheet_ppocr", |b| {
-            b.iter_custom(|iters| {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    let bytes = &sheets[next % sheets.len()];
-                    next += 1;
-                    let t0 = Instant::now();
-                    let words = rt.block_on(pp.recognize(bytes)).expect("ppocr reads");
-                    black_box(inbody::parse(&words));
-                    total += t0.elapsed();
-                }
-                total
-            })
-        });
+        held_out_reads(
+            &mut group,
+            "held_out_sheet_ppocr",
+            &sheets,
+            &rt,
+            pp.as_ref(),
+        );
     }
     group.finish();
+}
+
+/// Times `engine`'s whole read (and the parse) of the next of `sheets` per iteration.
+fn held_out_reads(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    sheets: &[Vec<u8>],
+    rt: &tokio::runtime::Runtime,
+    engine: &dyn OcrEngine,
+) {
+    let mut next = 0usize;
+    group.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let bytes = &sheets[next % sheets.len()];
+                next += 1;
+                let t0 = Instant::now();
+                let words = rt
+                    .block_on(engine.recognize(bytes))
+                    .unwrap_or_else(|e| panic!("{} reads the sheet: {e}", engine.name()));
+                black_box(inbody::parse(&words));
+                total += t0.elapsed();
+            }
+            total
+        })
+    });
 }
 
 fn prepare(c: &mut Criterion) {

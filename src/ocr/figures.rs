@@ -33,6 +33,9 @@ pub fn lookalike(c: char) -> Option<char> {
     })
 }
 
+/// `kg` as OCR reads it at the end of a figure (`2.8ke`, `5.3k9`).
+pub(crate) const KG_READINGS: [&str; 5] = ["kg", "ke", "k9", "kq", "k8"];
+
 pub(crate) fn read_figure(raw: &str, strict: bool) -> Option<(f64, usize)> {
     // A label's colon read onto its figure (`연령: 23` as `:23`) is no part of it.
     let mut s: String = raw.trim().trim_start_matches([':', '：']).to_string();
@@ -44,9 +47,11 @@ pub(crate) fn read_figure(raw: &str, strict: bool) -> Option<(f64, usize)> {
         s = head.to_string();
     }
     let lower = s.to_lowercase();
-    for unit in [
-        "kcal", "keal", "kg/m2", "kg/m²", "kg", "ke", "k9", "kq", "k8", "cm", "em", "%", "점", "l",
-    ] {
+    let units = ["kcal", "keal", "kg/m2", "kg/m²"]
+        .into_iter()
+        .chain(KG_READINGS)
+        .chain(["cm", "em", "%", "점", "l"]);
+    for unit in units {
         if lower.ends_with(unit) && lower.len() > unit.len() {
             let cut = s.len() - unit.len();
             if s.is_char_boundary(cut) {

@@ -3,15 +3,8 @@
 //! that name their field, rows by their place). The first two parts are
 //! inbody_tests.rs and inbody_scan_tests.rs.
 
+use super::scan_tests::{section_regions, w};
 use super::*;
-
-fn w(text: &str, x: f32, y: f32, w: f32, h: f32) -> Word {
-    Word::at(text, x, y, w, h)
-}
-
-fn section_regions(words: &[Word]) -> BTreeMap<&'static str, BBox> {
-    sections(&Page::new(words))
-}
 
 #[test]
 fn a_heading_whose_korean_part_is_past_matching_still_starts_its_run() {

@@ -5,11 +5,11 @@
 
 use super::*;
 
-fn w(text: &str, x: f32, y: f32, w: f32, h: f32) -> Word {
+pub(super) fn w(text: &str, x: f32, y: f32, w: f32, h: f32) -> Word {
     Word::at(text, x, y, w, h)
 }
 
-fn section_regions(words: &[Word]) -> BTreeMap<&'static str, BBox> {
+pub(super) fn section_regions(words: &[Word]) -> BTreeMap<&'static str, BBox> {
     sections(&Page::new(words))
 }
 

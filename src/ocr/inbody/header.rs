@@ -66,43 +66,23 @@ pub(super) fn header_text_fields(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Fi
         };
         format!("{} | {}", join(&right), join(&below))
     };
+    let put = |fields: &mut BTreeMap<String, Field>, name: &str, value: Value| {
+        fields.insert(name.into(), Field { value, range: None });
+    };
     // The value is a word, and in Korean (성별 남성): a label followed by Hangul is
-    // still this one.
-    for hit in ctx
+    // still this one; where no label led to one, a value that names itself.
+    let sex = ctx
         .page
         .find_text(&F::Sex.labels().collect::<Vec<_>>(), &all, false)
-    {
-        if let Some(sex) = after(&hit).split(['|', ' ']).find_map(parse_sex) {
-            fields.insert(
-                "sex".into(),
-                Field {
-                    value: Value::Text(sex.into()),
-                    range: None,
-                },
-            );
-            break;
-        }
-    }
-    if !fields.contains_key("sex") {
-        if let Some(sex) = sex_by_value(ctx) {
-            fields.insert(
-                "sex".into(),
-                Field {
-                    value: Value::Text(sex.into()),
-                    range: None,
-                },
-            );
-        }
+        .iter()
+        .find_map(|hit| after(hit).split(['|', ' ']).find_map(parse_sex))
+        .or_else(|| sex_by_value(ctx));
+    if let Some(sex) = sex {
+        put(fields, F::Sex.name(), Value::Text(sex.into()));
     }
     if !fields.contains_key(F::Height.name()) {
         if let Some(x) = height_by_unit(ctx) {
-            fields.insert(
-                F::Height.name().into(),
-                Field {
-                    value: Value::Number(x),
-                    range: None,
-                },
-            );
+            put(fields, F::Height.name(), Value::Number(x));
         }
     }
     for hit in ctx.page.find_label(
@@ -111,13 +91,7 @@ pub(super) fn header_text_fields(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Fi
     ) {
         let text = after(&hit);
         if let Some(t) = text.split('|').find_map(parse_datetime) {
-            fields.insert(
-                "tested_at".into(),
-                Field {
-                    value: Value::Text(t),
-                    range: None,
-                },
-            );
+            put(fields, F::TestedAt.name(), Value::Text(t));
             break;
         }
     }

@@ -12,7 +12,7 @@ use super::super::fields::Field as F;
 use super::super::figures::{could_be, repair, Num};
 use super::super::BBox;
 use super::page::inside;
-use super::sections::SECTION_FIELDS;
+use super::sections::{RESEARCH, SECTION_FIELDS};
 use super::{decimals, Ctx, Field, Value};
 
 /// Lists every InBody layout prints in the order of [`SECTION_FIELDS`], one figure per
@@ -55,11 +55,6 @@ pub(super) fn rows_in_order(
     // a level), so no print size tells its figures: they are the column of a figure a
     // label found there.
     if let Some(region) = ctx.sections.get("research") {
-        let rows = [
-            "basal_metabolic_rate_kcal",
-            "waist_hip_ratio",
-            "visceral_fat_level",
-        ];
         let in_region: Vec<&Num> = ctx
             .nums
             .iter()
@@ -71,7 +66,7 @@ pub(super) fn rows_in_order(
                 .into_iter()
                 .filter(|n| (n.bbox.x - a.bbox.x).abs() < 3.0 * a.bbox.h)
                 .collect();
-            assign_rows(ctx, fields, used, &rows, column);
+            assign_rows(ctx, fields, used, RESEARCH, column);
         }
     }
     if let Some(region) = ctx.sections.get("body_comp") {
@@ -217,14 +212,7 @@ pub(super) fn body_composition_columns(
 /// minerals, fat, each figure with its range under it) and the research list (BMR,
 /// waist-hip ratio, visceral fat level).
 pub(super) const PITCHED_LISTS: &[(&str, &[&str])] = &[
-    (
-        "research",
-        &[
-            "basal_metabolic_rate_kcal",
-            "waist_hip_ratio",
-            "visceral_fat_level",
-        ],
-    ),
+    ("research", RESEARCH),
     (
         "weight_control",
         &[

@@ -400,6 +400,14 @@ fn regions(page: &Page<'_>, placed_by_rows: bool) -> BTreeMap<&'static str, BBox
 
 /// The fields each section prints, in the order it prints them (the header band above
 /// the first section prints the subject's fields).
+/// The research list's rows, in order (a list of its own in [`SECTION_FIELDS`] and the
+/// row rules of `rows`).
+pub(super) const RESEARCH: &[&str] = &[
+    "basal_metabolic_rate_kcal",
+    "waist_hip_ratio",
+    "visceral_fat_level",
+];
+
 pub(super) const SECTION_FIELDS: &[(&str, &[&str])] = &[
     (
         "body_comp",
@@ -448,14 +456,7 @@ pub(super) const SECTION_FIELDS: &[(&str, &[&str])] = &[
             "muscle_control_kg",
         ],
     ),
-    (
-        "research",
-        &[
-            "basal_metabolic_rate_kcal",
-            "waist_hip_ratio",
-            "visceral_fat_level",
-        ],
-    ),
+    ("research", RESEARCH),
     ("", &["height_cm", "age", "tested_at"]),
 ];
 

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use super::super::fields::Field as FieldId;
-use super::super::figures::{repair, Num};
+use super::super::figures::{repair, Num, KG_READINGS};
 use super::super::BBox;
 use super::layout::{columns, tokens, HeaderRow, Layout, Token};
 use super::page::{inside, primary};
@@ -382,11 +382,7 @@ pub(super) fn segmental(
     let kg = |n: &Num| {
         ctx.page.words.iter().any(|w| {
             let t = w.text.trim().to_lowercase();
-            let unit = |t: &str| {
-                ["kg", "ke", "k9", "kq", "k8"]
-                    .iter()
-                    .any(|u| t.ends_with(u))
-            };
+            let unit = |t: &str| KG_READINGS.iter().any(|u| t.ends_with(u));
             (w.bbox == n.bbox && unit(&t))
                 || (unit(&t)
                     && t.len() == 2
