@@ -334,3 +334,65 @@ fn a_height_whose_label_led_nowhere_is_the_headers_one_figure_in_cm() {
     assert_eq!(height(vec![w("167.9cm", 177.0, 700.0, 60.0, 26.0)]), None);
     assert_eq!(height(vec![w("17.9cm", 177.0, 126.0, 60.0, 26.0)]), None);
 }
+
+/// A seven-row body-composition list (water to weight, each figure with its range
+/// under it) whose labels in `misread` are read past matching.
+fn body_list(order: [&str; 7], misread: &[&str]) -> Vec<Word> {
+    let figures = [
+        ("total_body_water_l", "체수분", "37.9", "(31.4~38.4)"),
+        ("protein_kg", "단백질", "10.5", "(8.4~10.3)"),
+        ("minerals_kg", "무기질", "3.20", "(3.19~3.90)"),
+        ("body_fat_mass_kg", "체지방", "8.5", "(8.7~10.7)"),
+        ("muscle_mass_kg", "근육량", "48.6", "(41.9~51.2)"),
+        ("fat_free_mass_kg", "제지방량", "51.6", "(49.2~60.2)"),
+        ("weight_kg", "체중", "60.1", "(54.7~66.8)"),
+    ];
+    // A model without the 370S's unlabelled columns, as such lists are printed.
+    let mut words = vec![
+        w("InBody380", 645.0, 70.0, 90.0, 26.0),
+        w("체성분분석", 62.0, 660.0, 96.0, 20.0),
+    ];
+    for (i, key) in order.iter().enumerate() {
+        let (_, label, figure, range) = figures.iter().find(|f| f.0 == *key).unwrap();
+        let y = 720.0 + 60.0 * i as f32;
+        let label = if misread.contains(key) {
+            "도고째"
+        } else {
+            label
+        };
+        words.push(w(label, 62.0, y, 48.0, 24.0));
+        words.push(w("(kg)", 116.0, y, 40.0, 28.0));
+        words.push(w(figure, 418.0, y, 40.0, 27.0));
+        words.push(w(range, 408.0, y + 25.0, 94.0, 22.0));
+    }
+    words
+}
+
+#[test]
+fn a_seven_row_body_list_gives_an_unread_row_its_figure_in_either_printed_order() {
+    const CANONICAL: [&str; 7] = [
+        "total_body_water_l",
+        "protein_kg",
+        "minerals_kg",
+        "body_fat_mass_kg",
+        "muscle_mass_kg",
+        "fat_free_mass_kg",
+        "weight_kg",
+    ];
+    let mut swapped = CANONICAL;
+    swapped.swap(4, 5);
+    for order in [CANONICAL, swapped] {
+        let r = parse(&body_list(order, &["muscle_mass_kg", "total_body_water_l"]));
+        assert_eq!(r.number("muscle_mass_kg"), Some(48.6), "{order:?}");
+        assert_eq!(r.number("total_body_water_l"), Some(37.9), "{order:?}");
+        assert_eq!(r.number("fat_free_mass_kg"), Some(51.6), "{order:?}");
+    }
+    // Both middle labels unread: the order cannot tell them apart, so neither takes a
+    // figure by its place (the fat-free mass may still come from the arithmetic).
+    let r = parse(&body_list(
+        CANONICAL,
+        &["muscle_mass_kg", "fat_free_mass_kg"],
+    ));
+    assert_ne!(r.number("muscle_mass_kg"), Some(51.6));
+    assert_eq!(r.number("protein_kg"), Some(10.5));
+}

@@ -49,7 +49,7 @@ pub(super) fn rows_in_order(
             .into_iter()
             .filter(|n| n.bbox.h >= 0.8 * top)
             .collect();
-        assign_rows(ctx, fields, used, rows, large);
+        assign_rows(ctx, fields, used, &[rows], large);
     }
     // The research list prints a figure of its own format on each row (kcal, a ratio,
     // a level), so no print size tells its figures: they are the column of a figure a
@@ -66,7 +66,7 @@ pub(super) fn rows_in_order(
                 .into_iter()
                 .filter(|n| (n.bbox.x - a.bbox.x).abs() < 3.0 * a.bbox.h)
                 .collect();
-            assign_rows(ctx, fields, used, RESEARCH, column);
+            assign_rows(ctx, fields, used, &[RESEARCH], column);
         }
     }
     if let Some(region) = ctx.sections.get("body_comp") {
@@ -81,34 +81,52 @@ pub(super) fn rows_in_order(
             .into_iter()
             .filter(|n| n.bbox.x - left < 2.0 * n.bbox.h)
             .collect();
-        assign_rows(
-            ctx,
-            fields,
-            used,
-            &[
-                "total_body_water_l",
-                "protein_kg",
-                "minerals_kg",
-                "body_fat_mass_kg",
-            ],
-            first_col,
-        );
+        assign_rows(ctx, fields, used, BODY_COMP_COLUMNS, first_col);
     }
 }
 
-/// Gives `rows` (top to bottom) the figures of `nums` row by row, when there are
-/// exactly as many rows, one figure each, and every field already found is its row's
-/// figure.
+/// The orders the body-composition table's first column prints: water, protein,
+/// minerals and fat (the 370S, whose muscle mass, fat-free mass and weight stand in
+/// columns of their own), or all seven fields one under the other, muscle mass and
+/// fat-free mass either way round.
+const BODY_COMP_COLUMNS: &[&[&str]] = &[
+    &[
+        "total_body_water_l",
+        "protein_kg",
+        "minerals_kg",
+        "body_fat_mass_kg",
+    ],
+    &[
+        "total_body_water_l",
+        "protein_kg",
+        "minerals_kg",
+        "body_fat_mass_kg",
+        "muscle_mass_kg",
+        "fat_free_mass_kg",
+        "weight_kg",
+    ],
+    &[
+        "total_body_water_l",
+        "protein_kg",
+        "minerals_kg",
+        "body_fat_mass_kg",
+        "fat_free_mass_kg",
+        "muscle_mass_kg",
+        "weight_kg",
+    ],
+];
+
+/// Gives the rows of a list (top to bottom) the figures of `nums` row by row, when
+/// there are exactly as many rows, one figure each, and every field already found is
+/// its row's figure. A list printed in more than one order (`orders`) fills a row only
+/// where every order that agrees with the fields found names the same field.
 pub(super) fn assign_rows(
     ctx: &Ctx<'_>,
     fields: &mut BTreeMap<String, Field>,
     used: &mut Vec<BBox>,
-    rows: &[&str],
+    orders: &[&[&str]],
     mut nums: Vec<&Num>,
 ) {
-    if rows.iter().all(|f| fields.contains_key(*f)) || nums.len() != rows.len() {
-        return;
-    }
     nums.sort_by(|a, b| a.bbox.cy().total_cmp(&b.bbox.cy()));
     // One figure per row: each lower than the last by more than a line's spread of
     // centres (PP-OCR's padded boxes are taller than the rows are apart: 30 px boxes
@@ -119,18 +137,28 @@ pub(super) fn assign_rows(
     {
         return;
     }
-    let agrees = rows
+    let agreeing: Vec<&[&str]> = orders
         .iter()
-        .zip(&nums)
-        .all(|(name, n)| match fields.get(*name) {
-            Some(f) => f.value.as_f64() == ctx.reading(name, n).value.as_f64(),
-            None => could_be(name, n),
-        });
-    if !agrees {
+        .copied()
+        .filter(|rows| rows.len() == nums.len() && rows.iter().any(|f| !fields.contains_key(*f)))
+        .filter(|rows| {
+            rows.iter()
+                .zip(&nums)
+                .all(|(name, n)| match fields.get(*name) {
+                    Some(f) => f.value.as_f64() == ctx.reading(name, n).value.as_f64(),
+                    None => could_be(name, n),
+                })
+        })
+        .collect();
+    let Some(first) = agreeing.first() else {
         return;
-    }
-    for (name, n) in rows.iter().zip(nums) {
-        if !fields.contains_key(*name) && !used.contains(&n.bbox) {
+    };
+    for (i, n) in nums.into_iter().enumerate() {
+        let name = first[i];
+        if agreeing.iter().all(|rows| rows[i] == name)
+            && !fields.contains_key(name)
+            && !used.contains(&n.bbox)
+        {
             fields.insert(name.to_string(), ctx.field(name, n));
             used.push(n.bbox);
         }
