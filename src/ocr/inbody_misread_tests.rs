@@ -396,3 +396,37 @@ fn a_seven_row_body_list_gives_an_unread_row_its_figure_in_either_printed_order(
     assert_ne!(r.number("muscle_mass_kg"), Some(51.6));
     assert_eq!(r.number("protein_kg"), Some(10.5));
 }
+
+#[test]
+fn a_list_with_one_row_read_takes_its_other_rows_at_its_figures_pitch_only_whole() {
+    // PP-OCR on a five-column sheet: the control heading and three of its four row
+    // labels read past matching (`체그른조적`, `체소름조적`, `지방소을 조점`,
+    // `그융조른 꼬적`); only `적정체중` found its figure.
+    let mut words = vec![
+        w("InBody380", 645.0, 70.0, 90.0, 26.0),
+        w("체그른조적", 771.0, 679.0, 91.0, 23.0),
+        w("적정체중", 771.0, 731.0, 78.0, 34.0),
+        w("63.6", 973.0, 724.0, 50.0, 37.0),
+        w("kg", 1034.0, 726.0, 26.0, 36.0),
+        w("체소름조적", 770.0, 773.0, 77.0, 20.0),
+        w("-21.5", 971.0, 764.0, 62.0, 36.0),
+        w("kg", 1042.0, 767.0, 24.0, 35.0),
+        w("지방소을", 771.0, 812.0, 76.0, 20.0),
+        w("-23.0", 971.0, 801.0, 61.0, 39.0),
+        w("kg", 1037.0, 804.0, 30.0, 37.0),
+        w("그융조른", 770.0, 845.0, 78.0, 27.0),
+        w("+1.5", 974.0, 840.0, 55.0, 41.0),
+        w("kg", 1034.0, 842.0, 27.0, 40.0),
+    ];
+    let r = parse(&words);
+    assert_eq!(r.number("target_weight_kg"), Some(63.6));
+    assert_eq!(r.number("weight_control_kg"), Some(-21.5));
+    assert_eq!(r.number("fat_control_kg"), Some(-23.0));
+    assert_eq!(r.number("muscle_control_kg"), Some(1.5));
+    // A row whose figure is not at its place: the list is not this one, and none of
+    // its rows is taken.
+    words.retain(|w| w.text != "-23.0");
+    let r = parse(&words);
+    assert_eq!(r.number("weight_control_kg"), None);
+    assert_eq!(r.number("muscle_control_kg"), None);
+}

@@ -296,9 +296,20 @@ pub(super) fn pitched_list(
     let missing: Vec<usize> = (0..rows.len())
         .filter(|i| !fields.contains_key(rows[*i]))
         .collect();
-    if missing.is_empty() || found.len() < 2 {
+    if missing.is_empty() || found.is_empty() {
         return;
     }
+    // One row found: the pitch is the step to the nearest figure of its column and
+    // print next to it (a neighbouring row's), and the list is taken only whole.
+    let alone = found.len() == 1;
+    let found = if alone {
+        match neighbour_row(ctx, &region, used, rows.len(), found[0]) {
+            Some(n) => vec![found[0], n],
+            None => return,
+        }
+    } else {
+        found
+    };
     // Rows must be in order and evenly spaced, or this is not the list.
     let (first, last) = (found[0], found[found.len() - 1]);
     let pitch = (last.1.cy() - first.1.cy()) / (last.0 - first.0) as f32;
@@ -314,6 +325,7 @@ pub(super) fn pitched_list(
         return;
     }
     let col_x = found.iter().map(|(_, b)| b.right()).fold(0.0, f32::max);
+    let mut taken = Vec::new();
     for row in missing {
         let want_y = first.1.cy() + pitch * (row as f32 - first.0 as f32);
         let best = ctx
@@ -330,10 +342,43 @@ pub(super) fn pitched_list(
                     .abs()
                     .total_cmp(&(b.bbox.cy() - want_y).abs())
             });
-        if let Some(num) = best {
-            fields.insert(rows[row].to_string(), ctx.field(rows[row], num));
+        match best {
+            Some(num) => taken.push((rows[row], num)),
+            None if alone => return,
+            None => {}
         }
     }
+    for (name, num) in taken {
+        fields.insert(name.to_string(), ctx.field(name, num));
+    }
+}
+
+/// The row next to a list's one found row `(i, figure)`: the nearest figure below
+/// it (above, for the last row) in its column (right edges within a line height),
+/// printed as large, within three lines, with no figure of that column between.
+fn neighbour_row(
+    ctx: &Ctx<'_>,
+    region: &BBox,
+    used: &[BBox],
+    len: usize,
+    (i, a): (usize, BBox),
+) -> Option<(usize, BBox)> {
+    let down = i + 1 < len;
+    let step = |n: &Num| {
+        if down {
+            n.bbox.cy() - a.cy()
+        } else {
+            a.cy() - n.bbox.cy()
+        }
+    };
+    ctx.nums
+        .iter()
+        .filter(|n| inside(region, &n.bbox) && !n.ranged && n.bbox != a)
+        .filter(|n| (n.bbox.right() - a.right()).abs() < a.h && n.bbox.h > 0.7 * a.h)
+        .filter(|n| n.bbox.h < 1.4 * a.h && step(n) > 0.5 * a.h && step(n) < 3.0 * a.h)
+        .min_by(|p, q| step(p).total_cmp(&step(q)))
+        .filter(|n| !used.contains(&n.bbox))
+        .map(|n| (if down { i + 1 } else { i - 1 }, n.bbox))
 }
 
 /// The weight-control figures always print a sign (`-6.2`, `+3.7`), but OCR loses a
