@@ -140,14 +140,15 @@ pub(crate) fn value_as(field: super::fields::Field, n: &Num) -> f64 {
 }
 
 /// The score of a word that reads as `NN/100점` with its slash lost or read as a `1`,
-/// and its `점` lost or read as `8` or `%` (`62100`, `751100%`, `741008`, `7511008`).
+/// and its `점` lost or read as `%` or one digit (`62100`, `751100%`, `741008`,
+/// `731003`, `7511008`).
 fn slashless_score(raw: &str) -> Option<f64> {
     let t = raw.trim().trim_end_matches(|c: char| !c.is_ascii_digit());
     if !(4..=8).contains(&t.len()) || !t.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let t = t
-        .strip_suffix('8')
+    // `점` read as one digit (`8`, `3`, `0`) after the `100`.
+    let t = Some(&t[..t.len() - 1])
         .filter(|r| r.ends_with("100"))
         .unwrap_or(t);
     let p = t.strip_suffix("100")?;
@@ -373,9 +374,11 @@ mod tests {
 
     #[test]
     fn a_score_whose_slash_was_lost_is_the_score_and_nothing_else() {
-        // `NN/100점` with the slash lost or read as 1, the 점 lost or read as 8 or %.
+        // `NN/100점` with the slash lost or read as 1, the 점 lost or read as % or a digit.
         for (text, score) in [
             ("62100", 62.0),
+            ("731003", 73.0),
+            ("651000", 65.0),
             ("751100%", 75.0),
             ("741008", 74.0),
             ("7511008", 75.0),

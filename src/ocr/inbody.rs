@@ -46,7 +46,7 @@ mod sections;
 mod segments;
 
 pub use header::parse_datetime;
-use header::{detect_model, header_text_fields};
+use header::{detect_model, header_text_fields, score_by_value};
 pub(crate) use layout::is_unit;
 pub(crate) use page::is_hangul;
 use page::{cost, jamo, levenshtein, primary, tolerance, Hit, Page};
@@ -568,6 +568,7 @@ fn parse_with(words: &[Word], identities: bool) -> Report {
     segmental(&ctx, &mut fields, "seg_lean", "segmental_lean");
     segmental(&ctx, &mut fields, "seg_fat", "segmental_fat");
     header_text_fields(&ctx, &mut fields);
+    score_by_value(&ctx, &mut fields);
     control_signs(&ctx, &mut fields);
 
     super::choose::by_arithmetic(words, &mut fields);

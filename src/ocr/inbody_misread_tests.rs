@@ -430,3 +430,26 @@ fn a_list_with_one_row_read_takes_its_other_rows_at_its_figures_pitch_only_whole
     assert_eq!(r.number("weight_control_kg"), None);
     assert_eq!(r.number("muscle_control_kg"), None);
 }
+
+#[test]
+fn the_score_names_itself_where_its_heading_was_read_as_a_header_values_tail() {
+    // PP-OCR on a list sheet: `InBody Score` heads the column beside the header, one
+    // word after `Female`, so it reads as the tail of `Female InBody Score`; the
+    // figure out of 100 under it is the score all the same.
+    let mut words = vec![
+        w("Gender", 623.0, 112.0, 75.0, 32.0),
+        w("Female", 711.0, 114.0, 83.0, 33.0),
+        w("InBody", 829.0, 111.0, 90.0, 39.0),
+        w("Score", 921.0, 113.0, 69.0, 38.0),
+        w("92/100", 931.0, 168.0, 100.0, 54.0),
+        w("points", 1032.0, 172.0, 54.0, 52.0),
+    ];
+    assert_eq!(parse(&words).number("inbody_score"), Some(92.0));
+    // Its figure large and `/100점` small beside it, the 점 read as a digit.
+    words[4] = w("92", 931.0, 168.0, 50.0, 54.0);
+    words[5] = w("/1004", 990.0, 180.0, 60.0, 30.0);
+    assert_eq!(parse(&words).number("inbody_score"), Some(92.0));
+    // Two figures out of 100 that differ name nothing.
+    words.push(w("81/100", 300.0, 900.0, 100.0, 54.0));
+    assert_eq!(parse(&words).number("inbody_score"), None);
+}

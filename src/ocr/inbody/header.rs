@@ -1,8 +1,9 @@
-//! The subject header's text fields (`sex`, `tested_at`) and the printed model name.
+//! The subject header's text fields (`sex`, `tested_at`) and the printed model name;
+//! and the fields whose printed value names them where their label was not read.
 //!
 //! # What it owns
 //! [`header_text_fields`] (with the height by its unit, where its label was not
-//! read), [`parse_datetime`], [`detect_model`].
+//! read), [`score_by_value`], [`parse_datetime`], [`detect_model`].
 
 use std::collections::BTreeMap;
 
@@ -171,6 +172,50 @@ fn sex_by_value(ctx: &Ctx<'_>) -> Option<&'static str> {
         });
     let first = found.next()?;
     found.all(|s| s == first).then_some(first)
+}
+
+/// The InBody score where no label led to it (its heading read as the tail of a
+/// header value beside it, or misread): the score prints as `NN/100점` (`92/100`,
+/// `60/1004` with its `점` read as a digit), or its figure large with `/100점` small
+/// beside it, and nothing else on a sheet is a figure out of 100. Taken only when
+/// every such reading on the page agrees.
+pub(super) fn score_by_value(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) {
+    let name = F::InBodyScore.name();
+    if fields.contains_key(name) {
+        return;
+    }
+    let words = ctx.page.words;
+    let score = |head: &str| {
+        let head = head.trim();
+        ((2..=3).contains(&head.len()) && head.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| head.parse::<f64>().ok())
+            .flatten()
+            .filter(|v| F::InBodyScore.plausible(*v))
+    };
+    let out_of_100 = |t: &str| t.trim_start().starts_with("100");
+    let mut found = words.iter().enumerate().filter_map(|(i, w)| {
+        if let Some((head, tail)) = w.text.split_once('/') {
+            return if out_of_100(tail) { score(head) } else { None };
+        }
+        // The figure, and `/100` the next word on its line.
+        let next = ctx.page.right[i].first().map(|j| &words[*j])?;
+        let tail = next.text.strip_prefix('/')?;
+        (out_of_100(tail) && next.bbox.x - w.bbox.right() < w.bbox.h)
+            .then(|| score(&w.text))
+            .flatten()
+    });
+    let Some(first) = found.next() else {
+        return;
+    };
+    if found.all(|v| v == first) {
+        fields.insert(
+            name.into(),
+            Field {
+                value: Value::Number(first),
+                range: None,
+            },
+        );
+    }
 }
 
 pub(super) fn parse_sex(word: &str) -> Option<&'static str> {
