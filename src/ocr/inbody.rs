@@ -55,7 +55,7 @@ use rows::{
 };
 pub use sections::{list_column, reread_regions};
 use sections::{sections, SECTIONS};
-use segments::{segment_rows, segment_tables, segmental, SEGMENTS};
+use segments::{segment_rows, segment_tables, segmental, unheaded_rows, SEGMENTS};
 
 /// Every field of the report, in the contract's order.
 pub const FIELDS: &[&str] = &super::fields::NAMES;
@@ -565,6 +565,7 @@ fn parse_with(words: &[Word], identities: bool) -> Report {
     rows_in_order(&ctx, &mut fields, &mut used);
     segment_tables(&ctx, &mut fields);
     segment_rows(&ctx, &mut fields);
+    unheaded_rows(&ctx, &mut fields);
     segmental(&ctx, &mut fields, "seg_lean", "segmental_lean");
     segmental(&ctx, &mut fields, "seg_fat", "segmental_fat");
     header_text_fields(&ctx, &mut fields);

@@ -453,3 +453,39 @@ fn the_score_names_itself_where_its_heading_was_read_as_a_header_values_tail() {
     words.push(w("81/100", 300.0, 900.0, 100.0, 54.0));
     assert_eq!(parse(&words).number("inbody_score"), None);
 }
+
+/// A five-column lean table under its heading, its segment heads read past matching.
+fn unheaded_lean(figures: [&str; 5]) -> Vec<Word> {
+    let mut words = vec![
+        w("InBody380", 645.0, 20.0, 90.0, 26.0),
+        w("부위별근육분석", 41.0, 727.0, 89.0, 14.0),
+        w("오튼롤", 119.0, 760.0, 28.0, 10.0),
+        w("[고", 198.0, 760.0, 18.0, 10.0),
+        w("8s", 277.0, 756.0, 17.0, 17.0),
+        w("요튼다리", 354.0, 755.0, 36.0, 20.0),
+        w("흰다러", 432.0, 757.0, 29.0, 18.0),
+        w("근류잘", 44.0, 781.0, 30.0, 18.0),
+    ];
+    for (i, f) in figures.iter().enumerate() {
+        words.push(w(f, 119.0 + 78.5 * i as f32, 776.0, 30.0, 23.0));
+        words.push(w("kg", 152.0 + 78.5 * i as f32, 777.0, 16.0, 22.0));
+    }
+    words
+}
+
+#[test]
+fn a_five_column_row_whose_heads_were_misread_is_read_in_the_tables_order_when_it_is_a_body() {
+    let r = parse(&unheaded_lean(["3.12", "2.90", "26.5", "9.00", "8.56"]));
+    assert_eq!(r.number("segmental_lean_right_arm_kg"), Some(3.12));
+    assert_eq!(r.number("segmental_lean_left_arm_kg"), Some(2.9));
+    assert_eq!(r.number("segmental_lean_trunk_kg"), Some(26.5));
+    assert_eq!(r.number("segmental_lean_right_leg_kg"), Some(9.0));
+    assert_eq!(r.number("segmental_lean_left_leg_kg"), Some(8.56));
+    // Five figures that are no body's (the largest not in the middle) are another row.
+    let r = parse(&unheaded_lean(["26.5", "2.90", "3.12", "9.00", "8.56"]));
+    assert_eq!(r.number("segmental_lean_trunk_kg"), None);
+    // A head read over another column than its own: not this table's order.
+    let mut words = unheaded_lean(["3.12", "2.90", "26.5", "9.00", "8.56"]);
+    words[3] = w("몸통", 198.0, 760.0, 18.0, 10.0);
+    assert_eq!(parse(&words).number("segmental_lean_trunk_kg"), None);
+}

@@ -5,7 +5,8 @@
 //!
 //! # What it owns
 //! [`SEGMENTS`] (the segment labels), [`segment_tables`] (header rows of segments),
-//! [`segment_rows`] (segments down a column) and [`segmental`].
+//! [`segment_rows`] (segments down a column), [`unheaded_rows`] (a five-column row
+//! whose header was not read) and [`segmental`].
 
 use std::collections::BTreeMap;
 
@@ -342,6 +343,111 @@ fn pitch(stack: &[(usize, BBox)]) -> Option<f32> {
 /// neither a header row nor a column of segment labels gave them: arms top left and
 /// right, trunk in the middle, legs bottom. (Labelled rows, `왼팔 1.9`, are a column of
 /// segment labels: [`segment_rows`].)
+/// The order every five-column segmental table prints its columns in.
+const TABLE_ORDER: [&str; 5] = ["right_arm", "left_arm", "trunk", "right_leg", "left_leg"];
+
+/// A five-column table whose header row was read past matching (`오튼롤 [고 8s
+/// 요튼다리 흰다러` on a photo): under the section's heading, the one line of exactly
+/// five kg figures (no percents), evenly spaced, is the table's row in its printed
+/// order (right arm, left arm, trunk, right leg, left leg) when the figures are a body's:
+/// the trunk's the largest, each leg's more than either arm's. The segment heads that
+/// were read must stand over their own columns. Fills only fields not already read.
+pub(super) fn unheaded_rows(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) {
+    for (section, kind) in [("seg_lean", Kind::Lean), ("seg_fat", Kind::Fat)] {
+        let Some(region) = ctx.sections.get(section) else {
+            continue;
+        };
+        let name = |seg: &str| format!("{}_{seg}_kg", kind.prefix());
+        if SEGMENTS
+            .iter()
+            .filter(|(s, _)| fields.contains_key(&name(s)))
+            .count()
+            >= 3
+        {
+            continue;
+        }
+        let percent = |n: &Num| {
+            ctx.page.words.iter().any(|w| {
+                w.bbox.overlap_area(&n.bbox) > 0.5 * n.bbox.w * n.bbox.h && w.text.contains('%')
+            })
+        };
+        let cands: Vec<&Num> = ctx
+            .nums
+            .iter()
+            .filter(|n| inside(region, &n.bbox) && n.decimal && n.value > 0.0 && !percent(n))
+            .filter(|n| n.bbox.y < region.y + 12.0 * n.bbox.h)
+            .collect();
+        let mut lines: Vec<Vec<&Num>> = cands
+            .iter()
+            .map(|a| {
+                let mut line: Vec<&Num> = cands
+                    .iter()
+                    .copied()
+                    .filter(|b| (b.bbox.cy() - a.bbox.cy()).abs() < 0.5 * a.bbox.h.max(b.bbox.h))
+                    .collect();
+                line.sort_by(|p, q| p.bbox.cx().total_cmp(&q.bbox.cx()));
+                line
+            })
+            .filter(|l| l.len() == 5)
+            .collect();
+        lines.sort_by(|a, b| a[0].bbox.y.total_cmp(&b[0].bbox.y));
+        lines.dedup_by(|a, b| a.iter().zip(b.iter()).all(|(p, q)| p.bbox == q.bbox));
+        let heads: Vec<(usize, BBox)> = TABLE_ORDER
+            .iter()
+            .enumerate()
+            .filter_map(|(k, seg)| {
+                let aliases = SEGMENTS.iter().find(|(s, _)| s == seg)?.1;
+                primary(ctx.page.find_label(aliases, region))
+                    .first()
+                    .map(|h| (k, h.bbox))
+            })
+            .collect();
+        let row = lines.into_iter().find_map(|line| {
+            let gaps: Vec<f32> = line
+                .windows(2)
+                .map(|p| p[1].bbox.cx() - p[0].bbox.cx())
+                .collect();
+            let mean = gaps.iter().sum::<f32>() / gaps.len() as f32;
+            let h = line.iter().map(|n| n.bbox.h).fold(1.0, f32::max);
+            let even = mean > 2.0 * h && gaps.iter().all(|g| (g - mean).abs() < 0.25 * mean);
+            let values: Vec<f64> = TABLE_ORDER
+                .iter()
+                .zip(&line)
+                .map(|(seg, n)| repair(n.value, n.read_decimals, decimals(&name(seg))))
+                .collect();
+            let arms = values[0].max(values[1]);
+            let body = values[2]
+                > values
+                    .iter()
+                    .copied()
+                    .filter(|v| *v != values[2])
+                    .fold(0.0, f64::max)
+                && values[3].min(values[4]) > arms;
+            // A head read stands over its column (within half a column).
+            let headed = heads
+                .iter()
+                .all(|(k, b)| (b.cx() - line[*k].bbox.cx()).abs() < 0.5 * mean);
+            (even && body && headed).then_some(values)
+        });
+        let Some(values) = row else {
+            continue;
+        };
+        for (seg, value) in TABLE_ORDER.iter().zip(values) {
+            let key = name(seg);
+            let plausible = FieldId::from_name(&key).is_some_and(|f| f.plausible(value));
+            if plausible && !fields.contains_key(&key) {
+                fields.insert(
+                    key,
+                    Field {
+                        value: Value::Number(value),
+                        range: None,
+                    },
+                );
+            }
+        }
+    }
+}
+
 pub(super) fn segmental(
     ctx: &Ctx<'_>,
     fields: &mut BTreeMap<String, Field>,
