@@ -489,3 +489,24 @@ fn a_five_column_row_whose_heads_were_misread_is_read_in_the_tables_order_when_i
     words[3] = w("몸통", 198.0, 760.0, 18.0, 10.0);
     assert_eq!(parse(&words).number("segmental_lean_trunk_kg"), None);
 }
+
+#[test]
+fn a_heading_another_heading_matches_better_is_that_ones() {
+    // PP-OCR on a quadrant sheet: both segmental headings' Korean parts misread past
+    // matching, and the lean one's `Analysis` lost: `Segmental Fat Analysis` is one
+    // word off `Segmental Lean Analysis`, but it is the fat heading, not the lean one.
+    let words = vec![
+        w("부위별그유부선", 70.0, 1134.0, 164.0, 25.0),
+        w("Segmental", 237.0, 1127.0, 83.0, 37.0),
+        w("Lean", 323.0, 1127.0, 34.0, 37.0),
+        w("부위별체지반부서", 414.0, 1134.0, 189.0, 25.0),
+        w("Segmental", 614.0, 1127.0, 77.0, 37.0),
+        w("Fat", 695.0, 1127.0, 22.0, 37.0),
+        w("Analysis", 719.0, 1127.0, 57.0, 37.0),
+        w("체성분분석", 62.0, 222.0, 100.0, 22.0),
+    ];
+    let s = section_regions(&words);
+    let fat = s.get("seg_fat").expect("the fat section");
+    assert!(fat.x > 300.0, "{fat:?}");
+    assert!(s.get("seg_lean").is_none_or(|l| l.x < 100.0), "{s:?}");
+}

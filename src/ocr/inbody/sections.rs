@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use super::super::fields::Field as F;
 use super::super::{BBox, Word};
-use super::page::{is_hangul, jamo, levenshtein, same_line, tolerance, Page};
+use super::page::{is_hangul, jamo, levenshtein, same_line, tolerance, Hit, Page};
 use super::Report;
 use super::{parse_number, Look, SPECS};
 
@@ -252,8 +252,25 @@ fn regions(page: &Page<'_>, placed_by_rows: bool) -> BTreeMap<&'static str, BBox
     // the row label of the same name. Of a heading printed in two languages on one
     // line, the leftmost part, so that headings of one column line up.
     let mut heads: Vec<(&'static str, BBox)> = Vec::new();
-    for (name, aliases) in SECTIONS {
-        let mut hits = page.find_text(aliases, &all, false);
+    let found: Vec<Vec<Hit>> = SECTIONS
+        .iter()
+        .map(|(_, aliases)| page.find_text(aliases, &all, false))
+        .collect();
+    for (k, (name, aliases)) in SECTIONS.iter().enumerate() {
+        // One printed heading is one section's: words another heading matches better
+        // (`Segmental Fat Analysis`, one word off `Segmental Lean Analysis`) are not
+        // this one.
+        let mut hits = found[k].clone();
+        hits.retain(|h| {
+            !found.iter().enumerate().any(|(j, others)| {
+                j != k
+                    && others.iter().any(|o| {
+                        o.dist < h.dist
+                            && o.bbox.overlap_area(&h.bbox)
+                                > 0.5 * (o.bbox.w * o.bbox.h).min(h.bbox.w * h.bbox.h)
+                    })
+            })
+        });
         // One jamo off at most; a long Korean heading (six syllables or more:
         // `부위별체지방분석` read as `부위별체지반부서`) as far off as a label may be.
         let most = aliases
