@@ -190,6 +190,9 @@ const HELD_OUT_PHOTO_FLOOR: f64 = 108.5 / 160.0;
 #[path = "ocr_parts/ppocr.rs"]
 mod ppocr_engine;
 
+#[path = "ocr_parts/closer.rs"]
+mod closer_looks;
+
 /// The sheet's words tokenised as Vision returns them, served in its documented
 /// `images:annotate` format by a local server, as the `google` engine reads them.
 async fn words_through_google(sheet: &Sheet) -> Vec<Word> {

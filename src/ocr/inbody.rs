@@ -45,8 +45,8 @@ mod rows;
 mod sections;
 mod segments;
 
-pub use header::parse_datetime;
 use header::{detect_model, header_text_fields, score_by_value};
+pub use header::{header_spots, parse_datetime};
 pub(crate) use layout::is_unit;
 pub(crate) use page::is_hangul;
 use page::{cost, jamo, levenshtein, primary, tolerance, Hit, Page};

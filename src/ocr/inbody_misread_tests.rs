@@ -510,3 +510,29 @@ fn a_heading_another_heading_matches_better_is_that_ones() {
     assert!(fat.x > 300.0, "{fat:?}");
     assert!(s.get("seg_lean").is_none_or(|l| l.x < 100.0), "{s:?}");
 }
+
+#[test]
+fn the_header_cell_of_a_missing_sex_is_named_for_a_closer_look_and_only_then() {
+    let mut words = vec![
+        w("InBody370", 448.0, 55.0, 101.0, 26.0),
+        w("연령", 298.0, 116.0, 32.0, 18.0),
+        w("성별", 388.0, 116.0, 32.0, 18.0),
+        w("Gender", 387.0, 132.0, 33.0, 17.0),
+        w("76", 301.0, 147.0, 18.0, 28.0),
+        w("성", 407.0, 154.0, 14.0, 11.0),
+        w("체성분분석", 52.0, 222.0, 104.0, 21.0),
+        w("체중", 52.0, 1500.0, 40.0, 21.0),
+    ];
+    let spots = header_spots(&words, &parse_by_labels(&words));
+    // One cell for the label in both languages, holding the value's line.
+    let [(cell, h)] = spots[..] else {
+        panic!("{spots:?}");
+    };
+    assert!(
+        cell.x < 388.0 && cell.right() > 420.0 && cell.bottom() > 165.0,
+        "{cell:?}"
+    );
+    assert!(h >= 17.0);
+    words[5].text = "여성".into();
+    assert!(header_spots(&words, &parse_by_labels(&words)).is_empty());
+}

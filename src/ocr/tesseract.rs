@@ -145,6 +145,10 @@ pub const PSM: &str = "11";
 /// with `--psm 6` 460, `--psm 3` 451; the page at 0.75 scale 464, at 0.6 425.
 pub const HANGUL: &str = "Hangul";
 
+/// The text height a spot is read at (see [`Tesseract::read_hangul_spots`]): a header
+/// cell's `여성` at 23 px read as `성`, at 34 px as `여 서`, at 46 px whole.
+pub const SPOT_TEXT_PX: f32 = 48.0;
+
 /// The Tesseract engine.
 #[derive(Debug, Clone)]
 pub struct Tesseract {
@@ -404,6 +408,40 @@ impl Tesseract {
     /// labels with it (its recogniser has no Hangul). Words in `page`'s coordinates.
     pub async fn read_hangul(&self, page: &GrayImage) -> Result<Vec<Word>, OcrError> {
         self.run_child(page, Pass::Korean).await
+    }
+
+    /// Reads the Hangul of each of `spots` of `page` (a box and the height of its
+    /// text) on its own, its text [`SPOT_TEXT_PX`] high (as [`Tesseract::read_hangul`]
+    /// reads the page): a short word a page-wide reading lost beside a rule (`여성`
+    /// read as `성`) is read in its cell. Words in `page`'s coordinates.
+    pub async fn read_hangul_spots(
+        &self,
+        page: &GrayImage,
+        spots: &[(BBox, f32)],
+    ) -> Result<Vec<Word>, OcrError> {
+        let jobs = spots.iter().filter_map(|(s, h)| {
+            let c = clip(page, s)?;
+            let scale = (SPOT_TEXT_PX / h.max(1.0)).clamp(1.0, 4.0);
+            let img = scaled(&crop(page, &c), &c, scale);
+            Some(async move {
+                let words = self.run_child(&img, Pass::Korean).await?;
+                Ok::<_, OcrError>(
+                    words
+                        .into_iter()
+                        .map(|mut w| {
+                            w.bbox = BBox {
+                                x: c.x + w.bbox.x / scale,
+                                y: c.y + w.bbox.y / scale,
+                                w: w.bbox.w / scale,
+                                h: w.bbox.h / scale,
+                            };
+                            w
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            })
+        });
+        Ok(futures::future::try_join_all(jobs).await?.concat())
     }
 
     async fn run_child(&self, page: &GrayImage, pass: Pass) -> Result<Vec<Word>, OcrError> {

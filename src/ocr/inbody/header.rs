@@ -3,14 +3,16 @@
 //!
 //! # What it owns
 //! [`header_text_fields`] (with the height by its unit, where its label was not
-//! read), [`score_by_value`], [`parse_datetime`], [`detect_model`].
+//! read), [`score_by_value`], [`header_spots`] (where an engine should read the
+//! header's text again), [`parse_datetime`], [`detect_model`].
 
 use std::collections::BTreeMap;
 
 use super::super::fields::Field as F;
 use super::super::figures::{read_figure, repair};
 use super::super::{BBox, Word};
-use super::page::Hit;
+use super::page::{Hit, Page};
+use super::Report;
 use super::{Ctx, Field, Value};
 
 /// `sex` and `tested_at`: text, not figures.
@@ -142,6 +144,42 @@ fn height_by_unit(ctx: &Ctx<'_>) -> Option<f64> {
         }
     }
     found
+}
+
+/// Where a closer look may read what the reading lacks of the header's text: the
+/// cell of each label of `sex` found in the page's top third (the label, and about
+/// three lines under it and a label's width either side), when `report` has no sex.
+/// A page-wide sparse reading loses a short value beside a table's rule (`여성` read
+/// as `성`); read on its own, the cell gives it. Each cell with its label's height, in
+/// page coordinates of `words`.
+pub fn header_spots(words: &[Word], report: &Report) -> Vec<(BBox, f32)> {
+    if report.fields.contains_key(F::Sex.name()) {
+        return Vec::new();
+    }
+    let page = Page::new(words);
+    let top = BBox {
+        h: page.height / 3.0,
+        ..page.bounds()
+    };
+    let labels: Vec<&str> = F::Sex.labels().collect();
+    let mut spots: Vec<(BBox, f32)> = Vec::new();
+    for hit in page.find_text(&labels, &top, false) {
+        let (b, h) = (hit.bbox, hit.h);
+        let cell = BBox {
+            x: b.x - b.w.max(2.0 * h),
+            y: b.y - 0.5 * h,
+            w: b.w + 2.0 * b.w.max(2.0 * h),
+            h: 4.5 * h,
+        };
+        match spots.iter_mut().find(|(s, _)| s.overlap_area(&cell) > 0.0) {
+            Some((s, text_h)) => {
+                *s = s.union(&cell);
+                *text_h = text_h.max(h);
+            }
+            None => spots.push((cell, h)),
+        }
+    }
+    spots
 }
 
 /// `sex` where its label was not read (`성별` as `별`, `석벽`, glued to its value):

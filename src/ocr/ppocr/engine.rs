@@ -55,7 +55,7 @@ use image::GrayImage;
 use super::wire;
 use crate::config::OcrConfig;
 use crate::ocr::tesseract::{cut_joined, split_words, Tesseract};
-use crate::ocr::{child, preprocess, BBox, OcrEngine, OcrError, Word};
+use crate::ocr::{child, inbody, preprocess, BBox, OcrEngine, OcrError, Word};
 
 const ENGINE: &str = "ppocr";
 /// The helper's name, looked for beside the running executable by default.
@@ -201,6 +201,58 @@ impl PpOcr {
             }
         }
     }
+}
+
+impl PpOcr {
+    /// A closer look at what the page-wide Hangul reading lost: the header cells
+    /// [`inbody::header_spots`] names, read on their own, their Hangul words in place
+    /// of those they cover ([`merge_spots`]). A sheet that lacks nothing costs nothing;
+    /// a look that fails leaves the words as they were.
+    async fn closer_korean(&self, page: &GrayImage, words: Vec<Word>) -> Vec<Word> {
+        let Some(tesseract) = self.korean.as_ref() else {
+            return words;
+        };
+        let spots = inbody::header_spots(&words, &inbody::parse_by_labels(&words));
+        if spots.is_empty() {
+            return words;
+        }
+        match tesseract.read_hangul_spots(page, &spots).await {
+            Ok(read) => merge_spots(words, read),
+            Err(e) => {
+                tracing::warn!(error = %e, "ppocr: a closer look at the header failed");
+                words
+            }
+        }
+    }
+}
+
+/// `words` with the Hangul words a closer look `read` (syllables joined): each takes
+/// the place of the Hangul words it overlaps when it holds at least as many
+/// characters as they do together (`여성` for `성`), and is dropped otherwise.
+pub fn merge_spots(mut words: Vec<Word>, read: Vec<Word>) -> Vec<Word> {
+    let hangul: Vec<Word> =
+        join_syllables(read.into_iter().filter(|w| has_hangul(&w.text)).collect());
+    for new in hangul {
+        let over = |w: &Word| {
+            let a = w.bbox.overlap_area(&new.bbox);
+            a > 0.3 * (w.bbox.w * w.bbox.h).min(new.bbox.w * new.bbox.h)
+        };
+        let covered: usize = words
+            .iter()
+            .filter(|w| over(w))
+            .map(|w| w.text.chars().count())
+            .sum();
+        if new.text.chars().count() >= covered
+            && words
+                .iter()
+                .filter(|w| over(w))
+                .all(|w| has_hangul(&w.text))
+        {
+            words.retain(|w| !over(w));
+            words.push(new);
+        }
+    }
+    words
 }
 
 /// `path` itself when it names a file, else the program of that name on `PATH`.
@@ -483,7 +535,10 @@ impl OcrEngine for PpOcr {
                 tokio::join!(self.run_helper(&png), self.read_korean(&prepared.image));
             let words = words_of(&page?);
             let words = match korean {
-                Some(korean) => merge_korean(words, korean),
+                Some(korean) => {
+                    let words = merge_korean(words, korean);
+                    self.closer_korean(&prepared.image, words).await
+                }
                 None => words,
             };
             // Cut as Vision cuts (see `tesseract::tokens`): a bracket glued to a figure

@@ -113,6 +113,34 @@ fn tesseracts_hangul_replaces_the_garbage_and_ppocrs_figures_stay() {
 }
 
 #[test]
+fn a_closer_looks_hangul_replaces_only_shorter_hangul_it_covers() {
+    let words = vec![
+        Word::at("성별", 388.0, 116.0, 32.0, 18.0),
+        Word::at("Gender", 387.0, 132.0, 33.0, 17.0),
+        Word::at("성", 407.0, 154.0, 14.0, 11.0),
+        Word::at("76", 301.0, 147.0, 18.0, 28.0),
+        Word::at("연령", 298.0, 116.0, 32.0, 18.0),
+    ];
+    let read = vec![
+        // Read syllable by syllable: joined before they are compared.
+        Word::at("여", 390.0, 150.0, 14.0, 18.0),
+        Word::at("성", 406.0, 151.0, 15.0, 17.0),
+        // As long as what it covers: the same word, taken.
+        Word::at("성별", 388.0, 116.0, 31.0, 18.0),
+        // Shorter than what it covers: not taken.
+        Word::at("연", 298.0, 116.0, 15.0, 18.0),
+        // Over a figure: PP-OCR's figure stays.
+        Word::at("칠육", 301.0, 147.0, 18.0, 28.0),
+        // No Hangul: not the closer look's to give.
+        Word::at("Gendor", 387.0, 132.0, 33.0, 17.0),
+    ];
+    let out = merge_spots(words, read);
+    let mut texts: Vec<&str> = out.iter().map(|w| w.text.as_str()).collect();
+    texts.sort();
+    assert_eq!(texts, ["76", "Gender", "성별", "여성", "연령"]);
+}
+
+#[test]
 fn syllables_read_apart_are_one_word_and_columns_stay_apart() {
     let korean = vec![
         Word::at("근육량", 450.0, 309.0, 45.0, 15.0),
