@@ -230,6 +230,25 @@ impl Ctx<'_> {
             .iter()
             .find(|w| w.bbox.x == hit.bbox.x && page::same_line(&w.bbox, &hit.bbox))
             .is_some_and(|w| hangul(&w.text));
+        // An English subtitle printed small under its Korean label (`Total Body
+        // Water` under `체수분`, that label misread past matching) names the row of
+        // the label over it: its figure is on that line.
+        let band_top = if look == Look::Right && !label_hangul {
+            self.page
+                .words
+                .iter()
+                .filter(|w| {
+                    hangul(&w.text)
+                        && w.bbox.h >= 1.1 * h
+                        && (w.bbox.x - hit.bbox.x).abs() < 1.5 * h
+                        && w.bbox.bottom() <= hit.bbox.y + 0.3 * h
+                        && hit.bbox.y - w.bbox.bottom() < 0.8 * h
+                })
+                .map(|w| w.bbox.y - 0.3 * w.bbox.h)
+                .fold(band_top, f32::min)
+        } else {
+            band_top
+        };
         let own_row = |n: &Num| {
             !page::same_line(&n.bbox, &hit.bbox)
                 && self.page.words.iter().any(|w| {
@@ -520,6 +539,11 @@ fn parse_with(words: &[Word], identities: bool) -> Report {
             // label, say), the one with the nearest figure; better label matches first.
             let hits = primary(ctx.page.find_label(&aliases, &region));
             let best_dist = hits.first().map(|h| h.dist);
+            // Of equally good labels, one whose figure reads as printed beats one
+            // whose figure lost its decimal point (a table's column head with a stray
+            // `287` beside it, the row label's `46.3`), then the nearer.
+            let lost_point =
+                |n: &Num| spec.field.decimals().is_some_and(|d| d > 0) && n.read_decimals == 0;
             let best = hits
                 .iter()
                 .filter(|h| Some(h.dist) == best_dist)
@@ -527,7 +551,11 @@ fn parse_with(words: &[Word], identities: bool) -> Report {
                     ctx.value_for(name, h, spec.look, &region)
                         .map(|n| (cost(h, n), n))
                 })
-                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .min_by(|a, b| {
+                    lost_point(a.1)
+                        .cmp(&lost_point(b.1))
+                        .then(a.0.total_cmp(&b.0))
+                })
                 .or_else(|| {
                     hits.iter()
                         .filter_map(|h| {

@@ -536,3 +536,37 @@ fn the_header_cell_of_a_missing_sex_is_named_for_a_closer_look_and_only_then() {
     words[5].text = "여성".into();
     assert!(header_spots(&words, &parse_by_labels(&words)).is_empty());
 }
+
+#[test]
+fn an_english_subtitle_under_a_misread_korean_label_names_that_labels_line() {
+    // PP-OCR on a quadrant sheet: `체수분` read as `체소부`, its `Total Body Water`
+    // under it read whole; the figure is on the Korean label's line, the range on the
+    // subtitle's. A column head `체수분` over the table, a stray `287` beside it (a
+    // figure whose point was lost), is as good a label, but its figure is not as good.
+    let words = vec![
+        w("InBody370", 448.0, 55.0, 101.0, 26.0),
+        w("체서부부서", 52.0, 215.0, 109.0, 23.0),
+        w("체수분", 300.0, 272.0, 42.0, 15.0),
+        w("287", 414.0, 265.0, 42.0, 29.0),
+        w("체소부", 58.0, 310.0, 53.0, 19.0),
+        w("(L)", 148.0, 310.0, 21.0, 21.0),
+        w("46.3", 192.0, 306.0, 47.0, 28.0),
+        w("Total", 59.0, 330.0, 21.0, 15.0),
+        w("Body", 83.0, 330.0, 21.0, 15.0),
+        w("Water", 109.0, 330.0, 24.0, 15.0),
+        w("(43.3~52.9)", 180.0, 333.0, 95.0, 24.0),
+        w("단백질", 59.0, 374.0, 53.0, 19.0),
+        w("12.5", 192.0, 370.0, 46.0, 28.0),
+    ];
+    let r = parse(&words);
+    assert_eq!(r.number("total_body_water_l"), Some(46.3));
+    assert_eq!(r.number("protein_kg"), Some(12.5));
+    // Korean under Korean is another row: a Korean-only list's next label does not
+    // reach up to the row above.
+    let korean = vec![
+        w("체수분", 58.0, 310.0, 53.0, 19.0),
+        w("46.3", 192.0, 306.0, 47.0, 28.0),
+        w("단백질", 59.0, 332.0, 53.0, 19.0),
+    ];
+    assert_eq!(parse(&korean).number("protein_kg"), None);
+}
