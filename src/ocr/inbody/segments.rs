@@ -351,19 +351,16 @@ const TABLE_ORDER: [&str; 5] = ["right_arm", "left_arm", "trunk", "right_leg", "
 /// five kg figures (no percents), evenly spaced, is the table's row in its printed
 /// order (right arm, left arm, trunk, right leg, left leg) when the figures are a body's:
 /// the trunk's the largest, each leg's more than either arm's. The segment heads that
-/// were read must stand over their own columns. Fills only fields not already read.
+/// were read must stand over their own columns, and the segments already read (a
+/// header of four heads, the fifth read past matching) be their columns' figures.
+/// Fills only fields not already read.
 pub(super) fn unheaded_rows(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>) {
     for (section, kind) in [("seg_lean", Kind::Lean), ("seg_fat", Kind::Fat)] {
         let Some(region) = ctx.sections.get(section) else {
             continue;
         };
         let name = |seg: &str| format!("{}_{seg}_kg", kind.prefix());
-        if SEGMENTS
-            .iter()
-            .filter(|(s, _)| fields.contains_key(&name(s)))
-            .count()
-            >= 3
-        {
+        if SEGMENTS.iter().all(|(s, _)| fields.contains_key(&name(s))) {
             continue;
         }
         let percent = |n: &Num| {
@@ -427,7 +424,14 @@ pub(super) fn unheaded_rows(ctx: &Ctx<'_>, fields: &mut BTreeMap<String, Field>)
             let headed = heads
                 .iter()
                 .all(|(k, b)| (b.cx() - line[*k].bbox.cx()).abs() < 0.5 * mean);
-            (even && body && headed).then_some(values)
+            // The segments already read (under heads that were) are this row's.
+            let agrees = TABLE_ORDER.iter().zip(&values).all(|(seg, v)| {
+                fields
+                    .get(&name(seg))
+                    .and_then(|f| f.value.as_f64())
+                    .is_none_or(|x| (x - v).abs() < 1e-6)
+            });
+            (even && body && headed && agrees).then_some(values)
         });
         let Some(values) = row else {
             continue;
