@@ -308,6 +308,63 @@ pub(crate) fn is_sign(text: &str) -> bool {
     )
 }
 
+/// `words` with each figure an engine split at its decimal point (`30.1kg` read as
+/// `30.` and `1kg`, the second word starting where the first ends) read as one word;
+/// `None` when there is none (the words are used as they are).
+pub(crate) fn join_split_points(words: &[Word]) -> Option<Vec<Word>> {
+    let head = |t: &str| {
+        let digits = t.trim().strip_suffix(['.', ','])?;
+        let digits = digits.strip_prefix(['+', '-']).unwrap_or(digits);
+        (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(())
+    };
+    let tail = |t: &str| {
+        t.starts_with(|c: char| c.is_ascii_digit())
+            && !t.contains(['.', ',', '~', '(', ')', '/', '-', '+'])
+    };
+    let mut out: Option<Vec<Word>> = None;
+    let mut gone = vec![false; words.len()];
+    for (i, a) in words.iter().enumerate() {
+        if head(&a.text).is_none() || gone[i] {
+            continue;
+        }
+        let h = a.bbox.h.max(1.0);
+        let gap = |w: &Word| w.bbox.x - a.bbox.right();
+        let overlap = |w: &Word| a.bbox.bottom().min(w.bbox.bottom()) - a.bbox.y.max(w.bbox.y);
+        let next = words
+            .iter()
+            .enumerate()
+            .filter(|(j, w)| {
+                *j != i
+                    && !gone[*j]
+                    && tail(w.text.trim())
+                    && overlap(w) > 0.6 * h.min(w.bbox.h)
+                    && gap(w) > -0.2 * h
+                    && gap(w) < 0.4 * h
+            })
+            .min_by(|p, q| gap(p.1).total_cmp(&gap(q.1)));
+        let Some((j, b)) = next else {
+            continue;
+        };
+        let text = format!("{}{}", a.text.trim(), b.text.trim());
+        if read_figure(&text, true).is_none() {
+            continue;
+        }
+        let v = out.get_or_insert_with(|| words.to_vec());
+        v[i] = Word {
+            text,
+            bbox: a.bbox.union(&b.bbox),
+            confidence: a.confidence,
+        };
+        gone[j] = true;
+    }
+    out.map(|v| {
+        v.into_iter()
+            .zip(gone)
+            .filter_map(|(w, g)| (!g).then_some(w))
+            .collect()
+    })
+}
+
 pub(crate) fn numbers(words: &[Word]) -> Vec<Num> {
     let mut out: Vec<Num> = Vec::new();
     for (i, w) in words.iter().enumerate() {
@@ -370,6 +427,26 @@ mod tests {
         // A colon alone, or one inside a figure (a time), is still no figure.
         assert_eq!(read_figure(":", true), None);
         assert_eq!(read_figure("09:44", true), None);
+    }
+
+    #[test]
+    fn a_figure_split_at_its_point_is_one_word_and_nothing_else_is_joined() {
+        let words = [
+            Word::at("30.", 175.0, 1175.0, 27.0, 25.0),
+            Word::at("1kg", 205.0, 1174.0, 34.0, 33.0),
+            Word::at("22.", 177.0, 1300.0, 36.0, 30.0),
+            // A word further off, or on another line, or a range, is not the rest.
+            Word::at("7kg", 260.0, 1300.0, 39.0, 29.0),
+            Word::at("12.", 400.0, 1300.0, 36.0, 30.0),
+            Word::at("5", 440.0, 1340.0, 10.0, 30.0),
+            Word::at("9.", 600.0, 1300.0, 20.0, 30.0),
+            Word::at("1~9", 621.0, 1300.0, 30.0, 30.0),
+        ];
+        let joined = join_split_points(&words).expect("one joined");
+        let texts: Vec<&str> = joined.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texts, ["30.1kg", "22.", "7kg", "12.", "5", "9.", "1~9"]);
+        assert_eq!(joined[0].bbox.right(), 239.0);
+        assert!(join_split_points(&words[2..]).is_none());
     }
 
     #[test]

@@ -512,6 +512,8 @@ pub fn parse_by_labels(words: &[Word]) -> Report {
 }
 
 fn parse_with(words: &[Word], identities: bool) -> Report {
+    let joined = super::figures::join_split_points(words);
+    let words: &[Word] = joined.as_deref().unwrap_or(words);
     let page = Page::new(words);
     let all = page.bounds();
     let sections = sections(&page);

@@ -576,7 +576,10 @@ fn a_five_column_row_with_four_heads_read_gives_the_fifth_its_place_when_the_fou
     // PP-OCR on a five-column sheet: `오른팔` read as `른팔` over its column, the
     // other four heads read.
     let mut words = unheaded_lean(["2.55", "2.47", "21.1", "7.48", "7.29"]);
-    for (i, head) in ["른팔", "왼팔", "몸통", "오른다리", "왼다리"].iter().enumerate() {
+    for (i, head) in ["른팔", "왼팔", "몸통", "오른다리", "왼다리"]
+        .iter()
+        .enumerate()
+    {
         words[2 + i].text = (*head).into();
     }
     let r = parse(&words);
