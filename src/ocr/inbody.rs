@@ -539,7 +539,8 @@ fn parse_with(words: &[Word], identities: bool) -> Report {
         for region in ctx.regions(spec.sections) {
             // Of all places the label is printed (a table's column header and its row
             // label, say), the one with the nearest figure; better label matches first.
-            let hits = primary(ctx.page.find_label(&aliases, &region));
+            let mut hits = primary(ctx.page.find_label(&aliases, &region));
+            hits.retain(|h| !another_label(&ctx.page, h, spec.field));
             let best_dist = hits.first().map(|h| h.dist);
             // Of equally good labels, one whose figure reads as printed beats one
             // whose figure lost its decimal point (a table's column head with a stray
@@ -633,6 +634,34 @@ pub fn nearest_label(text: &str) -> Option<(&'static str, usize)> {
         .map(|a| (a, levenshtein(&t, &jamo(a))))
         .filter(|(a, d)| *d <= tolerance(jamo(a).len()))
         .min_by_key(|(_, d)| *d)
+}
+
+/// Whether the words `hit` found (not exactly this field's label) are more nearly
+/// another field's label or a heading: `Weight` is one letter off `Height`, but it is
+/// the weight's (a heading's English part, where the height's own label was misread).
+fn another_label(page: &Page<'_>, hit: &Hit, field: F) -> bool {
+    if hit.dist == 0 {
+        return false;
+    }
+    let mut words: Vec<&Word> = page
+        .words
+        .iter()
+        .filter(|w| w.bbox.overlap_area(&hit.bbox) > 0.5 * w.bbox.w * w.bbox.h)
+        .collect();
+    words.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
+    let text: String = words.iter().map(|w| page::label_text(&w.text)).collect();
+    let t = jamo(&text);
+    SECTIONS
+        .iter()
+        .flat_map(|(_, a)| a.iter().copied())
+        .chain(
+            SPECS
+                .iter()
+                .filter(|s| s.field != field)
+                .flat_map(|s| s.field.labels()),
+        )
+        .chain(SEGMENTS.iter().flat_map(|(_, a)| a.iter().copied()))
+        .any(|a| levenshtein(&t, &jamo(a)) < hit.dist)
 }
 
 /// How many jamo apart `text` is from the label `label` (spaces and punctuation

@@ -587,3 +587,26 @@ fn a_five_column_row_with_four_heads_read_gives_the_fifth_its_place_when_the_fou
     assert_eq!(r.number("segmental_lean_trunk_kg"), Some(21.1));
     assert_eq!(r.number("segmental_lean_left_leg_kg"), Some(7.29));
 }
+
+#[test]
+fn a_word_nearer_another_label_is_not_this_ones() {
+    // PP-OCR on a photographed quadrant sheet: `신장` read as `성`, so the height's
+    // nearest label is the control heading's `Weight`, one letter off `Height`. It
+    // is the weight's: the height is the header's figure in cm.
+    let words = vec![
+        w("성", 162.0, 88.0, 29.0, 25.0),
+        w("연령", 281.0, 89.0, 29.0, 24.0),
+        w("187.3", 161.0, 115.0, 49.0, 25.0),
+        w("cm", 214.0, 116.0, 29.0, 25.0),
+        w("28", 282.0, 117.0, 20.0, 24.0),
+        w("체성분분석", 52.0, 200.0, 100.0, 22.0),
+        w("체중조절", 635.0, 564.0, 72.0, 19.0),
+        w("Weight", 723.0, 563.0, 33.0, 23.0),
+        w("Control", 761.0, 563.0, 36.0, 23.0),
+        w("80.6kg", 776.0, 599.0, 62.0, 30.0),
+        w("체중", 60.0, 1200.0, 40.0, 22.0),
+    ];
+    let r = parse(&words);
+    assert_eq!(r.number("height_cm"), Some(187.3));
+    assert_eq!(r.number("age"), Some(28.0));
+}
