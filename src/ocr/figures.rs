@@ -201,8 +201,18 @@ fn range_of(inner: &str, printed: Option<usize>) -> Option<[f64; 2]> {
             .trim_start_matches(['-', '+'])
             .split_once(['-', '–', '—', '−'])
     })?;
-    let (lo, dl) = read_figure(a.trim_start_matches('('), false)?;
-    let (hi, dh) = read_figure(b.trim_end_matches(')'), false)?;
+    // An end of a fraction read with its leading zero and its decimals but no point
+    // (`0.75-085`) lost the point after that zero.
+    let end = |s: &str| match s.strip_prefix('0') {
+        Some(rest)
+            if printed == Some(rest.len()) && rest.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            read_figure(&format!("0.{rest}"), false)
+        }
+        _ => read_figure(s, false),
+    };
+    let (lo, dl) = end(a.trim_start_matches('('))?;
+    let (hi, dh) = end(b.trim_end_matches(')'))?;
     let (lo, hi) = (repair(lo, dl, printed), repair(hi, dh, printed));
     (lo <= hi).then_some([lo, hi])
 }
@@ -427,6 +437,16 @@ mod tests {
         // A colon alone, or one inside a figure (a time), is still no figure.
         assert_eq!(read_figure(":", true), None);
         assert_eq!(read_figure("09:44", true), None);
+    }
+
+    #[test]
+    fn a_range_end_read_with_its_leading_zero_but_not_its_point_is_a_fraction() {
+        assert_eq!(parse_range_as("0.75-085", Some(2)), Some([0.75, 0.85]));
+        assert_eq!(parse_range_as("(075~0.85)", Some(2)), Some([0.75, 0.85]));
+        // A lone zero is a zero, and where the field prints no decimals a leading
+        // zero is a misread mark.
+        assert_eq!(parse_range_as("(0~9)", None), Some([0.0, 9.0]));
+        assert_eq!(parse_range_as("(01~9)", None), Some([1.0, 9.0]));
     }
 
     #[test]
