@@ -204,9 +204,7 @@ fn range_of(inner: &str, printed: Option<usize>) -> Option<[f64; 2]> {
     // An end of a fraction read with its leading zero and its decimals but no point
     // (`0.75-085`) lost the point after that zero.
     let end = |s: &str| match s.strip_prefix('0') {
-        Some(rest)
-            if printed == Some(rest.len()) && rest.bytes().all(|b| b.is_ascii_digit()) =>
-        {
+        Some(rest) if printed == Some(rest.len()) && rest.bytes().all(|b| b.is_ascii_digit()) => {
             read_figure(&format!("0.{rest}"), false)
         }
         _ => read_figure(s, false),

@@ -230,16 +230,16 @@ impl Ctx<'_> {
             .iter()
             .find(|w| w.bbox.x == hit.bbox.x && page::same_line(&w.bbox, &hit.bbox))
             .is_some_and(|w| hangul(&w.text));
-        // An English subtitle printed small under its Korean label (`Total Body
-        // Water` under `체수분`, that label misread past matching) names the row of
-        // the label over it: its figure is on that line.
+        // An English subtitle printed under its Korean label (`Total Body Water`
+        // under `체수분`, that label misread past matching) names the row of the label
+        // over it: its figure is on that line.
         let band_top = if look == Look::Right && !label_hangul {
             self.page
                 .words
                 .iter()
                 .filter(|w| {
                     hangul(&w.text)
-                        && w.bbox.h >= 1.1 * h
+                        && w.bbox.h >= 0.9 * hit.bbox.h
                         && (w.bbox.x - hit.bbox.x).abs() < 1.5 * h
                         && w.bbox.bottom() <= hit.bbox.y + 0.3 * h
                         && hit.bbox.y - w.bbox.bottom() < 0.8 * h

@@ -561,6 +561,21 @@ fn an_english_subtitle_under_a_misread_korean_label_names_that_labels_line() {
     let r = parse(&words);
     assert_eq!(r.number("total_body_water_l"), Some(46.3));
     assert_eq!(r.number("protein_kg"), Some(12.5));
+    // As tall as the Korean label over it (PP-OCR's English boxes, Tesseract's
+    // Hangul ones): `Fat Control` under `지방소를` takes -7.1, not the next row's +4.3.
+    let control = vec![
+        w("적정체중", 799.0, 298.0, 75.0, 35.0),
+        w("58.4", 980.0, 297.0, 45.0, 30.0),
+        w("지방소를", 799.0, 391.0, 73.0, 21.0),
+        w("-7.1", 978.0, 383.0, 47.0, 33.0),
+        w("kg", 1033.0, 385.0, 22.0, 32.0),
+        w("Fat", 797.0, 407.0, 16.0, 19.0),
+        w("Control", 817.0, 408.0, 33.0, 20.0),
+        w("+4.3", 986.0, 428.0, 53.0, 32.0),
+        w("kg", 1043.0, 430.0, 28.0, 32.0),
+        w("근욕", 798.0, 436.0, 37.0, 30.0),
+    ];
+    assert_eq!(parse(&control).number("fat_control_kg"), Some(-7.1));
     // Korean under Korean is another row: a Korean-only list's next label does not
     // reach up to the row above.
     let korean = vec![
