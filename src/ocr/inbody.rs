@@ -593,7 +593,7 @@ fn parse_with(words: &[Word], identities: bool) -> Report {
 
     body_composition_columns(&ctx, &mut fields, &used);
     pitched_rows(&ctx, &mut fields, &placed, &used);
-    rows_in_order(&ctx, &mut fields, &mut used);
+    rows_in_order(&ctx, &mut fields, &placed, &mut used);
     segment_tables(&ctx, &mut fields);
     segment_rows(&ctx, &mut fields);
     unheaded_rows(&ctx, &mut fields);

@@ -625,3 +625,27 @@ fn a_word_nearer_another_label_is_not_this_ones() {
     assert_eq!(r.number("height_cm"), Some(187.3));
     assert_eq!(r.number("age"), Some(28.0));
 }
+
+#[test]
+fn a_body_list_whose_heading_was_not_read_is_the_column_of_ranged_figures_through_a_row_found() {
+    let mut words = body_list(
+        [
+            "total_body_water_l",
+            "protein_kg",
+            "minerals_kg",
+            "body_fat_mass_kg",
+            "muscle_mass_kg",
+            "fat_free_mass_kg",
+            "weight_kg",
+        ],
+        &["total_body_water_l", "minerals_kg", "muscle_mass_kg"],
+    );
+    words[1].text = "체석부부석".into();
+    // A ranged figure far below in that column (another table) is not the list's.
+    words.push(w("0.93", 418.0, 1400.0, 40.0, 27.0));
+    words.push(w("(0.75~0.85)", 408.0, 1425.0, 94.0, 22.0));
+    let r = parse(&words);
+    assert_eq!(r.number("total_body_water_l"), Some(37.9));
+    assert_eq!(r.number("minerals_kg"), Some(3.2));
+    assert_eq!(r.number("muscle_mass_kg"), Some(48.6));
+}

@@ -30,6 +30,7 @@ pub(super) const ROW_LISTS: &[&str] = &["muscle_fat", "obesity", "weight_control
 pub(super) fn rows_in_order(
     ctx: &Ctx<'_>,
     fields: &mut BTreeMap<String, Field>,
+    placed: &BTreeMap<&'static str, BBox>,
     used: &mut Vec<BBox>,
 ) {
     for (section, rows) in SECTION_FIELDS
@@ -69,12 +70,13 @@ pub(super) fn rows_in_order(
             assign_rows(ctx, fields, used, &[RESEARCH], column);
         }
     }
+    let ranged = |n: &&Num| n.decimal && ctx.range_for(None, n, Some(1)).is_some();
     if let Some(region) = ctx.sections.get("body_comp") {
         let with_range: Vec<&Num> = ctx
             .nums
             .iter()
-            .filter(|n| n.decimal && inside(region, &n.bbox))
-            .filter(|n| ctx.range_for(None, n, Some(1)).is_some())
+            .filter(|n| inside(region, &n.bbox))
+            .filter(ranged)
             .collect();
         let left = with_range.iter().map(|n| n.bbox.x).fold(f32::MAX, f32::min);
         let first_col: Vec<&Num> = with_range
@@ -82,6 +84,38 @@ pub(super) fn rows_in_order(
             .filter(|n| n.bbox.x - left < 2.0 * n.bbox.h)
             .collect();
         assign_rows(ctx, fields, used, BODY_COMP_COLUMNS, first_col);
+    } else if let Some(anchor) = ["protein_kg", "body_fat_mass_kg", "weight_kg"]
+        .iter()
+        .find_map(|f| placed.get(f))
+    {
+        // The heading unread and too few rows read to place it (`체성분분석` as
+        // `체석부부석`, water and minerals as `체`, `무기`): the table is the unbroken
+        // column of ranged figures through a row found by its label.
+        let mut column: Vec<&Num> = ctx
+            .nums
+            .iter()
+            .filter(|n| (n.bbox.x - anchor.x).abs() < 2.0 * anchor.h)
+            .filter(ranged)
+            .collect();
+        column.sort_by(|a, b| a.bbox.cy().total_cmp(&b.bbox.cy()));
+        let Some(at) = column.iter().position(|n| n.bbox == *anchor) else {
+            return;
+        };
+        let apart = |a: &Num, b: &Num| b.bbox.cy() - a.bbox.cy() > 4.0 * a.bbox.h.max(b.bbox.h);
+        let start = (1..=at)
+            .rev()
+            .find(|&i| apart(column[i - 1], column[i]))
+            .unwrap_or(0);
+        let end = (at + 1..column.len())
+            .find(|&i| apart(column[i - 1], column[i]))
+            .unwrap_or(column.len());
+        assign_rows(
+            ctx,
+            fields,
+            used,
+            BODY_COMP_COLUMNS,
+            column[start..end].to_vec(),
+        );
     }
 }
 
