@@ -219,6 +219,24 @@ impl Ctx<'_> {
             Look::Right => (hit.bbox.y - 0.3 * h, hit.bbox.bottom() + 1.0 * h),
             Look::RightOrBelow => (hit.bbox.y - 0.4 * h, hit.bbox.bottom() + 0.4 * h),
         };
+        // A label that is also a section's heading (`Weight Control`), found where
+        // that section starts, is the heading: it takes a figure on its own line only,
+        // never the first row's under it.
+        let heading = SECTIONS.iter().any(|(section, aliases)| {
+            let field = super::fields::Field::from_name(name);
+            field.is_some_and(|f| f.labels().any(|l| aliases.contains(&l)))
+                && self.sections.get(section).is_some_and(|r| {
+                    hit.bbox.y >= r.y - h
+                        && hit.bbox.y - r.y < 1.5 * h
+                        && hit.bbox.x >= r.x - h
+                        && hit.bbox.x < r.x + 8.0 * h
+                })
+        });
+        let band_bottom = if heading {
+            band_bottom.min(hit.bbox.bottom() + 0.2 * h)
+        } else {
+            band_bottom
+        };
         // A figure a line lower is the next row's where that row has a label of its
         // own in this label's column, in its script (a heading that is also a row's
         // label, `체중조절` over `적정체중 54.9 kg`, takes nothing of the row under

@@ -649,3 +649,26 @@ fn a_body_list_whose_heading_was_not_read_is_the_column_of_ranged_figures_throug
     assert_eq!(r.number("minerals_kg"), Some(3.2));
     assert_eq!(r.number("muscle_mass_kg"), Some(48.6));
 }
+
+#[test]
+fn a_label_that_is_its_sections_heading_takes_no_figure_from_the_row_under_it() {
+    // PP-OCR on a five-column sheet: the heading `체중조절 Weight control` read with
+    // its Korean part past matching, the target weight's label as `적정세`: the
+    // heading's `Weight control` is the weight control's label, but where it heads
+    // the section it takes nothing of the first row under it.
+    let words = vec![
+        w("InBody380", 645.0, 20.0, 90.0, 26.0),
+        w("체중조점", 782.0, 694.0, 84.0, 23.0),
+        w("Weight", 866.0, 688.0, 58.0, 33.0),
+        w("control", 932.0, 690.0, 43.0, 32.0),
+        w("적정세", 782.0, 744.0, 71.0, 30.0),
+        w("60.8", 984.0, 736.0, 44.0, 33.0),
+        w("kg", 1037.0, 738.0, 22.0, 31.0),
+        w("겠소린", 782.0, 786.0, 70.0, 30.0),
+        w("-25.8", 983.0, 779.0, 51.0, 31.0),
+        w("kg", 1042.0, 781.0, 26.0, 30.0),
+        // A left-hand column, so the section is a right-hand one.
+        w("체성분분석", 50.0, 690.0, 100.0, 22.0),
+    ];
+    assert_ne!(parse(&words).number("weight_control_kg"), Some(60.8));
+}
