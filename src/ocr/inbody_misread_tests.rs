@@ -672,3 +672,30 @@ fn a_label_that_is_its_sections_heading_takes_no_figure_from_the_row_under_it() 
     ];
     assert_ne!(parse(&words).number("weight_control_kg"), Some(60.8));
 }
+
+#[test]
+fn a_figure_after_a_kg_figure_in_one_band_is_the_next_columns() {
+    // PP-OCR on a five-column sheet: `왼팔` read as `팡`, so the trunk's band runs over
+    // the left arm's column, where `3.43 kg` ends a phrase gap short of `30.6kg`.
+    let words = vec![
+        w("InBody380", 645.0, 20.0, 90.0, 26.0),
+        w("부위별근육분석", 41.0, 1082.0, 112.0, 29.0),
+        w("오른팔", 178.0, 1148.0, 48.0, 14.0),
+        w("팡", 308.0, 1148.0, 15.0, 8.0),
+        w("몸통", 405.0, 1149.0, 31.0, 9.0),
+        w("오른다리", 518.0, 1144.0, 64.0, 24.0),
+        w("왼다리", 632.0, 1148.0, 46.0, 17.0),
+        w("3.61", 179.0, 1177.0, 48.0, 38.0),
+        w("kg", 232.0, 1178.0, 28.0, 37.0),
+        w("3.43", 292.0, 1178.0, 48.0, 37.0),
+        w("kg", 346.0, 1180.0, 30.0, 36.0),
+        w("30.6kg", 406.0, 1176.0, 79.0, 40.0),
+        w("10.38", 520.0, 1177.0, 62.0, 37.0),
+        w("kg", 589.0, 1179.0, 25.0, 35.0),
+        w("9.96", 632.0, 1177.0, 49.0, 37.0),
+    ];
+    let r = parse(&words);
+    assert_eq!(r.number("segmental_lean_trunk_kg"), Some(30.6));
+    assert_eq!(r.number("segmental_lean_left_arm_kg"), Some(3.43));
+    assert_eq!(r.number("segmental_lean_right_leg_kg"), Some(10.38));
+}

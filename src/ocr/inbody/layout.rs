@@ -400,8 +400,23 @@ impl<K: Copy> HeaderRow<K> {
                     w.bbox.cx() >= lo && w.bbox.cx() < hi
                 });
                 let Some(i) = band else { continue };
+                // A figure after a figure already in kg is the next column's (`3.43 kg
+                // 30.6kg` where a head was lost), not the same cell's; a percent after
+                // it is the cell's own (`(1.5kg) 178.0%`).
+                let next_figure = |t: &str| {
+                    let lower = t.trim_end_matches(')').to_lowercase();
+                    lower.ends_with("kg")
+                        && !w.text.contains('%')
+                        && w.text
+                            .trim_start_matches('(')
+                            .starts_with(|c: char| c.is_ascii_digit())
+                };
                 match parts.last_mut() {
-                    Some((j, t, b)) if *j == i && w.bbox.x - b.right() < PHRASE_GAP * line.h => {
+                    Some((j, t, b))
+                        if *j == i
+                            && w.bbox.x - b.right() < PHRASE_GAP * line.h
+                            && !next_figure(t) =>
+                    {
                         t.push(' ');
                         t.push_str(&w.text);
                         *b = b.union(&w.bbox);
