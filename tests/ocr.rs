@@ -166,9 +166,12 @@ async fn held_out_share(kind: Kind) -> (f64, Vec<String>) {
 // 151/160, photo 105/160, word-level 157/160 (one per family). Session 18 (2026-12-04:
 // headings past matching placed by their runs, values that name their field, the
 // BMR's formula, slashless scores, research rows by place): clean 152/160, photo
-// 110/160.
+// 110/160. Session 19 (2026-12-04: rows by their place in lists and tables whose
+// heads were misread, labels nearer another field's, the skew from strips): clean
+// 152/160, photo 111/160.
 // One more lost field than measured passes, two fail. They are not the goals
-// (98 % clean, 90 % degraded, 97 % word-level), which the reader does not reach yet.
+// (98 % clean, 90 % degraded), which Tesseract does not reach; the PP-OCR engine does
+// (ocr_parts/ppocr.rs).
 
 #[tokio::test]
 async fn held_out_clean_sheets_are_read_by_tesseract_at_the_measured_share() {
@@ -184,7 +187,7 @@ async fn held_out_photos_of_sheets_are_read_by_tesseract_at_the_measured_share()
     eprintln!("held-out photo: {:.1} %", ratio * 100.0);
     assert!(ratio >= HELD_OUT_PHOTO_FLOOR, "{ratio:.3}: {misses:#?}");
 }
-const HELD_OUT_PHOTO_FLOOR: f64 = 108.5 / 160.0;
+const HELD_OUT_PHOTO_FLOOR: f64 = 109.5 / 160.0;
 
 #[cfg(all(feature = "ppocr", feature = "ppocr-engine"))]
 #[path = "ocr_parts/ppocr.rs"]

@@ -100,8 +100,9 @@ async fn held_out_photos_of_sheets_are_read_by_the_ppocr_engine_at_the_measured_
         total.misses
     );
 }
-/// Just under session 18's held-out measurements (`ocr_accuracy --per-family 1
-/// --engine ppocr`, the same sheets): clean 156/160 (143 in session 17, 142 in 16),
-/// photo 147/160 (144, 141); one more lost field passes, two fail.
-const HELD_OUT_PPOCR_CLEAN_FLOOR: f64 = 154.5 / 160.0;
-const HELD_OUT_PPOCR_PHOTO_FLOOR: f64 = 145.5 / 160.0;
+/// Just under session 19's held-out measurements (`ocr_accuracy --per-family 1
+/// --engine ppocr`, the same sheets): clean 158/160 (156 in session 18, 143 in 17),
+/// photo 158/160 (147, 144); one more lost field passes, two fail. The goal
+/// for clean sheets is 98 % (156.8 of 160).
+const HELD_OUT_PPOCR_CLEAN_FLOOR: f64 = 156.5 / 160.0;
+const HELD_OUT_PPOCR_PHOTO_FLOOR: f64 = 156.5 / 160.0;

@@ -35,9 +35,13 @@
 //! Session 18 widened the tuning split to ten per family (960 fields each): 922 → 950
 //! clean, 856 → 899 degraded; Tesseract's engine 860 → 871, 763 → 772.
 //!
-//! Held out (docs/ocr-evaluation.md, session 18): clean 156/160, degraded 734/800,
-//! the real InBody370S sample 32/32, 1.33 s a sheet (median); Tesseract 152/160,
-//! 613/800, 31/32, 2.59 s.
+//! Session 19 widened it to forty (3840 fields each): the parse of the words 3777 →
+//! 3809 clean, 3555 → 3604 degraded; the engine with the header's closer look
+//! (`PpOcr::closer_korean`) and the skew from strips, 3790 and 3661.
+//!
+//! Held out (docs/ocr-evaluation.md, session 19): clean 158/160, degraded 761/800,
+//! the real InBody370S sample 32/32, 1.38 s a sheet (median); Tesseract 152/160,
+//! 625/800, 31/32, 2.60 s.
 //!
 //! The helper is given the page Tesseract gets (`preprocess::prepare_page`: a photo's
 //! page cut out and straightened, deskewed), not the upload. `auto` reads with this
