@@ -30,6 +30,7 @@ pub mod config;
 pub mod fleet;
 pub mod footprint;
 pub mod gpio;
+pub mod http_client;
 pub mod logging;
 pub mod mat;
 pub mod metrics;

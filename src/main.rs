@@ -240,20 +240,22 @@ fn sync_status(
         .build()
         .context("starting the async runtime")?;
     let status: serde_json::Value = runtime.block_on(async {
-        let mut request = reqwest::Client::new()
-            .get(&url)
-            .timeout(std::time::Duration::from_secs(10));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request
-            .send()
+        let client = carenco_edge::http_client::Client::new(
+            std::time::Duration::from_secs(10),
+            std::time::Duration::from_secs(5),
+        );
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> = bearer
+            .as_deref()
+            .map(|b| ("authorization", b))
+            .into_iter()
+            .collect();
+        let response = client
+            .send(http::Method::GET, &url, &headers, bytes::Bytes::new())
             .await
             .with_context(|| format!("cannot reach {url}"))?;
-        let code = response.status();
-        let body: serde_json::Value = response
-            .json()
-            .await
+        let code = response.status;
+        let body: serde_json::Value = serde_json::from_slice(&response.body)
             .with_context(|| format!("{url} did not answer JSON"))?;
         if !code.is_success() {
             anyhow::bail!("{url} answered {code}: {body}");

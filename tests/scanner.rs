@@ -270,6 +270,87 @@ async fn a_calibration_exported_from_one_kiosk_imports_into_another_and_garbage_
     a.stop().await;
 }
 
+/// Runs `carenco-edge calibrate ARGS`: (exit code, stdout, stderr).
+async fn calibrate_cli(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = tokio::process::Command::new(common::binary())
+        .arg("calibrate")
+        .args(args)
+        .env_remove("CARENCO_API_TOKEN")
+        .output()
+        .await
+        .expect("run carenco-edge calibrate");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_calibrate_command_moves_a_calibration_between_kiosks_and_reports_refusals() {
+    const TOKEN: &str = "kiosk-b-token-0123456789";
+    let a = TestService::start().await;
+    let b =
+        TestService::start_with(|c| c.api.token = carenco_edge::config::Secret::new(TOKEN)).await;
+    let (code, out, err) = calibrate_cli(&["export", "--url", &a.url("")]).await;
+    assert_eq!(code, Some(0), "{err}");
+    let mut exported: Value = serde_json::from_str(&out).expect("export prints JSON");
+    assert_eq!(exported["source"], "factory");
+    exported["gain_n_per_count"] = 0.03.into();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("calibration.json");
+    std::fs::write(&file, exported.to_string()).unwrap();
+    let file = file.to_str().unwrap();
+
+    // Kiosk b wants its token: refused without it, taken with it.
+    let (code, _, err) = calibrate_cli(&["import", file, "--url", &b.url("")]).await;
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("answered 401"), "{err}");
+    let (code, out, err) =
+        calibrate_cli(&["import", file, "--url", &b.url(""), "--token", TOKEN]).await;
+    assert_eq!(code, Some(0), "{err}");
+    let imported: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(imported["source"], "import");
+    assert_eq!(imported["gain_n_per_count"], 0.03);
+
+    // Garbage is the service's 400, shown with its reason; nothing changes.
+    std::fs::write(dir.path().join("bad.json"), "{\"version\": 9}").unwrap();
+    let bad = dir.path().join("bad.json");
+    let args = [
+        "import",
+        bad.to_str().unwrap(),
+        "--url",
+        &b.url(""),
+        "--token",
+        TOKEN,
+    ];
+    let (code, _, err) = calibrate_cli(&args).await;
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("answered 400") && err.contains("invalid_calibration"),
+        "{err}"
+    );
+    let (code, out, _) = calibrate_cli(&["export", "--url", &b.url(""), "--token", TOKEN]).await;
+    assert_eq!(code, Some(0));
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap(), imported);
+
+    // The bodiless tare POST passes the browser guard (its client header) and reaches
+    // the scanner, which is off here: 503, not the guard's 403.
+    let (code, _, err) = calibrate_cli(&["tare", "--url", &a.url("")]).await;
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("answered 503") && err.contains("scanner_disabled"),
+        "{err}"
+    );
+    // A service that is not there is said to be unreachable, not a panic.
+    let gone = a.url("");
+    a.stop().await;
+    let (code, _, err) = calibrate_cli(&["export", "--url", &gone]).await;
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("HTTP:"), "{err}");
+    b.stop().await;
+}
+
 fn handle(dir: &Path, timeout_ms: u64) -> ScannerHandle {
     let store = Store::open(dir).unwrap();
     ScannerHandle::new(

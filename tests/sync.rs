@@ -702,6 +702,142 @@ async fn the_sync_status_command_shows_the_queue_of_a_running_service() {
     assert!(stdout.contains("SignatureDoesNotMatch"), "{stdout}");
 }
 
+/// A test CA and a server certificate it signed for `127.0.0.1`, made by the `openssl`
+/// command in `dir`: (the CA's PEM path, the server's DER certificate and PKCS#8 key).
+fn test_certificates(dir: &std::path::Path) -> (std::path::PathBuf, Vec<u8>, Vec<u8>) {
+    let ca = dir.join("ca.pem");
+    let pem = dir.join("cert.pem");
+    let key = dir.join("key.pem");
+    let openssl = |args: &[&str], extra: &[&std::path::Path]| {
+        let ok = std::process::Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+            ])
+            .args(["-nodes", "-days", "2"])
+            .args(args)
+            .args(extra)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("run openssl (scripts/test-all installs it)");
+        assert!(ok.success(), "openssl req {args:?} failed");
+    };
+    let ca_key = dir.join("ca.key");
+    openssl(
+        &["-subj", "/CN=carenco test CA", "-keyout"],
+        &[&ca_key, "-out".as_ref(), &ca],
+    );
+    openssl(
+        &[
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-CA",
+        ],
+        &[
+            &ca,
+            "-CAkey".as_ref(),
+            &ca_key,
+            "-keyout".as_ref(),
+            &key,
+            "-out".as_ref(),
+            &pem,
+        ],
+    );
+    let der = |args: &[&str], input: &std::path::Path| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .arg("-in")
+            .arg(input)
+            .args(["-outform", "DER"])
+            .output()
+            .expect("run openssl");
+        assert!(out.status.success(), "openssl {args:?} failed");
+        out.stdout
+    };
+    let cert_der = der(&["x509"], &pem);
+    let key_der = der(&["pkcs8", "-topk8", "-nocrypt"], &key);
+    (ca, cert_der, key_der)
+}
+
+/// A TLS front for `backend` on a loopback port (the service itself speaks plain HTTP
+/// on loopback; this is what an operator's reverse proxy would be): its address.
+async fn tls_front(
+    cert_der: Vec<u8>,
+    key_der: Vec<u8>,
+    backend: std::net::SocketAddr,
+) -> std::net::SocketAddr {
+    use tokio_rustls::rustls;
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![rustls::pki_types::CertificateDer::from(cert_der)],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key_der.into()),
+        )
+        .expect("the certificate and key");
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                // A client that refuses the certificate ends the handshake: no stream.
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let Ok(mut plain) = tokio::net::TcpStream::connect(backend).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sync_status_command_speaks_https_and_checks_the_certificate() {
+    let kiosk = Kiosk::start(|_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert_der, key_der) = test_certificates(dir.path());
+    let front = tls_front(cert_der, key_der, kiosk.service.addr).await;
+    let url = format!("https://{front}");
+    let run = |trusted: bool| {
+        let mut command = tokio::process::Command::new(common::binary());
+        command.args(["sync", "status", "--url", &url]);
+        // rustls-native-certs reads SSL_CERT_FILE in place of the system's store.
+        if trusted {
+            command.env("SSL_CERT_FILE", &ca);
+        } else {
+            command.env("SSL_CERT_FILE", dir.path().join("none.pem"));
+        }
+        command.output()
+    };
+    let output = run(true).await.expect("run carenco-edge sync status");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("pending: 0 items"), "{stdout}");
+
+    // A certificate no trusted CA signed: refused at the handshake, and said so.
+    let output = run(false).await.expect("run carenco-edge sync status");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot reach"), "{stderr}");
+    assert!(stderr.to_lowercase().contains("certificate"), "{stderr}");
+}
+
 #[tokio::test]
 async fn metrics_show_the_scanners_decoded_frames_when_the_mat_runs() {
     let kiosk = Kiosk::start(|c| {

@@ -3,7 +3,7 @@
 //! `fullTextAnnotation` (pages → blocks → paragraphs → words → symbols).
 //!
 //! The key is sent as the `key` query parameter, as Google documents; it is never
-//! logged, and reqwest errors are stripped of the URL before they are shown anywhere.
+//! logged, and the client's errors never carry the URL ([`crate::http_client::Error`]).
 //! 429, 5xx, timeouts and connection errors are retried with a short backoff; 401/403
 //! (bad key) are not.
 
@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use super::{BBox, OcrEngine, OcrError, Word};
 use crate::config::{OcrConfig, Secret};
+use crate::http_client;
 
 const ENGINE: &str = "google";
 /// Attempts per request (the first try and two retries).
@@ -27,30 +28,24 @@ pub const RETRY_BACKOFF_MS: u64 = 200;
 pub struct GoogleVision {
     endpoint: String,
     key: Secret,
-    timeout: Duration,
-    client: reqwest::Client,
+    client: http_client::Client,
     last_error: Mutex<Option<String>>,
 }
 
 impl GoogleVision {
     pub fn new(config: &OcrConfig) -> GoogleVision {
         let timeout = Duration::from_millis(config.timeout_ms);
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(5)))
-            .build()
-            .unwrap_or_default();
+        let client = http_client::Client::new(timeout, timeout.min(Duration::from_secs(5)));
         GoogleVision {
             endpoint: config.google_endpoint.trim_end_matches('/').to_string(),
             key: config.google_api_key.clone(),
-            timeout,
             client,
             last_error: Mutex::new(None),
         }
     }
 
     async fn call(&self, body: &serde_json::Value) -> Result<Vec<Word>, OcrError> {
-        let url = reqwest::Url::parse_with_params(
+        let url = url::Url::parse_with_params(
             &format!("{}/v1/images:annotate", self.endpoint),
             &[("key", self.key.expose())],
         )
@@ -58,49 +53,39 @@ impl GoogleVision {
             engine: ENGINE,
             reason: format!("bad ocr.google_endpoint: {e}"),
         })?;
+        let body = bytes::Bytes::from(body.to_string());
+        let headers = [("content-type", "application/json")];
         let mut backoff = Duration::from_millis(RETRY_BACKOFF_MS);
         let mut last = OcrError::Failed {
             engine: ENGINE,
             reason: "no attempt made".into(),
         };
         for attempt in 1..=ATTEMPTS {
-            let sent = self.client.post(url.clone()).json(body).send().await;
+            let sent = self
+                .client
+                .send(http::Method::POST, url.as_str(), &headers, body.clone())
+                .await;
             let retry = match sent {
-                Err(e) if e.is_timeout() => {
-                    last = OcrError::Timeout {
-                        engine: ENGINE,
-                        ms: self.timeout.as_millis() as u64,
-                    };
+                Err(http_client::Error::Timeout(ms)) => {
+                    last = OcrError::Timeout { engine: ENGINE, ms };
                     true
+                }
+                Err(e @ http_client::Error::TooLarge) => {
+                    return Err(OcrError::Failed {
+                        engine: ENGINE,
+                        reason: e.to_string(),
+                    })
                 }
                 Err(e) => {
                     last = OcrError::Failed {
                         engine: ENGINE,
-                        reason: e.without_url().to_string(),
+                        reason: e.to_string(),
                     };
                     true
                 }
                 Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let text = match resp.text().await {
-                        Ok(t) => t,
-                        Err(e) => {
-                            last = if e.is_timeout() {
-                                OcrError::Timeout {
-                                    engine: ENGINE,
-                                    ms: self.timeout.as_millis() as u64,
-                                }
-                            } else {
-                                OcrError::Failed {
-                                    engine: ENGINE,
-                                    reason: e.without_url().to_string(),
-                                }
-                            };
-                            tokio::time::sleep(backoff).await;
-                            backoff *= 2;
-                            continue;
-                        }
-                    };
+                    let status = resp.status.as_u16();
+                    let text = resp.text();
                     match status {
                         200 => return parse_response(&text),
                         401 | 403 => return Err(OcrError::Auth { status }),

@@ -32,7 +32,7 @@ pub enum CliError {
     #[error("{0}")]
     Codec(#[from] super::codec::CodecError),
     #[error("HTTP: {0}")]
-    Http(#[from] reqwest::Error),
+    Http(#[from] crate::http_client::Error),
     #[error("the service answered {status}: {body}")]
     Service { status: u16, body: String },
 }
@@ -97,30 +97,36 @@ pub async fn calibrate(
 ) -> Result<String, CliError> {
     let base = base_url.trim_end_matches('/');
     // A known-weight calibration waits for a stable stance: allow the capture timeout.
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(120))
-        .build()?;
-    let request = match action {
+    let client = crate::http_client::Client::new(Duration::from_secs(120), Duration::from_secs(5));
+    let bearer = token
+        .filter(|t| !t.is_empty())
+        .map(|t| format!("Bearer {t}"));
+    let mut headers: Vec<(&str, &str)> = bearer
+        .as_deref()
+        .map(|b| ("authorization", b))
+        .into_iter()
+        .collect();
+    let (method, path, body) = match action {
         // A bodiless POST says it is no HTML form (api::guard).
-        CalibrateAction::Tare => client
-            .post(format!("{base}/scanner/tare"))
-            .header(CLIENT_HEADER, "carenco-edge"),
-        CalibrateAction::KnownKg(kg) => client
-            .post(format!("{base}/scanner/calibrate"))
-            .json(&serde_json::json!({ "known_kg": kg })),
-        CalibrateAction::Export => client.get(format!("{base}/scanner/calibration")),
-        CalibrateAction::Import(json) => client
-            .put(format!("{base}/scanner/calibration"))
-            .header("content-type", "application/json")
-            .body(json),
+        CalibrateAction::Tare => {
+            headers.push((CLIENT_HEADER, "carenco-edge"));
+            (http::Method::POST, "tare", String::new())
+        }
+        CalibrateAction::KnownKg(kg) => {
+            headers.push(("content-type", "application/json"));
+            let body = serde_json::json!({ "known_kg": kg }).to_string();
+            (http::Method::POST, "calibrate", body)
+        }
+        CalibrateAction::Export => (http::Method::GET, "calibration", String::new()),
+        CalibrateAction::Import(json) => {
+            headers.push(("content-type", "application/json"));
+            (http::Method::PUT, "calibration", json)
+        }
     };
-    let request = match token {
-        Some(t) if !t.is_empty() => request.bearer_auth(t),
-        _ => request,
-    };
-    let response = request.send().await?;
-    let status = response.status();
-    let body = response.text().await?;
+    let url = format!("{base}/scanner/{path}");
+    let response = client.send(method, &url, &headers, body.into()).await?;
+    let status = response.status;
+    let body = response.text();
     if status.is_success() {
         Ok(body)
     } else {
