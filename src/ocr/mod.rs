@@ -159,9 +159,9 @@ pub trait OcrEngine: Send + Sync {
     fn available(&self) -> BoxFuture<'_, Result<(), String>>;
 }
 
-/// The PP-OCR engine, when this build has it (feature `ppocr-engine`, on by default;
-/// the Pi build leaves it out to stay within its 10 MB: with it the aarch64 binary
-/// was 10,071,392 bytes). Without it, `ocr.engine = "ppocr"` answers "not available".
+/// The PP-OCR engine, when this build has it (feature `ppocr-engine`, on by default and
+/// in the aarch64 Pi build; armv7, which ONNX Runtime does not build for, leaves it
+/// out). Without it, `ocr.engine = "ppocr"` answers "not available".
 #[cfg(feature = "ppocr-engine")]
 fn ppocr_engine(
     config: &OcrConfig,

@@ -46,8 +46,8 @@
 //! The helper is given the page Tesseract gets (`preprocess::prepare_page`: a photo's
 //! page cut out and straightened, deskewed), not the upload. `auto` reads with this
 //! engine where its helper and models are installed (it reads more held-out fields than
-//! Tesseract), and with Tesseract where they are not or the helper fails; the Pi build
-//! leaves the engine out (its 10 MB budget).
+//! Tesseract), and with Tesseract where they are not or the helper fails; the armv7
+//! Pi build leaves the engine out (ONNX Runtime has no 32-bit ARM build).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

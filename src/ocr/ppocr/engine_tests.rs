@@ -406,7 +406,7 @@ async fn auto_takes_ppocr_where_installed_and_ppocr_chosen_answers_without_falli
         .await
         .unwrap_err();
     assert!(matches!(e, OcrError::BadImage(_)));
-    // Without the engine (the Pi's build), Tesseract.
+    // Without the engine (the armv7 Pi build), Tesseract.
     let r = Engines::new(OcrEngineChoice::Auto, None, tess.clone())
         .recognize(b"x")
         .await
