@@ -138,33 +138,12 @@ impl Client {
             .await
             .unwrap_or(Err(Error::Timeout(self.timeout.as_millis() as u64)))
     }
-
-    /// `send` with a JSON body.
-    pub async fn send_json(
-        &self,
-        method: http::Method,
-        url: &str,
-        headers: &[(&str, &str)],
-        body: &serde_json::Value,
-    ) -> Result<Response, Error> {
-        let mut all = vec![("content-type", "application/json")];
-        all.extend_from_slice(headers);
-        self.send(method, url, &all, Bytes::from(body.to_string()))
-            .await
-    }
 }
 
 /// A client error as one line: hyper-util's error and its causes (the connection's
 /// I/O error, the TLS alert), which never hold the URL.
 fn describe(e: hyper_util::client::legacy::Error) -> Error {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    Error::Failed(text)
+    Error::Failed(crate::logging::chain(&e))
 }
 
 #[cfg(test)]
@@ -187,6 +166,14 @@ mod tests {
         format!("http://{addr}/v1/x?key=SECRET-KEY")
     }
 
+    /// A bodiless GET that must fail.
+    async fn get_err(client: &Client, url: &str) -> Error {
+        client
+            .send(http::Method::GET, url, &[], Bytes::new())
+            .await
+            .unwrap_err()
+    }
+
     #[tokio::test]
     async fn a_whole_answer_comes_back_with_its_status() {
         let url = serve_once(
@@ -196,7 +183,12 @@ mod tests {
         .await;
         let client = Client::new(Duration::from_secs(5), Duration::from_secs(1));
         let r = client
-            .send_json(http::Method::POST, &url, &[], &serde_json::json!({"a": 1}))
+            .send(
+                http::Method::POST,
+                &url,
+                &[("content-type", "application/json")],
+                Bytes::from_static(b"{\"a\":1}"),
+            )
             .await
             .unwrap();
         assert_eq!(r.status, 503);
@@ -207,10 +199,7 @@ mod tests {
     async fn a_slow_answer_is_a_timeout_and_no_error_names_the_url() {
         let url = serve_once(b"HTTP/1.1 200 OK\r\n\r\n", Duration::from_secs(3)).await;
         let client = Client::new(Duration::from_millis(200), Duration::from_secs(1));
-        let e = client
-            .send(http::Method::GET, &url, &[], Bytes::new())
-            .await
-            .unwrap_err();
+        let e = get_err(&client, &url).await;
         assert_eq!(e, Error::Timeout(200));
         // A refused connection's error does not carry the URL's key either.
         let refused = {
@@ -219,16 +208,10 @@ mod tests {
             drop(l);
             format!("http://{a}/v1/x?key=SECRET-KEY")
         };
-        let e = client
-            .send(http::Method::GET, &refused, &[], Bytes::new())
-            .await
-            .unwrap_err();
+        let e = get_err(&client, &refused).await;
         assert!(matches!(e, Error::Failed(_)), "{e:?}");
         assert!(!e.to_string().contains("SECRET"), "{e}");
-        let bad = client
-            .send(http::Method::GET, "no url at all", &[], Bytes::new())
-            .await
-            .unwrap_err();
+        let bad = get_err(&client, "no url at all").await;
         assert!(matches!(bad, Error::Failed(_)), "{bad:?}");
     }
 
@@ -238,10 +221,7 @@ mod tests {
         let url = serve_once(b"HTTP/1.1 200 OK\r\n\r\n", Duration::ZERO).await;
         let url = url.replace("http://", "https://");
         let client = Client::new(Duration::from_secs(5), Duration::from_secs(1));
-        let e = client
-            .send(http::Method::GET, &url, &[], Bytes::new())
-            .await
-            .unwrap_err();
+        let e = get_err(&client, &url).await;
         assert!(matches!(e, Error::Failed(_)), "{e:?}");
         assert!(!e.to_string().contains("SECRET"), "{e}");
     }
